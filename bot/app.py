@@ -1,0 +1,75 @@
+"""FastAPI application factory: mounts the web pages, the playground and the platforms."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+
+from bot import metrics
+from bot.config import Settings
+from bot.playground.notifier import PlaygroundNotifier
+from bot.runtime import OutboxLoop, Runtime, build_runtime
+from bot.web.security import SecurityHeaders
+from handlers.values import Platform
+
+log = structlog.get_logger("flare")
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or build_runtime(settings)
+    if settings.is_demo_like:
+        runtime.notifiers.setdefault(
+            Platform.PLAYGROUND, PlaygroundNotifier(runtime.uow, runtime.clock)
+        )
+    loop = OutboxLoop(runtime) if settings.run_worker_in_serve else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if loop:
+            loop.start()
+        log.info("flare.started", env=settings.env, public_url=settings.public_url)
+        yield
+        if loop:
+            loop.stop()
+        log.info("flare.stopped")
+
+    app = FastAPI(title="Flare", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        try:
+            runtime.ready()
+        except Exception as exc:
+            return JSONResponse({"ready": False, "error": type(exc).__name__}, status_code=503)
+        return JSONResponse({"ready": True})
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics_endpoint() -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(runtime), media_type=metrics.CONTENT_TYPE)
+
+    _mount_pages(app, settings)
+    return app
+
+
+def _mount_pages(app: FastAPI, settings: Settings) -> None:
+    from bot.web import pages
+
+    app.include_router(pages.router)
+    if settings.is_demo_like:
+        from bot.playground import pages as playground
+
+        app.include_router(playground.router)

@@ -1,0 +1,114 @@
+"""The `flare` command: serve, worker, db, keys, directory, audit, demo."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import click
+
+from bot.config import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        click.echo(exc.line, err=True)
+        sys.exit(2)
+
+
+def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot import logging as flare_logging
+    from bot.runtime import build_runtime
+
+    flare_logging.configure(json=settings.env == "production", level=settings.log_level)
+    try:
+        return build_runtime(settings)
+    except SettingsError as exc:
+        click.echo(exc.line, err=True)
+        sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """Flare: raise a concern from chat; only pointers ever reach chat."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default FLARE_HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default FLARE_PORT or 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the web app, the platform endpoints and (by default) the outbox worker."""
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.demo import seed
+    from store.migrate import upgrade
+
+    settings = _settings()
+    runtime = _runtime(settings)
+    if settings.env != "production":
+        upgrade(runtime.engine)
+        if settings.env == "demo" and seed(runtime) is not None:
+            click.echo("flare: demo data seeded (3 organisations, 6 practitioners, 3 clients)")
+    app = create_app(settings, runtime)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if settings.env == "demo":
+        click.echo(
+            f"flare: demo mode — open http://{bind_host}:{bind_port}/playground  (Ctrl-C to stop)"
+        )
+    config = uvicorn.Config(
+        app, host=bind_host, port=bind_port, log_config=None, access_log=True, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
+    server.run()
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations to FLARE_DATABASE_URL."""
+    from store.migrate import upgrade
+
+    runtime = _runtime(_settings())
+    upgrade(runtime.engine, revision)
+    click.echo(
+        f"flare: database at {runtime.engine.url.render_as_string(hide_password=True)} "
+        f"is at {revision}"
+    )
+
+
+@main.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("seed")
+@click.option("--force", is_flag=True, help="Seed even if organisations exist (updates by ref).")
+def demo_seed(force: bool) -> None:
+    """Load the demo organisations, practitioners, clients and networks."""
+    from bot.demo import seed
+    from store.migrate import upgrade
+
+    runtime = _runtime(_settings())
+    upgrade(runtime.engine)
+    report = seed(runtime, if_empty=not force)
+    if report is None:
+        click.echo("flare: demo data already present (use --force to refresh)")
+    elif not report.ok:
+        for line, problem in report.errors:
+            click.echo(f"line {line}: {problem}", err=True)
+        sys.exit(1)
+    else:
+        click.echo(f"flare: demo data seeded: {report.created}")
+
+
+if __name__ == "__main__":
+    main()

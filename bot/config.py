@@ -1,0 +1,138 @@
+"""Settings: the environment contract in DESIGN.md, validated once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_VAR = Path("var")
+
+
+class SettingsError(SystemExit):
+    """A bad or missing setting: start-up stops with one line naming it."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    env: Literal["production", "demo", "test"] | None = Field(
+        default=None, validation_alias=_env("FLARE_ENV")
+    )
+    database_url: str = Field(default="", validation_alias=_env("FLARE_DATABASE_URL"))
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias=_env("FLARE_PUBLIC_URL")
+    )
+    master_keys: str = Field(default="", validation_alias=_env("FLARE_MASTER_KEYS"))
+    var_dir: Path = Field(default=DEFAULT_VAR, validation_alias=_env("FLARE_VAR_DIR"))
+    host: str = Field(default="127.0.0.1", validation_alias=_env("FLARE_HOST"))
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias=_env("FLARE_PORT"))
+    link_ttl_hours: float = Field(
+        default=72, gt=0, le=24 * 30, validation_alias=_env("FLARE_LINK_TTL_HOURS")
+    )
+    outbox_interval_seconds: float = Field(
+        default=1.0, gt=0, validation_alias=_env("FLARE_OUTBOX_INTERVAL_SECONDS")
+    )
+    run_worker_in_serve: bool = Field(default=True, validation_alias=_env("FLARE_SERVE_WORKER"))
+    log_level: str = Field(default="INFO", validation_alias=_env("FLARE_LOG_LEVEL"))
+
+    slack_signing_secret: str = Field(default="", validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_bot_token: str = Field(default="", validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_client_id: str = Field(default="", validation_alias=_env("SLACK_CLIENT_ID"))
+    slack_client_secret: str = Field(default="", validation_alias=_env("SLACK_CLIENT_SECRET"))
+    slack_app_token: str = Field(default="", validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", validation_alias=_env("SLACK_API_URL")
+    )
+
+    teams_app_id: str = Field(default="", validation_alias=_env("TEAMS_APP_ID"))
+    teams_app_password: str = Field(default="", validation_alias=_env("TEAMS_APP_PASSWORD"))
+    teams_tenant_id: str = Field(default="", validation_alias=_env("TEAMS_TENANT_ID"))
+    teams_openid_metadata_url: str = Field(
+        default="https://login.botframework.com/v1/.well-known/openidconfiguration",
+        validation_alias=_env("TEAMS_OPENID_METADATA_URL"),
+    )
+
+    entra_client_id: str = Field(default="", validation_alias=_env("ENTRA_CLIENT_ID"))
+    entra_client_secret: str = Field(default="", validation_alias=_env("ENTRA_CLIENT_SECRET"))
+    entra_authority: str = Field(default="", validation_alias=_env("ENTRA_AUTHORITY"))
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Settings:
+        if self.env is None:
+            # Demo only when nothing points at a real platform; any credential means production.
+            self.env = "production" if self.has_platform_credentials else "demo"
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.var_dir / 'flare.db').as_posix()}"
+        if self.env == "production":
+            if not self.master_keys:
+                raise ValueError("FLARE_MASTER_KEYS is required when FLARE_ENV=production")
+            if not self.public_url.startswith("https://"):
+                raise ValueError("FLARE_PUBLIC_URL must be https:// when FLARE_ENV=production")
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            raise ValueError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET must be set together")
+        if (self.slack_bot_token or self.slack_client_id) and not self.slack_signing_secret:
+            raise ValueError("SLACK_SIGNING_SECRET is required when Slack is configured")
+        if bool(self.teams_app_id) != bool(self.teams_app_password):
+            raise ValueError("TEAMS_APP_ID and TEAMS_APP_PASSWORD must be set together")
+        return self
+
+    @property
+    def has_platform_credentials(self) -> bool:
+        return any(
+            (self.slack_bot_token, self.slack_client_id, self.slack_app_token, self.teams_app_id)
+        )
+
+    @property
+    def is_demo_like(self) -> bool:
+        """Demo sign-in and the playground exist only here."""
+        return self.env in ("demo", "test")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_client_id))
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_app_id and self.teams_app_password)
+
+
+_NAMES = {
+    name: (
+        field.validation_alias.choices[0]
+        if isinstance(field.validation_alias, AliasChoices)
+        else name
+    )
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; turn any problem into one line naming the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = err.get("loc") or ()
+        field = str(loc[0]) if loc else ""
+        name = _NAMES.get(field, field)
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        line = f"flare: bad setting {name}: {message}" if name else f"flare: {message}"
+        raise SettingsError(line) from None

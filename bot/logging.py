@@ -1,0 +1,96 @@
+"""structlog set-up: JSON in production, readable in demo; sensitive keys never printed.
+
+The redaction processor drops the values of keys that could carry content (a belt) — the
+braces are that handlers never log such values in the first place.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+SENSITIVE_KEYS = frozenset(
+    {
+        "body",
+        "text",
+        "noticed",
+        "rationale",
+        "label",
+        "client_label",
+        "identifier",
+        "identifiers",
+        "nhs_number",
+        "name_dob",
+        "family_reason",
+        "narrowing_reason",
+        "protected",
+        "information",
+        "token",
+        "link",
+        "url",
+        "password",
+        "secret",
+        "cookie",
+        "authorization",
+        "value",
+        "email",
+        "view",
+        "blocks",
+        "card",
+        "payload",
+        "submission",
+    }
+)
+LINK_TOKEN = re.compile(r"/l/[A-Za-z0-9_\-]{16,}")
+SLACK_TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+")
+
+
+def scrub(text: str) -> str:
+    """Mask link tokens and platform tokens inside a free-form string (paths, errors)."""
+    return SLACK_TOKEN.sub("xox?-[redacted]", LINK_TOKEN.sub("/l/[redacted]", text))
+
+
+def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event):
+        if key.lower() in SENSITIVE_KEYS:
+            event[key] = "[redacted]"
+        elif isinstance(event[key], str):
+            event[key] = scrub(event[key])
+    return event
+
+
+class _ScrubStdlib(logging.Filter):
+    """Uvicorn's access log prints paths: keep link tokens out of it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
+        record.msg = scrub(str(record.msg))
+        return True
+
+
+def configure(*, json: bool, level: str = "INFO") -> None:
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(name)s %(message)s")
+    scrubber = _ScrubStdlib()
+    for name in ("uvicorn.access", "uvicorn.error", "slack_bolt", "slack_sdk", "httpx"):
+        logging.getLogger(name).addFilter(scrubber)

@@ -1,0 +1,1 @@
+"""The local chat playground: a real Notifier whose 'chat' is a table and a web page."""

@@ -1,0 +1,1 @@
+"""Flare's own pages: link interstitials, sign-in, concern pages, the raise form."""

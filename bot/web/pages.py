@@ -1,0 +1,7 @@
+"""Link pages, sign-in, concern pages and the raise form (filled in by the web work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,191 @@
+"""Browser sessions and CSRF.
+
+The `flare_session` cookie holds a random id (HttpOnly, SameSite=Lax so it survives a click
+from Slack or Teams, Secure behind https); the server keeps only its SHA-256 with the signed-in
+identity (issuer + subject). A separate `flare_pre` cookie carries a random browser id for
+anonymous CSRF tokens and the one link a visitor is part-way through opening.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fastapi import HTTPException, Request, Response
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import update
+
+from bot.runtime import Runtime
+from store.models import Practitioner, WebSession
+
+SESSION_COOKIE = "flare_session"
+BROWSER_COOKIE = "flare_pre"
+IDLE = timedelta(minutes=15)
+ABSOLUTE = timedelta(hours=8)
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    practitioner_id: str
+    name: str
+    provider: str
+    session_hash: str
+
+
+class Browser:
+    """Reads and writes the two cookies for one request."""
+
+    def __init__(self, runtime: Runtime, request: Request) -> None:
+        self._runtime = runtime
+        self._request = request
+        self._secure = runtime.settings.public_url.startswith("https://")
+        with runtime.uow() as uow:
+            self._key = uow.vault.system_key("web-session")
+            uow.commit()
+        self._signer = URLSafeSerializer(self._key.hex(), salt="flare-pre")
+        self._pre = self._read_pre()
+        self.changed = False
+
+    # --- the anonymous browser cookie --------------------------------------------------------
+    def _read_pre(self) -> dict[str, str]:
+        raw = self._request.cookies.get(BROWSER_COOKIE)
+        if raw:
+            try:
+                data = self._signer.loads(raw)
+                if isinstance(data, dict) and isinstance(data.get("b"), str):
+                    return {str(k): str(v) for k, v in data.items()}
+            except BadSignature:
+                pass
+        return {"b": secrets.token_urlsafe(16)}
+
+    @property
+    def browser_id(self) -> str:
+        return self._pre["b"]
+
+    def remember(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._pre.pop(key, None)
+        else:
+            self._pre[key] = value
+        self.changed = True
+
+    def recall(self, key: str) -> str | None:
+        return self._pre.get(key)
+
+    def csrf_token(self) -> str:
+        if BROWSER_COOKIE not in self._request.cookies:
+            self.changed = True
+        return hmac.new(self._key, f"csrf:{self.browser_id}".encode(), "sha256").hexdigest()
+
+    def check_csrf(self, token: str | None) -> None:
+        if (
+            BROWSER_COOKIE not in self._request.cookies
+            or not token
+            or not hmac.compare_digest(
+                token, hmac.new(self._key, f"csrf:{self.browser_id}".encode(), "sha256").hexdigest()
+            )
+        ):
+            raise HTTPException(
+                status_code=403, detail="This form has expired. Go back and try again."
+            )
+
+    def write(self, response: Response) -> None:
+        if self.changed:
+            response.set_cookie(
+                BROWSER_COOKIE,
+                self._signer.dumps(self._pre),
+                httponly=True,
+                samesite="lax",
+                secure=self._secure,
+                path="/",
+            )
+
+    # --- the signed-in session ---------------------------------------------------------------
+    def signed_in(self) -> SignedIn | None:
+        raw = self._request.cookies.get(SESSION_COOKIE)
+        if not raw:
+            return None
+        now = self._runtime.clock.now()
+        with self._runtime.uow() as uow:
+            session = uow.session.get(WebSession, _hash(raw))
+            if session is None or session.revoked_at is not None:
+                return None
+            if now - session.last_seen_at > IDLE or now - session.created_at > ABSOLUTE:
+                return None
+            person = uow.session.get(Practitioner, session.practitioner_id)
+            if person is None or not person.active:
+                return None
+            session.last_seen_at = now
+            uow.commit()
+            return SignedIn(person.id, person.name, session.provider, session.id_hash)
+
+    def sign_in(
+        self, response: Response, *, practitioner_id: str, provider: str, issuer: str, subject: str
+    ) -> None:
+        raw = secrets.token_urlsafe(32)
+        now = self._runtime.clock.now()
+        with self._runtime.uow() as uow:
+            uow.session.add(
+                WebSession(
+                    id_hash=_hash(raw),
+                    practitioner_id=practitioner_id,
+                    provider=provider,
+                    issuer=issuer,
+                    subject=subject,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+            )
+            uow.audit(
+                "session.signed_in", at=now, actor_id=practitioner_id, detail={"provider": provider}
+            )
+            uow.commit()
+        response.set_cookie(
+            SESSION_COOKIE,
+            raw,
+            httponly=True,
+            samesite="lax",
+            secure=self._secure,
+            path="/",
+            max_age=int(ABSOLUTE.total_seconds()),
+        )
+        # A new browser id on sign-in: no CSRF token or pending link crosses the boundary.
+        self._pre = {
+            "b": secrets.token_urlsafe(16),
+            **{k: v for k, v in self._pre.items() if k == "link"},
+        }
+        self.changed = True
+
+    def sign_out(self, response: Response, *, everywhere: bool = False) -> None:
+        raw = self._request.cookies.get(SESSION_COOKIE)
+        now = self._runtime.clock.now()
+        if raw:
+            with self._runtime.uow() as uow:
+                session = uow.session.get(WebSession, _hash(raw))
+                if session is not None:
+                    stmt = update(WebSession).where(WebSession.revoked_at.is_(None))
+                    stmt = (
+                        stmt.where(WebSession.practitioner_id == session.practitioner_id)
+                        if everywhere
+                        else stmt.where(WebSession.id_hash == session.id_hash)
+                    )
+                    uow.session.execute(stmt.values(revoked_at=now))
+                    uow.audit(
+                        "session.signed_out",
+                        at=now,
+                        actor_id=session.practitioner_id,
+                        detail={"everywhere": everywhere},
+                    )
+                    uow.commit()
+        response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def session_age_ok(created: datetime, last_seen: datetime, now: datetime) -> bool:
+    return now - last_seen <= IDLE and now - created <= ABSOLUTE

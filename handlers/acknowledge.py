@@ -1,0 +1,97 @@
+"""The lead (or deputy) acknowledges a concern; the raiser gets a receipt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.delivery import enqueue_pointer
+from handlers.ports import Clock
+from handlers.values import ConcernStatus, DeliveryRole, PointerKind
+from handlers.viewing import can_acknowledge
+from store.unit_of_work import UnitOfWork
+
+ACKNOWLEDGEABLE = (
+    PointerKind.NEW_CONCERN.value,
+    PointerKind.ESCALATION.value,
+    PointerKind.FRESH_LINK.value,
+)
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    concern_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AlreadyAcknowledged:
+    concern_id: str
+    at: datetime
+    by_id: str
+
+
+@dataclass(frozen=True)
+class NotAllowed:
+    concern_id: str
+
+
+AcknowledgeOutcome = Acknowledged | AlreadyAcknowledged | NotAllowed
+
+
+def acknowledge(
+    uow: UnitOfWork, *, concern_id: str, practitioner_id: str, clock: Clock, via: str = "web"
+) -> AcknowledgeOutcome:
+    with uow:
+        concern = uow.concerns.get(concern_id)
+        if concern is None or not can_acknowledge(uow, concern, practitioner_id):
+            if concern is not None:
+                uow.audit(
+                    "concern.acknowledge_refused",
+                    at=clock.now(),
+                    actor_id=practitioner_id,
+                    concern_id=concern_id,
+                    detail={"via": via},
+                )
+                uow.commit()
+            return NotAllowed(concern_id)
+        if concern.acknowledged_at is not None and concern.acknowledged_by_id is not None:
+            return AlreadyAcknowledged(
+                concern_id, concern.acknowledged_at, concern.acknowledged_by_id
+            )
+        now = clock.now()
+        concern.status = ConcernStatus.ACKNOWLEDGED.value
+        concern.acknowledged_at = now
+        concern.acknowledged_by_id = practitioner_id
+        for delivery in uow.concerns.deliveries(concern.id):
+            if delivery.recipient_id == practitioner_id:
+                delivery.acknowledged_at = now
+            if delivery.role == DeliveryRole.RAISER:
+                enqueue_pointer(
+                    uow, delivery, PointerKind.ACK_RECEIPT, key=f"receipt:{concern.id}", at=now
+                )
+            elif delivery.role in (DeliveryRole.LEAD, DeliveryRole.DEPUTY, DeliveryRole.DUTY):
+                # Turn every "please acknowledge" pointer into "acknowledged", in place.
+                for original in uow.outbox.for_delivery(delivery.id, kinds=ACKNOWLEDGEABLE):
+                    enqueue_pointer(
+                        uow,
+                        delivery,
+                        PointerKind.ACKNOWLEDGED,
+                        key=f"acked:{original.id}",
+                        at=now,
+                        with_link=False,
+                        updates_id=original.id,
+                        detail={"by_self": delivery.recipient_id == practitioner_id},
+                    )
+        uow.audit(
+            "concern.acknowledged",
+            at=now,
+            actor_id=practitioner_id,
+            concern_id=concern.id,
+            detail={
+                "via": via,
+                "late": bool(concern.acknowledge_by and now > concern.acknowledge_by),
+            },
+        )
+        uow.commit()
+        return Acknowledged(concern.id, now)

@@ -1,0 +1,329 @@
+"""The outbox: queue pointers inside a use case's transaction, deliver them afterwards.
+
+Delivery runs in two short transactions around the platform call: claim (lease the row,
+mint the recipient's link, store only its hash) and record (sent, retry later, or dead).
+A worker that dies mid-send leaves a lapsed lease; the next claim treats the row as
+ambiguous and asks the platform whether the message landed before sending it again.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+
+from handlers.ports import (
+    Clock,
+    LinkMinter,
+    MessageRef,
+    Notifier,
+    Pointer,
+    RetryLater,
+    SendResult,
+    Sent,
+    Undeliverable,
+)
+from handlers.values import ConcernStatus, DeliveryRole, Platform, PointerKind, Severity
+from store.crypto import token_hash
+from store.models import Delivery, Link, OutboxMessage, new_id
+from store.unit_of_work import UnitOfWork
+
+log = structlog.get_logger("flare.outbox")
+
+LEASE = timedelta(seconds=60)
+ACKNOWLEDGING_ROLES = (DeliveryRole.LEAD, DeliveryRole.DEPUTY, DeliveryRole.DUTY)
+
+
+def enqueue_pointer(
+    uow: UnitOfWork,
+    delivery: Delivery,
+    kind: PointerKind,
+    *,
+    key: str,
+    at: datetime,
+    with_link: bool = True,
+    updates_id: str | None = None,
+    detail: dict[str, object] | None = None,
+) -> OutboxMessage:
+    """Queue a pointer about a delivery; the worker mints its link when it sends it."""
+    message = OutboxMessage(
+        id=new_id(),
+        idempotency_key=key,
+        recipient_id=delivery.recipient_id,
+        platform=delivery.platform,
+        kind=kind.value,
+        concern_id=delivery.concern_id,
+        delivery_id=delivery.id,
+        updates_id=updates_id,
+        detail={**(detail or {}), "link": with_link},
+        next_attempt_at=at,
+        created_at=at,
+    )
+    uow.outbox.add(message)
+    return message
+
+
+def enqueue_notice(
+    uow: UnitOfWork,
+    *,
+    recipient_id: str,
+    platform: str,
+    kind: PointerKind,
+    key: str,
+    at: datetime,
+    detail: dict[str, object] | None = None,
+) -> OutboxMessage:
+    """Queue a pointer that is about no one concern (alerts to admins, digests)."""
+    message = OutboxMessage(
+        id=new_id(),
+        idempotency_key=key,
+        recipient_id=recipient_id,
+        platform=platform,
+        kind=kind.value,
+        detail={**(detail or {}), "link": False},
+        next_attempt_at=at,
+        created_at=at,
+    )
+    uow.outbox.add(message)
+    return message
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    link_ttl: timedelta = timedelta(hours=72)
+    max_attempts: int = 8
+    base_backoff: float = 2.0
+    max_backoff: float = 900.0
+    batch: int = 50
+
+    def backoff(self, attempts: int, retry_after: float | None) -> float:
+        exponential = min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
+        jittered = random.uniform(exponential / 2, exponential)  # noqa: S311 (not security)
+        return max(jittered, retry_after or 0.0)
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    sent: int = 0
+    reconciled: int = 0
+    retried: int = 0
+    dead: int = 0
+    deferred: int = 0
+
+
+@dataclass(frozen=True)
+class _Claim:
+    message_id: str
+    pointer: Pointer
+    ambiguous: bool
+
+
+class _Defer(Exception):
+    """The message depends on another that has not been sent yet."""
+
+
+def deliver_due(
+    uow_factory: Callable[[], UnitOfWork],
+    notifiers: Mapping[Platform, Notifier],
+    minter: LinkMinter,
+    clock: Clock,
+    policy: OutboxPolicy | None = None,
+) -> DeliveryReport:
+    """One sweep of the outbox: claim due rows, send each, record each outcome."""
+    policy = policy or OutboxPolicy()
+    report = DeliveryReport()
+    claims = _claim(uow_factory(), minter, clock, policy, report)
+    for claim in claims:
+        notifier = notifiers.get(claim.pointer.platform)
+        result: SendResult | None = None
+        if notifier is None:
+            result = Undeliverable(f"no {claim.pointer.platform.value} notifier configured")
+        elif claim.ambiguous:
+            ref = notifier.find(claim.pointer)
+            if ref is not None:
+                result = Sent(ref)
+                report.reconciled += 1
+        if result is None:
+            assert notifier is not None
+            try:
+                result = notifier.send(claim.pointer)
+            except Exception as exc:  # a bug or network fault must not lose the row
+                log.warning("outbox.send_raised", error=type(exc).__name__)
+                result = RetryLater(type(exc).__name__, ambiguous=True)
+        _record(uow_factory(), claim, result, clock, policy, report)
+    return report
+
+
+def _claim(
+    uow: UnitOfWork,
+    minter: LinkMinter,
+    clock: Clock,
+    policy: OutboxPolicy,
+    report: DeliveryReport,
+) -> list[_Claim]:
+    claims: list[_Claim] = []
+    with uow:
+        now = clock.now()
+        for row in uow.outbox.claim_due(now, policy.batch):
+            ambiguous = row.state == "sending" or bool(row.detail.get("reconcile"))
+            try:
+                pointer = _pointer_for(uow, row, minter, now, policy)
+            except _Defer:
+                row.next_attempt_at = now + timedelta(seconds=2)
+                report.deferred += 1
+                continue
+            row.state = "sending"
+            row.lease_until = now + LEASE
+            row.attempts += 1
+            claims.append(_Claim(row.id, pointer, ambiguous))
+        uow.commit()
+    report.claimed += len(claims)
+    return claims
+
+
+def _pointer_for(
+    uow: UnitOfWork, row: OutboxMessage, minter: LinkMinter, now: datetime, policy: OutboxPolicy
+) -> Pointer:
+    kind = PointerKind(row.kind)
+    link_url: str | None = None
+    severity = raised_at = acknowledged_at = None
+    entries = 0
+    can_ack = by_recipient = False
+    updates: MessageRef | None = None
+    concern = uow.concerns.get(row.concern_id) if row.concern_id else None
+    delivery = uow.concerns.delivery(row.delivery_id) if row.delivery_id else None
+    if concern is not None:
+        severity = Severity(concern.severity)
+        raised_at = concern.created_at
+        entries = len(uow.concerns.entries(concern.id))
+        acknowledged_at = concern.acknowledged_at
+        can_ack = (
+            delivery is not None
+            and delivery.role in ACKNOWLEDGING_ROLES
+            and concern.status == ConcernStatus.OPEN
+        )
+        by_recipient = concern.acknowledged_by_id == row.recipient_id
+    if delivery is not None and row.detail.get("link"):
+        token = minter.mint()
+        uow.concerns.add(
+            Link(
+                id=new_id(),
+                delivery_id=delivery.id,
+                token_hash=token_hash(token),
+                expires_at=now + policy.link_ttl,
+                created_at=now,
+            )
+        )
+        link_url = minter.url(token)
+    if row.updates_id:
+        original = uow.outbox.get(row.updates_id)
+        if original is not None and original.message_ref is None and original.state != "dead":
+            raise _Defer
+        if original is not None and original.message_ref:
+            updates = MessageRef(original.message_ref)
+    return Pointer(
+        kind=kind,
+        recipient_id=row.recipient_id,
+        platform=Platform(row.platform),
+        idempotency_key=row.id,
+        link=link_url,
+        concern_id=row.concern_id,
+        severity=severity,
+        raised_at=raised_at,
+        entries=entries,
+        can_acknowledge=can_ack,
+        acknowledged_at=acknowledged_at if kind is PointerKind.ACKNOWLEDGED else None,
+        by_recipient=by_recipient,
+        escalation_level=int(str(row.detail.get("level", 0))),
+        updates=updates,
+    )
+
+
+def _record(
+    uow: UnitOfWork,
+    claim: _Claim,
+    result: SendResult,
+    clock: Clock,
+    policy: OutboxPolicy,
+    report: DeliveryReport,
+) -> None:
+    with uow:
+        now = clock.now()
+        row = uow.outbox.get(claim.message_id)
+        if row is None or row.state != "sending":
+            return
+        row.lease_until = None
+        if isinstance(result, Sent):
+            _mark_sent(uow, row, result.ref, now)
+            report.sent += 1
+        elif isinstance(result, RetryLater) and row.attempts < policy.max_attempts:
+            row.state = "pending"
+            row.last_error = result.reason[:200]
+            row.detail = {**row.detail, "reconcile": result.ambiguous}
+            row.next_attempt_at = now + timedelta(
+                seconds=policy.backoff(row.attempts, result.after)
+            )
+            report.retried += 1
+        else:
+            _dead_letter(uow, row, result.reason, now)
+            report.dead += 1
+        uow.commit()
+
+
+def _mark_sent(uow: UnitOfWork, row: OutboxMessage, ref: MessageRef, now: datetime) -> None:
+    row.state = "sent"
+    row.sent_at = now
+    row.message_ref = dict(ref.values)
+    row.detail = {k: v for k, v in row.detail.items() if k != "reconcile"}
+    delivery = uow.concerns.delivery(row.delivery_id) if row.delivery_id else None
+    if delivery is not None and row.kind == PointerKind.NEW_CONCERN:
+        delivery.delivered_at = now
+        delivery.message_ref = dict(ref.values)
+    uow.audit(
+        "pointer.delivered",
+        at=now,
+        actor_id=None,
+        concern_id=row.concern_id,
+        subject=row.id,
+        detail={
+            "kind": row.kind,
+            "platform": row.platform,
+            "recipient": row.recipient_id,
+            "attempts": row.attempts,
+        },
+    )
+
+
+def _dead_letter(uow: UnitOfWork, row: OutboxMessage, reason: str, now: datetime) -> None:
+    row.state = "dead"
+    row.last_error = reason[:200]
+    uow.audit(
+        "pointer.dead_letter",
+        at=now,
+        concern_id=row.concern_id,
+        subject=row.id,
+        detail={
+            "kind": row.kind,
+            "platform": row.platform,
+            "attempts": row.attempts,
+            "recipient": row.recipient_id,
+        },
+    )
+    if row.kind == PointerKind.ADMIN_ALERT:
+        return  # never alert about an alert: that could loop
+    recipient = uow.directory.practitioner(row.recipient_id)
+    if recipient is None:
+        return
+    for admin in uow.directory.admins_of(recipient.organisation_id):
+        enqueue_notice(
+            uow,
+            recipient_id=admin.id,
+            platform=admin.preferred_platform,
+            kind=PointerKind.ADMIN_ALERT,
+            key=f"dead:{row.id}:{admin.id}",
+            at=now,
+        )

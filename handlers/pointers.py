@@ -1,0 +1,68 @@
+"""The words a pointer shows in chat, shared by every platform so they cannot drift apart.
+
+Built only from a Pointer's fields: there is nothing sensitive here to leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.deadlines import LONDON
+from handlers.ports import Pointer
+from handlers.values import PointerKind
+
+_TITLES = {
+    PointerKind.NEW_CONCERN: "A new concern was raised about a client in one of your networks.",
+    PointerKind.NEW_INFORMATION: "New information was added to a concern shared with you.",
+    PointerKind.ACKNOWLEDGED: "A concern you were asked to acknowledge.",
+    PointerKind.ACK_RECEIPT: "The lead professional has acknowledged the concern you raised.",
+    PointerKind.ESCALATION: "A concern has not been acknowledged in time and is escalated to you.",
+    PointerKind.FOLLOW_UP_REMINDER: "A follow-up you own is due.",
+    PointerKind.PATTERN_ALERT: "Several agencies have raised concerns about a client you lead for.",
+    PointerKind.FRESH_LINK: "Here is a fresh link to a concern shared with you.",
+    PointerKind.FORWARDED_ATTEMPT: "Someone else tried to open a link that was sent to you.",
+    PointerKind.ADMIN_ALERT: "A Flare message could not be delivered. Please check Flare.",
+}
+
+
+@dataclass(frozen=True)
+class PointerText:
+    title: str
+    lines: tuple[str, ...]
+    open_label: str | None
+    acknowledge_label: str | None
+
+
+def age(since: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    return f"{hours // 24} days ago"
+
+
+def describe(pointer: Pointer, now: datetime) -> PointerText:
+    lines: list[str] = []
+    if pointer.severity is not None:
+        lines.append(f"Severity: {pointer.severity.label}")
+    if pointer.raised_at is not None:
+        lines.append(f"Raised {age(pointer.raised_at, now)}")
+    if pointer.entries:
+        lines.append(f"{pointer.entries} entr{'y' if pointer.entries == 1 else 'ies'}")
+    if pointer.escalation_level:
+        lines.append(f"Escalation step {pointer.escalation_level}")
+    title = _TITLES[pointer.kind]
+    if pointer.kind is PointerKind.ACKNOWLEDGED and pointer.acknowledged_at is not None:
+        local = pointer.acknowledged_at.astimezone(LONDON)
+        who = "you" if pointer.by_recipient else "the lead professional"
+        title = f"Acknowledged by {who} at {local:%H:%M}."
+    open_label = "Open" if pointer.link else None
+    ack = "Acknowledge" if pointer.can_acknowledge and pointer.acknowledged_at is None else None
+    return PointerText(
+        title=title, lines=tuple(lines), open_label=open_label, acknowledge_label=ack
+    )

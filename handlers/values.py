@@ -1,0 +1,128 @@
+"""Typed values of the domain: closed sets, so nothing free-form travels where it should not."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    IMMEDIATE = "immediate"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def label(self) -> str:
+        return {"immediate": "Immediate risk", "high": "High", "medium": "Medium", "low": "Low"}[
+            self.value
+        ]
+
+
+class Category(StrEnum):
+    NEGLECT = "neglect"
+    PHYSICAL = "physical"
+    EMOTIONAL = "emotional"
+    SEXUAL = "sexual"
+    DOMESTIC_ABUSE = "domestic_abuse"
+    HEALTH = "health"
+    EDUCATION = "education"
+    HOUSING = "housing"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "neglect": "Neglect",
+            "physical": "Physical harm",
+            "emotional": "Emotional harm",
+            "sexual": "Sexual harm",
+            "domestic_abuse": "Domestic abuse",
+            "health": "Health or development",
+            "education": "Attendance or education",
+            "housing": "Housing or home conditions",
+            "other": "Something else",
+        }[self.value]
+
+
+class LawfulBasis(StrEnum):
+    """UK GDPR Article 6 bases a practitioner may rely on to share."""
+
+    PUBLIC_TASK = "public_task"
+    LEGAL_OBLIGATION = "legal_obligation"
+    VITAL_INTERESTS = "vital_interests"
+    CONSENT = "consent"
+    LEGITIMATE_INTERESTS = "legitimate_interests"
+
+    @property
+    def label(self) -> str:
+        return {
+            "public_task": "Public task",
+            "legal_obligation": "Legal obligation",
+            "vital_interests": "Vital interests (risk to life)",
+            "consent": "Consent",
+            "legitimate_interests": "Legitimate interests",
+        }[self.value]
+
+
+class FamilyInformed(StrEnum):
+    """Golden rule 2: say whether the family was told, or why not."""
+
+    YES = "yes"
+    NOT_SAFE = "not_safe"
+    NOT_YET = "not_yet"
+    NOT_PRACTICABLE = "not_practicable"
+
+    @property
+    def label(self) -> str:
+        return {
+            "yes": "Yes, the family knows what I am sharing and why",
+            "not_safe": "No, telling them could put someone at risk",
+            "not_yet": "Not yet, I will tell them",
+            "not_practicable": "No, it is not practicable",
+        }[self.value]
+
+
+class Role(StrEnum):
+    LEAD = "lead"
+    DEPUTY = "deputy"
+    MEMBER = "member"
+
+    @property
+    def label(self) -> str:
+        return {"lead": "Lead professional", "deputy": "Deputy lead", "member": "Network member"}[
+            self.value
+        ]
+
+
+class DeliveryRole(StrEnum):
+    LEAD = "lead"
+    DEPUTY = "deputy"
+    MEMBER = "member"
+    RAISER = "raiser"
+    DUTY = "duty"
+
+
+class Platform(StrEnum):
+    SLACK = "slack"
+    TEAMS = "teams"
+    PLAYGROUND = "playground"
+
+
+class ConcernStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+    NOT_SHARED = "not_shared"
+
+
+class PointerKind(StrEnum):
+    NEW_CONCERN = "new_concern"
+    NEW_INFORMATION = "new_information"
+    ACKNOWLEDGED = "acknowledged"
+    ACK_RECEIPT = "ack_receipt"
+    ESCALATION = "escalation"
+    FOLLOW_UP_REMINDER = "follow_up_reminder"
+    PATTERN_ALERT = "pattern_alert"
+    FRESH_LINK = "fresh_link"
+    FORWARDED_ATTEMPT = "forwarded_attempt"
+    ADMIN_ALERT = "admin_alert"

@@ -1,0 +1,209 @@
+"""What a signed-in recipient may read: one concern, decrypted, and their inbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.ports import Clock
+from handlers.values import Category, FamilyInformed, LawfulBasis, Role, Severity
+from store.crypto import CryptoError
+from store.models import Concern, Delivery
+from store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class EntryView:
+    author: str
+    organisation: str
+    kind: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RecipientView:
+    name: str
+    organisation: str
+    role: str
+    opened: bool
+    acknowledged: bool
+
+
+@dataclass(frozen=True)
+class ConcernView:
+    concern_id: str
+    client_reference: str
+    client_label: str
+    category: Category
+    severity: Severity
+    status: str
+    raised_at: datetime
+    raiser: str
+    raiser_organisation: str
+    lawful_basis: LawfulBasis
+    family_informed: FamilyInformed
+    family_reason: str
+    rationale: str
+    narrowing_reason: str
+    protected_identities: str
+    acknowledge_by: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    entries: tuple[EntryView, ...]
+    recipients: tuple[RecipientView, ...]
+    viewer_can_acknowledge: bool
+
+
+class NoAccess(Exception):
+    """The practitioner is not a recipient of this concern (need-to-know)."""
+
+
+class Unreadable(Exception):
+    """The concern's key is gone (shredded) or the key ring cannot open it: fail closed."""
+
+
+def may_see(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> Delivery | None:
+    return uow.concerns.delivery_for(concern.id, practitioner_id)
+
+
+def can_acknowledge(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:
+    membership = uow.directory.membership(concern.client_id, practitioner_id)
+    return membership is not None and membership.role in (Role.LEAD, Role.DEPUTY)
+
+
+def view_concern(
+    uow: UnitOfWork, *, concern_id: str, practitioner_id: str, clock: Clock
+) -> ConcernView:
+    """Decrypt a concern for one of its recipients, and audit that they read it."""
+    with uow:
+        concern = uow.concerns.get(concern_id)
+        delivery = may_see(uow, concern, practitioner_id) if concern else None
+        if concern is None or delivery is None:
+            raise NoAccess(concern_id)
+        try:
+            view = _decrypt(uow, concern, practitioner_id)
+        except CryptoError:
+            raise Unreadable(concern_id) from None
+        now = clock.now()
+        delivery.viewed_at = delivery.viewed_at or now
+        uow.audit("concern.viewed", at=now, actor_id=practitioner_id, concern_id=concern.id)
+        uow.commit()
+        return view
+
+
+def _decrypt(uow: UnitOfWork, concern: Concern, viewer_id: str) -> ConcernView:
+    if concern.data_key_id is None:
+        raise CryptoError("shredded")
+    key = concern.data_key_id
+    fields = uow.vault.cipher(key, "concerns", concern.id)
+
+    def opened(name: str, blob: bytes | None) -> str:
+        return fields.open(name, blob) if blob is not None else ""
+
+    client = uow.directory.client(concern.client_id)
+    assert client is not None
+    label = uow.vault.cipher(client.data_key_id, "clients", client.id).open(
+        "label", client.label_ct
+    )
+    people = {p.id: p for p in uow.directory.practitioners()}
+    entries = tuple(
+        EntryView(
+            author=people[e.author_id].name,
+            organisation=people[e.author_id].organisation.name,
+            kind=e.kind,
+            text=uow.vault.cipher(key, "concern_entries", e.id).open("body", e.body_ct or b""),
+            at=e.created_at,
+        )
+        for e in uow.concerns.entries(concern.id)
+    )
+    recipients = tuple(
+        RecipientView(
+            name=people[d.recipient_id].name,
+            organisation=people[d.recipient_id].organisation.name,
+            role=d.role,
+            opened=d.opened_at is not None,
+            acknowledged=d.acknowledged_at is not None,
+        )
+        for d in uow.concerns.deliveries(concern.id)
+        if d.role != "raiser"
+    )
+    raiser = people[concern.raiser_id]
+    return ConcernView(
+        concern_id=concern.id,
+        client_reference=client.reference,
+        client_label=label,
+        category=Category(concern.category),
+        severity=Severity(concern.severity),
+        status=concern.status,
+        raised_at=concern.created_at,
+        raiser=raiser.name,
+        raiser_organisation=raiser.organisation.name,
+        lawful_basis=LawfulBasis(concern.lawful_basis),
+        family_informed=FamilyInformed(concern.family_informed),
+        family_reason=opened("family_reason", concern.family_reason_ct),
+        rationale=opened("rationale", concern.rationale_ct),
+        narrowing_reason=opened("narrowing_reason", concern.narrowing_reason_ct),
+        protected_identities=opened("protected", concern.protected_ct),
+        acknowledge_by=concern.acknowledge_by,
+        acknowledged_at=concern.acknowledged_at,
+        acknowledged_by=people[concern.acknowledged_by_id].name
+        if concern.acknowledged_by_id
+        else None,
+        entries=entries,
+        recipients=recipients,
+        viewer_can_acknowledge=concern.status == "open"
+        and can_acknowledge(uow, concern, viewer_id),
+    )
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    concern_id: str
+    severity: Severity
+    status: str
+    raised_at: datetime
+    acknowledge_by: datetime | None
+    entries: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Inbox:
+    to_acknowledge: tuple[InboxItem, ...]
+    received: tuple[InboxItem, ...]
+    raised: tuple[InboxItem, ...]
+    follow_ups: int
+
+
+def inbox(uow: UnitOfWork, *, practitioner_id: str) -> Inbox:
+    """Counts, severities and ages only: safe for App Home and chat."""
+    with uow:
+
+        def item(concern: Concern, reason: str) -> InboxItem:
+            return InboxItem(
+                concern.id,
+                Severity(concern.severity),
+                concern.status,
+                concern.created_at,
+                concern.acknowledge_by,
+                len(uow.concerns.entries(concern.id)),
+                reason,
+            )
+
+        to_ack = [
+            c
+            for c in uow.concerns.awaiting_acknowledgement(practitioner_id)
+            if uow.concerns.delivery_for(c.id, practitioner_id) is not None
+        ]
+        received = [
+            uow.concerns.get(d.concern_id)
+            for d in uow.concerns.received_by(practitioner_id)
+            if d.role != "raiser"
+        ]
+        return Inbox(
+            to_acknowledge=tuple(item(c, "acknowledge") for c in to_ack),
+            received=tuple(item(c, "received") for c in received if c is not None),
+            raised=tuple(item(c, "raised") for c in uow.concerns.raised_by(practitioner_id)),
+            follow_ups=len(uow.concerns.follow_ups_owned(practitioner_id)),
+        )

@@ -1,0 +1,1 @@
+"""Flare's store: models, unit of work, crypto, audit chain and outbox."""

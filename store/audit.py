@@ -1,0 +1,170 @@
+"""The audit trail: one append-only, hash-chained row per event.
+
+Appends lock the single `audit_head` row, so the chain stays linear with any number of
+processes. `verify` recomputes every link; it detects edits, deletions and reordering. The
+head it returns is the checkpoint an operator keeps outside the database to catch truncation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    body = {
+        "seq": event.seq,
+        "at": event.at.isoformat(timespec="microseconds"),
+        "action": event.action,
+        "actor": event.actor_id,
+        "concern": event.concern_id,
+        "subject": event.subject,
+        "detail": event.detail,
+        "prev": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def event_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    action: str,
+    at: datetime,
+    actor_id: str | None = None,
+    concern_id: str | None = None,
+    subject: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    head = session.scalars(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        at=at.replace(microsecond=at.microsecond),
+        action=action,
+        actor_id=actor_id,
+        concern_id=concern_id,
+        subject=subject,
+        detail=dict(detail or {}),
+        prev_hash=head.hash,
+    )
+    event.hash = event_hash(event)
+    session.add(event)
+    head.seq, head.hash = event.seq, event.hash
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    checked: int
+    head_seq: int
+    head_hash: str
+    broken_at: int | None = None
+    reason: str | None = None
+
+
+def _events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify(session: Session, *, expect_head: str | None = None) -> Verification:
+    """Walk the chain; report the first broken link."""
+    checkpoint = _parse_checkpoint(expect_head)
+    prev_hash, expected_seq, checked = GENESIS, 1, 0
+    for event in _events(session):
+        if checkpoint and event.seq == checkpoint[0] and event.hash != checkpoint[1]:
+            return Verification(
+                False,
+                checked,
+                event.seq - 1,
+                prev_hash,
+                event.seq,
+                "does not match the checkpoint you gave",
+            )
+        if event.seq != expected_seq:
+            return Verification(
+                False,
+                checked,
+                expected_seq - 1,
+                prev_hash,
+                expected_seq,
+                f"event {expected_seq} is missing (next is {event.seq})",
+            )
+        if event.prev_hash != prev_hash:
+            return Verification(
+                False,
+                checked,
+                event.seq - 1,
+                prev_hash,
+                event.seq,
+                "does not link to the event before it",
+            )
+        if event_hash(event) != event.hash:
+            return Verification(
+                False,
+                checked,
+                event.seq - 1,
+                prev_hash,
+                event.seq,
+                "its contents were changed after it was written",
+            )
+        prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq, head.hash) != (expected_seq - 1, prev_hash):
+        return Verification(
+            False,
+            checked,
+            expected_seq - 1,
+            prev_hash,
+            expected_seq - 1,
+            f"the chain ends before the recorded head (event {head.seq})",
+        )
+    if checkpoint and checkpoint[0] > expected_seq - 1:
+        return Verification(
+            False,
+            checked,
+            expected_seq - 1,
+            prev_hash,
+            expected_seq,
+            f"the chain ends before the checkpoint (event {checkpoint[0]})",
+        )
+    return Verification(True, checked, expected_seq - 1, prev_hash)
+
+
+def _parse_checkpoint(text: str | None) -> tuple[int, str] | None:
+    """A checkpoint is `seq:hash`, as printed by `flare audit verify`."""
+    if not text:
+        return None
+    seq, sep, digest = text.partition(":")
+    if not sep or not seq.isdigit() or len(digest) != 64:
+        raise ValueError("a checkpoint is written SEQ:HASH")
+    return int(seq), digest

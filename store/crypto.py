@@ -1,0 +1,209 @@
+"""Envelope encryption, the master key ring and the blind index.
+
+Every sensitive field is AES-256-GCM under a data key; data keys are wrapped by the active
+master key. Associated data binds a ciphertext to its table, row and field, so a ciphertext
+copied to another row or column does not decrypt.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+_VERSION = b"\x01"
+_NONCE = 12
+KEY_BYTES = 32
+_KID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+class CryptoError(Exception):
+    """A ciphertext, key or key ring that cannot be used. Never carries plaintext."""
+
+
+class KeyUnavailable(CryptoError):
+    """No usable key: pages that need it fail closed."""
+
+
+def new_data_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def associated_data(table: str, row_id: str, field: str) -> bytes:
+    return f"flare/{table}/{row_id}/{field}".encode()
+
+
+def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = secrets.token_bytes(_NONCE)
+    return _VERSION + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def unseal(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    if len(blob) < 1 + _NONCE + 16 or blob[:1] != _VERSION:
+        raise CryptoError("malformed ciphertext")
+    try:
+        return AESGCM(key).decrypt(blob[1 : 1 + _NONCE], blob[1 + _NONCE :], aad)
+    except InvalidTag:
+        raise CryptoError("ciphertext does not authenticate (wrong key, row or field)") from None
+
+
+@dataclass(frozen=True)
+class FieldCipher:
+    """Seals and opens the text fields of one row under one data key."""
+
+    key: bytes
+    table: str
+    row_id: str
+
+    def seal(self, field: str, text: str) -> bytes:
+        return seal(self.key, text.encode(), associated_data(self.table, self.row_id, field))
+
+    def open(self, field: str, blob: bytes) -> str:
+        return unseal(self.key, blob, associated_data(self.table, self.row_id, field)).decode()
+
+
+class KeyRing:
+    """Master keys by id; the first is active. Wraps and unwraps data keys."""
+
+    def __init__(self, keys: Mapping[str, bytes], active: str) -> None:
+        if active not in keys:
+            raise CryptoError("active master key is not in the ring")
+        for kid, key in keys.items():
+            if not _KID.match(kid) or len(key) != KEY_BYTES:
+                raise CryptoError(f"master key {kid!r} must be 32 bytes with a short id")
+        self._keys = dict(keys)
+        self.active_kid = active
+
+    @classmethod
+    def parse(cls, spec: str) -> KeyRing:
+        """Parse `kid1:base64,kid2:base64` (first is active)."""
+        keys: dict[str, bytes] = {}
+        order: list[str] = []
+        for part in (p.strip() for p in spec.split(",")):
+            if not part:
+                continue
+            kid, sep, encoded = part.partition(":")
+            if not sep:
+                raise CryptoError("each master key must be written kid:base64")
+            try:
+                key = base64.b64decode(encoded, validate=True)
+            except ValueError:
+                raise CryptoError(f"master key {kid!r} is not valid base64") from None
+            keys[kid] = key
+            order.append(kid)
+        if not order:
+            raise CryptoError("the master key ring is empty")
+        return cls(keys, order[0])
+
+    @property
+    def kids(self) -> tuple[str, ...]:
+        return tuple(self._keys)
+
+    def wrap(self, data_key: bytes, *, key_id: str) -> tuple[str, bytes]:
+        aad = associated_data("data_keys", key_id, "wrapped")
+        return self.active_kid, seal(self._keys[self.active_kid], data_key, aad)
+
+    def unwrap(self, kid: str, wrapped: bytes, *, key_id: str) -> bytes:
+        master = self._keys.get(kid)
+        if master is None:
+            raise KeyUnavailable(f"master key {kid!r} is not in the ring")
+        return unseal(master, wrapped, associated_data("data_keys", key_id, "wrapped"))
+
+
+def generate_master_key_spec(kid: str | None = None) -> str:
+    kid = kid or f"k{secrets.token_hex(4)}"
+    return f"{kid}:{base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()}"
+
+
+def load_or_create_key_file(path: Path) -> tuple[str, bool]:
+    """The demo key ring lives in a 0600 file; returns (spec, created)."""
+    if path.exists():
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+        return path.read_text().strip(), False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spec = generate_master_key_spec()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(spec + "\n")
+    return spec, True
+
+
+# --- Blind index ---------------------------------------------------------------------------
+
+
+class InvalidIdentifier(ValueError):
+    """An identifier that cannot be normalised (message names the kind, never the value)."""
+
+
+def normalise_nhs_number(raw: str) -> str:
+    digits = re.sub(r"[\s-]", "", raw)
+    if not re.fullmatch(r"\d{10}", digits):
+        raise InvalidIdentifier("an NHS number has 10 digits")
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    if check == 10 or check != int(digits[9]):
+        raise InvalidIdentifier("that NHS number fails its check digit")
+    return digits
+
+
+def normalise_name(raw: str) -> str:
+    folded = unicodedata.normalize("NFKC", raw).casefold()
+    collapsed = " ".join(folded.split())
+    if not collapsed:
+        raise InvalidIdentifier("a name cannot be empty")
+    return collapsed
+
+
+def normalise_reference(raw: str) -> str:
+    collapsed = "".join(unicodedata.normalize("NFKC", raw).split()).upper()
+    if not collapsed:
+        raise InvalidIdentifier("a reference cannot be empty")
+    return collapsed
+
+
+NORMALISERS = {
+    "nhs_number": normalise_nhs_number,
+    "name": normalise_name,
+    "reference": normalise_reference,
+}
+
+
+def looks_like_nhs_number(raw: str) -> bool:
+    return bool(re.fullmatch(r"[\d\s-]{10,14}", raw.strip()))
+
+
+class BlindIndex:
+    """HMAC-SHA256 over a normalised identifier, with its own key, per identifier kind."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != KEY_BYTES:
+            raise CryptoError("blind index key must be 32 bytes")
+        self._key = key
+
+    def digest(self, kind: str, raw: str) -> str:
+        normalise = NORMALISERS.get(kind)
+        if normalise is None:
+            raise InvalidIdentifier(f"unknown identifier kind {kind!r}")
+        message = f"{kind}\x00{normalise(raw)}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+
+def token_hash(token: str) -> str:
+    """Link tokens are stored only as SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_link_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits

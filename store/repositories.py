@@ -1,0 +1,285 @@
+"""Repositories: the queries the use cases need, one class per concept."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from store.models import (
+    Client,
+    ClientIdentifier,
+    Concern,
+    ConcernEntry,
+    Delivery,
+    FollowUp,
+    InboundEvent,
+    Link,
+    Membership,
+    Organisation,
+    OutboxMessage,
+    Practitioner,
+)
+
+
+class DirectoryRepository:
+    """Organisations, practitioners, clients and their networks."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(
+        self, row: Organisation | Practitioner | Client | ClientIdentifier | Membership
+    ) -> None:
+        self._s.add(row)
+
+    def organisation(self, org_id: str) -> Organisation | None:
+        return self._s.get(Organisation, org_id)
+
+    def organisation_by_ref(self, ref: str) -> Organisation | None:
+        return self._s.scalars(select(Organisation).where(Organisation.ref == ref)).first()
+
+    def practitioner(self, practitioner_id: str) -> Practitioner | None:
+        return self._s.get(Practitioner, practitioner_id)
+
+    def practitioner_by_ref(self, ref: str) -> Practitioner | None:
+        return self._s.scalars(select(Practitioner).where(Practitioner.ref == ref)).first()
+
+    def practitioner_by_email(self, email: str) -> Sequence[Practitioner]:
+        return self._s.scalars(
+            select(Practitioner).where(Practitioner.email == email.strip().lower())
+        ).all()
+
+    def practitioner_by_slack(self, team_id: str, user_id: str) -> Practitioner | None:
+        return self._s.scalars(
+            select(Practitioner).where(
+                Practitioner.slack_team_id == team_id, Practitioner.slack_user_id == user_id
+            )
+        ).first()
+
+    def practitioner_by_teams(self, tenant_id: str, object_id: str) -> Practitioner | None:
+        return self._s.scalars(
+            select(Practitioner).where(
+                Practitioner.teams_tenant_id == tenant_id,
+                Practitioner.teams_aad_object_id == object_id,
+            )
+        ).first()
+
+    def admins_of(self, organisation_id: str) -> Sequence[Practitioner]:
+        return self._s.scalars(
+            select(Practitioner).where(
+                Practitioner.organisation_id == organisation_id,
+                Practitioner.is_admin.is_(True),
+                Practitioner.active.is_(True),
+            )
+        ).all()
+
+    def practitioners(self) -> Sequence[Practitioner]:
+        return self._s.scalars(select(Practitioner).order_by(Practitioner.name)).all()
+
+    def organisations(self) -> Sequence[Organisation]:
+        return self._s.scalars(select(Organisation).order_by(Organisation.name)).all()
+
+    def client(self, client_id: str) -> Client | None:
+        return self._s.get(Client, client_id)
+
+    def client_by_reference(self, reference: str) -> Client | None:
+        return self._s.scalars(select(Client).where(Client.reference == reference)).first()
+
+    def client_by_blind(self, kind: str, blind: str) -> Client | None:
+        return self._s.scalars(
+            select(Client)
+            .join(ClientIdentifier, ClientIdentifier.client_id == Client.id)
+            .where(ClientIdentifier.kind == kind, ClientIdentifier.blind == blind)
+        ).first()
+
+    def identifiers(self, client_id: str) -> Sequence[ClientIdentifier]:
+        return self._s.scalars(
+            select(ClientIdentifier).where(ClientIdentifier.client_id == client_id)
+        ).all()
+
+    def network(self, client_id: str) -> Sequence[Membership]:
+        return self._s.scalars(
+            select(Membership).where(Membership.client_id == client_id).order_by(Membership.role)
+        ).all()
+
+    def membership(self, client_id: str, practitioner_id: str) -> Membership | None:
+        return self._s.scalars(
+            select(Membership).where(
+                Membership.client_id == client_id, Membership.practitioner_id == practitioner_id
+            )
+        ).first()
+
+    def clients_of(self, practitioner_id: str) -> Sequence[Client]:
+        return self._s.scalars(
+            select(Client)
+            .join(Membership, Membership.client_id == Client.id)
+            .where(Membership.practitioner_id == practitioner_id)
+            .order_by(Client.reference)
+        ).all()
+
+
+class ConcernRepository:
+    """Concerns, their entries, deliveries, links and follow-ups."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, row: Concern | ConcernEntry | Delivery | Link | FollowUp) -> None:
+        self._s.add(row)
+
+    def get(self, concern_id: str) -> Concern | None:
+        return self._s.get(Concern, concern_id)
+
+    def by_submission(self, submission_key: str) -> Concern | None:
+        return self._s.scalars(
+            select(Concern).where(Concern.submission_key == submission_key)
+        ).first()
+
+    def entries(self, concern_id: str) -> Sequence[ConcernEntry]:
+        return self._s.scalars(
+            select(ConcernEntry)
+            .where(ConcernEntry.concern_id == concern_id)
+            .order_by(ConcernEntry.created_at, ConcernEntry.id)
+        ).all()
+
+    def deliveries(self, concern_id: str) -> Sequence[Delivery]:
+        return self._s.scalars(
+            select(Delivery).where(Delivery.concern_id == concern_id).order_by(Delivery.role)
+        ).all()
+
+    def delivery(self, delivery_id: str) -> Delivery | None:
+        return self._s.get(Delivery, delivery_id)
+
+    def delivery_for(self, concern_id: str, recipient_id: str) -> Delivery | None:
+        return self._s.scalars(
+            select(Delivery).where(
+                Delivery.concern_id == concern_id, Delivery.recipient_id == recipient_id
+            )
+        ).first()
+
+    def link_by_hash(self, token_hash: str) -> Link | None:
+        return self._s.scalars(select(Link).where(Link.token_hash == token_hash)).first()
+
+    def link(self, link_id: str) -> Link | None:
+        return self._s.get(Link, link_id)
+
+    def live_links(self, delivery_id: str, now: datetime) -> Sequence[Link]:
+        return self._s.scalars(
+            select(Link).where(
+                Link.delivery_id == delivery_id, Link.revoked_at.is_(None), Link.expires_at > now
+            )
+        ).all()
+
+    def for_client(self, client_id: str) -> Sequence[Concern]:
+        return self._s.scalars(
+            select(Concern)
+            .where(Concern.client_id == client_id)
+            .order_by(Concern.created_at.desc())
+        ).all()
+
+    def raised_by(self, practitioner_id: str) -> Sequence[Concern]:
+        return self._s.scalars(
+            select(Concern)
+            .where(Concern.raiser_id == practitioner_id)
+            .order_by(Concern.created_at.desc())
+        ).all()
+
+    def awaiting_acknowledgement(self, practitioner_id: str) -> Sequence[Concern]:
+        """Open concerns whose client network has this practitioner as lead or deputy."""
+        return self._s.scalars(
+            select(Concern)
+            .join(Membership, Membership.client_id == Concern.client_id)
+            .where(
+                Concern.status == "open",
+                Membership.practitioner_id == practitioner_id,
+                Membership.role.in_(("lead", "deputy")),
+            )
+            .order_by(Concern.acknowledge_by)
+        ).all()
+
+    def received_by(self, practitioner_id: str) -> Sequence[Delivery]:
+        return self._s.scalars(
+            select(Delivery)
+            .where(Delivery.recipient_id == practitioner_id)
+            .order_by(Delivery.created_at.desc())
+        ).all()
+
+    def follow_ups(self, concern_id: str) -> Sequence[FollowUp]:
+        return self._s.scalars(
+            select(FollowUp).where(FollowUp.concern_id == concern_id).order_by(FollowUp.due_at)
+        ).all()
+
+    def follow_ups_owned(self, practitioner_id: str) -> Sequence[FollowUp]:
+        return self._s.scalars(
+            select(FollowUp)
+            .where(FollowUp.owner_id == practitioner_id, FollowUp.state == "open")
+            .order_by(FollowUp.due_at)
+        ).all()
+
+
+class OutboxRepository:
+    """The transactional outbox."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, message: OutboxMessage) -> None:
+        self._s.add(message)
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        return self._s.get(OutboxMessage, message_id)
+
+    def by_key(self, key: str) -> OutboxMessage | None:
+        return self._s.scalars(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+        ).first()
+
+    def for_delivery(self, delivery_id: str, *, kinds: Sequence[str]) -> Sequence[OutboxMessage]:
+        return self._s.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.delivery_id == delivery_id, OutboxMessage.kind.in_(kinds)
+            )
+        ).all()
+
+    def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        """Due pending rows, and `sending` rows whose lease lapsed (a worker died mid-send).
+
+        On PostgreSQL rows are locked with SKIP LOCKED so concurrent workers never share one.
+        """
+        stmt = (
+            select(OutboxMessage)
+            .where(
+                or_(
+                    (OutboxMessage.state == "pending") & (OutboxMessage.next_attempt_at <= now),
+                    (OutboxMessage.state == "sending") & (OutboxMessage.lease_until <= now),
+                )
+            )
+            .order_by(OutboxMessage.next_attempt_at)
+            .limit(limit)
+        )
+        if self._s.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return self._s.scalars(stmt).all()
+
+
+class InboundRepository:
+    """Seen platform deliveries, for de-duplicating retries."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def first_time(self, platform: str, key: str) -> bool:
+        """Record the key; False when it was already seen (the caller drops the retry)."""
+        exists = self._s.scalars(
+            select(InboundEvent.id).where(
+                InboundEvent.platform == platform, InboundEvent.key == key
+            )
+        ).first()
+        if exists is not None:
+            return False
+        self._s.add(InboundEvent(platform=platform, key=key))
+        self._s.flush()
+        return True

@@ -1,0 +1,71 @@
+"""One transaction per use case, committed in one place (which keeps the outbox honest)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from store import audit
+from store.crypto import KeyRing
+from store.keys import Vault
+from store.models import AuditEvent
+from store.repositories import (
+    ConcernRepository,
+    DirectoryRepository,
+    InboundRepository,
+    OutboxRepository,
+)
+
+
+class UnitOfWork:
+    directory: DirectoryRepository
+    concerns: ConcernRepository
+    outbox: OutboxRepository
+    inbound: InboundRepository
+    vault: Vault
+    session: Session
+
+    def __init__(self, sessions: sessionmaker[Session], ring: KeyRing) -> None:
+        self._sessions = sessions
+        self._ring = ring
+
+    def __enter__(self) -> Self:
+        self.session = self._sessions()
+        self.session.begin()
+        self.directory = DirectoryRepository(self.session)
+        self.concerns = ConcernRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.inbound = InboundRepository(self.session)
+        self.vault = Vault(self.session, self._ring)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self.session.in_transaction():
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def audit(self, action: str, *, at: datetime, **fields: Any) -> AuditEvent:
+        return audit.append(self.session, action=action, at=at, **fields)
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,30 @@
+"""A seeded demo directory for tests, with handy lookups by ref."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.demo import demo_rows
+from handlers.directory import import_directory
+from store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Directory:
+    people: dict[str, str]
+    clients: dict[str, str]
+
+
+def seed_directory(uow_factory: Callable[[], UnitOfWork], at: datetime) -> Directory:
+    report = import_directory(uow_factory(), demo_rows(), at=at, actor="test")
+    assert report.ok, report.errors
+    with uow_factory() as uow:
+        people = {p.ref: p.id for p in uow.directory.practitioners()}
+        clients = {
+            ref: c.id
+            for ref in ("C-1001", "C-1002", "C-1003")
+            if (c := uow.directory.client_by_reference(ref)) is not None
+        }
+    return Directory(people, clients)
