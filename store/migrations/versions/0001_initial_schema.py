@@ -128,6 +128,10 @@ def upgrade() -> None:
     with op.batch_alter_table('practitioners', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_practitioners_organisation_id'), ['organisation_id'], unique=False)
 
+    if op.get_bind().dialect.name != 'sqlite':
+        # CREATE TABLE leaves out use_alter foreign keys; add this one once both tables exist.
+        op.create_foreign_key(op.f('fk_organisations_duty_contact_id_practitioners'), 'organisations', 'practitioners', ['duty_contact_id'], ['id'])
+
     op.create_table('system_keys',
     sa.Column('name', sa.String(length=32), nullable=False),
     sa.Column('data_key_id', sa.String(length=32), nullable=False),
@@ -404,6 +408,8 @@ def downgrade() -> None:
     with op.batch_alter_table('practitioners', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_practitioners_organisation_id'))
 
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint(op.f('fk_organisations_duty_contact_id_practitioners'), 'organisations', type_='foreignkey')
     op.drop_table('practitioners')
     with op.batch_alter_table('platform_secrets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_platform_secrets_data_key_id'))
