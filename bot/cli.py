@@ -110,5 +110,11 @@ def demo_seed(force: bool) -> None:
         click.echo(f"flare: demo data seeded: {report.created}")
 
 
+# Operator commands (directory import, keys, audit) live in bot/operations/.
+from bot.operations import COMMANDS  # noqa: E402
+
+for _command in COMMANDS:
+    main.add_command(_command)
+
 if __name__ == "__main__":
     main()

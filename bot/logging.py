@@ -10,7 +10,7 @@ import logging
 import re
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -55,12 +55,26 @@ def scrub(text: str) -> str:
     return SLACK_TOKEN.sub("xox?-[redacted]", LINK_TOKEN.sub("/l/[redacted]", text))
 
 
+def _clean(value: Any) -> Any:
+    """Scrub strings; redact sensitive keys inside nested dicts and lists too."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {
+            k: "[redacted]" if str(k).lower() in SENSITIVE_KEYS else _clean(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
 def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event):
         if key.lower() in SENSITIVE_KEYS:
             event[key] = "[redacted]"
-        elif isinstance(event[key], str):
-            event[key] = scrub(event[key])
+        else:
+            event[key] = _clean(event[key])
     return event
 
 
@@ -74,7 +88,8 @@ class _ScrubStdlib(logging.Filter):
         return True
 
 
-def configure(*, json: bool, level: str = "INFO") -> None:
+def configure(*, json: bool, level: str = "INFO", stream: TextIO | None = None) -> None:
+    """Set up structlog (and the stdlib loggers of our libraries); `stream` defaults to stderr."""
     renderer: Any = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
@@ -87,10 +102,12 @@ def configure(*, json: bool, level: str = "INFO") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stderr),
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(name)s %(message)s")
+    # Alembic narrates every migration step at INFO; operators need only its warnings.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
     scrubber = _ScrubStdlib()
     for name in ("uvicorn.access", "uvicorn.error", "slack_bolt", "slack_sdk", "httpx"):
         logging.getLogger(name).addFilter(scrubber)

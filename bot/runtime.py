@@ -44,7 +44,12 @@ def load_key_ring(settings: Settings) -> KeyRing:
     spec = settings.master_keys
     if not spec:
         path = settings.var_dir / "master.key"
-        spec, created = load_or_create_key_file(path)
+        try:
+            spec, created = load_or_create_key_file(path)
+        except OSError as exc:
+            raise SettingsError(
+                f"flare: bad setting FLARE_VAR_DIR: cannot use {path} ({exc.strerror})"
+            ) from None
         if created:
             log.warning(
                 "keys.generated",
@@ -89,12 +94,18 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    engine = make_engine(settings.database_url)
+    ring = load_key_ring(settings)  # first: a bad FLARE_VAR_DIR is named as such
+    try:
+        engine = make_engine(settings.database_url)
+    except OSError as exc:  # the SQLite file's folder cannot be created
+        raise SettingsError(
+            f"flare: bad setting FLARE_DATABASE_URL: cannot use it ({exc.strerror})"
+        ) from None
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
-        ring=load_key_ring(settings),
+        ring=ring,
     )
 
 

@@ -98,7 +98,7 @@ def _events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
 
 def verify(session: Session, *, expect_head: str | None = None) -> Verification:
     """Walk the chain; report the first broken link."""
-    checkpoint = _parse_checkpoint(expect_head)
+    checkpoint = parse_checkpoint(expect_head)
     prev_hash, expected_seq, checked = GENESIS, 1, 0
     for event in _events(session):
         if checkpoint and event.seq == checkpoint[0] and event.hash != checkpoint[1]:
@@ -160,7 +160,7 @@ def verify(session: Session, *, expect_head: str | None = None) -> Verification:
     return Verification(True, checked, expected_seq - 1, prev_hash)
 
 
-def _parse_checkpoint(text: str | None) -> tuple[int, str] | None:
+def parse_checkpoint(text: str | None) -> tuple[int, str] | None:
     """A checkpoint is `seq:hash`, as printed by `flare audit verify`."""
     if not text:
         return None

@@ -1,0 +1,46 @@
+"""`flare audit verify`: walk the hash chain and print the checkpoint to keep elsewhere."""
+
+from __future__ import annotations
+
+import click
+
+from bot.operations.environment import fail, open_runtime
+
+
+@click.group()
+def audit() -> None:
+    """The append-only, hash-chained audit trail."""
+
+
+@audit.command("verify")
+@click.option(
+    "--checkpoint",
+    metavar="SEQ:HASH",
+    default=None,
+    help="A head printed by an earlier run; catches a chain cut short or rewritten after it.",
+)
+def verify(checkpoint: str | None) -> None:
+    """Recompute every link of the audit chain; exit 1 at the first broken one.
+
+    A hash chain shows edits, deletions and reordering. It cannot show that its newest
+    events were cut off, or that the whole chain was rewritten: keep the head this command
+    prints (SEQ:HASH) somewhere the application cannot write, and pass it back with
+    --checkpoint next time.
+    """
+    from store.audit import parse_checkpoint
+    from store.audit import verify as verify_chain
+
+    try:
+        parse_checkpoint(checkpoint)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--checkpoint") from None
+    runtime = open_runtime()
+    with runtime.sessions() as session:
+        result = verify_chain(session, expect_head=checkpoint)
+    if not result.ok:
+        click.echo(f"flare: checked {result.checked} events", err=True)
+        click.echo(f"flare: last good event {result.head_seq}:{result.head_hash}", err=True)
+        fail(f"flare: audit chain broken at event {result.broken_at}: {result.reason}")
+    click.echo(f"flare: audit chain intact, {result.checked} events checked")
+    click.echo(f"head {result.head_seq}:{result.head_hash}")
+    click.echo("flare: keep that head outside the database; pass it as --checkpoint next time")

@@ -1,0 +1,63 @@
+"""Opening the store for an operator command: every setting or start-up problem is one line."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from bot.config import SettingsError, load_settings
+from bot.runtime import Runtime, build_runtime
+
+SETTINGS_EXIT = 2
+
+
+def fail(line: str, *, code: int = 1) -> NoReturn:
+    """Print one line to stderr and stop."""
+    click.echo(line, err=True)
+    sys.exit(code)
+
+
+def open_runtime(*, migrate: bool = True) -> Runtime:
+    """Settings, key ring and a reachable database at the current schema, or one clear line.
+
+    Outside production the schema is brought up to date (as `flare serve` does); in production
+    migrations are the operator's explicit step, so a stale schema stops the command.
+    """
+    from bot import logging as flare_logging
+
+    try:
+        settings = load_settings()
+        flare_logging.configure(json=settings.env == "production", level=settings.log_level)
+        runtime = build_runtime(settings)
+    except SettingsError as exc:
+        fail(exc.line, code=SETTINGS_EXIT)
+    try:
+        runtime.ready()
+        if migrate and settings.env != "production":
+            from store.migrate import upgrade
+
+            upgrade(runtime.engine)
+        elif not schema_is_current(runtime):
+            fail("flare: the database schema is not up to date; run `flare db upgrade` first")
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        fail(
+            f"flare: cannot use the database named by FLARE_DATABASE_URL: {reason}",
+            code=SETTINGS_EXIT,
+        )
+    return runtime
+
+
+def schema_is_current(runtime: Runtime) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from store.migrate import alembic_config
+
+    url = runtime.engine.url.render_as_string(hide_password=False)
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    with runtime.engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
