@@ -158,16 +158,23 @@ def normalise_nhs_number(raw: str) -> str:
     return digits
 
 
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
 def normalise_name(raw: str) -> str:
-    folded = unicodedata.normalize("NFKC", raw).casefold()
-    collapsed = " ".join(folded.split())
+    # NFKC again after folding and after dropping whitespace: both can leave a string that
+    # composes differently (a spacing diaeresis becomes space + combining mark), and the
+    # blind index needs the same digest however many times a value passes through here.
+    folded = _nfkc(_nfkc(raw).casefold())
+    collapsed = _nfkc(" ".join(folded.split()))
     if not collapsed:
         raise InvalidIdentifier("a name cannot be empty")
     return collapsed
 
 
 def normalise_reference(raw: str) -> str:
-    collapsed = "".join(unicodedata.normalize("NFKC", raw).split()).upper()
+    collapsed = _nfkc("".join(_nfkc(raw).split()).upper())
     if not collapsed:
         raise InvalidIdentifier("a reference cannot be empty")
     return collapsed

@@ -11,20 +11,10 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
 from bot.cli import main
-from store.crypto import KeyRing, generate_master_key_spec
+from tests.store.conftest import master_spec, ring
 
 Flare = Callable[..., Result]
-
-
-@pytest.fixture
-def master_spec() -> str:
-    return generate_master_key_spec("test1")
-
-
-@pytest.fixture
-def ring(master_spec: str) -> KeyRing:
-    """The ring the CLI reads from FLARE_MASTER_KEYS (overrides the shared fixture)."""
-    return KeyRing.parse(master_spec)
+__all__ = ["Flare", "master_spec", "ring"]  # fixtures shared with tests/store
 
 
 @pytest.fixture(autouse=True)
