@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
-from sqlalchemy.exc import OperationalError
 
 from bot.config import SettingsError, load_settings
-from bot.runtime import Runtime, build_runtime
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 SETTINGS_EXIT = 2
 
@@ -26,7 +27,10 @@ def open_runtime(*, migrate: bool = True) -> Runtime:
     Outside production the schema is brought up to date (as `flare serve` does); in production
     migrations are the operator's explicit step, so a stale schema stops the command.
     """
+    from sqlalchemy.exc import OperationalError
+
     from bot import logging as flare_logging
+    from bot.runtime import build_runtime
 
     try:
         settings = load_settings()
