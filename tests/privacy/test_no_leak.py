@@ -1,0 +1,261 @@
+"""The no-leak canary at handler level.
+
+A unique canary goes into every sensitive field: what was noticed, the sharing rationale,
+the family reason, the narrowing reason, protected identities, the client's name, the NHS
+number and added information. The whole flow runs — raise, deliver, a refused open, open,
+view, acknowledge, add information, deliver again — with logs captured as JSON. The canary
+must appear in no Pointer, no chat wording, no playground message, no log line and nowhere
+in the database in plaintext; and it must come back from `view_concern` to the recipient,
+so the test would notice if it were looking in the wrong place.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import structlog
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, select
+
+from bot.logging import configure
+from bot.playground.notifier import PlaygroundNotifier
+from handlers.acknowledge import Acknowledged, acknowledge
+from handlers.deadlines import WorkingCalendar
+from handlers.delivery import deliver_due
+from handlers.directory import DirectoryRow, find_client, import_directory
+from handlers.information import InformationAdded, add_information
+from handlers.links import Opened, Refused, check_token, open_link
+from handlers.pointers import describe
+from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
+from handlers.viewing import inbox, view_concern
+from store.models import Base
+from tests.directory import Directory, seed_directory
+from tests.fakes import FakeNotifier
+
+FIELDS = (
+    "noticed",
+    "rationale",
+    "family_reason",
+    "narrowing_reason",
+    "protected",
+    "label",
+    "information",
+)
+
+
+def _check_digit(nine: str) -> int:
+    total = sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True))
+    return (11 - total % 11) % 11
+
+
+def _fresh_nhs_number() -> str:
+    """A random valid NHS number: fresh for every example, so replays never collide."""
+    while True:
+        nine = f"{secrets.randbelow(10**9):09d}"
+        if _check_digit(nine) != 10 and len(set(nine)) >= 4:
+            return nine + str(_check_digit(nine))
+
+
+free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)
+
+
+@dataclass(frozen=True)
+class Canaries:
+    texts: dict[str, str]
+    nhs: str
+
+    @property
+    def needles(self) -> list[str]:
+        spaced = f"{self.nhs[:3]} {self.nhs[3:6]} {self.nhs[6:]}"
+        return [*self.texts.values(), self.nhs, spaced]
+
+
+class ExplodingNotifier(FakeNotifier):
+    """A platform whose error message echoes what it was sent (some do): it must not be logged."""
+
+    def __init__(self, echo: str) -> None:
+        super().__init__()
+        self.echo = echo
+        self.exploded = False
+
+    def send(self, pointer):  # type: ignore[no-untyped-def]
+        if not self.exploded:
+            self.exploded = True
+            raise RuntimeError(f"platform rejected the message: {self.echo}")
+        return super().send(pointer)
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    buffer = io.StringIO()
+    configure(json=True, level="DEBUG", stream=buffer)
+    yield buffer
+    structlog.reset_defaults()
+
+
+def _new_client(uow_factory, d: Directory, clock, canaries: Canaries) -> str:  # type: ignore[no-untyped-def]
+    ref = f"C-{secrets.token_hex(4)}"
+    rows = [
+        DirectoryRow(2, "client", ref, name=canaries.texts["label"], nhs_number=canaries.nhs),
+        DirectoryRow(3, "membership", "chloe", client=ref, role="lead"),
+        DirectoryRow(4, "membership", "erin", client=ref, role="deputy"),
+        DirectoryRow(5, "membership", "dev", client=ref, role="member"),
+        DirectoryRow(6, "membership", "amara", client=ref, role="member"),
+    ]
+    report = import_directory(uow_factory(), rows, at=clock.now(), actor="test")
+    assert report.ok, report.errors
+    with uow_factory() as uow:
+        client = find_client(uow, raw=canaries.nhs, kinds=["nhs_number"])
+        assert client is not None and client.reference == ref
+        return client.id
+
+
+def _flow(uow_factory, d: Directory, clock, canaries: Canaries, chat: FakeNotifier):  # type: ignore[no-untyped-def]
+    t = canaries.texts
+    client_id = _new_client(uow_factory, d, clock, canaries)
+    raised = raise_concern(
+        RaiseConcern(
+            raiser_id=d.people["amara"],
+            client_id=client_id,
+            category=Category.NEGLECT,
+            severity=Severity.HIGH,
+            noticed=t["noticed"],
+            rationale=t["rationale"],
+            lawful_basis=LawfulBasis.PUBLIC_TASK,
+            family_informed=FamilyInformed.NOT_SAFE,
+            family_reason=t["family_reason"],
+            recipients=[d.people["chloe"], d.people["erin"]],
+            narrowing_reason=t["narrowing_reason"],
+            protected_identities=t["protected"],
+            submission_key=secrets.token_hex(8),
+        ),
+        uow_factory(),
+        clock,
+        WorkingCalendar(),
+    )
+    assert isinstance(raised, Raised), raised
+    notifiers = {Platform.PLAYGROUND: chat}
+    deliver_due(uow_factory, notifiers, _Minter(), clock)  # the first send explodes
+    clock.advance(minutes=30)
+    deliver_due(uow_factory, notifiers, _Minter(), clock)
+    lead = next(p for p in chat.to(d.people["chloe"]) if p.concern_id == raised.concern_id)
+    target = check_token(uow_factory(), lead.link.rsplit("/", 1)[1], clock)
+    assert not isinstance(target, Refused)
+    refused = open_link(
+        uow_factory(), link_id=target.link_id, practitioner_id=d.people["dev"], clock=clock
+    )
+    assert isinstance(refused, Refused)
+    opened = open_link(
+        uow_factory(), link_id=target.link_id, practitioner_id=d.people["chloe"], clock=clock
+    )
+    assert isinstance(opened, Opened)
+    view = view_concern(
+        uow_factory(), concern_id=raised.concern_id, practitioner_id=d.people["chloe"], clock=clock
+    )
+    assert isinstance(
+        acknowledge(
+            uow_factory(),
+            concern_id=raised.concern_id,
+            practitioner_id=d.people["chloe"],
+            clock=clock,
+        ),
+        Acknowledged,
+    )
+    clock.advance(minutes=1)
+    added = add_information(
+        uow_factory(),
+        concern_id=raised.concern_id,
+        author_id=d.people["erin"],
+        text=t["information"],
+        submission_key=secrets.token_hex(8),
+        clock=clock,
+    )
+    assert isinstance(added, InformationAdded)
+    deliver_due(uow_factory, notifiers, _Minter(), clock)
+    inbox(uow_factory(), practitioner_id=d.people["chloe"])
+    again = view_concern(
+        uow_factory(), concern_id=raised.concern_id, practitioner_id=d.people["erin"], clock=clock
+    )
+    return view, again
+
+
+class _Minter:
+    def mint(self) -> str:
+        return secrets.token_urlsafe(32)
+
+    def url(self, token: str) -> str:
+        return f"https://flare.test/l/{token}"
+
+
+def _database_text(engine: Engine) -> bytes:
+    """Everything the database holds, as bytes: the files for SQLite, every row otherwise."""
+    if engine.dialect.name == "sqlite":
+        path = Path(engine.url.database or "")
+        files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+        return b"".join(f.read_bytes() for f in files if f.exists())
+    dump: list[bytes] = []
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                for value in row:
+                    dump.append(value if isinstance(value, bytes) else repr(value).encode())
+    return b"\x00".join(dump)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(extra=st.fixed_dictionaries({f: free_text for f in FIELDS}))
+def test_canary_reaches_only_the_recipient(  # type: ignore[no-untyped-def]
+    engine: Engine, uow_factory, clock, logs: io.StringIO, extra: dict[str, str]
+) -> None:
+    with uow_factory() as uow:
+        if uow.directory.practitioner_by_ref("chloe") is None:
+            uow.rollback()
+            seed_directory(uow_factory, clock.now())
+    d = _directory(uow_factory)
+    mark = secrets.token_hex(6)
+    canaries = Canaries({f: f"qz{mark}{f}zq {extra[f]}" for f in FIELDS}, _fresh_nhs_number())
+    chat = ExplodingNotifier(echo=canaries.texts["noticed"])
+    view, again = _flow(uow_factory, d, clock, canaries, chat)
+
+    # The positive control: the recipient does see every field.
+    t = canaries.texts
+    assert view.client_label == t["label"] and view.rationale == t["rationale"]
+    assert view.family_reason == t["family_reason"]
+    assert view.narrowing_reason == t["narrowing_reason"]
+    assert view.protected_identities == t["protected"]
+    assert view.entries[0].text == t["noticed"]
+    assert [e.text for e in again.entries] == [t["noticed"], t["information"]]
+
+    playground = PlaygroundNotifier(uow_factory, clock)
+    chat_bytes = []
+    for pointer in chat.sent:
+        playground.send(pointer)
+        text = describe(pointer, clock.now())
+        chat_bytes.append(repr(pointer) + repr(text))
+    assert len(chat.sent) >= 6 and chat.exploded
+    log_text = logs.getvalue()
+    assert "outbox.send_raised" in log_text  # the capture works: the explosion was logged
+    stored = _database_text(engine)
+    for needle in [*canaries.needles, mark]:
+        for place, haystack in (("pointer", "\n".join(chat_bytes)), ("log", log_text)):
+            leaked = needle in haystack  # a bool, so a failure does not print the haystack
+            assert not leaked, f"canary leaked into a {place}"
+        in_database = needle.encode() in stored
+        assert not in_database, "canary stored in plaintext"
+
+
+def _directory(uow_factory) -> Directory:  # type: ignore[no-untyped-def]
+    with uow_factory() as uow:
+        people = {p.ref: p.id for p in uow.directory.practitioners()}
+    return Directory(people, {})
