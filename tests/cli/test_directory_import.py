@@ -183,3 +183,9 @@ def test_help_documents_the_format(flare: Flare) -> None:
     assert HEADER.strip() in flat
     for kind in ("organisation", "practitioner", "client", "membership"):
         assert f"  {kind}" in result.stdout
+
+
+def test_the_documented_example_is_the_example_file() -> None:
+    doc = (EXAMPLE.parent / "directory.md").read_text()
+    example = doc.split("## An example", 1)[1].split("```\n", 2)[1]
+    assert example == EXAMPLE.read_text()
