@@ -23,11 +23,15 @@ def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.runtime import build_runtime
 
     flare_logging.configure(json=settings.env == "production", level=settings.log_level)
+    from bot.operations.environment import ensure_reachable
+
     try:
-        return build_runtime(settings)
+        runtime = build_runtime(settings)
     except SettingsError as exc:
         click.echo(exc.line, err=True)
         sys.exit(2)
+    ensure_reachable(runtime)
+    return runtime
 
 
 @click.group()

@@ -27,8 +27,6 @@ def open_runtime(*, migrate: bool = True) -> Runtime:
     Outside production the schema is brought up to date (as `flare serve` does); in production
     migrations are the operator's explicit step, so a stale schema stops the command.
     """
-    from sqlalchemy.exc import OperationalError
-
     from bot import logging as flare_logging
     from bot.runtime import build_runtime
 
@@ -38,21 +36,28 @@ def open_runtime(*, migrate: bool = True) -> Runtime:
         runtime = build_runtime(settings)
     except SettingsError as exc:
         fail(exc.line, code=SETTINGS_EXIT)
+    ensure_reachable(runtime)
+    if migrate and settings.env != "production":
+        from store.migrate import upgrade
+
+        upgrade(runtime.engine)
+    elif not schema_is_current(runtime):
+        fail("flare: the database schema is not up to date; run `flare db upgrade` first")
+    return runtime
+
+
+def ensure_reachable(runtime: Runtime) -> None:
+    """A database that cannot be reached is named in one line, not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
     try:
         runtime.ready()
-        if migrate and settings.env != "production":
-            from store.migrate import upgrade
-
-            upgrade(runtime.engine)
-        elif not schema_is_current(runtime):
-            fail("flare: the database schema is not up to date; run `flare db upgrade` first")
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         fail(
             f"flare: cannot use the database named by FLARE_DATABASE_URL: {reason}",
             code=SETTINGS_EXIT,
         )
-    return runtime
 
 
 def schema_is_current(runtime: Runtime) -> bool:

@@ -85,10 +85,39 @@ def test_unwritable_var_dir_is_named(tmp_path: Path) -> None:
     _assert_one_line(result, "FLARE_VAR_DIR")
 
 
-def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["audit verify", "db upgrade", "serve"])
+def test_unreachable_database_is_one_line(tmp_path: Path, command: str) -> None:
     env = {
-        "FLARE_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "FLARE_DATABASE_URL": "postgresql://nobody:hunter2@127.0.0.1:1/none",
         "FLARE_MASTER_KEYS": GOOD_KEYS,
     }
-    result = _flare(tmp_path, ["audit", "verify"], env)
+    result = _flare(tmp_path, COMMANDS[command], env)
     _assert_one_line(result, "FLARE_DATABASE_URL")
+    assert "hunter2" not in result.stderr
+
+
+def test_production_refuses_a_stale_schema_until_db_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import structlog
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    env = {
+        "FLARE_ENV": "production",
+        "FLARE_PUBLIC_URL": "https://flare.example",
+        "FLARE_MASTER_KEYS": GOOD_KEYS,
+        "FLARE_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}",
+    }
+    try:
+        stale = CliRunner().invoke(main, ["audit", "verify"], env=env)
+        assert stale.exit_code == 1
+        assert stale.stderr.strip() == (
+            "flare: the database schema is not up to date; run `flare db upgrade` first"
+        )
+        assert CliRunner().invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+        assert CliRunner().invoke(main, ["audit", "verify"], env=env).exit_code == 0
+    finally:
+        structlog.reset_defaults()
