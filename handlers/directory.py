@@ -102,19 +102,7 @@ USED = {
     "client": frozenset({"name", "nhs_number"}),
     "membership": frozenset({"client", "role"}),
 }
-OPTIONAL_COLUMNS = (
-    "name",
-    "organisation",
-    "email",
-    "role",
-    "nhs_number",
-    "platform",
-    "slack_team",
-    "slack_user",
-    "teams_tenant",
-    "teams_user",
-    "client",
-)
+# The most characters each column may hold (the store's column sizes).
 LIMITS = {
     "name": 200,
     "organisation": 64,
@@ -128,6 +116,7 @@ LIMITS = {
     "teams_user": 64,
     "client": 32,
 }
+OPTIONAL_COLUMNS = tuple(LIMITS)  # every column but kind and ref, in the header's order
 REF_LIMIT = {"client": 32}
 
 
