@@ -20,11 +20,10 @@ def _settings() -> Settings:
 
 def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
     from bot import logging as flare_logging
+    from bot.operations.environment import ensure_reachable
     from bot.runtime import build_runtime
 
     flare_logging.configure(json=settings.env == "production", level=settings.log_level)
-    from bot.operations.environment import ensure_reachable
-
     try:
         runtime = build_runtime(settings)
     except SettingsError as exc:

@@ -100,3 +100,30 @@ def test_a_key_missing_from_the_ring_is_named(flare: Flare, concern) -> None:  #
     assert "master key 'test1' is not in the ring" in rotate.stderr
     assert "run `flare keys rotate` again" in rotate.stderr
     assert other.split(":")[1] not in rotate.output
+
+
+def test_ctrl_c_during_rotation_keeps_what_was_done(  # type: ignore[no-untyped-def]
+    flare: Flare, engine: Engine, master_spec: str, concern, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import store.keys
+
+    real = store.keys.rewrap_batches
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        batches = real(*args, **kwargs)
+        yield next(batches)
+        batches.close()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store.keys, "rewrap_batches", interrupted)
+    both = f"{generate_master_key_spec('k2')},{master_spec}"
+    live = _status(flare, both)["test1"][0]
+    result = flare("keys", "rotate", "--batch", "1", keys=both)
+    assert result.exit_code == 130
+    assert result.stderr.strip().endswith(
+        f"interrupted after 1 of {live}; run `flare keys rotate` again"
+    )
+    assert _status(flare, both)["k2"][0] == 1
+    with session_factory(engine)() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "keys.rotated")).one()
+        assert event.detail["complete"] is False and event.detail["rewrapped"] == 1
