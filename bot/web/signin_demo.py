@@ -53,14 +53,13 @@ def signin_demo(
 def sign_in_as(page: Page, practitioner_id: str, ref: str, then: str | None = None) -> Response:
     """Start a demo session and continue where the browser was going."""
     response = Response(status_code=303)
+    after = then or page.browser.recall("next") or "/"  # read first: sign-in renews the cookie
     page.browser.sign_in(
         response, practitioner_id=practitioner_id, provider="demo", issuer="flare-demo", subject=ref
     )
     pending = continue_after_sign_in(page, practitioner_id)
     if pending is not None:
         return _with_cookies(pending, response)
-    after = then or page.browser.recall("next") or "/"
-    page.browser.remember("next", None)
     response.headers["location"] = after if after == "/" or SAFE_NEXT.match(after) else "/"
     page.browser.write(response)
     return response
