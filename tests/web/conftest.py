@@ -13,12 +13,11 @@ from sqlalchemy import Engine, func, select
 from bot.app import create_app
 from bot.config import Settings
 from bot.demo import seed
-from bot.playground.chat import messages_for
+from bot.playground.chat import ChatMessage, messages_for
 from bot.runtime import Runtime
 from store.crypto import KeyRing, generate_master_key_spec
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
-from bot.playground.chat import ChatMessage
 from store.models import AuditEvent, Delivery
 from tests.conftest import FakeClock
 from tests.web.browser import Browser, Visit

@@ -30,16 +30,12 @@ def sign_in(world: World, browser: Browser, ref: str) -> httpx.Response:
     return browser.submit(form, set={"practitioner_id": world.people[ref]})
 
 
-def step_two(
-    world: World, browser: Browser, client_ref: str, **answers: str
-) -> httpx.Response:
+def step_two(world: World, browser: Browser, client_ref: str, **answers: str) -> httpx.Response:
     """Fill in step 1 of the raise form and continue to 'who it will reach'."""
     start = browser.get("/raise")
     assert start.status_code == 200, start.status_code
     form = browser.form(start.text, "/raise")
-    return browser.submit(
-        form, set={"client": world.clients[client_ref], **ANSWERS, **answers}
-    )
+    return browser.submit(form, set={"client": world.clients[client_ref], **ANSWERS, **answers})
 
 
 def send(

@@ -48,7 +48,7 @@ def test_security_headers_on_every_response(sqlite_world: World) -> None:
             assert visit.response.headers.get(name) == HEADERS[name], (visit.path, name)
         assert visit.response.headers.get("X-Content-Type-Options") == "nosniff", visit.path
     assert "no-store" in HEADERS["Cache-Control"]
-    assert "no-referrer" == HEADERS["Referrer-Policy"]
+    assert HEADERS["Referrer-Policy"] == "no-referrer"
 
 
 def test_pages_have_no_inline_script_or_style(sqlite_world: World) -> None:
@@ -68,9 +68,7 @@ def test_raise_form_errors_link_to_their_fields(sqlite_world: World) -> None:
     world = sqlite_world
     amara = world.browser("amara")
     sign_in(world, amara, "amara")
-    page = step_two(
-        world, amara, "C-1001", noticed="", rationale="", severity="", family_reason=""
-    )
+    page = step_two(world, amara, "C-1001", noticed="", rationale="", severity="", family_reason="")
     assert page.status_code == 400
     assert "<title>Error: " in page.text and "There is a problem" in page.text
     for field in ("severity", "noticed", "family_reason", "rationale"):
