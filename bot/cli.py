@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -47,6 +48,9 @@ def serve(host: str | None, port: int | None) -> None:
     from store.migrate import upgrade
 
     settings = _settings()
+    if settings.env == "demo" and "FLARE_PUBLIC_URL" not in os.environ and port:
+        # Demo links must point at the port actually served, or the playground's Open fails.
+        settings.public_url = f"http://{host or settings.host}:{port}"
     runtime = _runtime(settings)
     if settings.env != "production":
         upgrade(runtime.engine)
@@ -63,7 +67,10 @@ def serve(host: str | None, port: int | None) -> None:
     )
     server = uvicorn.Server(config)
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises Ctrl-C after its graceful shutdown; that is a clean stop
 
 
 @main.group()
