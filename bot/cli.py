@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -67,10 +68,9 @@ def serve(host: str | None, port: int | None) -> None:
     )
     server = uvicorn.Server(config)
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
-    try:
+    # uvicorn re-raises Ctrl-C after its graceful shutdown; that is a clean stop, exit 0.
+    with contextlib.suppress(KeyboardInterrupt):
         server.run()
-    except KeyboardInterrupt:
-        pass  # uvicorn re-raises Ctrl-C after its graceful shutdown; that is a clean stop
 
 
 @main.group()
