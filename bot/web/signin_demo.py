@@ -54,6 +54,9 @@ def sign_in_as(page: Page, practitioner_id: str, ref: str, then: str | None = No
     """Start a demo session and continue where the browser was going."""
     response = Response(status_code=303)
     after = then or page.browser.recall("next") or "/"  # read first: sign-in renews the cookie
+    if page.me() is not None:
+        # Switching person (the playground does): end the old session on the server too.
+        page.browser.sign_out(Response())
     page.browser.sign_in(
         response, practitioner_id=practitioner_id, provider="demo", issuer="flare-demo", subject=ref
     )

@@ -142,3 +142,20 @@ def test_production_has_no_playground_and_no_demo_sign_in(tmp_path: Path) -> Non
     for visit in world.visits:
         assert visit.response.headers["Cache-Control"] == "no-store"
     engine.dispose()
+
+
+def test_switching_person_ends_the_previous_session(sqlite_world: World) -> None:
+    world = sqlite_world
+    browser = world.browser("shared-computer")
+    sign_in(world, browser, "amara")
+    old_cookie = browser.client.cookies.get("flare_session")
+    inbox = browser.get(f"/playground/{world.people['chloe']}")
+    switched = browser.submit(
+        browser.form(inbox.text, f"/playground/{world.people['chloe']}/signin")
+    )
+    assert switched.status_code == 303
+    assert "Signed in as Chloe Patel" in browser.get("/").text
+    stale = world.browser("stale")
+    stale.client.cookies.set("flare_session", old_cookie or "")
+    assert "Signed in as" not in stale.get("/").text
+    assert world.audit_actions().count("session.signed_out") == 1
