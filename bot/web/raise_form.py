@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Response
 from pydantic import BaseModel
 
 from bot.web.rendering import Page, PageRoute, page_for
+from handlers.not_sharing import record_decision_not_to_share
 from handlers.people import advice_for, clients_of
 from handlers.raise_concern import Invalid, RaiseConcern, raise_concern
 from handlers.raise_preview import preview_raise
@@ -59,6 +60,7 @@ class RaiseAnswers(BaseModel):
     submission_key: str = ""
     recipients: list[str] = []
     narrowing_reason: str = ""
+    not_sharing_reason: str = ""
     change: str = ""
 
 
@@ -162,6 +164,28 @@ def raise_send(page: PageDep, answers: Answers) -> Response:
     outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
     if not isinstance(outcome, Invalid):
         return page.render("raise_sent.html", raised=outcome)
+    if set(outcome.errors) & set(STEP_ONE_FIELDS):
+        return _step_one(page, answers, outcome.errors)
+    options = preview_raise(runtime.uow(), cmd)
+    if isinstance(options, Invalid):
+        return _step_one(page, answers, options.errors)
+    return _step_two(page, answers, options, outcome.errors)
+
+
+@router.post("/raise/not-shared")
+def decide_not_to_share(page: PageDep, answers: Answers) -> Response:
+    """Golden rule 7: the decision not to share is recorded, with its reason, and told to no one."""
+    page.check_csrf(answers.csrf)
+    me = page.require_me(after="/raise")
+    cmd, errors = command(answers, me.practitioner_id, with_recipients=False)
+    if errors:
+        return _step_one(page, answers, errors)
+    runtime = page.runtime
+    outcome = record_decision_not_to_share(
+        cmd, reason=answers.not_sharing_reason, uow=runtime.uow(), clock=runtime.clock
+    )
+    if not isinstance(outcome, Invalid):
+        return page.render("raise_not_shared.html", recorded=outcome)
     if set(outcome.errors) & set(STEP_ONE_FIELDS):
         return _step_one(page, answers, outcome.errors)
     options = preview_raise(runtime.uow(), cmd)

@@ -146,6 +146,7 @@ class Browser:
             if button is not None and name == button:
                 pairs.append((name, value))
                 action = formaction or action
+                break
         return self.post(action, pairs)
 
 

@@ -159,3 +159,24 @@ def test_switching_person_ends_the_previous_session(sqlite_world: World) -> None
     stale.client.cookies.set("flare_session", old_cookie or "")
     assert "Signed in as" not in stale.get("/").text
     assert world.audit_actions().count("session.signed_out") == 1
+
+
+def test_a_decision_not_to_share_is_recorded_and_told_to_no_one(sqlite_world: World) -> None:
+    world = sqlite_world
+    amara = world.browser("amara")
+    sign_in(world, amara, "amara")
+    step2 = step_two(world, amara, "C-1003")
+    no_reason = amara.submit(amara.form(step2.text, "/raise/send"), button="decide")
+    assert no_reason.status_code == 400 and 'href="#not_sharing_reason"' in no_reason.text
+    form = amara.form(no_reason.text, "/raise/send")
+    recorded = amara.submit(
+        form, button="decide", set={"not_sharing_reason": "Spoke to the DSL; no role for others"}
+    )
+    assert recorded.status_code == 200 and "Decision not to share recorded" in recorded.text
+    assert "concern.not_shared" in world.audit_actions()
+    concern_id = recorded.text.split('href="/concerns/', 1)[1][:32]
+    mine = amara.get(f"/concerns/{concern_id}")
+    assert "Spoke to the DSL; no role for others" in mine.text
+    assert "recorded as a decision not to share" in mine.text
+    world.deliver()
+    assert all(world.chat(ref) == [] for ref in world.people)
