@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -58,6 +59,8 @@ def test_flare_serve_starts_serves_and_stops_on_sigint(tmp_path: Path) -> None:
         assert "Amara Okafor" in playground.text and "How to try it" in playground.text
         assert playground.headers["Cache-Control"] == "no-store"
         assert httpx.get(f"{base}/", timeout=5).status_code == 200
+        token = secrets.token_urlsafe(32)
+        assert httpx.get(f"{base}/l/{token}", timeout=5).status_code == 200
         assert (tmp_path / "var" / "master.key").stat().st_mode & 0o777 == 0o600
     finally:
         proc.send_signal(signal.SIGINT)
@@ -69,3 +72,4 @@ def test_flare_serve_starts_serves_and_stops_on_sigint(tmp_path: Path) -> None:
             pytest.fail(f"flare serve did not stop within 10 s on SIGINT:\n{output}")
     assert proc.returncode == 0, output
     assert "Traceback" not in output, output
+    assert token not in output and "/l/[redacted]" in output  # link tokens stay out of logs
