@@ -123,7 +123,6 @@ def _step_two(
         chosen=chosen,
         errors=errors or {},
         hidden={name: getattr(answers, name) for name in STEP_ONE_FIELDS},
-        labels=_choices(),
     )
 
 
@@ -162,14 +161,9 @@ def raise_send(page: PageDep, answers: Answers) -> Response:
         return _step_one(page, answers, errors)
     runtime = page.runtime
     outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
-    if not isinstance(outcome, Invalid):
-        return page.render("raise_sent.html", raised=outcome)
-    if set(outcome.errors) & set(STEP_ONE_FIELDS):
-        return _step_one(page, answers, outcome.errors)
-    options = preview_raise(runtime.uow(), cmd)
-    if isinstance(options, Invalid):
-        return _step_one(page, answers, options.errors)
-    return _step_two(page, answers, options, outcome.errors)
+    if isinstance(outcome, Invalid):
+        return _answer_again(page, answers, cmd, outcome.errors)
+    return page.render("raise_sent.html", raised=outcome)
 
 
 @router.post("/raise/not-shared")
@@ -184,14 +178,21 @@ def decide_not_to_share(page: PageDep, answers: Answers) -> Response:
     outcome = record_decision_not_to_share(
         cmd, reason=answers.not_sharing_reason, uow=runtime.uow(), clock=runtime.clock
     )
-    if not isinstance(outcome, Invalid):
-        return page.render("raise_not_shared.html", recorded=outcome)
-    if set(outcome.errors) & set(STEP_ONE_FIELDS):
-        return _step_one(page, answers, outcome.errors)
-    options = preview_raise(runtime.uow(), cmd)
+    if isinstance(outcome, Invalid):
+        return _answer_again(page, answers, cmd, outcome.errors)
+    return page.render("raise_not_shared.html", recorded=outcome)
+
+
+def _answer_again(
+    page: Page, answers: RaiseAnswers, cmd: RaiseConcern, errors: dict[str, str]
+) -> Response:
+    """Show the step whose answers need correcting, keeping everything typed so far."""
+    if set(errors) & set(STEP_ONE_FIELDS):
+        return _step_one(page, answers, errors)
+    options = preview_raise(page.runtime.uow(), cmd)
     if isinstance(options, Invalid):
         return _step_one(page, answers, options.errors)
-    return _step_two(page, answers, options, outcome.errors)
+    return _step_two(page, answers, options, errors)
 
 
 @router.get("/raise/advice")
