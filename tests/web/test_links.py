@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from tests.web.conftest import World
 from tests.web.flows import pointer_path, raise_concern, sign_in
@@ -14,6 +16,17 @@ def _raised_and_delivered(world: World) -> tuple[str, str]:
     concern_id = raise_concern(world, amara, "C-1001")
     world.deliver()
     return concern_id, pointer_path(world, "chloe", concern_id)
+
+
+def _post_routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """The web pages' and playground's POST routes, through included routers."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from _post_routes(route.original_router.routes)
+        elif "POST" in (
+            getattr(route, "methods", None) or ()
+        ) and route.endpoint.__module__.startswith(("bot.web", "bot.playground")):
+            yield route
 
 
 def _fake_link() -> str:
@@ -50,18 +63,21 @@ def test_posts_without_csrf_are_refused_and_change_nothing(world: World) -> None
     chloe.get(link)
     before = (world.audit_count(), world.delivery(concern_id, "chloe").opened_at)
 
-    attempts = [
-        (link, {}),
+    attempts: list[tuple[str, dict[str, str]]] = [
         (link, {"csrf": "forged"}),
-        (f"{link}/fresh", {}),
-        (f"/concerns/{concern_id}/acknowledge", {}),
         (f"/concerns/{concern_id}/information", {"information": "x", "submission_key": "k1"}),
         ("/raise/send", {"client": world.clients["C-1001"], "submission_key": "k2"}),
         ("/signin/demo", {"practitioner_id": world.people["femi"]}),
-        ("/signout", {}),
-        (f"/playground/{world.people['chloe']}/acknowledge/{concern_id}", {}),
-        (f"/playground/{world.people['femi']}/signin", {}),
     ]
+    # Every POST route of the web pages and the playground, found from the app itself.
+    params = {
+        "token": link.rsplit("/", 1)[1],
+        "concern_id": concern_id,
+        "practitioner_id": world.people["chloe"],
+    }
+    for route in _post_routes(world.app.routes):
+        attempts.append((route.path_format.format(**params), {}))
+    assert len(attempts) >= 4 + 12
     for path, data in attempts:
         response = chloe.post(path, data)
         assert response.status_code == 403, (path, response.status_code)

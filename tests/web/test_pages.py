@@ -180,3 +180,19 @@ def test_a_decision_not_to_share_is_recorded_and_told_to_no_one(sqlite_world: Wo
     assert "recorded as a decision not to share" in mine.text
     world.deliver()
     assert all(world.chat(ref) == [] for ref in world.people)
+
+
+def test_a_concern_whose_key_is_gone_fails_closed(sqlite_world: World) -> None:
+    world = sqlite_world
+    amara = world.browser("amara")
+    sign_in(world, amara, "amara")
+    concern_id = raise_concern(world, amara, "C-1001", noticed="Bruise on the left arm")
+    assert "Bruise on the left arm" in amara.get(f"/concerns/{concern_id}").text
+    with world.runtime.uow() as uow:
+        concern = uow.concerns.get(concern_id)
+        assert concern is not None and concern.data_key_id is not None
+        uow.vault.shred(concern.data_key_id)
+        uow.commit()
+    page = amara.get(f"/concerns/{concern_id}")
+    assert page.status_code == 503
+    assert "cannot be shown right now" in page.text and "Bruise" not in page.text
