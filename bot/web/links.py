@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Response
 
-from bot.web.rendering import Page, PageError, PageRoute, page_for
+from bot.web.rendering import Page, PageRoute, page_for
 from handlers.links import Opened, Refusal, Refused, check_token, open_link, request_fresh_link
 
 router = APIRouter(route_class=PageRoute)
@@ -72,10 +72,12 @@ def open_for(page: Page, link_id: str, practitioner_id: str) -> Response:
         return page.redirect(f"/concerns/{outcome.concern_id}")
     if outcome.reason is Refusal.NOT_YOU:
         return page.render("link_not_you.html", status=403)
-    raise PageError(
-        DEAD_LINK_STATUS,
-        "This link has expired or is not valid",
-        "Open the latest message from Flare in your chat, or ask for a fresh link.",
+    # Rendered, not raised: a sign-in that lands here must still set its session cookie.
+    return page.render(
+        "error.html",
+        status=DEAD_LINK_STATUS,
+        title="This link has expired or is not valid",
+        message="Open the latest message from Flare in your chat, or ask for a fresh link.",
     )
 
 

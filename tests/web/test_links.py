@@ -126,3 +126,14 @@ def test_signed_in_recipient_goes_straight_to_the_concern(world: World) -> None:
     assert opened.status_code == 303 and opened.headers["location"] == f"/concerns/{concern_id}"
     assert world.delivery(concern_id, "chloe").opened_at is not None
     assert "link.opened" in world.audit_actions()
+
+
+def test_link_that_expires_during_sign_in_still_signs_you_in(world: World) -> None:
+    concern_id, link = _raised_and_delivered(world)
+    chloe = world.browser("chloe")
+    assert chloe.submit(chloe.form(chloe.get(link).text)).headers["location"] == "/signin"
+    world.clock.advance(hours=73)
+    late = sign_in(world, chloe, "chloe")
+    assert late.status_code == 404 and "expired or is not valid" in late.text
+    assert "Signed in as Chloe Patel" in chloe.get("/").text
+    assert world.delivery(concern_id, "chloe").opened_at is None
