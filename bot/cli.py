@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 
@@ -50,6 +52,9 @@ def serve(host: str | None, port: int | None) -> None:
     from store.migrate import upgrade
 
     settings = _settings()
+    if settings.env == "demo" and "FLARE_PUBLIC_URL" not in os.environ and port:
+        # Demo links must point at the port actually served, or the playground's Open fails.
+        settings.public_url = f"http://{host or settings.host}:{port}"
     runtime = _runtime(settings)
     if settings.env != "production":
         upgrade(runtime.engine)
@@ -66,7 +71,9 @@ def serve(host: str | None, port: int | None) -> None:
     )
     server = uvicorn.Server(config)
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
-    server.run()
+    # uvicorn re-raises Ctrl-C after its graceful shutdown; that is a clean stop, exit 0.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
 
 
 @main.group()

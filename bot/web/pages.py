@@ -1,7 +1,11 @@
-"""Link pages, sign-in, concern pages and the raise form (filled in by the web work)."""
+"""Flare's own pages: home, link interstitials, demo sign-in, concern pages, the raise form."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from bot.web import concern, home, links, raise_form, signin_demo
+
 router = APIRouter()
+for part in (home, links, signin_demo, concern, raise_form):
+    router.include_router(part.router)

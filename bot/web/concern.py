@@ -1,0 +1,121 @@
+"""The concern page (recipients only), with the acknowledge and add-information forms."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Response
+
+from bot.web.rendering import Page, PageError, PageRoute, page_for
+from handlers.acknowledge import NotAllowed, acknowledge
+from handlers.information import InformationAdded, add_information
+from handlers.viewing import NoAccess, Unreadable, view_concern
+
+router = APIRouter(route_class=PageRoute)
+CONCERN_ID = re.compile(r"^[0-9a-f]{32}$")
+NOTICES = {
+    "acknowledged": "You have acknowledged this concern. The person who raised it has been told.",
+    "information": "Your information was added. The others who received this concern have "
+    "been told there is something new.",
+}
+
+
+def _concern_id(concern_id: str) -> str:
+    if not CONCERN_ID.match(concern_id):
+        raise _no_access()
+    return concern_id
+
+
+def _no_access() -> PageError:
+    return PageError(
+        403,
+        "You cannot see this concern",
+        "Concerns are shown only to the people they were shared with. If you think you "
+        "need to see it, ask the lead professional for the client.",
+    )
+
+
+def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Response:
+    me = page.require_me(after=f"/concerns/{concern_id}")
+    try:
+        view = view_concern(
+            page.runtime.uow(),
+            concern_id=concern_id,
+            practitioner_id=me.practitioner_id,
+            clock=page.runtime.clock,
+        )
+    except NoAccess:
+        raise _no_access() from None
+    except Unreadable:
+        raise PageError(
+            503,
+            "This concern cannot be shown right now",
+            "Flare cannot open it safely at the moment, so it shows nothing. Try again later; "
+            "if this keeps happening, tell your Flare administrator.",
+        ) from None
+    notice = NOTICES.get(page.browser.recall("notice") or "")
+    page.browser.remember("notice", None)
+    ctx.setdefault("information_key", secrets.token_urlsafe(24))
+    return page.render("concern.html", status=status, view=view, notice=notice, **ctx)
+
+
+@router.get("/concerns/{concern_id}")
+def concern_page(concern_id: str, page: Annotated[Page, Depends(page_for)]) -> Response:
+    return show(page, _concern_id(concern_id))
+
+
+@router.post("/concerns/{concern_id}/acknowledge")
+def acknowledge_concern(
+    concern_id: str, page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    page.check_csrf(csrf)
+    concern_id = _concern_id(concern_id)
+    me = page.require_me(after=f"/concerns/{concern_id}")
+    outcome = acknowledge(
+        page.runtime.uow(),
+        concern_id=concern_id,
+        practitioner_id=me.practitioner_id,
+        clock=page.runtime.clock,
+    )
+    if isinstance(outcome, NotAllowed):
+        raise PageError(
+            403,
+            "Only the lead professional or deputy can acknowledge",
+            "You can still read the concern and add information to it.",
+        )
+    page.browser.remember("notice", "acknowledged")
+    return page.redirect(f"/concerns/{concern_id}")
+
+
+@router.post("/concerns/{concern_id}/information")
+def add_concern_information(
+    concern_id: str,
+    page: Annotated[Page, Depends(page_for)],
+    csrf: Annotated[str, Form()] = "",
+    information: Annotated[str, Form()] = "",
+    submission_key: Annotated[str, Form()] = "",
+) -> Response:
+    page.check_csrf(csrf)
+    concern_id = _concern_id(concern_id)
+    me = page.require_me(after=f"/concerns/{concern_id}")
+    outcome = add_information(
+        page.runtime.uow(),
+        concern_id=concern_id,
+        author_id=me.practitioner_id,
+        text=information,
+        submission_key=submission_key or secrets.token_urlsafe(24),
+        clock=page.runtime.clock,
+    )
+    if isinstance(outcome, InformationAdded):
+        page.browser.remember("notice", "information")
+        return page.redirect(f"/concerns/{concern_id}")
+    return show(
+        page,
+        concern_id,
+        status=400,
+        errors=outcome.errors,
+        information=information,
+        information_key=submission_key,
+    )

@@ -1,0 +1,100 @@
+"""Per-recipient links: GET is an empty interstitial, POST (with CSRF) checks and opens.
+
+Chat unfurlers and mail scanners fetch links before people do, so GET and HEAD never look
+the token up and change nothing; the page is the same for every token. After a token is
+checked the browser moves to a token-free URL so it stays out of history and referrers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Response
+
+from bot.web.rendering import Page, PageRoute, page_for
+from handlers.links import Opened, Refusal, Refused, check_token, open_link, request_fresh_link
+
+router = APIRouter(route_class=PageRoute)
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,128}$")
+# One status for unknown and expired links, so the answer does not tell them apart.
+DEAD_LINK_STATUS = 404
+
+
+@router.api_route("/l/{token}", methods=["GET", "HEAD"])
+def interstitial(token: str, page: Annotated[Page, Depends(page_for)]) -> Response:
+    """No lookup, no content, no state change: only a button that POSTs back here."""
+    return page.render("link_interstitial.html")
+
+
+@router.post("/l/{token}")
+def open_token(
+    token: str, page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    page.check_csrf(csrf)
+    runtime = page.runtime
+    target = (
+        check_token(runtime.uow(), token, runtime.clock)
+        if TOKEN_SHAPE.match(token)
+        else Refused(Refusal.UNKNOWN)
+    )
+    if isinstance(target, Refused):
+        return _dead_link(page, token)
+    me = page.me()
+    if me is None:
+        page.browser.remember("link", target.link_id)
+        return page.redirect("/signin")
+    return open_for(page, target.link_id, me.practitioner_id)
+
+
+@router.post("/l/{token}/fresh")
+def fresh_link(
+    token: str, page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Always the same neutral answer, whether or not the token was ever real."""
+    page.check_csrf(csrf)
+    if TOKEN_SHAPE.match(token):
+        request_fresh_link(page.runtime.uow(), token, page.runtime.clock)
+    return page.render("link_fresh_requested.html")
+
+
+def open_for(page: Page, link_id: str, practitioner_id: str) -> Response:
+    """The signed-in practitioner opens a checked link: the concern, or a refusal."""
+    page.browser.remember("link", None)
+    outcome = open_link(
+        page.runtime.uow(),
+        link_id=link_id,
+        practitioner_id=practitioner_id,
+        clock=page.runtime.clock,
+    )
+    if isinstance(outcome, Opened):
+        return page.redirect(f"/concerns/{outcome.concern_id}")
+    if outcome.reason is Refusal.NOT_YOU:
+        return page.render("link_not_you.html", status=403)
+    # Rendered, not raised: a sign-in that lands here must still set its session cookie.
+    return page.render(
+        "error.html",
+        status=DEAD_LINK_STATUS,
+        title="This link has expired or is not valid",
+        message="Open the latest message from Flare in your chat, or ask for a fresh link.",
+    )
+
+
+def _dead_link(page: Page, token: str) -> Response:
+    return page.render(
+        "link_dead.html",
+        status=DEAD_LINK_STATUS,
+        fresh_action=f"/l/{quote(token, safe='')}/fresh",
+    )
+
+
+def continue_after_sign_in(page: Page, practitioner_id: str) -> Response | None:
+    """Finish the link the browser was part-way through opening, if there was one.
+
+    Any sign-in (demo or OIDC) calls this right after `Browser.sign_in`.
+    """
+    link_id = page.browser.recall("link")
+    if link_id is None:
+        return None
+    return open_for(page, link_id, practitioner_id)

@@ -1,0 +1,203 @@
+"""The raise form: step 1 the answers, step 2 who it will reach, then send.
+
+Step 1's answers travel to step 2 in hidden fields (every page is no-store), so nothing is
+stored until the raiser sends. A random submission key, made when the form is first shown,
+makes a double submit or a refresh one concern.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Response
+from pydantic import BaseModel
+
+from bot.web.rendering import Page, PageRoute, page_for
+from handlers.not_sharing import record_decision_not_to_share
+from handlers.people import advice_for, clients_of
+from handlers.raise_concern import Invalid, RaiseConcern, raise_concern
+from handlers.raise_preview import preview_raise
+from handlers.sharing import ShareOptions
+from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+
+router = APIRouter(route_class=PageRoute)
+
+STEP_ONE_FIELDS = (
+    "client",
+    "category",
+    "severity",
+    "noticed",
+    "family_informed",
+    "family_reason",
+    "rationale",
+    "lawful_basis",
+    "protected_identities",
+    "submission_key",
+)
+CHOICES = {
+    "category": (Category, "Choose what kind of concern it is"),
+    "severity": (Severity, "Choose how serious it is"),
+    "family_informed": (FamilyInformed, "Say whether the family has been told"),
+    "lawful_basis": (LawfulBasis, "Choose the lawful basis for sharing"),
+}
+
+
+class RaiseAnswers(BaseModel):
+    """Everything the raise form posts; step 2 adds the recipients and a narrowing reason."""
+
+    csrf: str = ""
+    client: str = ""
+    category: str = ""
+    severity: str = ""
+    noticed: str = ""
+    family_informed: str = ""
+    family_reason: str = ""
+    rationale: str = ""
+    lawful_basis: str = ""
+    protected_identities: str = ""
+    submission_key: str = ""
+    recipients: list[str] = []
+    narrowing_reason: str = ""
+    not_sharing_reason: str = ""
+    change: str = ""
+
+
+Answers = Annotated[RaiseAnswers, Form()]
+PageDep = Annotated[Page, Depends(page_for)]
+
+
+def command(
+    answers: RaiseAnswers, raiser_id: str, *, with_recipients: bool
+) -> tuple[RaiseConcern, dict[str, str]]:
+    """Parse the posted answers; missing choices become field errors, not exceptions."""
+    errors: dict[str, str] = {}
+    picked: dict[str, StrEnum] = {}
+    for name, (enum, message) in CHOICES.items():
+        try:
+            picked[name] = enum(getattr(answers, name))
+        except ValueError:
+            errors[name] = message
+    if not answers.client:
+        errors["client"] = "Choose the client your concern is about"
+    cmd = RaiseConcern(
+        raiser_id=raiser_id,
+        client_id=answers.client,
+        category=Category(picked.get("category", Category.OTHER)),
+        severity=Severity(picked.get("severity", Severity.LOW)),
+        noticed=answers.noticed,
+        rationale=answers.rationale,
+        lawful_basis=LawfulBasis(picked.get("lawful_basis", LawfulBasis.PUBLIC_TASK)),
+        family_informed=FamilyInformed(picked.get("family_informed", FamilyInformed.YES)),
+        family_reason=answers.family_reason,
+        protected_identities=answers.protected_identities,
+        submission_key=answers.submission_key,
+        recipients=answers.recipients if with_recipients else None,
+        narrowing_reason=answers.narrowing_reason,
+    )
+    return cmd, errors
+
+
+def _step_one(page: Page, answers: RaiseAnswers, errors: dict[str, str] | None = None) -> Response:
+    me = page.require_me(after="/raise")
+    return page.render(
+        "raise_step1.html",
+        status=400 if errors else 200,
+        clients=clients_of(page.runtime.uow(), me.practitioner_id),
+        answers=answers,
+        errors=errors or {},
+        choices=_choices(),
+    )
+
+
+def _step_two(
+    page: Page, answers: RaiseAnswers, options: ShareOptions, errors: dict[str, str] | None = None
+) -> Response:
+    chosen = set(answers.recipients) if errors else set(options.recommended_ids)
+    return page.render(
+        "raise_step2.html",
+        status=400 if errors else 200,
+        answers=answers,
+        options=options,
+        chosen=chosen,
+        errors=errors or {},
+        hidden={name: getattr(answers, name) for name in STEP_ONE_FIELDS},
+    )
+
+
+def _choices() -> dict[str, list[tuple[str, str]]]:
+    return {
+        name: [(m.value, str(getattr(m, "label", m.value))) for m in enum]
+        for name, (enum, _) in CHOICES.items()
+    }
+
+
+@router.get("/raise")
+def raise_start(page: PageDep) -> Response:
+    return _step_one(page, RaiseAnswers(submission_key=secrets.token_urlsafe(24)))
+
+
+@router.post("/raise")
+def raise_check(page: PageDep, answers: Answers) -> Response:
+    page.check_csrf(answers.csrf)
+    me = page.require_me(after="/raise")
+    if answers.change:
+        return _step_one(page, answers)
+    cmd, errors = command(answers, me.practitioner_id, with_recipients=False)
+    outcome = preview_raise(page.runtime.uow(), cmd)
+    if isinstance(outcome, Invalid) or errors:
+        found = outcome.errors if isinstance(outcome, Invalid) else {}
+        return _step_one(page, answers, {**found, **errors})
+    return _step_two(page, answers, outcome)
+
+
+@router.post("/raise/send")
+def raise_send(page: PageDep, answers: Answers) -> Response:
+    page.check_csrf(answers.csrf)
+    me = page.require_me(after="/raise")
+    cmd, errors = command(answers, me.practitioner_id, with_recipients=True)
+    if errors:
+        return _step_one(page, answers, errors)
+    runtime = page.runtime
+    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
+    if isinstance(outcome, Invalid):
+        return _answer_again(page, answers, cmd, outcome.errors)
+    return page.render("raise_sent.html", raised=outcome)
+
+
+@router.post("/raise/not-shared")
+def decide_not_to_share(page: PageDep, answers: Answers) -> Response:
+    """Golden rule 7: the decision not to share is recorded, with its reason, and told to no one."""
+    page.check_csrf(answers.csrf)
+    me = page.require_me(after="/raise")
+    cmd, errors = command(answers, me.practitioner_id, with_recipients=False)
+    if errors:
+        return _step_one(page, answers, errors)
+    runtime = page.runtime
+    outcome = record_decision_not_to_share(
+        cmd, reason=answers.not_sharing_reason, uow=runtime.uow(), clock=runtime.clock
+    )
+    if isinstance(outcome, Invalid):
+        return _answer_again(page, answers, cmd, outcome.errors)
+    return page.render("raise_not_shared.html", recorded=outcome)
+
+
+def _answer_again(
+    page: Page, answers: RaiseAnswers, cmd: RaiseConcern, errors: dict[str, str]
+) -> Response:
+    """Show the step whose answers need correcting, keeping everything typed so far."""
+    if set(errors) & set(STEP_ONE_FIELDS):
+        return _step_one(page, answers, errors)
+    options = preview_raise(page.runtime.uow(), cmd)
+    if isinstance(options, Invalid):
+        return _step_one(page, answers, options.errors)
+    return _step_two(page, answers, options, errors)
+
+
+@router.get("/raise/advice")
+def seek_advice(page: PageDep) -> Response:
+    me = page.require_me(after="/raise")
+    return page.render(
+        "raise_advice.html", advice=advice_for(page.runtime.uow(), me.practitioner_id)
+    )

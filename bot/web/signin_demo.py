@@ -1,0 +1,87 @@
+"""Demo sign-in: pick a demo practitioner. Exists only when FLARE_ENV is demo or test."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Response
+
+from bot.web.links import continue_after_sign_in
+from bot.web.rendering import Page, PageError, PageRoute, page_for
+from handlers.people import active_practitioner, active_practitioners
+
+router = APIRouter(route_class=PageRoute)
+# Where a sign-in may return to: only Flare's own token-free pages, never an open redirect.
+SAFE_NEXT = re.compile(r"^/(concerns/[0-9a-f]{32}|raise|playground/[0-9a-f]{32})$")
+
+
+def _demo_only(page: Page) -> None:
+    if not page.demo:
+        raise PageError(
+            404,
+            "Demo sign-in is not available",
+            "Sign in with Slack or Microsoft, from the link in your chat.",
+        )
+
+
+@router.get("/signin")
+def signin_page(page: Annotated[Page, Depends(page_for)]) -> Response:
+    _demo_only(page)
+    people = active_practitioners(page.runtime.uow())
+    return page.render(
+        "signin_demo.html", people=people, pending=page.browser.recall("link") is not None
+    )
+
+
+@router.post("/signin/demo")
+def signin_demo(
+    page: Annotated[Page, Depends(page_for)],
+    csrf: Annotated[str, Form()] = "",
+    practitioner_id: Annotated[str, Form()] = "",
+) -> Response:
+    _demo_only(page)
+    page.check_csrf(csrf)
+    person = active_practitioner(page.runtime.uow(), practitioner_id)
+    if person is None:
+        people = active_practitioners(page.runtime.uow())
+        errors = {"practitioner_id": "Choose who you want to sign in as"}
+        return page.render("signin_demo.html", status=400, people=people, errors=errors)
+    return sign_in_as(page, person.practitioner_id, person.ref)
+
+
+def sign_in_as(page: Page, practitioner_id: str, ref: str, then: str | None = None) -> Response:
+    """Start a demo session and continue where the browser was going."""
+    response = Response(status_code=303)
+    after = then or page.browser.recall("next") or "/"  # read first: sign-in renews the cookie
+    if page.me() is not None:
+        # Switching person (the playground does): end the old session on the server too.
+        page.browser.sign_out(Response())
+    page.browser.sign_in(
+        response, practitioner_id=practitioner_id, provider="demo", issuer="flare-demo", subject=ref
+    )
+    pending = continue_after_sign_in(page, practitioner_id)
+    if pending is not None:
+        return _with_cookies(pending, response)
+    response.headers["location"] = after if after == "/" or SAFE_NEXT.match(after) else "/"
+    page.browser.write(response)
+    return response
+
+
+def _with_cookies(target: Response, signed: Response) -> Response:
+    """Carry the session cookie set on `signed` over to the response actually returned."""
+    for name, value in signed.raw_headers:
+        if name.lower() == b"set-cookie":
+            target.raw_headers.append((name, value))
+    return target
+
+
+@router.post("/signout")
+def signout(
+    page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    page.check_csrf(csrf)
+    response = Response(status_code=303, headers={"location": "/"})
+    page.browser.sign_out(response)
+    page.browser.write(response)
+    return response

@@ -1,0 +1,84 @@
+"""Who is who, for pages that let a practitioner pick a person or a client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store.crypto import CryptoError
+from store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    practitioner_id: str
+    ref: str
+    name: str
+    job_title: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class ClientChoice:
+    """A client the practitioner may raise about: reference and (decrypted) label."""
+
+    client_id: str
+    reference: str
+    label: str
+
+
+@dataclass(frozen=True)
+class AdviceContact:
+    organisation: str
+    duty_name: str | None
+    duty_job_title: str | None
+
+
+def active_practitioners(uow: UnitOfWork) -> tuple[PersonSummary, ...]:
+    """Every active practitioner, by name (the demo sign-in and the playground list them)."""
+    with uow:
+        return tuple(
+            PersonSummary(p.id, p.ref, p.name, p.job_title, p.organisation.name)
+            for p in uow.directory.practitioners()
+            if p.active
+        )
+
+
+def active_practitioner(uow: UnitOfWork, practitioner_id: str) -> PersonSummary | None:
+    with uow:
+        p = uow.directory.practitioner(practitioner_id)
+        if p is None or not p.active:
+            return None
+        return PersonSummary(p.id, p.ref, p.name, p.job_title, p.organisation.name)
+
+
+def clients_of(uow: UnitOfWork, practitioner_id: str) -> tuple[ClientChoice, ...]:
+    """The clients in whose network the practitioner is: the only ones they can raise about.
+
+    A client whose key cannot be opened is listed by reference only (fail closed on the label).
+    """
+    with uow:
+        choices = []
+        for client in uow.directory.clients_of(practitioner_id):
+            try:
+                label = uow.vault.cipher(client.data_key_id, "clients", client.id).open(
+                    "label", client.label_ct
+                )
+            except CryptoError:
+                label = ""
+            choices.append(ClientChoice(client.id, client.reference, label))
+        return tuple(choices)
+
+
+def advice_for(uow: UnitOfWork, practitioner_id: str) -> AdviceContact | None:
+    """Whom to ask before sharing: the practitioner's organisation and its duty contact."""
+    with uow:
+        person = uow.directory.practitioner(practitioner_id)
+        if person is None:
+            return None
+        org = person.organisation
+        duty = uow.directory.practitioner(org.duty_contact_id) if org.duty_contact_id else None
+        return AdviceContact(
+            organisation=org.name,
+            duty_name=duty.name if duty else None,
+            duty_job_title=duty.job_title if duty else None,
+        )

@@ -1,0 +1,28 @@
+"""Step one of raising: check the answers and show who the concern would reach."""
+
+from __future__ import annotations
+
+from handlers.raise_concern import Invalid, RaiseConcern, validate
+from handlers.sharing import NotInNetwork, ShareOptions, who_can_i_share_with
+from store.unit_of_work import UnitOfWork
+
+
+def preview_raise(uow: UnitOfWork, cmd: RaiseConcern) -> ShareOptions | Invalid:
+    """Validate the raiser's answers, then list the network with the policy's recommendation.
+
+    Reads only: nothing is stored until the raiser confirms the recipients.
+    """
+    errors = validate(cmd)
+    with uow:
+        try:
+            options = who_can_i_share_with(
+                uow,
+                raiser_id=cmd.raiser_id,
+                client_id=cmd.client_id,
+                category=cmd.category,
+                severity=cmd.severity,
+            )
+        except NotInNetwork:
+            errors["client"] = "Choose a client whose network you are in"
+            return Invalid(errors)
+    return Invalid(errors) if errors else options

@@ -1,0 +1,111 @@
+"""A Flare app on a real store (SQLite or PostgreSQL) with a fake clock and demo data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine, func, select
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.demo import seed
+from bot.playground.chat import ChatMessage, messages_for
+from bot.runtime import Runtime
+from store.crypto import KeyRing, generate_master_key_spec
+from store.db import make_engine, session_factory
+from store.migrate import upgrade
+from store.models import AuditEvent, Delivery
+from tests.conftest import FakeClock
+from tests.web.browser import Browser, Visit
+
+PUBLIC_URL = "http://testserver"
+
+
+@dataclass
+class World:
+    app: FastAPI
+    runtime: Runtime
+    clock: FakeClock
+    people: dict[str, str] = field(default_factory=dict)
+    clients: dict[str, str] = field(default_factory=dict)
+    visits: list[Visit] = field(default_factory=list)
+
+    def browser(self, who: str) -> Browser:
+        return Browser(self.app, who, self.visits)
+
+    def deliver(self) -> None:
+        self.runtime.deliver()
+
+    def chat(self, ref: str) -> list[ChatMessage]:
+        return list(messages_for(self.runtime.uow(), self.people[ref]))
+
+    def audit_count(self) -> int:
+        with self.runtime.uow() as uow:
+            return uow.session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+    def audit_actions(self) -> list[str]:
+        with self.runtime.uow() as uow:
+            return list(uow.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+    def delivery(self, concern_id: str, ref: str) -> Delivery:
+        """A detached copy of the delivery row, to read its times after the request."""
+        with self.runtime.uow() as uow:
+            found = uow.concerns.delivery_for(concern_id, self.people[ref])
+            assert found is not None
+            uow.session.expunge(found)
+            return found
+
+
+def settings_for(env: str, var_dir: Path, database_url: str, keys: str) -> Settings:
+    public = PUBLIC_URL if env != "production" else "https://flare.example"
+    return Settings(
+        env=env,  # type: ignore[arg-type]
+        public_url=public,
+        database_url=database_url,
+        master_keys=keys,
+        var_dir=var_dir,
+        run_worker_in_serve=False,
+    )
+
+
+def make_world(engine: Engine, var_dir: Path, env: str = "test") -> World:
+    keys = generate_master_key_spec("web1")
+    settings = settings_for(env, var_dir, engine.url.render_as_string(False), keys)
+    clock = FakeClock()
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        ring=KeyRing.parse(keys),
+        clock=clock,  # type: ignore[arg-type]
+    )
+    seed(runtime)
+    world = World(create_app(settings, runtime), runtime, clock)
+    with runtime.uow() as uow:
+        world.people = {p.ref: p.id for p in uow.directory.practitioners()}
+        world.clients = {c.reference: c.id for c in uow.directory.clients_of(world.people["amara"])}
+        world.clients |= {c.reference: c.id for c in uow.directory.clients_of(world.people["erin"])}
+    return world
+
+
+@pytest.fixture
+def world(engine: Engine, tmp_path: Path) -> World:
+    """Parametrised over SQLite and PostgreSQL by the shared `engine` fixture."""
+    return make_world(engine, tmp_path)
+
+
+@pytest.fixture
+def sqlite_path(tmp_path: Path) -> Path:
+    return tmp_path / "db" / "flare.db"
+
+
+@pytest.fixture
+def sqlite_world(sqlite_path: Path, tmp_path: Path) -> Iterator[World]:
+    engine = make_engine(f"sqlite:///{sqlite_path}")
+    upgrade(engine)
+    yield make_world(engine, tmp_path)
+    engine.dispose()

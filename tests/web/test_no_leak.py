@@ -1,0 +1,148 @@
+"""The no-leak canary over HTTP: sensitive answers show only to the people they are for.
+
+A unique canary goes into every sensitive field (what was noticed, rationale, family reason,
+narrowing reason, protected identities, added information, the client's label and NHS
+number). After the whole journey it may appear only on a signed-in recipient's concern page
+and on the raiser's own raise form; never in a chat message, another page, a header, a log
+line, or the database file's bytes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from handlers.directory import DirectoryRow, import_directory
+from tests.web.conftest import World
+from tests.web.flows import CONCERN_URL, pointer_path, send, sign_in, step_two
+
+
+def _nhs_number() -> str:
+    """A fresh number that passes the NHS modulus 11 check (so the blind index accepts it)."""
+    while True:
+        digits = [secrets.randbelow(10) for _ in range(9)]
+        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
+        if check == 11:
+            check = 0
+        if check != 10:
+            return "".join(map(str, digits)) + str(check)
+
+
+def _allowed(method: str, path: str, status: int) -> bool:
+    """Where a canary may show: a concern page its viewer may see, the raiser's own form."""
+    return (method == "GET" and status == 200 and CONCERN_URL.match(path) is not None) or (
+        path == "/raise" and status == 200
+    )
+
+
+def test_canary_never_leaks(
+    sqlite_world: World, sqlite_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = sqlite_world
+    canary = f"CANARY{secrets.token_hex(6)}"
+    nhs = _nhs_number()
+    rows = [
+        DirectoryRow(2, "client", "C-2001", name=f"{canary}-label", nhs_number=nhs),
+        DirectoryRow(3, "membership", "chloe", client="C-2001", role="lead"),
+        DirectoryRow(4, "membership", "erin", client="C-2001", role="deputy"),
+        DirectoryRow(5, "membership", "amara", client="C-2001", role="member"),
+        DirectoryRow(6, "membership", "dev", client="C-2001", role="member"),
+    ]
+    assert import_directory(world.runtime.uow(), rows, at=world.clock.now()).ok
+    with world.runtime.uow() as uow:
+        client = uow.directory.client_by_reference("C-2001")
+        assert client is not None
+        world.clients["C-2001"] = client.id
+
+    amara = world.browser("amara")
+    sign_in(world, amara, "amara")
+    step2 = step_two(
+        world,
+        amara,
+        "C-2001",
+        noticed=f"{canary}-noticed",
+        rationale=f"{canary}-rationale",
+        family_reason=f"{canary}-family",
+        protected_identities=f"{canary}-protected",
+    )
+    form = amara.form(step2.text, "/raise/send")
+    narrowed = [v for k, v in form.fields if k == "recipients" and v != world.people["dev"]]
+    sent = send(
+        amara, step2, set={"recipients": narrowed, "narrowing_reason": f"{canary}-narrowing"}
+    )
+    assert "Concern sent" in sent.text
+    concern_id = sent.text.split('href="/concerns/', 1)[1][:32]
+    world.deliver()
+
+    # Chloe opens her link, reads, acknowledges and adds information.
+    chloe = world.browser("chloe")
+    link = pointer_path(world, "chloe", concern_id)
+    chloe.submit(chloe.form(chloe.get(link).text))
+    view = chloe.follow(sign_in(world, chloe, "chloe"))
+    for field in ("noticed", "rationale", "family", "protected", "narrowing", "label"):
+        assert f"{canary}-{field}" in view.text, field
+    chloe.submit(chloe.form(view.text, f"/concerns/{concern_id}/acknowledge"))
+    page = chloe.get(f"/concerns/{concern_id}")
+    chloe.submit(
+        chloe.form(page.text, f"/concerns/{concern_id}/information"),
+        set={"information": f"{canary}-information"},
+    )
+    chloe.get(f"/concerns/{concern_id}")
+    chloe.get("/")
+
+    # Someone else tries Chloe's link and the token-free page; a scanner fetches the link.
+    femi = world.browser("femi")
+    sign_in(world, femi, "femi")
+    femi.submit(femi.form(femi.get(link).text))
+    femi.get(f"/concerns/{concern_id}")
+    world.browser("scanner").get(link)
+    world.browser("scanner").head(link)
+
+    world.deliver()
+    erin = world.browser("erin")
+    sign_in(world, erin, "erin")
+    erin.submit(erin.form(erin.get(pointer_path(world, "erin", concern_id)).text))
+    erin.get(f"/concerns/{concern_id}")
+    amara.get(f"/concerns/{concern_id}")
+    amara.get("/")
+
+    # Later: the link has expired; a fresh one is asked for.
+    world.clock.advance(hours=80)
+    late = world.browser("late")
+    dead = late.submit(late.form(late.get(link).text))
+    late.submit(late.form(dead.text, f"{link}/fresh"))
+    world.deliver()
+
+    chat = world.browser("chat")
+    chat.get("/playground")
+    for ref in world.people:
+        chat.get(f"/playground/{world.people[ref]}")
+
+    # The chat messages themselves.
+    for ref in world.people:
+        for message in world.chat(ref):
+            text = " ".join([message.title, *message.lines, message.link or ""])
+            assert canary not in text and nhs not in text
+    # Every HTTP response, body and headers.
+    leaks = [
+        (v.who, v.method, v.path, v.response.status_code)
+        for v in world.visits
+        if (canary in v.response.text or canary in str(v.response.headers))
+        and not _allowed(v.method, v.path, v.response.status_code)
+    ]
+    assert leaks == []
+    assert all(nhs not in v.response.text for v in world.visits)
+    assert len(world.visits) > 35
+    assert any(m.kind == "fresh_link" for m in world.chat("chloe"))
+    # Log lines.
+    captured = capsys.readouterr()
+    assert canary not in captured.out + captured.err
+    # The database file, its write-ahead log and shared memory, byte for byte.
+    files = [p for p in sqlite_path.parent.iterdir() if p.name.startswith("flare.db")]
+    assert any(p.name.endswith("-wal") for p in files)
+    for path in files:
+        data = path.read_bytes()
+        assert canary.encode() not in data, path.name
+        assert nhs.encode() not in data, path.name
