@@ -1,15 +1,33 @@
-"""Acknowledge-by deadlines in working time (Monday to Friday, 09:00-17:00, UK holidays)."""
+"""Acknowledge-by deadlines in working time (Monday to Friday, 09:00-17:00, UK holidays).
+
+Bank holidays come from `govuk-bank-holidays`' bundled copy of the GOV.UK list (no network
+call at start-up); England and Wales by default, Scotland or Northern Ireland by setting or
+per organisation (`Organisation.policy["bank_holiday_region"]`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from handlers.values import Severity
 
 LONDON = ZoneInfo("Europe/London")
+REGIONS = ("england-and-wales", "scotland", "northern-ireland")
+
+
+@cache
+def uk_bank_holidays(region: str = "england-and-wales") -> frozenset[date]:
+    """The GOV.UK bank holidays of one region, from the package's bundled list."""
+    if region not in REGIONS:
+        raise ValueError(f"bank holiday region must be one of {', '.join(REGIONS)}")
+    from govuk_bank_holidays.bank_holidays import BankHolidays
+
+    holidays = BankHolidays(use_cached_holidays=True).get_holidays(division=region)
+    return frozenset(h["date"] for h in holidays)
 
 
 @dataclass(frozen=True)
@@ -18,6 +36,19 @@ class WorkingCalendar:
     day_start: time = time(9, 0)
     day_end: time = time(17, 0)
     zone: ZoneInfo = LONDON
+
+    region: str = ""
+
+    @classmethod
+    def uk(cls, region: str = "england-and-wales") -> WorkingCalendar:
+        return cls(holidays=uk_bank_holidays(region), region=region)
+
+    def for_policy(self, policy: Mapping[str, object] | None) -> WorkingCalendar:
+        """This calendar, or an organisation's own region when its policy names one."""
+        region = (policy or {}).get("bank_holiday_region")
+        if not isinstance(region, str) or not region or region == self.region:
+            return self
+        return replace(self, holidays=uk_bank_holidays(region), region=region)
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self.holidays
@@ -73,3 +104,20 @@ def acknowledge_by(
     if isinstance(rule, int):
         return calendar.add_working_days(raised_at, rule)
     raise ValueError(f"unknown deadline rule for {severity.value}")
+
+
+def organisation_deadline(
+    severity: Severity,
+    at: datetime,
+    calendar: WorkingCalendar,
+    organisation_policy: Mapping[str, object] | None,
+) -> datetime:
+    """`acknowledge_by` under an organisation's own deadlines and bank holiday region."""
+    policy = organisation_policy or {}
+    deadlines = policy.get("deadlines")
+    return acknowledge_by(
+        severity,
+        at,
+        calendar.for_policy(policy),
+        deadlines if isinstance(deadlines, dict) else None,
+    )

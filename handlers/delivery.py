@@ -98,6 +98,7 @@ class OutboxPolicy:
     base_backoff: float = 2.0
     max_backoff: float = 900.0
     batch: int = 50
+    lease: timedelta = LEASE
 
     def backoff(self, attempts: int, retry_after: float | None) -> float:
         exponential = min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
@@ -113,6 +114,23 @@ class DeliveryReport:
     retried: int = 0
     dead: int = 0
     deferred: int = 0
+
+
+class Throttle:
+    """Per-platform pause after a 429: Retry-After applies to the workspace, not one row.
+
+    One per worker process; each replica learns its own pause from its own 429s.
+    """
+
+    def __init__(self) -> None:
+        self._until: dict[Platform, datetime] = {}
+
+    def paused_until(self, platform: Platform, now: datetime) -> datetime | None:
+        until = self._until.get(platform)
+        return until if until is not None and until > now else None
+
+    def pause(self, platform: Platform, until: datetime) -> None:
+        self._until[platform] = max(until, self._until.get(platform, until))
 
 
 @dataclass(frozen=True)
@@ -132,14 +150,20 @@ def deliver_due(
     minter: LinkMinter,
     clock: Clock,
     policy: OutboxPolicy | None = None,
+    throttle: Throttle | None = None,
 ) -> DeliveryReport:
     """One sweep of the outbox: claim due rows, send each, record each outcome."""
     policy = policy or OutboxPolicy()
+    throttle = throttle or Throttle()
     report = DeliveryReport()
     claims = _claim(uow_factory(), minter, clock, policy, report)
     for claim in claims:
         notifier = notifiers.get(claim.pointer.platform)
         result: SendResult | None = None
+        paused = throttle.paused_until(claim.pointer.platform, clock.now())
+        if paused is not None:
+            _release(uow_factory(), claim, paused, report)
+            continue
         if notifier is None:
             result = Undeliverable(f"no {claim.pointer.platform.value} notifier configured")
         elif claim.ambiguous:
@@ -154,8 +178,26 @@ def deliver_due(
             except Exception as exc:  # a bug or network fault must not lose the row
                 log.warning("outbox.send_raised", error=type(exc).__name__)
                 result = RetryLater(type(exc).__name__, ambiguous=True)
+        if isinstance(result, RetryLater) and result.after:
+            throttle.pause(claim.pointer.platform, clock.now() + timedelta(seconds=result.after))
         _record(uow_factory(), claim, result, clock, policy, report)
     return report
+
+
+def _release(uow: UnitOfWork, claim: _Claim, until: datetime, report: DeliveryReport) -> None:
+    """Hand a claimed row back unsent while its platform is paused; no attempt is counted."""
+    with uow:
+        row = uow.outbox.get(claim.message_id)
+        if row is None or row.state != "sending":
+            return
+        row.state = "pending"
+        row.lease_until = None
+        row.attempts = max(0, row.attempts - 1)
+        row.next_attempt_at = until
+        if claim.ambiguous:
+            row.detail = {**row.detail, "reconcile": True}
+        report.deferred += 1
+        uow.commit()
 
 
 def _claim(
@@ -177,7 +219,7 @@ def _claim(
                 report.deferred += 1
                 continue
             row.state = "sending"
-            row.lease_until = now + LEASE
+            row.lease_until = now + policy.lease
             row.attempts += 1
             claims.append(_Claim(row.id, pointer, ambiguous))
         uow.commit()
@@ -238,9 +280,16 @@ def _pointer_for(
         can_acknowledge=can_ack,
         acknowledged_at=acknowledged_at if kind is PointerKind.ACKNOWLEDGED else None,
         by_recipient=by_recipient,
-        escalation_level=int(str(row.detail.get("level", 0))),
+        escalation_level=_count(row.detail, "level"),
         updates=updates,
+        awaiting=_count(row.detail, "awaiting"),
+        follow_ups_due=_count(row.detail, "follow_ups_due"),
     )
+
+
+def _count(detail: Mapping[str, object], name: str) -> int:
+    value = detail.get(name, 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _record(

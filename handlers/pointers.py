@@ -23,6 +23,11 @@ _TITLES = {
     PointerKind.FRESH_LINK: "Here is a fresh link to a concern shared with you.",
     PointerKind.FORWARDED_ATTEMPT: "Someone else tried to open a link that was sent to you.",
     PointerKind.ADMIN_ALERT: "A Flare message could not be delivered. Please check Flare.",
+    PointerKind.ESCALATED_RECEIPT: (
+        "The concern you raised has not been acknowledged in time and has been escalated."
+    ),
+    PointerKind.FOLLOW_UP_OVERDUE: "A follow-up on a concern you lead for is overdue.",
+    PointerKind.DIGEST: "Your Flare summary for today.",
 }
 
 
@@ -56,6 +61,12 @@ def describe(pointer: Pointer, now: datetime) -> PointerText:
         lines.append(f"{pointer.entries} entr{'y' if pointer.entries == 1 else 'ies'}")
     if pointer.escalation_level:
         lines.append(f"Escalation step {pointer.escalation_level}")
+    if pointer.awaiting:
+        lines.append(f"{pointer.awaiting} waiting for your acknowledgement")
+    if pointer.follow_ups_due:
+        lines.append(
+            f"{pointer.follow_ups_due} follow-up{'' if pointer.follow_ups_due == 1 else 's'} due"
+        )
     title = _TITLES[pointer.kind]
     if pointer.kind is PointerKind.ACKNOWLEDGED and pointer.acknowledged_at is not None:
         local = pointer.acknowledged_at.astimezone(LONDON)

@@ -61,6 +61,8 @@ class Pointer:
     by_recipient: bool = False
     escalation_level: int = 0
     updates: MessageRef | None = field(default=None)
+    awaiting: int = 0
+    follow_ups_due: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, PointerKind) or not isinstance(self.platform, Platform):
@@ -74,7 +76,7 @@ class Pointer:
             raise ValueError("pointer idempotency key must be an opaque key")
         if self.link is not None and not LINK.match(self.link):
             raise ValueError("pointer link must be a plain Flare URL")
-        for name in ("entries", "recipients", "escalation_level"):
+        for name in ("entries", "recipients", "escalation_level", "awaiting", "follow_ups_due"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"pointer {name} must be a non-negative count")

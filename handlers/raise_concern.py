@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from handlers.deadlines import WorkingCalendar, acknowledge_by
+from handlers.deadlines import WorkingCalendar, organisation_deadline
 from handlers.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.sharing import NetworkMember, NotInNetwork, who_can_i_share_with
@@ -125,11 +125,8 @@ def raise_concern(
             family_informed=cmd.family_informed.value,
             status=ConcernStatus.OPEN.value,
             created_at=now,
-            acknowledge_by=acknowledge_by(
-                cmd.severity,
-                now,
-                calendar,
-                (policy.policy or {}).get("deadlines") if policy else None,
+            acknowledge_by=organisation_deadline(
+                cmd.severity, now, calendar, policy.policy if policy else None
             ),
         )
         concern.data_key_id = uow.vault.create_key("concern")

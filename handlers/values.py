@@ -126,3 +126,6 @@ class PointerKind(StrEnum):
     FRESH_LINK = "fresh_link"
     FORWARDED_ATTEMPT = "forwarded_attempt"
     ADMIN_ALERT = "admin_alert"
+    ESCALATED_RECEIPT = "escalated_receipt"
+    FOLLOW_UP_OVERDUE = "follow_up_overdue"
+    DIGEST = "digest"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers.escalation import escalation_steps
 from handlers.ports import Clock
 from handlers.values import Category, FamilyInformed, LawfulBasis, Role, Severity
 from store.crypto import CryptoError
@@ -53,6 +54,15 @@ class ConcernView:
     entries: tuple[EntryView, ...]
     recipients: tuple[RecipientView, ...]
     viewer_can_acknowledge: bool
+    escalation_level: int = 0
+    escalations: tuple[EscalationView, ...] = ()
+
+
+@dataclass(frozen=True)
+class EscalationView:
+    level: int
+    to: str
+    at: datetime
 
 
 class NoAccess(Exception):
@@ -69,7 +79,11 @@ def may_see(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> Delivery
 
 def can_acknowledge(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:
     membership = uow.directory.membership(concern.client_id, practitioner_id)
-    return membership is not None and membership.role in (Role.LEAD, Role.DEPUTY)
+    if membership is not None and membership.role in (Role.LEAD, Role.DEPUTY):
+        return True
+    # The organisation's duty contact, once a concern is escalated to them, may acknowledge.
+    delivery = uow.concerns.delivery_for(concern.id, practitioner_id)
+    return delivery is not None and delivery.role == "duty"
 
 
 def view_concern(
@@ -154,6 +168,14 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer_id: str) -> ConcernView:
         recipients=recipients,
         viewer_can_acknowledge=concern.status == "open"
         and can_acknowledge(uow, concern, viewer_id),
+        escalation_level=concern.escalation_level,
+        escalations=tuple(
+            EscalationView(
+                step.level, ", ".join(people[r].name for r in step.recipient_ids), step.at
+            )
+            for step in escalation_steps(uow, concern.id)
+            if all(r in people for r in step.recipient_ids)
+        ),
     )
 
 

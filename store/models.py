@@ -191,6 +191,7 @@ class Concern(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(nullable=True)
     acknowledged_by_id: Mapped[str | None] = _fk("practitioners.id", nullable=True, index=False)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalate_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     shredded_at: Mapped[datetime | None] = mapped_column(nullable=True)

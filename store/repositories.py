@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Delete, Select, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import (
@@ -13,6 +14,7 @@ from store.models import (
     ClientIdentifier,
     Concern,
     ConcernEntry,
+    DataKey,
     Delivery,
     FollowUp,
     InboundEvent,
@@ -22,6 +24,17 @@ from store.models import (
     OutboxMessage,
     Practitioner,
 )
+
+
+def claimable(session: Session, stmt: Select[Any]) -> Select[Any]:
+    """Lock the rows a sweep picks, skipping rows another replica holds (PostgreSQL).
+
+    SQLite has no row locks; its writers are serialised by BEGIN IMMEDIATE, so one process
+    at a time runs a sweep there (the documented single-process deployment).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update(skip_locked=True)
+    return stmt
 
 
 class DirectoryRepository:
@@ -211,6 +224,131 @@ class ConcernRepository:
         return self._s.scalars(
             select(FollowUp).where(FollowUp.concern_id == concern_id).order_by(FollowUp.due_at)
         ).all()
+
+    def due_for_escalation(self, now: datetime, limit: int) -> Sequence[Concern]:
+        """Open concerns whose next escalation step is due, locked for this sweep."""
+        stmt = (
+            select(Concern)
+            .where(
+                Concern.status == "open",
+                or_(
+                    Concern.escalate_at <= now,
+                    and_(
+                        Concern.escalate_at.is_(None),
+                        Concern.escalation_level == 0,
+                        Concern.acknowledge_by <= now,
+                    ),
+                ),
+            )
+            .order_by(Concern.acknowledge_by)
+            .limit(limit)
+        )
+        return self._s.scalars(claimable(self._s, stmt)).all()
+
+    def follow_ups_due(
+        self, now: datetime, *, before: timedelta, overdue_after: timedelta, limit: int
+    ) -> Sequence[FollowUp]:
+        """Open follow-ups whose next reminder stage (before, due, overdue) has come."""
+        stmt = (
+            select(FollowUp)
+            .where(
+                FollowUp.state == "open",
+                or_(
+                    (FollowUp.reminders_sent == 0) & (FollowUp.due_at <= now + before),
+                    (FollowUp.reminders_sent == 1) & (FollowUp.due_at <= now),
+                    (FollowUp.reminders_sent == 2) & (FollowUp.due_at <= now - overdue_after),
+                ),
+            )
+            .order_by(FollowUp.due_at)
+            .limit(limit)
+        )
+        return self._s.scalars(claimable(self._s, stmt)).all()
+
+    def raised_since(self, since: datetime) -> Sequence[tuple[str, str, str]]:
+        """(client, concern, raiser's organisation) for every shared concern since a time."""
+        rows = self._s.execute(
+            select(Concern.client_id, Concern.id, Practitioner.organisation_id)
+            .join(Practitioner, Practitioner.id == Concern.raiser_id)
+            .where(Concern.created_at >= since, Concern.status != "not_shared")
+            .order_by(Concern.created_at)
+        ).all()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def lock_client(self, client_id: str) -> Client | None:
+        """The client row, locked; None when another replica holds it (PostgreSQL)."""
+        stmt = select(Client).where(Client.id == client_id)
+        return self._s.scalars(claimable(self._s, stmt)).first()
+
+    def pattern_alerted_since(self, client_id: str, since: datetime) -> bool:
+        return (
+            self._s.scalars(
+                select(OutboxMessage.id)
+                .join(Concern, Concern.id == OutboxMessage.concern_id)
+                .where(
+                    Concern.client_id == client_id,
+                    OutboxMessage.kind == "pattern_alert",
+                    OutboxMessage.created_at > since,
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+    def due_for_retention(
+        self, organisation_id: str, cutoff: datetime, limit: int, *, lock: bool = True
+    ) -> Sequence[Concern]:
+        """Closed (or not shared) concerns of an organisation's raisers, past retention."""
+        raisers = select(Practitioner.id).where(Practitioner.organisation_id == organisation_id)
+        stmt = (
+            select(Concern)
+            .where(
+                Concern.raiser_id.in_(raisers),
+                Concern.status.in_(("closed", "not_shared")),
+                Concern.shredded_at.is_(None),
+                or_(
+                    Concern.closed_at < cutoff,
+                    Concern.closed_at.is_(None) & (Concern.created_at < cutoff),
+                ),
+            )
+            .order_by(Concern.created_at)
+            .limit(limit)
+        )
+        return self._s.scalars(claimable(self._s, stmt) if lock else stmt).all()
+
+    def shredded(self, limit: int) -> Sequence[Concern]:
+        """Concerns whose key is shredded but whose rows are not yet deleted."""
+        stmt = select(Concern).where(Concern.shredded_at.is_not(None)).limit(limit)
+        return self._s.scalars(claimable(self._s, stmt)).all()
+
+    def delete_concern_rows(self, concern: Concern) -> dict[str, int]:
+        """Delete a (shredded) concern and everything hanging off it; returns row counts."""
+        deliveries = select(Delivery.id).where(Delivery.concern_id == concern.id)
+        counts = {
+            "links": self._delete(delete(Link).where(Link.delivery_id.in_(deliveries))),
+            "outbox": self._delete(
+                delete(OutboxMessage).where(
+                    or_(
+                        OutboxMessage.concern_id == concern.id,
+                        OutboxMessage.delivery_id.in_(deliveries),
+                    )
+                )
+            ),
+            "follow_ups": self._delete(delete(FollowUp).where(FollowUp.concern_id == concern.id)),
+            "deliveries": self._delete(delete(Delivery).where(Delivery.concern_id == concern.id)),
+            "entries": self._delete(
+                delete(ConcernEntry).where(ConcernEntry.concern_id == concern.id)
+            ),
+        }
+        key_id = concern.data_key_id
+        self._s.delete(concern)
+        self._s.flush()
+        if key_id is not None:
+            self._delete(delete(DataKey).where(DataKey.id == key_id))
+        return counts
+
+    def _delete(self, stmt: Delete) -> int:
+        result = self._s.execute(stmt.execution_options(synchronize_session=False))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def follow_ups_owned(self, practitioner_id: str) -> Sequence[FollowUp]:
         return self._s.scalars(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import audit
@@ -66,6 +67,14 @@ class UnitOfWork:
 
     def audit(self, action: str, *, at: datetime, **fields: Any) -> AuditEvent:
         return audit.append(self.session, action=action, at=at, **fields)
+
+    def audit_events(self, concern_id: str, *, action: str) -> Sequence[AuditEvent]:
+        """One concern's audit events of one kind, oldest first."""
+        return self.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.concern_id == concern_id, AuditEvent.action == action)
+            .order_by(AuditEvent.seq)
+        ).all()
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

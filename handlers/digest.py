@@ -1,0 +1,50 @@
+"""The optional daily digest: counts only, one per practitioner per day, only when non-zero."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from handlers.deadlines import LONDON
+from handlers.delivery import enqueue_notice
+from handlers.ports import Clock
+from handlers.values import PointerKind
+from store.unit_of_work import UnitOfWork
+
+
+@dataclass
+class DigestReport:
+    sent: int = 0
+
+
+def send_digests(uow_factory: Callable[[], UnitOfWork], clock: Clock) -> DigestReport:
+    """Queue today's digest for everyone with something waiting (once per day, any replicas)."""
+    report = DigestReport()
+    with uow_factory() as uow:
+        now = clock.now()
+        day = now.astimezone(LONDON).date().isoformat()
+        for person in uow.directory.practitioners():
+            key = f"digest:{person.id}:{day}"
+            if not person.active or uow.outbox.by_key(key) is not None:
+                continue
+            awaiting = len(uow.concerns.awaiting_acknowledgement(person.id))
+            due = sum(
+                1
+                for f in uow.concerns.follow_ups_owned(person.id)
+                if f.due_at <= now + timedelta(days=1)
+            )
+            if not awaiting and not due:
+                continue
+            enqueue_notice(
+                uow,
+                recipient_id=person.id,
+                platform=person.preferred_platform,
+                kind=PointerKind.DIGEST,
+                key=key,
+                at=now,
+                detail={"awaiting": awaiting, "follow_ups_due": due},
+            )
+            report.sent += 1
+        uow.commit()  # the outbox key is unique: a replica racing here fails whole, sends none
+    return report

@@ -1,0 +1,109 @@
+"""Retention: past an organisation's retention period, crypto-shred a concern, then delete it.
+
+Two committed phases per batch, so a crash between them loses nothing and leaks nothing:
+1. shred: the concern's data key is destroyed (its ciphertexts become unreadable for good),
+   `shredded_at` is set and a tombstone audit event records ids, kinds and counts only;
+2. delete: the concern's rows (entries, deliveries, links, outbox, follow-ups, data key row)
+   are removed. A rerun finishes any concern left shredded but not yet deleted.
+The audit chain is untouched: earlier events hold ids only, and it still verifies.
+Which concerns: closed or not shared, raised by the organisation's practitioners, closed
+(or, never closed, raised) more than `Organisation.retention_days` ago.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from handlers.ports import Clock
+from store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RetentionCount:
+    organisation: str
+    retention_days: int
+    due: int
+
+
+@dataclass
+class RetentionReport:
+    shredded: int = 0
+    deleted: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def retention_due(
+    uow_factory: Callable[[], UnitOfWork], clock: Clock, *, limit: int = 1_000_000
+) -> list[RetentionCount]:
+    """The dry run: how many concerns each organisation would shred now. Changes nothing."""
+    counts: list[RetentionCount] = []
+    with uow_factory() as uow:
+        now = clock.now()
+        for organisation in uow.directory.organisations():
+            cutoff = now - timedelta(days=organisation.retention_days)
+            due = uow.concerns.due_for_retention(organisation.id, cutoff, limit, lock=False)
+            counts.append(RetentionCount(organisation.ref, organisation.retention_days, len(due)))
+    return counts
+
+
+def run_retention(
+    uow_factory: Callable[[], UnitOfWork], clock: Clock, *, batch: int = 100
+) -> Iterator[RetentionReport]:
+    """Shred then delete, a committed batch at a time; yields progress after each batch."""
+    with uow_factory() as uow:
+        organisations = [(o.id, o.ref, o.retention_days) for o in uow.directory.organisations()]
+    for organisation_id, ref, days in organisations:
+        while True:
+            report = RetentionReport()
+            with uow_factory() as uow:
+                now = clock.now()
+                due = uow.concerns.due_for_retention(
+                    organisation_id, now - timedelta(days=days), batch
+                )
+                for concern in due:
+                    if concern.data_key_id is not None:
+                        uow.vault.shred(concern.data_key_id)
+                    concern.shredded_at = now
+                    concern.rationale_ct = concern.family_reason_ct = None
+                    concern.narrowing_reason_ct = concern.protected_ct = None
+                    uow.audit(
+                        "concern.shredded",
+                        at=now,
+                        concern_id=concern.id,
+                        detail={
+                            "organisation": ref,
+                            "retention_days": days,
+                            "category": concern.category,
+                            "status": concern.status,
+                        },
+                    )
+                uow.commit()
+            report.shredded = len(due)
+            _delete_shredded(uow_factory, clock, report, batch)
+            if report.shredded or report.deleted:
+                yield report
+            if len(due) < batch:
+                break
+    leftover = RetentionReport()
+    _delete_shredded(uow_factory, clock, leftover, batch)
+    if leftover.deleted:
+        yield leftover
+
+
+def _delete_shredded(
+    uow_factory: Callable[[], UnitOfWork], clock: Clock, report: RetentionReport, batch: int
+) -> None:
+    while True:
+        with uow_factory() as uow:
+            now = clock.now()
+            rows = uow.concerns.shredded(batch)
+            for concern in rows:
+                for table, count in uow.concerns.delete_concern_rows(concern).items():
+                    report.rows[table] = report.rows.get(table, 0) + count
+                uow.audit("concern.deleted", at=now, concern_id=concern.id, detail={})
+            uow.commit()
+        report.deleted += len(rows)
+        if len(rows) < batch:
+            return
