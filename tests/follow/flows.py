@@ -1,0 +1,55 @@
+"""Helpers for the follow-through tests: raise on a seeded directory, set a duty contact."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from handlers.deadlines import WorkingCalendar
+from handlers.ports import Clock
+from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+from store.unit_of_work import UnitOfWork
+from tests.directory import Directory
+
+CANARY = "CANARY-7f3a Jamie hungry bruise"
+
+
+def raise_one(
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    d: Directory,
+    *,
+    raiser: str = "amara",
+    client: str = "C-1001",
+    severity: Severity = Severity.HIGH,
+    key: str = "sub-1",
+    calendar: WorkingCalendar | None = None,
+    **over: Any,
+) -> str:
+    cmd = RaiseConcern(
+        raiser_id=d.people[raiser],
+        client_id=d.clients[client],
+        category=Category.NEGLECT,
+        severity=severity,
+        noticed=f"{CANARY} noticed",
+        rationale=f"{CANARY} rationale",
+        lawful_basis=LawfulBasis.PUBLIC_TASK,
+        family_informed=FamilyInformed.NOT_SAFE,
+        family_reason=f"{CANARY} reason",
+        submission_key=key,
+        **over,
+    )
+    outcome = raise_concern(cmd, uow_factory(), clock, calendar or WorkingCalendar.uk())
+    assert isinstance(outcome, Raised), outcome
+    return outcome.concern_id
+
+
+def set_duty_contact(
+    uow_factory: Callable[[], UnitOfWork], d: Directory, organisation: str, person: str
+) -> None:
+    with uow_factory() as uow:
+        org = uow.directory.organisation_by_ref(organisation)
+        assert org is not None
+        org.duty_contact_id = d.people[person]
+        uow.commit()
