@@ -1,4 +1,4 @@
-"""Acknowledge-by in working time with the GOV.UK bank holidays, on the real clock (time-machine)."""
+"""Acknowledge-by in working time with GOV.UK bank holidays, on the real clock (time-machine)."""
 
 from __future__ import annotations
 

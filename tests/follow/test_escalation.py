@@ -1,4 +1,4 @@
-"""Escalation on a real store: deputy, then duty contact; once per level; acknowledgement stops it."""
+"""Escalation on a real store: deputy, then duty contact, once per level; acknowledging stops it."""
 
 from __future__ import annotations
 

@@ -46,10 +46,8 @@ def test_follow_up_reminded_before_and_when_due_then_overdue_to_lead(  # type: i
         report = remind_due(uow_factory, clock)
         seen.append((report.before, report.due, report.overdue))
     # due at +48 h: before from +24 h, due at +48 h, overdue (to the lead) from +72 h
-    assert seen == [(0, 0, 0), (1, 0, 0), (0, 0, 0), (0, 1, 0), (0, 0, 0), (0, 0, 1)] + [
-        (0, 0, 0),
-        (0, 0, 0),
-    ]
+    expected = [(0, 0, 0), (1, 0, 0), (0, 0, 0), (0, 1, 0), (0, 0, 0), (0, 0, 1), (0, 0, 0)]
+    assert seen == [*expected, (0, 0, 0)]
     deliver_due(uow_factory, {Platform.PLAYGROUND: chat}, minter, clock)
     assert [(p.kind, p.recipient_id) for p in chat.sent[start:]] == [
         (PointerKind.FOLLOW_UP_REMINDER, d.people["dev"]),
