@@ -14,7 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from bot import metrics
 from bot.config import Settings
 from bot.playground.notifier import PlaygroundNotifier
-from bot.runtime import OutboxLoop, Runtime, build_runtime
+from bot.runtime import Runtime, build_runtime
+from bot.scheduler import Scheduler
 from bot.web.security import SecurityHeaders
 from handlers.values import Platform
 
@@ -28,7 +29,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         runtime.notifiers.setdefault(
             Platform.PLAYGROUND, PlaygroundNotifier(runtime.uow, runtime.clock)
         )
-    loop = OutboxLoop(runtime) if settings.run_worker_in_serve else None
+    loop = Scheduler(runtime) if settings.run_worker_in_serve else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -67,6 +67,36 @@ class Settings(BaseSettings):
     entra_client_secret: str = Field(default="", validation_alias=_env("ENTRA_CLIENT_SECRET"))
     entra_authority: str = Field(default="", validation_alias=_env("ENTRA_AUTHORITY"))
 
+    # Follow-through: outbox, sweeps, scheduler (docs/operations.md).
+    bank_holiday_region: Literal["england-and-wales", "scotland", "northern-ireland"] = Field(
+        default="england-and-wales", validation_alias=_env("FLARE_BANK_HOLIDAY_REGION")
+    )
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, le=100, validation_alias=_env("FLARE_OUTBOX_MAX_ATTEMPTS")
+    )
+    outbox_lease_seconds: float = Field(
+        default=60, gt=0, le=3600, validation_alias=_env("FLARE_OUTBOX_LEASE_SECONDS")
+    )
+    sweep_interval_seconds: float = Field(
+        default=60, gt=0, le=3600, validation_alias=_env("FLARE_SWEEP_INTERVAL_SECONDS")
+    )
+    digest_hour: int | None = Field(
+        default=None, ge=0, le=23, validation_alias=_env("FLARE_DIGEST_HOUR")
+    )
+    pattern_concerns: int = Field(default=3, ge=2, validation_alias=_env("FLARE_PATTERN_CONCERNS"))
+    pattern_organisations: int = Field(
+        default=2, ge=1, validation_alias=_env("FLARE_PATTERN_ORGANISATIONS")
+    )
+    pattern_window_days: int = Field(
+        default=30, ge=1, le=366, validation_alias=_env("FLARE_PATTERN_WINDOW_DAYS")
+    )
+    reminder_before_hours: float = Field(
+        default=24, ge=0, validation_alias=_env("FLARE_REMINDER_BEFORE_HOURS")
+    )
+    follow_up_overdue_hours: float = Field(
+        default=24, ge=0, validation_alias=_env("FLARE_FOLLOW_UP_OVERDUE_HOURS")
+    )
+
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, value: str) -> str:

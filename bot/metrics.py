@@ -1,15 +1,27 @@
-"""Prometheus metrics, computed from the store at scrape time (right with many replicas)."""
+"""Prometheus metrics, computed from the store at scrape time (right with many replicas).
+
+Outbox depth and attempts, dead letters, escalations and acknowledgement latency all come
+from rows every replica shares, so any replica's /metrics gives the same answer.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import timedelta
+
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics_core import HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
-from store.models import Concern, OutboxMessage
+from store.models import AuditEvent, Concern, OutboxMessage
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+# Acknowledgement latency buckets, in seconds: 5 min to 5 days.
+ACK_BUCKETS = (300.0, 900.0, 3600.0, 4 * 3600.0, 8 * 3600.0, 86400.0, 2 * 86400.0, 5 * 86400.0)
+ACK_WINDOW = timedelta(days=30)
 
 
 def render(runtime: Runtime) -> bytes:
@@ -17,14 +29,80 @@ def render(runtime: Runtime) -> bytes:
     outbox = Gauge(
         "flare_outbox_messages", "Outbox messages by state", ["state"], registry=registry
     )
+    depth = Gauge(
+        "flare_outbox_depth", "Outbox messages not yet sent (pending or sending)", registry=registry
+    )
+    attempts = Gauge(
+        "flare_outbox_attempts",
+        "Send attempts made, by message state",
+        ["state"],
+        registry=registry,
+    )
+    dead = Gauge("flare_outbox_dead_letters", "Messages dead-lettered", registry=registry)
     concerns = Gauge("flare_concerns", "Concerns by status", ["status"], registry=registry)
+    escalations = Gauge(
+        "flare_escalations", "Escalation steps taken, by level", ["level"], registry=registry
+    )
     with runtime.uow() as uow:
-        for state, count in uow.session.execute(
-            select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+        s = uow.session
+        pending = 0
+        for state, count, tries in s.execute(
+            select(
+                OutboxMessage.state,
+                func.count(),
+                func.coalesce(func.sum(OutboxMessage.attempts), 0),
+            ).group_by(OutboxMessage.state)
         ):
             outbox.labels(state=state).set(count)
-        for status, count in uow.session.execute(
+            attempts.labels(state=state).set(int(tries))
+            if state in ("pending", "sending"):
+                pending += count
+            if state == "dead":
+                dead.set(count)
+        depth.set(pending)
+        for status, count in s.execute(
             select(Concern.status, func.count()).group_by(Concern.status)
         ):
             concerns.labels(status=status).set(count)
+        for level, count in s.execute(
+            select(Concern.escalation_level, func.count())
+            .where(Concern.escalation_level > 0)
+            .group_by(Concern.escalation_level)
+        ):
+            escalations.labels(level=str(level)).set(count)
+        escalations.labels(level="all").set(
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "concern.escalated")
+            )
+            or 0
+        )
+        since = runtime.clock.now() - ACK_WINDOW
+        latencies = [
+            (acked - raised).total_seconds()  # type: ignore[operator]
+            for raised, acked in s.execute(  # acked is never None here (the WHERE)
+                select(Concern.created_at, Concern.acknowledged_at).where(
+                    Concern.acknowledged_at.is_not(None), Concern.created_at >= since
+                )
+            )
+        ]
+    registry.register(_Latency(latencies))
     return generate_latest(registry)
+
+
+class _Latency(Collector):
+    def __init__(self, seconds: list[float]) -> None:
+        self._seconds = seconds
+
+    def collect(self) -> Iterable[Metric]:
+        buckets = [
+            (str(bound), sum(1 for v in self._seconds if v <= bound)) for bound in ACK_BUCKETS
+        ]
+        buckets.append(("+Inf", len(self._seconds)))
+        yield HistogramMetricFamily(
+            "flare_acknowledgement_latency_seconds",
+            "Time from raise to acknowledgement, concerns raised in the last 30 days",
+            buckets=buckets,
+            sum_value=sum(self._seconds),
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -12,8 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, SettingsError
 from handlers.deadlines import WorkingCalendar
-from handlers.delivery import DeliveryReport, OutboxPolicy, deliver_due
+from handlers.delivery import DeliveryReport, OutboxPolicy, Throttle, deliver_due
+from handlers.digest import DigestReport, send_digests
+from handlers.escalation import EscalationReport, escalate_due
+from handlers.patterns import PatternPolicy, PatternReport, detect_patterns
 from handlers.ports import Notifier
+from handlers.reminders import ReminderPolicy, ReminderReport, remind_due
 from handlers.values import Platform
 from store.crypto import CryptoError, KeyRing, load_or_create_key_file, new_link_token
 from store.db import make_engine, session_factory
@@ -71,7 +74,8 @@ class Runtime:
     ring: KeyRing
     clock: SystemClock = field(default_factory=SystemClock)
     notifiers: dict[Platform, Notifier] = field(default_factory=dict)
-    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar.uk)
+    throttle: Throttle = field(default_factory=Throttle)
 
     @property
     def minter(self) -> PublicLinkMinter:
@@ -82,10 +86,43 @@ class Runtime:
 
     @property
     def outbox_policy(self) -> OutboxPolicy:
-        return OutboxPolicy(link_ttl=timedelta(hours=self.settings.link_ttl_hours))
+        return OutboxPolicy(
+            link_ttl=timedelta(hours=self.settings.link_ttl_hours),
+            max_attempts=self.settings.outbox_max_attempts,
+            lease=timedelta(seconds=self.settings.outbox_lease_seconds),
+        )
 
     def deliver(self) -> DeliveryReport:
-        return deliver_due(self.uow, self.notifiers, self.minter, self.clock, self.outbox_policy)
+        return deliver_due(
+            self.uow, self.notifiers, self.minter, self.clock, self.outbox_policy, self.throttle
+        )
+
+    def escalate(self) -> EscalationReport:
+        return escalate_due(self.uow, self.clock, self.calendar)
+
+    def remind(self) -> ReminderReport:
+        return remind_due(
+            self.uow,
+            self.clock,
+            ReminderPolicy(
+                before=timedelta(hours=self.settings.reminder_before_hours),
+                overdue_after=timedelta(hours=self.settings.follow_up_overdue_hours),
+            ),
+        )
+
+    def detect_patterns(self) -> PatternReport:
+        return detect_patterns(
+            self.uow,
+            self.clock,
+            PatternPolicy(
+                concerns=self.settings.pattern_concerns,
+                organisations=self.settings.pattern_organisations,
+                window=timedelta(days=self.settings.pattern_window_days),
+            ),
+        )
+
+    def send_digests(self) -> DigestReport:
+        return send_digests(self.uow, self.clock)
 
     def ready(self) -> bool:
         with self.engine.connect() as conn:
@@ -106,33 +143,5 @@ def build_runtime(settings: Settings) -> Runtime:
         engine=engine,
         sessions=session_factory(engine),
         ring=ring,
+        calendar=WorkingCalendar.uk(settings.bank_holiday_region),
     )
-
-
-class OutboxLoop:
-    """Drives the outbox inside `flare serve` until stopped (the scheduler issue hardens it)."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="flare-outbox", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        interval = self._runtime.settings.outbox_interval_seconds
-        while not self._stop.is_set():
-            try:
-                report = self._runtime.deliver()
-                if report.claimed:
-                    log.info(
-                        "outbox.sweep", sent=report.sent, retried=report.retried, dead=report.dead
-                    )
-            except Exception as exc:  # keep the loop alive through a database blip
-                log.error("outbox.sweep_failed", error=type(exc).__name__)
-            self._stop.wait(interval)

@@ -9,6 +9,7 @@ import click
 
 from bot.operations.audit import audit
 from bot.operations.directory import directory
+from bot.operations.follow_through import retention, worker
 from bot.operations.keys import keys
 
-COMMANDS: tuple[click.Command, ...] = (directory, keys, audit)
+COMMANDS: tuple[click.Command, ...] = (directory, keys, audit, worker, retention)

@@ -1,0 +1,61 @@
+"""`flare worker` (the scheduler and its sweeps) and `flare retention run`."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+
+from bot.operations.environment import open_runtime
+
+
+@click.command()
+@click.option("--no-sweeps", is_flag=True, help="Deliver the outbox only (no escalations etc.).")
+def worker(no_sweeps: bool) -> None:
+    """Deliver the outbox and run the sweeps until stopped (any number may run)."""
+    from bot.playground.notifier import PlaygroundNotifier
+    from bot.scheduler import Scheduler
+    from handlers.values import Platform
+
+    runtime = open_runtime()
+    if runtime.settings.is_demo_like:
+        runtime.notifiers.setdefault(
+            Platform.PLAYGROUND, PlaygroundNotifier(runtime.uow, runtime.clock)
+        )
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    platforms = ", ".join(sorted(p.value for p in runtime.notifiers)) or "none"
+    click.echo(f"flare: worker started (platforms: {platforms}); Ctrl-C to stop", err=True)
+    Scheduler(runtime, sweeps=not no_sweeps).run_until(stop)
+    click.echo("flare: worker stopped", err=True)
+
+
+@click.group()
+def retention() -> None:
+    """Retention: crypto-shred and delete concerns past their organisation's period."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="Only count what would be shredded.")
+@click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 10000))
+def retention_run(dry_run: bool, batch: int) -> None:
+    """Shred data keys, then delete rows, leaving audit tombstones that still verify."""
+    from handlers.retention import retention_due, run_retention
+
+    runtime = open_runtime()
+    counts = retention_due(runtime.uow, runtime.clock)
+    total = sum(c.due for c in counts)
+    for count in counts:
+        click.echo(f"{count.organisation}: {count.due} due (kept {count.retention_days} days)")
+    if dry_run:
+        click.echo(f"flare: dry run: {total} concerns would be shredded and deleted")
+        return
+    shredded = deleted = 0
+    with click.progressbar(length=total, label=f"flare: shredding {total} concerns") as bar:
+        for report in run_retention(runtime.uow, runtime.clock, batch=batch):
+            shredded += report.shredded
+            deleted += report.deleted
+            bar.update(report.shredded)
+    click.echo(f"flare: retention: {shredded} concerns shredded, {deleted} deleted")
