@@ -99,6 +99,7 @@ class OutboxPolicy:
     max_backoff: float = 900.0
     batch: int = 50
     lease: timedelta = LEASE
+    record_every: int = 25  # outcomes recorded per transaction
 
     def backoff(self, attempts: int, retry_after: float | None) -> float:
         exponential = min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
@@ -157,47 +158,51 @@ def deliver_due(
     throttle = throttle or Throttle()
     report = DeliveryReport()
     claims = _claim(uow_factory(), minter, clock, policy, report)
+    outcomes: list[tuple[_Claim, SendResult | datetime]] = []
     for claim in claims:
-        notifier = notifiers.get(claim.pointer.platform)
-        result: SendResult | None = None
         paused = throttle.paused_until(claim.pointer.platform, clock.now())
         if paused is not None:
-            _release(uow_factory(), claim, paused, report)
-            continue
-        if notifier is None:
-            result = Undeliverable(f"no {claim.pointer.platform.value} notifier configured")
-        elif claim.ambiguous:
-            ref = notifier.find(claim.pointer)
-            if ref is not None:
-                result = Sent(ref)
-                report.reconciled += 1
-        if result is None:
-            assert notifier is not None
-            try:
-                result = notifier.send(claim.pointer)
-            except Exception as exc:  # a bug or network fault must not lose the row
-                log.warning("outbox.send_raised", error=type(exc).__name__)
-                result = RetryLater(type(exc).__name__, ambiguous=True)
-        if isinstance(result, RetryLater) and result.after:
-            throttle.pause(claim.pointer.platform, clock.now() + timedelta(seconds=result.after))
-        _record(uow_factory(), claim, result, clock, policy, report)
+            outcomes.append((claim, paused))
+        else:
+            result = _send(claim, notifiers, report)
+            if isinstance(result, RetryLater) and result.after:
+                until = clock.now() + timedelta(seconds=result.after)
+                throttle.pause(claim.pointer.platform, until)
+            outcomes.append((claim, result))
+        if len(outcomes) >= policy.record_every:
+            _record(uow_factory(), outcomes, clock, policy, report)
+            outcomes = []
+    if outcomes:
+        _record(uow_factory(), outcomes, clock, policy, report)
     return report
 
 
-def _release(uow: UnitOfWork, claim: _Claim, until: datetime, report: DeliveryReport) -> None:
+def _send(
+    claim: _Claim, notifiers: Mapping[Platform, Notifier], report: DeliveryReport
+) -> SendResult:
+    notifier = notifiers.get(claim.pointer.platform)
+    if notifier is None:
+        return Undeliverable(f"no {claim.pointer.platform.value} notifier configured")
+    if claim.ambiguous:
+        ref = notifier.find(claim.pointer)
+        if ref is not None:
+            report.reconciled += 1
+            return Sent(ref)
+    try:
+        return notifier.send(claim.pointer)
+    except Exception as exc:  # a bug or network fault must not lose the row
+        log.warning("outbox.send_raised", error=type(exc).__name__)
+        return RetryLater(type(exc).__name__, ambiguous=True)
+
+
+def _release(row: OutboxMessage, claim: _Claim, until: datetime, report: DeliveryReport) -> None:
     """Hand a claimed row back unsent while its platform is paused; no attempt is counted."""
-    with uow:
-        row = uow.outbox.get(claim.message_id)
-        if row is None or row.state != "sending":
-            return
-        row.state = "pending"
-        row.lease_until = None
-        row.attempts = max(0, row.attempts - 1)
-        row.next_attempt_at = until
-        if claim.ambiguous:
-            row.detail = {**row.detail, "reconcile": True}
-        report.deferred += 1
-        uow.commit()
+    row.state = "pending"
+    row.attempts = max(0, row.attempts - 1)
+    row.next_attempt_at = until
+    if claim.ambiguous:
+        row.detail = {**row.detail, "reconcile": True}
+    report.deferred += 1
 
 
 def _claim(
@@ -294,32 +299,36 @@ def _count(detail: Mapping[str, object], name: str) -> int:
 
 def _record(
     uow: UnitOfWork,
-    claim: _Claim,
-    result: SendResult,
+    outcomes: list[tuple[_Claim, SendResult | datetime]],
     clock: Clock,
     policy: OutboxPolicy,
     report: DeliveryReport,
 ) -> None:
+    """Record a run of outcomes in one transaction (a crash before it leaves them ambiguous)."""
     with uow:
         now = clock.now()
-        row = uow.outbox.get(claim.message_id)
-        if row is None or row.state != "sending":
-            return
-        row.lease_until = None
-        if isinstance(result, Sent):
-            _mark_sent(uow, row, result.ref, now)
-            report.sent += 1
-        elif isinstance(result, RetryLater) and row.attempts < policy.max_attempts:
-            row.state = "pending"
-            row.last_error = result.reason[:200]
-            row.detail = {**row.detail, "reconcile": result.ambiguous}
-            row.next_attempt_at = now + timedelta(
-                seconds=policy.backoff(row.attempts, result.after)
-            )
-            report.retried += 1
-        else:
-            _dead_letter(uow, row, result.reason, now)
-            report.dead += 1
+        rows = uow.outbox.get_many([claim.message_id for claim, _ in outcomes])
+        for claim, result in outcomes:
+            row = rows.get(claim.message_id)
+            if row is None or row.state != "sending":
+                continue  # another worker reconciled it after our lease lapsed
+            row.lease_until = None
+            if isinstance(result, datetime):
+                _release(row, claim, result, report)
+            elif isinstance(result, Sent):
+                _mark_sent(uow, row, result.ref, now)
+                report.sent += 1
+            elif isinstance(result, RetryLater) and row.attempts < policy.max_attempts:
+                row.state = "pending"
+                row.last_error = result.reason[:200]
+                row.detail = {**row.detail, "reconcile": result.ambiguous}
+                row.next_attempt_at = now + timedelta(
+                    seconds=policy.backoff(row.attempts, result.after)
+                )
+                report.retried += 1
+            else:
+                _dead_letter(uow, row, result.reason, now)
+                report.dead += 1
         uow.commit()
 
 

@@ -50,12 +50,7 @@ def append(
     subject: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    head = session.scalars(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+    head = _locked_head(session)
     event = AuditEvent(
         seq=head.seq + 1,
         at=at.replace(microsecond=at.microsecond),
@@ -69,8 +64,25 @@ def append(
     event.hash = event_hash(event)
     session.add(event)
     head.seq, head.hash = event.seq, event.hash
-    session.flush()
     return event
+
+
+def _locked_head(session: Session) -> AuditHead:
+    """The head row, locked once per transaction (later appends in it reuse the lock)."""
+    transaction = session.get_transaction()
+    cached = session.info.get("audit_head")
+    if cached is not None and cached[0] is transaction:
+        head: AuditHead = cached[1]
+        return head
+    found = session.scalars(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).one_or_none()
+    if found is None:
+        found = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(found)
+        session.flush()  # a second process racing here fails on the primary key, not later
+    session.info["audit_head"] = (transaction, found)
+    return found
 
 
 @dataclass(frozen=True)

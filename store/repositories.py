@@ -370,6 +370,10 @@ class OutboxRepository:
     def get(self, message_id: str) -> OutboxMessage | None:
         return self._s.get(OutboxMessage, message_id)
 
+    def get_many(self, message_ids: Sequence[str]) -> dict[str, OutboxMessage]:
+        rows = self._s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(message_ids)))
+        return {row.id: row for row in rows}
+
     def by_key(self, key: str) -> OutboxMessage | None:
         return self._s.scalars(
             select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
