@@ -9,6 +9,7 @@ UPDATE SKIP LOCKED on PostgreSQL), so a row is handled by one replica. A sweep t
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from handlers.deadlines import LONDON
 
 log = structlog.get_logger("flare.scheduler")
 
+# "skipped: maximum number of running instances reached" is the point of max_instances=1.
+logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 DRAIN_SECONDS = 10.0  # a sweep that finds a full batch keeps going for up to this long
 
 
