@@ -1,0 +1,129 @@
+"""`flare retention run [--dry-run]`, the Scheduler (serve and worker run it), metrics."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+
+from bot import metrics
+from bot.config import load_settings
+from bot.runtime import Runtime
+from bot.scheduler import Scheduler
+from handlers.acknowledge import acknowledge
+from handlers.values import Platform, Severity
+from store.crypto import KeyRing
+from store.db import session_factory
+from store.models import Concern, DataKey, OutboxMessage
+from tests.cli.conftest import Flare
+from tests.directory import seed_directory
+from tests.fakes import FakeNotifier
+from tests.follow.flows import raise_one
+
+
+def _old_closed_concern(uow_factory, clock, d, key):  # type: ignore[no-untyped-def]
+    concern_id = raise_one(uow_factory, clock, d, key=key)
+    with uow_factory() as uow:
+        concern = uow.session.get(Concern, concern_id)
+        concern.status, concern.closed_at = "closed", datetime(2019, 1, 1, tzinfo=UTC)
+        uow.commit()
+    return concern_id
+
+
+def test_retention_dry_run_then_real_run(flare: Flare, uow_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    d = seed_directory(uow_factory, clock.now())
+    old = [_old_closed_concern(uow_factory, clock, d, f"k{n}") for n in range(3)]
+    raise_one(uow_factory, clock, d, key="open")  # open: never due, whatever its age
+
+    dry = flare("retention", "run", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "riverside-cc: 3 due" in dry.stdout and "3 concerns would be shredded" in dry.stdout
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Concern)) == 4
+
+    real = flare("retention", "run", "--batch", "2")
+    assert real.exit_code == 0, real.output
+    assert "3 concerns shredded, 3 deleted" in real.stdout
+    assert "shredding 3 concerns" in real.output  # the progress bar's label
+    with uow_factory() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Concern)) == 1
+        assert not uow.session.scalars(select(Concern).where(Concern.id.in_(old))).all()
+        assert uow.session.scalar(select(func.count()).select_from(DataKey).where(
+            DataKey.purpose == "concern")) == 1  # fmt: skip
+    verify = flare("audit", "verify")
+    assert verify.exit_code == 0, verify.output
+    again = flare("retention", "run", "--dry-run")
+    assert "0 concerns would be shredded" in again.stdout
+
+
+def _runtime(engine: Engine, ring: KeyRing, **settings: object) -> Runtime:
+    url = engine.url.render_as_string(hide_password=False)
+    values = {"env": "test", "database_url": url, "master_keys": "unused", **settings}
+    return Runtime(
+        settings=load_settings(**values),
+        engine=engine,
+        sessions=session_factory(engine),
+        ring=ring,
+    )
+
+
+def test_scheduler_delivers_and_escalates_then_stops(engine, ring, uow_factory, clock):  # type: ignore[no-untyped-def]
+    d = seed_directory(uow_factory, clock.now())
+    with uow_factory() as uow:
+        org = uow.directory.organisation_by_ref("riverside-cc")
+        org.policy = {"deadlines": {"immediate": "0h"}}  # due as soon as it is raised
+        uow.commit()
+    concern_id = raise_one(uow_factory, clock, d, severity=Severity.IMMEDIATE)
+    runtime = _runtime(engine, ring, outbox_interval_seconds=0.05, sweep_interval_seconds=0.05)
+    chat = FakeNotifier()
+    runtime.notifiers[Platform.PLAYGROUND] = chat
+    scheduler = Scheduler(runtime)
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            kinds = {p.kind.value for p in chat.sent}
+            if {"new_concern", "escalation", "escalated_receipt"} <= kinds:
+                break
+            time.sleep(0.05)
+    finally:
+        scheduler.stop()
+    assert {"new_concern", "escalation", "escalated_receipt"} <= {p.kind.value for p in chat.sent}
+    with uow_factory() as uow:
+        assert uow.session.get(Concern, concern_id).escalation_level >= 1
+
+
+def test_metrics_show_outbox_escalations_and_acknowledgement_latency(
+    engine, ring, uow_factory, clock
+):  # type: ignore[no-untyped-def]
+    d = seed_directory(uow_factory, clock.now())
+    raise_one(uow_factory, clock, d, key="a")
+    acked = raise_one(uow_factory, clock, d, key="b")
+    with uow_factory() as uow:
+        uow.session.get(Concern, acked).created_at = datetime.now(UTC) - timedelta(minutes=30)
+        row = uow.session.scalars(select(OutboxMessage)).first()
+        row.state, row.attempts = "dead", 8
+        uow.commit()
+    acknowledge(uow_factory(), concern_id=acked, practitioner_id=d.people["chloe"], clock=_Now())
+    with uow_factory() as uow:
+        uow.session.get(Concern, acked).escalation_level = 1
+        uow.commit()
+    with uow_factory() as uow:
+        waiting = uow.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "pending")
+        )
+    assert waiting == 5 + 3  # 6 pointers, one dead; the receipt and 2 "acknowledged" edits
+    text = metrics.render(_runtime(engine, ring)).decode()
+    assert "flare_outbox_depth 8.0" in text
+    assert 'flare_outbox_attempts{state="dead"} 8.0' in text
+    assert "flare_outbox_dead_letters 1.0" in text
+    assert 'flare_escalations{level="1"} 1.0' in text
+    assert 'flare_acknowledgement_latency_seconds_bucket{le="900.0"} 0.0' in text
+    assert 'flare_acknowledgement_latency_seconds_bucket{le="3600.0"} 1.0' in text
+    assert "flare_acknowledgement_latency_seconds_count 1.0" in text
+
+
+class _Now:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
