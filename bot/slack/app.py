@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import Runtime
 from bot.slack import acknowledge, installation
-from bot.slack.notifier import web_client
+from bot.slack.notifier import quiet_library_debug, web_client
 
 log = structlog.get_logger("flare.slack")
 
@@ -44,6 +44,7 @@ def build_slack_app(
 ) -> App:
     """The bolt App for this runtime: single workspace (SLACK_BOT_TOKEN) or OAuth."""
     settings = runtime.settings
+    quiet_library_debug()
     common: dict[str, Any] = {
         "name": "flare",
         "signing_secret": settings.slack_signing_secret,
