@@ -14,7 +14,7 @@ Before any listener runs, one middleware (in a single transaction):
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
 
@@ -34,6 +34,7 @@ LISTENER_MODULES: list[ModuleType] = [acknowledge, installation]
 
 SIGNATURE_HEADER = "x-slack-signature"
 RETRY_HEADER = "x-slack-retry-num"
+LISTENER_THREADS = 32
 
 
 def build_slack_app(
@@ -53,8 +54,11 @@ def build_slack_app(
         "process_before_response": False,
         "before_authorize": inbound_guard(runtime),
     }
-    if listener_executor is not None:
-        common["listener_executor"] = listener_executor
+    # Listeners call ack() from this pool: bolt's default of 5 threads would queue the acks
+    # of a burst of commands behind each other's Web API calls.
+    common["listener_executor"] = listener_executor or ThreadPoolExecutor(
+        max_workers=LISTENER_THREADS, thread_name_prefix="flare-slack"
+    )
     if settings.slack_client_id:
         app = App(oauth_settings=oauth_settings or installation.oauth_settings(runtime), **common)
     else:
