@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -327,3 +328,22 @@ def test_logs_carry_no_content_and_no_tokens_even_at_debug(
     assert CANARY not in logs
     assert BOT_TOKEN not in logs and SIGNING_SECRET not in logs
     assert links and not any(httpx.URL(link).path.rsplit("/", 1)[1] in logs for link in links)
+
+
+def test_concurrent_retries_of_one_press_acknowledge_once(slack_world: SlackWorld) -> None:
+    world = slack_world
+    concern_id = _raise_and_deliver(world)
+    payload = _ack_payload(world, concern_id)
+    now = time.time()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(
+            pool.map(lambda i: world.sender.action(payload, retry=i or None, at=now + i), range(6))
+        )
+    assert [a.status_code for a in answers] == [200] * 6
+    assert world.audit_actions().count("concern.acknowledged") == 1
+    assert len(world.slack.calls("chat.update")) == 2
+    with world.runtime.uow() as uow:
+        keys = list(
+            uow.session.scalars(select(InboundEvent.key).where(InboundEvent.platform == "slack"))
+        )
+    assert keys.count(f"trigger:{payload['trigger_id']}") == 1
