@@ -116,6 +116,19 @@ def request_fresh_link(uow: UnitOfWork, token: str, clock: Clock) -> None:
             return
         delivery = uow.concerns.delivery(link.delivery_id)
         assert delivery is not None
+        recipient = uow.directory.practitioner(delivery.recipient_id)
+        concern = uow.concerns.get(delivery.concern_id)
+        if recipient is None or not recipient.active or concern is None or concern.shredded_at:
+            # A leaver gets no fresh link, and a concern past retention has nothing to show.
+            uow.audit(
+                "link.reissue_refused",
+                at=now,
+                concern_id=delivery.concern_id,
+                subject=link.id,
+                detail={"reason": "inactive" if concern and not concern.shredded_at else "gone"},
+            )
+            uow.commit()
+            return
         bucket = int(now.timestamp() // FRESH_LINK_COOLDOWN.total_seconds())
         key = f"fresh:{delivery.id}:{bucket}"
         if uow.outbox.by_key(key) is not None:
