@@ -1,0 +1,60 @@
+"""The outbox: backoff with jitter under Retry-After, dead letters with one admin alert."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from handlers.delivery import OutboxPolicy, Throttle, deliver_due
+from handlers.ports import Undeliverable
+from handlers.values import Platform, PointerKind
+from store.models import OutboxMessage
+from tests.directory import seed_directory
+from tests.fakes import FakeNotifier, retry
+from tests.follow.flows import raise_one
+
+
+@given(attempts=st.integers(1, 40), after=st.none() | st.floats(0, 3600))
+def test_backoff_is_jittered_exponential_and_never_before_retry_after(
+    attempts: int, after: float | None
+) -> None:
+    policy = OutboxPolicy()
+    ceiling = min(policy.max_backoff, policy.base_backoff * 2 ** (attempts - 1))
+    wait = policy.backoff(attempts, after)
+    assert wait >= (after or 0.0)
+    assert wait >= ceiling / 2
+    assert wait <= max(ceiling, after or 0.0)
+
+
+def _rows(uow_factory, kind):  # type: ignore[no-untyped-def]
+    with uow_factory() as uow:
+        return [
+            (r.recipient_id, r.state, r.attempts)
+            for r in uow.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind))
+        ]
+
+
+def test_dead_letter_after_max_attempts_alerts_the_admin_once(uow_factory, clock, minter):  # type: ignore[no-untyped-def]
+    d = seed_directory(uow_factory, clock.now())
+    with uow_factory() as uow:
+        for ref in ("chloe", "ben"):
+            uow.directory.practitioner(d.people[ref]).is_admin = True
+        uow.commit()
+    raise_one(uow_factory, clock, d, recipients=None)
+    policy = OutboxPolicy(max_attempts=3)
+    chat = FakeNotifier(failures=[retry()] * 9)  # three rows fail three times
+    throttle = Throttle()
+    for _ in range(3):
+        deliver_due(uow_factory, {Platform.PLAYGROUND: chat}, minter, clock, policy, throttle)
+        clock.advance(seconds=policy.max_backoff + 1)
+    assert {state for _r, state, _a in _rows(uow_factory, "new_concern")} == {"dead"}
+    assert {a for _r, _s, a in _rows(uow_factory, "new_concern")} == {3}
+    alerts = _rows(uow_factory, "admin_alert")
+    # chloe (lead, oakfield), erin (council: no admin), dev (oakfield): two alerts to chloe
+    assert sorted(r for r, _s, _a in alerts) == [d.people["chloe"]] * 2
+    chat.failures = [Undeliverable("app removed")] * 2
+    deliver_due(uow_factory, {Platform.PLAYGROUND: chat}, minter, clock, policy, throttle)
+    assert {s for _r, s, _a in _rows(uow_factory, "admin_alert")} == {"dead"}
+    assert len(_rows(uow_factory, "admin_alert")) == 2  # no alert about an alert
+    assert not [p for p in chat.sent if p.kind is PointerKind.NEW_CONCERN]
