@@ -19,14 +19,20 @@ class DigestReport:
 
 
 def send_digests(uow_factory: Callable[[], UnitOfWork], clock: Clock) -> DigestReport:
-    """Queue today's digest for everyone with something waiting (once per day, any replicas)."""
+    """Queue today's digest for everyone with something waiting (once per day, any replicas).
+
+    Each practitioner's row is locked (SKIP LOCKED) before their day's key is checked, so
+    replicas running this at the same hour write one digest per person.
+    """
     report = DigestReport()
     with uow_factory() as uow:
         now = clock.now()
         day = now.astimezone(LONDON).date().isoformat()
         for person in uow.directory.practitioners():
             key = f"digest:{person.id}:{day}"
-            if not person.active or uow.outbox.by_key(key) is not None:
+            if not person.active or uow.directory.lock_practitioner(person.id) is None:
+                continue  # left, or another replica is writing their digest
+            if uow.outbox.by_key(key) is not None:
                 continue
             awaiting = len(uow.concerns.awaiting_acknowledgement(person.id))
             due = sum(
@@ -46,5 +52,5 @@ def send_digests(uow_factory: Callable[[], UnitOfWork], clock: Clock) -> DigestR
                 detail={"awaiting": awaiting, "follow_ups_due": due},
             )
             report.sent += 1
-        uow.commit()  # the outbox key is unique: a replica racing here fails whole, sends none
+        uow.commit()
     return report

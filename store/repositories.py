@@ -26,14 +26,14 @@ from store.models import (
 )
 
 
-def claimable(session: Session, stmt: Select[Any]) -> Select[Any]:
+def claimable(session: Session, stmt: Select[Any], *, of: Any = None) -> Select[Any]:
     """Lock the rows a sweep picks, skipping rows another replica holds (PostgreSQL).
 
     SQLite has no row locks; its writers are serialised by BEGIN IMMEDIATE, so one process
     at a time runs a sweep there (the documented single-process deployment).
     """
     if session.get_bind().dialect.name == "postgresql":
-        return stmt.with_for_update(skip_locked=True)
+        return stmt.with_for_update(skip_locked=True, of=of)
     return stmt
 
 
@@ -88,6 +88,12 @@ class DirectoryRepository:
                 Practitioner.active.is_(True),
             )
         ).all()
+
+    def lock_practitioner(self, practitioner_id: str) -> Practitioner | None:
+        """The practitioner row, locked; None when another replica holds it (PostgreSQL)."""
+        stmt = select(Practitioner).where(Practitioner.id == practitioner_id)
+        # `of`: the row only, not the organisation its relationship joins in
+        return self._s.scalars(claimable(self._s, stmt, of=Practitioner)).first()
 
     def practitioners(self) -> Sequence[Practitioner]:
         return self._s.scalars(select(Practitioner).order_by(Practitioner.name)).all()
