@@ -153,19 +153,22 @@ def deliver_due(
     policy: OutboxPolicy | None = None,
     throttle: Throttle | None = None,
 ) -> DeliveryReport:
-    """One sweep of the outbox: claim due rows, send each, record each outcome."""
+    """One sweep of the outbox: claim due rows, send each, record each outcome.
+
+    With a `throttle` (a worker keeps one), a Retry-After pauses that platform for the rest
+    of the sweep and later sweeps; without one, only the rate-limited row waits.
+    """
     policy = policy or OutboxPolicy()
-    throttle = throttle or Throttle()
     report = DeliveryReport()
     claims = _claim(uow_factory(), minter, clock, policy, report)
     outcomes: list[tuple[_Claim, SendResult | datetime]] = []
     for claim in claims:
-        paused = throttle.paused_until(claim.pointer.platform, clock.now())
+        paused = throttle.paused_until(claim.pointer.platform, clock.now()) if throttle else None
         if paused is not None:
             outcomes.append((claim, paused))
         else:
             result = _send(claim, notifiers, report)
-            if isinstance(result, RetryLater) and result.after:
+            if throttle is not None and isinstance(result, RetryLater) and result.after:
                 until = clock.now() + timedelta(seconds=result.after)
                 throttle.pause(claim.pointer.platform, until)
             outcomes.append((claim, result))
@@ -200,8 +203,8 @@ def _release(row: OutboxMessage, claim: _Claim, until: datetime, report: Deliver
     row.state = "pending"
     row.attempts = max(0, row.attempts - 1)
     row.next_attempt_at = until
-    if claim.ambiguous:
-        row.detail = {**row.detail, "reconcile": True}
+    row.last_error = "paused: the platform asked Flare to wait (Retry-After)"
+    row.detail = {**row.detail, "reconcile": claim.ambiguous}
     report.deferred += 1
 
 
