@@ -92,7 +92,7 @@ def chronology(
             client_id=client.id,
             client_reference=client.reference,
             client_label=client_label(uow, client),
-            events=tuple(sorted(chosen, key=lambda e: e.at, reverse=True)),
+            events=tuple(sorted(chosen, key=_newest_first, reverse=True)),
             organisations=tuple(
                 OrganisationChoice(org_id, name)
                 for org_id, name in sorted(organisations.items(), key=lambda kv: kv[1])
@@ -157,6 +157,11 @@ def _events(
             )
         )
     return found
+
+
+def _newest_first(event: ChronologyEvent) -> tuple[datetime, bool]:
+    """By time; at the same moment a follow-up comes after (so above) its concern."""
+    return event.at, event.kind == "follow_up"
 
 
 def _first_entry(uow: UnitOfWork, concern: Concern) -> str:
