@@ -150,6 +150,7 @@ def test_chronology_lists_everything_newest_first_with_filters(world: World) -> 
     raise_concern(
         world, amara, "C-1001", severity="low", category="health", noticed="Second thing noticed"
     )
+    world.clock.advance(minutes=1)
     chloe = _signed_in(world, "chloe")
     _add_follow_up(chloe, first, owner=world.people["erin"], action=ACTION, **DUE)
     client = world.clients["C-1001"]
@@ -161,7 +162,7 @@ def test_chronology_lists_everything_newest_first_with_filters(world: World) -> 
     assert whole.status_code == 200 and whole.headers["cache-control"] == "no-store"
     text = whole.text
     assert "3 entries" in text
-    order = [text.index(s) for s in ("Second thing noticed", ACTION, "First thing noticed")]
+    order = [text.index(s) for s in (ACTION, "Second thing noticed", "First thing noticed")]
     assert order == sorted(order), "newest first"
 
     low = chloe.get(f"/clients/{client}/chronology?severity=low")
