@@ -36,6 +36,7 @@ class OwnerChoice:
 class FollowUpView:
     follow_up_id: str
     concern_id: str
+    owner_id: str
     owner: str
     owner_organisation: str
     created_by: str
@@ -164,6 +165,49 @@ def add_follow_up(
         return FollowUpAdded(follow_up.id, concern_id, notified)
 
 
+@dataclass(frozen=True)
+class FollowUpDone:
+    follow_up_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class NotOwner:
+    follow_up_id: str
+
+
+def complete_follow_up(
+    uow: UnitOfWork, *, follow_up_id: str, practitioner_id: str, clock: Clock
+) -> FollowUpDone | NotOwner:
+    """The owner marks their follow-up done (reminders stop); anyone else is refused."""
+    with uow:
+        follow_up = uow.concerns.follow_up(follow_up_id)
+        now = clock.now()
+        if follow_up is None or follow_up.owner_id != practitioner_id:
+            uow.audit(
+                "follow_up.done_refused",
+                at=now,
+                actor_id=practitioner_id,
+                concern_id=follow_up.concern_id if follow_up else None,
+                subject=follow_up_id[:64],
+            )
+            uow.commit()
+            return NotOwner(follow_up_id)
+        if follow_up.state == "done" and follow_up.done_at is not None:
+            return FollowUpDone(follow_up.id, follow_up.done_at)
+        follow_up.state = "done"
+        follow_up.done_at = now
+        uow.audit(
+            "follow_up.done",
+            at=now,
+            actor_id=practitioner_id,
+            concern_id=follow_up.concern_id,
+            subject=follow_up.id,
+        )
+        uow.commit()
+        return FollowUpDone(follow_up_id, now)
+
+
 def _validate(owner_id: str, due: date | None, action: str, clock: Clock) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not owner_id:
@@ -205,6 +249,7 @@ def view_follow_up(
     return FollowUpView(
         follow_up_id=follow_up.id,
         concern_id=concern.id,
+        owner_id=follow_up.owner_id,
         owner=owner.name if owner else "",
         owner_organisation=owner.organisation.name if owner else "",
         created_by=author.name if author else "",

@@ -12,7 +12,9 @@ from bot.web.rendering import Page, PageError, PageRoute, page_for
 from handlers.acknowledge import NotAllowed, acknowledge
 from handlers.follow_ups import (
     FollowUpAdded,
+    NotOwner,
     add_follow_up,
+    complete_follow_up,
     date_from_fields,
     follow_up_owners,
     list_follow_ups,
@@ -28,6 +30,7 @@ NOTICES = {
     "been told there is something new.",
     "follow_up": "The follow-up was added. Its owner has been told in chat.",
     "follow_up_mine": "The follow-up was added. You own it; it is in your inbox.",
+    "follow_up_done": "The follow-up is marked as done.",
 }
 
 
@@ -181,3 +184,29 @@ def add_concern_follow_up(
         follow_up={**answers, "action": action},
         follow_up_key=submission_key,
     )
+
+
+@router.post("/concerns/{concern_id}/follow-ups/{follow_up_id}/done")
+def mark_follow_up_done(
+    concern_id: str,
+    follow_up_id: str,
+    page: Annotated[Page, Depends(page_for)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    page.check_csrf(csrf)
+    concern_id = _concern_id(concern_id)
+    me = page.require_me(after=f"/concerns/{concern_id}")
+    outcome = complete_follow_up(
+        page.runtime.uow(),
+        follow_up_id=_concern_id(follow_up_id),
+        practitioner_id=me.practitioner_id,
+        clock=page.runtime.clock,
+    )
+    if isinstance(outcome, NotOwner):
+        raise PageError(
+            403,
+            "Only the owner can mark a follow-up as done",
+            "Ask the person who owns it, or the lead professional.",
+        )
+    page.browser.remember("notice", "follow_up_done")
+    return page.redirect(f"/concerns/{concern_id}#follow-ups")

@@ -313,6 +313,11 @@ def test_refusals_and_dead_links_are_accessible(
     check(ben, "concern refused")
 
 
+def focused(page: Any) -> str:
+    """The id (or class) of the focused element."""
+    return str(page.evaluate("document.activeElement.id || document.activeElement.className"))
+
+
 def tab_to(page: Any, selector: str, limit: int = 60) -> None:
     """Press Tab until the element is focused (fails if the tab order never reaches it)."""
     target = page.locator(selector)
@@ -333,6 +338,19 @@ def test_raise_form_with_the_keyboard_only(
     with dev.expect_navigation(wait_until="load"):
         dev.keyboard.press("Enter")
     assert dev.url.endswith("/raise") and "Step 1 of 2" in text(dev)
+
+    # Continue with nothing filled in: the error summary takes focus (GOV.UK pattern) and
+    # its first link takes the keyboard to the field.
+    tab_to(dev, "button:has-text('Continue')")
+    with dev.expect_navigation(wait_until="load"):
+        dev.keyboard.press("Enter")
+    assert focused(dev) == "error-summary"
+    dev.keyboard.press("Tab")
+    assert dev.evaluate("document.activeElement.getAttribute('href')") == "#client"
+    dev.keyboard.press("Enter")
+    dev.keyboard.press("Tab")  # from the fragment target, on through the form
+    dev.keyboard.press("Shift+Tab")
+    assert focused(dev) == "client", focused(dev)
 
     tab_to(dev, "#client")
     dev.keyboard.press("ArrowDown")  # the first client in the list

@@ -263,3 +263,30 @@ def test_inbox_shows_acknowledgements_unread_and_new_information(world: World) -
     chloe.get(f"/concerns/{concern_id}")
     assert f"/concerns/{concern_id}" not in chloe.get("/inbox").text.split("New information")[1]
     assert world.browser("nobody").get("/inbox").status_code == 303
+
+
+def test_only_the_owner_marks_a_follow_up_done(world: World) -> None:
+    concern_id = raise_concern(world, _signed_in(world, "amara"), "C-1001")
+    chloe = _signed_in(world, "chloe")
+    _add_follow_up(chloe, concern_id, owner=world.people["erin"], action=ACTION, **DUE)
+    with world.runtime.uow() as uow:
+        (follow_up_id,) = uow.session.scalars(select(FollowUp.id)).all()
+    done_path = f"/concerns/{concern_id}/follow-ups/{follow_up_id}/done"
+    assert done_path not in chloe.get(f"/concerns/{concern_id}").text  # not hers
+    csrf = chloe.form(chloe.get("/inbox").text, "/signout").value("csrf") or ""
+    refused = chloe.post(done_path, {"csrf": csrf})
+    assert refused.status_code == 403 and "Only the owner" in refused.text
+    assert [a.actor_id for a in _audits(world, "follow_up.done_refused")] == [world.people["chloe"]]
+
+    erin = _signed_in(world, "erin")
+    page = erin.get(f"/concerns/{concern_id}")
+    done = erin.submit(erin.form(page.text, done_path))
+    assert done.status_code == 303
+    assert "The follow-up is marked as done." in erin.follow(done).text
+    assert ACTION not in erin.get("/inbox").text
+    chronology = erin.get(f"/clients/{world.clients['C-1001']}/chronology").text
+    assert "Done" in chronology and ACTION in chronology
+    with world.runtime.uow() as uow:
+        row = uow.session.get(FollowUp, follow_up_id)
+        assert row is not None and row.state == "done" and row.done_at == world.clock.now()
+    assert len(_audits(world, "follow_up.done")) == 1
