@@ -246,6 +246,11 @@ def test_journey_raise_open_acknowledge_follow_up_chronology(
     erin.goto(f"{base}/inbox")
     assert "Joint home visit this week" in text(erin)
     check(erin, "inbox with a follow-up")
+    go(erin, "a:has-text('Follow-up on a concern about C-1001')")
+    check(erin, "concern (follow-up owner)")
+    go(erin, "button:has-text('Mark as done')")
+    assert "The follow-up is marked as done." in text(erin)
+    check(erin, "follow-up done")
 
 
 def test_refusals_and_dead_links_are_accessible(
@@ -254,6 +259,8 @@ def test_refusals_and_dead_links_are_accessible(
     world, base = served
     check = auditor.check
     stranger = person(chromium)
+    stranger.goto(f"{base}/")
+    check(stranger, "home (signed out)")
     stranger.goto(f"{base}/l/{secrets.token_urlsafe(32)}")
     go(stranger, "button:has-text('Continue')")
     assert "This link has expired or is not valid" in text(stranger)
