@@ -290,3 +290,15 @@ def test_only_the_owner_marks_a_follow_up_done(world: World) -> None:
         row = uow.session.get(FollowUp, follow_up_id)
         assert row is not None and row.state == "done" and row.done_at == world.clock.now()
     assert len(_audits(world, "follow_up.done")) == 1
+
+
+def test_sign_in_returns_to_the_client_page_asked_for(world: World) -> None:
+    dev = world.browser("dev")
+    path = f"/clients/{world.clients['C-1001']}/chronology"
+    asked = dev.get(path)
+    assert asked.status_code == 303 and asked.headers["location"] == "/signin"
+    signed = sign_in(world, dev, "dev")
+    assert signed.status_code == 303 and signed.headers["location"] == path
+    later = world.browser("dev-later")
+    assert later.get("/inbox").headers["location"] == "/signin"
+    assert sign_in(world, later, "dev").headers["location"] == "/inbox"
