@@ -53,6 +53,8 @@ class ConcernView:
     entries: tuple[EntryView, ...]
     recipients: tuple[RecipientView, ...]
     viewer_can_acknowledge: bool
+    client_id: str = ""
+    viewer_in_network: bool = False
 
 
 class NoAccess(Exception):
@@ -87,6 +89,7 @@ def view_concern(
             raise Unreadable(concern_id) from None
         now = clock.now()
         delivery.viewed_at = delivery.viewed_at or now
+        delivery.last_viewed_at = now
         uow.audit("concern.viewed", at=now, actor_id=practitioner_id, concern_id=concern.id)
         uow.commit()
         return view
@@ -154,6 +157,8 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer_id: str) -> ConcernView:
         recipients=recipients,
         viewer_can_acknowledge=concern.status == "open"
         and can_acknowledge(uow, concern, viewer_id),
+        client_id=client.id,
+        viewer_in_network=uow.directory.membership(client.id, viewer_id) is not None,
     )
 
 

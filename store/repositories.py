@@ -212,6 +212,9 @@ class ConcernRepository:
             select(FollowUp).where(FollowUp.concern_id == concern_id).order_by(FollowUp.due_at)
         ).all()
 
+    def follow_up(self, follow_up_id: str) -> FollowUp | None:
+        return self._s.get(FollowUp, follow_up_id)
+
     def follow_ups_owned(self, practitioner_id: str) -> Sequence[FollowUp]:
         return self._s.scalars(
             select(FollowUp)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bot.web import concern, home, links, raise_form, signin_demo
+from bot.web import clients, concern, home, inbox, links, raise_form, signin_demo
 
 router = APIRouter()
-for part in (home, links, signin_demo, concern, raise_form):
+for part in (home, links, signin_demo, concern, raise_form, inbox, clients):
     router.include_router(part.router)

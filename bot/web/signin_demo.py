@@ -13,7 +13,10 @@ from handlers.people import active_practitioner, active_practitioners
 
 router = APIRouter(route_class=PageRoute)
 # Where a sign-in may return to: only Flare's own token-free pages, never an open redirect.
-SAFE_NEXT = re.compile(r"^/(concerns/[0-9a-f]{32}|raise|playground/[0-9a-f]{32})$")
+SAFE_NEXT = re.compile(
+    r"^/(concerns/[0-9a-f]{32}|raise|playground/[0-9a-f]{32}|inbox"
+    r"|clients/[0-9a-f]{32}/(chronology|network))$"
+)
 
 
 def _demo_only(page: Page) -> None:
