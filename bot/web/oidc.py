@@ -226,6 +226,9 @@ class EntraSignIn:
             raise SignInFailed("provider_unavailable") from None
 
     def start(self, redirect_uri: str) -> Started:
+        # The code comes back in the query, not by form_post (msal warns): a cross-site POST
+        # would not carry the SameSite=Lax cookie that holds this flow. The code alone is
+        # useless without the PKCE verifier and the client secret, and logs scrub it.
         flow = self._app().initiate_auth_code_flow(scopes=["email"], redirect_uri=redirect_uri)
         url = str(flow.pop("auth_uri"))
         return Started(url, {k: v for k, v in flow.items() if v is not None})
@@ -249,7 +252,8 @@ class EntraSignIn:
             keys=self._key_set(app, config),
             issuer=issuer,
             audience=self._client_id,
-            nonce=str(flow.get("nonce", "")),
+            # msal sends the SHA-256 of the nonce it keeps in the flow, and so it comes back.
+            nonce=hashlib.sha256(str(flow.get("nonce", "")).encode()).hexdigest(),
         )
         tenant, oid = claims.get("tid"), claims.get("oid")
         if not isinstance(tenant, str) or not isinstance(oid, str) or not tenant or not oid:
