@@ -7,6 +7,7 @@ back into Flare. Every refusal must leave the browser without a session.
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -342,4 +343,37 @@ def test_production_offers_real_sign_in_only(
         attributes = {a.strip().lower() for a in cookie.split(";")}
         assert {"httponly", "secure", "samesite=lax", "path=/"} <= attributes
         assert "Signed in as Chloe Patel" in browser.get("/").text
+    for visit in world.visits:  # sign-in pages and callbacks included
+        headers = visit.response.headers
+        assert headers["Cache-Control"] == "no-store", visit.path
+        assert "unsafe-inline" not in headers["Content-Security-Policy"]
+        assert "script-src" not in headers["Content-Security-Policy"]  # default-src 'none'
     engine.dispose()
+
+
+def test_an_unreachable_provider_is_a_clear_refusal(engine: Engine, tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    world = make_world(
+        engine,
+        tmp_path,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_signing_secret="signing-secret",
+        slack_oidc_url=f"http://127.0.0.1:{port}",
+        entra_client_id=CLIENT_ID,
+        entra_client_secret=CLIENT_SECRET,
+        entra_authority=f"https://127.0.0.1:{port}/{TENANT}",
+    )
+    browser = world.browser("chloe")
+    page = browser.get("/signin")
+    entra = browser.submit(browser.form(page.text, "/signin/microsoft"))
+    assert entra.status_code == 400 and "You are not signed in" in entra.text
+    assert refusals(world) == [{"provider": "microsoft", "reason": "provider_unavailable"}]
+    # Slack's authorize step is only a redirect; the exchange then fails cleanly.
+    started = browser.submit(browser.form(browser.get("/signin").text, "/signin/slack"))
+    state = parse_qs(urlsplit(started.headers["location"]).query)["state"][0]
+    back = browser.get(f"/signin/slack/callback?code=abc&state={state}")
+    assert back.status_code == 400 and sessions(world) == []
+    assert refusals(world)[-1] == {"provider": "slack", "reason": "token_exchange"}
