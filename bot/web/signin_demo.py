@@ -74,9 +74,14 @@ def start_session(
     pending = continue_after_sign_in(page, practitioner_id)
     if pending is not None:
         return _with_cookies(pending, response)
-    response.headers["location"] = after if after == "/" or SAFE_NEXT.match(after) else "/"
+    response.headers["location"] = safe_return(after)
     page.browser.write(response)
     return response
+
+
+def safe_return(after: str) -> str:
+    """Only one of Flare's own token-free pages (a same-origin path), else home."""
+    return after if SAFE_NEXT.fullmatch(after) else "/"
 
 
 def _with_cookies(target: Response, signed: Response) -> Response:

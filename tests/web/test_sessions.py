@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.runtime import SystemClock
+from bot.web.signin_demo import safe_return
 from tests.web.browser import Browser
 from tests.web.conftest import World, make_world
 from tests.web.flows import sign_in
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 SIGNED_IN = "Signed in as Chloe Patel"
+TRICKY = [
+    "https://evil.example/",
+    "//evil.example/raise",
+    "/\\evil.example",
+    "/raise\n",
+    "/raise?next=//evil.example",
+    "/concerns/" + "a" * 32 + "/../../evil",
+    "/raise",
+    "/",
+]
 
 
 def _system_world(engine: Engine, tmp_path: Path, **settings: object) -> World:
@@ -106,3 +120,12 @@ def test_plain_sign_out_ends_only_this_browser(world: World) -> None:
     sign_in(world, phone, "chloe")
     phone.submit(phone.form(phone.get("/").text, "/signout"))
     assert not _signed_in(phone) and _signed_in(laptop)
+
+
+@given(st.text(max_size=80) | st.sampled_from(TRICKY))
+def test_return_urls_are_only_flares_own_paths(after: str) -> None:
+    target = safe_return(after)
+    assert target == "/" or target == after
+    parts = urlsplit(target)
+    assert not parts.scheme and not parts.netloc and target.startswith("/")
+    assert not target.startswith("//") and "\\" not in target and "\n" not in target
