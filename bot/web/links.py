@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request, Response
 
 from bot.web.rendering import Page, PageRoute, page_for
-from bot.web.throttle import GuessLimiter
+from bot.web.throttle import client_address, limiter_for
 from handlers.links import Opened, Refusal, Refused, check_token, open_link, request_fresh_link
 
 router = APIRouter(route_class=PageRoute)
@@ -29,17 +29,7 @@ def interstitial(token: str, page: Annotated[Page, Depends(page_for)]) -> Respon
     return page.render("link_interstitial.html")
 
 
-def _limiter(request: Request) -> GuessLimiter:
-    limiter: GuessLimiter = request.app.state.link_guesses
-    return limiter
-
-
-def _address(request: Request) -> str:
-    # Behind a proxy, uvicorn's --proxy-headers/--forwarded-allow-ips make this the client's.
-    return request.client.host if request.client else "unknown"
-
-
-def _slow_down(page: Page, seconds: int) -> Response:
+def slow_down(page: Page, seconds: int) -> Response:
     response = page.render(
         "error.html",
         status=429,
@@ -58,10 +48,10 @@ def open_token(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     page.check_csrf(csrf)
-    runtime, limiter, address = page.runtime, _limiter(request), _address(request)
+    runtime, limiter, address = page.runtime, limiter_for(request), client_address(request)
     wait = limiter.retry_after(address)
     if wait is not None:  # before any look-up: the answer says nothing about the token
-        return _slow_down(page, wait)
+        return slow_down(page, wait)
     target = (
         check_token(runtime.uow(), token, runtime.clock)
         if TOKEN_SHAPE.match(token)
@@ -87,9 +77,9 @@ def fresh_link(
 ) -> Response:
     """Always the same neutral answer, whether or not the token was ever real."""
     page.check_csrf(csrf)
-    wait = _limiter(request).retry_after(_address(request))
+    wait = limiter_for(request).retry_after(client_address(request))
     if wait is not None:
-        return _slow_down(page, wait)
+        return slow_down(page, wait)
     if TOKEN_SHAPE.match(token):
         request_fresh_link(page.runtime.uow(), token, page.runtime.clock)
     return page.render("link_fresh_requested.html")

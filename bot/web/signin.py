@@ -15,9 +15,11 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Depends, Form, Request, Response
 
+from bot.web.links import slow_down
 from bot.web.oidc import Provider, SignInFailed, Verified, providers
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from bot.web.signin_demo import start_session
+from bot.web.throttle import client_address, limiter_for
 from handlers.identity import Known, explain, identify
 from handlers.people import active_practitioners
 
@@ -73,12 +75,17 @@ def start(
 @router.get("/signin/{name}/callback")
 def callback(name: str, request: Request, page: Annotated[Page, Depends(page_for)]) -> Response:
     provider = _provider(page, name)
+    limiter, address = limiter_for(request), client_address(request)
+    wait = limiter.retry_after(address)
+    if wait is not None:  # refused callbacks are audited: bound how fast they can be made
+        return slow_down(page, wait)
     flow = _take_flow(page)
-    if flow.get("provider") != name:
-        return _refused(page, name, "state")
     try:
+        if flow.get("provider") != name:
+            raise SignInFailed("state")
         verified = provider.finish(flow, dict(request.query_params))
     except SignInFailed as failed:
+        limiter.failed(address)
         return _refused(page, name, failed.reason)
     return _signed_in(page, name, verified)
 

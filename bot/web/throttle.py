@@ -1,7 +1,8 @@
-"""Token buckets against link-token guessing: one per client address, one for the process.
+"""Token buckets against guessing: one per client address, one for the whole process.
 
-Only failed look-ups (unknown or expired tokens) spend a token; while either bucket is empty
-every link POST from that address gets the same 429, before any look-up, so a guesser learns
+Only failures spend a token: unknown or expired link tokens, and refused sign-in callbacks
+(each of which is audited). While either bucket is empty every link POST and sign-in
+callback from that address gets the same 429, before any look-up, so a guesser learns
 nothing, while the recipient of a real link is never slowed by their own successful opens.
 In-process state: with N replicas an address gets up to N times the allowance (and the
 global budget is per replica); put a shared limiter at the load balancer if that matters.
@@ -13,6 +14,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from starlette.requests import Request
 
 MAX_ADDRESSES = 10_000
 
@@ -82,3 +85,14 @@ class GuessLimiter:
             now = self._now()
             self._for(address).spend(now)
             self._global.spend(now)
+
+
+def limiter_for(request: Request) -> GuessLimiter:
+    """The application's limiter (made in `create_app`)."""
+    limiter: GuessLimiter = request.app.state.link_guesses
+    return limiter
+
+
+def client_address(request: Request) -> str:
+    # Behind a proxy, uvicorn's --proxy-headers/--forwarded-allow-ips make this the client's.
+    return request.client.host if request.client else "unknown"

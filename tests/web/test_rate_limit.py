@@ -162,3 +162,20 @@ def test_access_log_never_holds_a_link_token_or_a_sign_in_code(
     assert any("code=[redacted]" in line for line in lines)
     for secret in (token, code, state):
         assert not any(secret in line for line in lines)
+
+
+def test_refused_sign_in_callbacks_are_limited_too(tmp_path: Path) -> None:
+    world = _limited_world(
+        tmp_path,
+        link_guesses_per_minute=3,
+        slack_client_id="1.2",
+        slack_client_secret="secret",
+        slack_signing_secret="signing",
+        slack_oidc_url="http://127.0.0.1:9",  # never reached: the state is wrong first
+    )
+    forger = world.browser("forger", address="203.0.113.77")
+    answers = [
+        forger.get(f"/signin/slack/callback?code=c{i}&state=forged").status_code for i in range(5)
+    ]
+    assert answers == [400, 400, 400, 429, 429]
+    assert world.audit_actions().count("session.signin_refused") == 3
