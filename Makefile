@@ -34,6 +34,9 @@ test: venv
 	$(BIN)/mypy bot handlers store
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+browser: venv
+	$(BIN)/pytest -s -m browser tests/web/test_browser.py
+
 bench: venv
 	$(BIN)/python -m tests.bench
 

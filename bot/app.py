@@ -17,6 +17,7 @@ from bot.playground.notifier import PlaygroundNotifier
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import Scheduler
 from bot.web.security import SecurityHeaders
+from bot.web.throttle import GuessLimiter
 from handlers.values import Platform
 
 log = structlog.get_logger("flare")
@@ -51,6 +52,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     app = FastAPI(title="Flare", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.link_guesses = GuessLimiter(
+        per_address_per_minute=settings.link_guesses_per_minute,
+        global_per_minute=settings.link_guesses_global_per_minute,
+        now=lambda: runtime.clock.now().timestamp(),
+    )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -97,7 +97,24 @@ class Settings(BaseSettings):
         default=24, ge=0, validation_alias=_env("FLARE_FOLLOW_UP_OVERDUE_HOURS")
     )
 
-    @field_validator("public_url")
+    # --- web sign-in and sessions (docs/signin.md) ---
+    slack_oidc_url: str = Field(
+        default="https://slack.com", validation_alias=_env("SLACK_OIDC_URL")
+    )
+    session_idle_minutes: float = Field(
+        default=15, gt=0, le=24 * 60, validation_alias=_env("FLARE_SESSION_IDLE_MINUTES")
+    )
+    session_absolute_hours: float = Field(
+        default=8, gt=0, le=24 * 7, validation_alias=_env("FLARE_SESSION_ABSOLUTE_HOURS")
+    )
+    link_guesses_per_minute: float = Field(
+        default=10, gt=0, validation_alias=_env("FLARE_LINK_GUESSES_PER_MINUTE")
+    )
+    link_guesses_global_per_minute: float = Field(
+        default=600, gt=0, validation_alias=_env("FLARE_LINK_GUESSES_GLOBAL_PER_MINUTE")
+    )
+
+    @field_validator("public_url", "slack_oidc_url")
     @classmethod
     def _public_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -145,6 +162,13 @@ class Settings(BaseSettings):
             raise ValueError("SLACK_SIGNING_SECRET is required when Slack is configured")
         if bool(self.teams_app_id) != bool(self.teams_app_password):
             raise ValueError("TEAMS_APP_ID and TEAMS_APP_PASSWORD must be set together")
+        entra = (self.entra_client_id, self.entra_client_secret, self.entra_authority)
+        if any(entra) and not all(entra):
+            raise ValueError(
+                "ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET and ENTRA_AUTHORITY must be set together"
+            )
+        if self.entra_authority and not self.entra_authority.startswith("https://"):
+            raise ValueError("ENTRA_AUTHORITY must be an https:// URL")
         return self
 
     @property
@@ -165,6 +189,14 @@ class Settings(BaseSettings):
     @property
     def teams_enabled(self) -> bool:
         return bool(self.teams_app_id and self.teams_app_password)
+
+    @property
+    def slack_signin_enabled(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def entra_signin_enabled(self) -> bool:
+        return bool(self.entra_client_id and self.entra_client_secret and self.entra_authority)
 
 
 _NAMES = {

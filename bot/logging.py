@@ -48,11 +48,14 @@ SENSITIVE_KEYS = frozenset(
 )
 LINK_TOKEN = re.compile(r"/l/[A-Za-z0-9_\-]{16,}")
 SLACK_TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+")
+# The sign-in callback's query: an authorization code and its state.
+OIDC_QUERY = re.compile(r"([?&](?:code|state|session_state)=)[^&\s\"']+")
 
 
 def scrub(text: str) -> str:
-    """Mask link tokens and platform tokens inside a free-form string (paths, errors)."""
-    return SLACK_TOKEN.sub("xox?-[redacted]", LINK_TOKEN.sub("/l/[redacted]", text))
+    """Mask link tokens, platform tokens and sign-in codes in a free-form string."""
+    text = OIDC_QUERY.sub(r"\1[redacted]", LINK_TOKEN.sub("/l/[redacted]", text))
+    return SLACK_TOKEN.sub("xox?-[redacted]", text)
 
 
 def _clean(value: Any) -> Any:

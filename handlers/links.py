@@ -35,9 +35,13 @@ class Refused:
 
 @dataclass(frozen=True)
 class LinkTarget:
-    """A checked token: which link it is, before anyone has signed in."""
+    """A checked token: which link it is, before anyone has signed in.
+
+    `platform` is where the pointer was sent, so sign-in can offer that identity first.
+    """
 
     link_id: str
+    platform: str | None = None
 
 
 def check_token(uow: UnitOfWork, token: str, clock: Clock) -> LinkTarget | Refused:
@@ -48,7 +52,8 @@ def check_token(uow: UnitOfWork, token: str, clock: Clock) -> LinkTarget | Refus
             return Refused(Refusal.UNKNOWN)
         if _expired(link, clock):
             return Refused(Refusal.EXPIRED)
-        return LinkTarget(link.id)
+        delivery = uow.concerns.delivery(link.delivery_id)
+        return LinkTarget(link.id, delivery.platform if delivery is not None else None)
 
 
 def _expired(link: Link, clock: Clock) -> bool:

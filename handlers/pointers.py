@@ -19,6 +19,7 @@ _TITLES = {
     PointerKind.ACK_RECEIPT: "The lead professional has acknowledged the concern you raised.",
     PointerKind.ESCALATION: "A concern has not been acknowledged in time and is escalated to you.",
     PointerKind.FOLLOW_UP_REMINDER: "A follow-up you own is due.",
+    PointerKind.FOLLOW_UP_ASSIGNED: "You have been asked to follow up a concern shared with you.",
     PointerKind.PATTERN_ALERT: "Several agencies have raised concerns about a client you lead for.",
     PointerKind.FRESH_LINK: "Here is a fresh link to a concern shared with you.",
     PointerKind.FORWARDED_ATTEMPT: "Someone else tried to open a link that was sent to you.",

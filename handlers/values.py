@@ -122,6 +122,7 @@ class PointerKind(StrEnum):
     ACK_RECEIPT = "ack_receipt"
     ESCALATION = "escalation"
     FOLLOW_UP_REMINDER = "follow_up_reminder"
+    FOLLOW_UP_ASSIGNED = "follow_up_assigned"
     PATTERN_ALERT = "pattern_alert"
     FRESH_LINK = "fresh_link"
     FORWARDED_ATTEMPT = "forwarded_attempt"

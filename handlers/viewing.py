@@ -56,6 +56,8 @@ class ConcernView:
     viewer_can_acknowledge: bool
     escalation_level: int = 0
     escalations: tuple[EscalationView, ...] = ()
+    client_id: str = ""
+    viewer_in_network: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ def view_concern(
             raise Unreadable(concern_id) from None
         now = clock.now()
         delivery.viewed_at = delivery.viewed_at or now
+        delivery.last_viewed_at = now
         uow.audit("concern.viewed", at=now, actor_id=practitioner_id, concern_id=concern.id)
         uow.commit()
         return view
@@ -176,6 +179,8 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer_id: str) -> ConcernView:
             for step in escalation_steps(uow, concern.id)
             if all(r in people for r in step.recipient_ids)
         ),
+        client_id=client.id,
+        viewer_in_network=uow.directory.membership(client.id, viewer_id) is not None,
     )
 
 

@@ -224,6 +224,7 @@ class Delivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
     opened_at: Mapped[datetime | None] = mapped_column(nullable=True)
     viewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_viewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 

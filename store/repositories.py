@@ -231,6 +231,9 @@ class ConcernRepository:
             select(FollowUp).where(FollowUp.concern_id == concern_id).order_by(FollowUp.due_at)
         ).all()
 
+    def follow_up(self, follow_up_id: str) -> FollowUp | None:
+        return self._s.get(FollowUp, follow_up_id)
+
     def due_for_escalation(self, now: datetime, limit: int) -> Sequence[Concern]:
         """Open concerns whose next escalation step is due, locked for this sweep."""
         stmt = (

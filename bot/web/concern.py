@@ -10,6 +10,15 @@ from fastapi import APIRouter, Depends, Form, Response
 
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from handlers.acknowledge import NotAllowed, acknowledge
+from handlers.follow_ups import (
+    FollowUpAdded,
+    NotOwner,
+    add_follow_up,
+    complete_follow_up,
+    date_from_fields,
+    follow_up_owners,
+    list_follow_ups,
+)
 from handlers.information import InformationAdded, add_information
 from handlers.viewing import NoAccess, Unreadable, view_concern
 
@@ -19,6 +28,9 @@ NOTICES = {
     "acknowledged": "You have acknowledged this concern. The person who raised it has been told.",
     "information": "Your information was added. The others who received this concern have "
     "been told there is something new.",
+    "follow_up": "The follow-up was added. Its owner has been told in chat.",
+    "follow_up_mine": "The follow-up was added. You own it; it is in your inbox.",
+    "follow_up_done": "The follow-up is marked as done.",
 }
 
 
@@ -58,7 +70,20 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
     notice = NOTICES.get(page.browser.recall("notice") or "")
     page.browser.remember("notice", None)
     ctx.setdefault("information_key", secrets.token_urlsafe(24))
-    return page.render("concern.html", status=status, view=view, notice=notice, **ctx)
+    ctx.setdefault("follow_up_key", secrets.token_urlsafe(24))
+    ctx.setdefault("follow_up", {})
+    uow, clock, me_id = page.runtime.uow, page.runtime.clock, me.practitioner_id
+    follow_ups = list_follow_ups(uow(), concern_id=concern_id, practitioner_id=me_id, clock=clock)
+    owners = follow_up_owners(uow(), concern_id=concern_id, practitioner_id=me_id)
+    return page.render(
+        "concern.html",
+        status=status,
+        view=view,
+        notice=notice,
+        follow_ups=follow_ups,
+        owners=owners,
+        **ctx,
+    )
 
 
 @router.get("/concerns/{concern_id}")
@@ -119,3 +144,69 @@ def add_concern_information(
         information=information,
         information_key=submission_key,
     )
+
+
+@router.post("/concerns/{concern_id}/follow-ups")
+def add_concern_follow_up(
+    concern_id: str,
+    page: Annotated[Page, Depends(page_for)],
+    csrf: Annotated[str, Form()] = "",
+    owner: Annotated[str, Form()] = "",
+    due_day: Annotated[str, Form()] = "",
+    due_month: Annotated[str, Form()] = "",
+    due_year: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "",
+    submission_key: Annotated[str, Form()] = "",
+) -> Response:
+    page.check_csrf(csrf)
+    concern_id = _concern_id(concern_id)
+    me = page.require_me(after=f"/concerns/{concern_id}")
+    outcome = add_follow_up(
+        page.runtime.uow(),
+        concern_id=concern_id,
+        created_by_id=me.practitioner_id,
+        owner_id=owner,
+        due=date_from_fields(due_day, due_month, due_year),
+        action=action,
+        submission_key=submission_key,
+        clock=page.runtime.clock,
+    )
+    if isinstance(outcome, FollowUpAdded):
+        mine = owner == me.practitioner_id
+        page.browser.remember("notice", "follow_up_mine" if mine else "follow_up")
+        return page.redirect(f"/concerns/{concern_id}#follow-ups")
+    answers = {"owner": owner, "day": due_day, "month": due_month, "year": due_year}
+    return show(
+        page,
+        concern_id,
+        status=400,
+        errors=outcome.errors,
+        follow_up={**answers, "action": action},
+        follow_up_key=submission_key,
+    )
+
+
+@router.post("/concerns/{concern_id}/follow-ups/{follow_up_id}/done")
+def mark_follow_up_done(
+    concern_id: str,
+    follow_up_id: str,
+    page: Annotated[Page, Depends(page_for)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    page.check_csrf(csrf)
+    concern_id = _concern_id(concern_id)
+    me = page.require_me(after=f"/concerns/{concern_id}")
+    outcome = complete_follow_up(
+        page.runtime.uow(),
+        follow_up_id=_concern_id(follow_up_id),
+        practitioner_id=me.practitioner_id,
+        clock=page.runtime.clock,
+    )
+    if isinstance(outcome, NotOwner):
+        raise PageError(
+            403,
+            "Only the owner can mark a follow-up as done",
+            "Ask the person who owns it, or the lead professional.",
+        )
+    page.browser.remember("notice", "follow_up_done")
+    return page.redirect(f"/concerns/{concern_id}#follow-ups")

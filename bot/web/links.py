@@ -11,9 +11,10 @@ import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 
 from bot.web.rendering import Page, PageRoute, page_for
+from bot.web.throttle import client_address, limiter_for
 from handlers.links import Opened, Refusal, Refused, check_token, open_link, request_fresh_link
 
 router = APIRouter(route_class=PageRoute)
@@ -28,32 +29,57 @@ def interstitial(token: str, page: Annotated[Page, Depends(page_for)]) -> Respon
     return page.render("link_interstitial.html")
 
 
+def slow_down(page: Page, seconds: int) -> Response:
+    response = page.render(
+        "error.html",
+        status=429,
+        title="Too many attempts",
+        message="Wait a minute, then open the link from your chat again.",
+    )
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @router.post("/l/{token}")
 def open_token(
-    token: str, page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
+    token: str,
+    request: Request,
+    page: Annotated[Page, Depends(page_for)],
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     page.check_csrf(csrf)
-    runtime = page.runtime
+    runtime, limiter, address = page.runtime, limiter_for(request), client_address(request)
+    wait = limiter.retry_after(address)
+    if wait is not None:  # before any look-up: the answer says nothing about the token
+        return slow_down(page, wait)
     target = (
         check_token(runtime.uow(), token, runtime.clock)
         if TOKEN_SHAPE.match(token)
         else Refused(Refusal.UNKNOWN)
     )
     if isinstance(target, Refused):
+        limiter.failed(address)
         return _dead_link(page, token)
     me = page.me()
     if me is None:
         page.browser.remember("link", target.link_id)
+        page.browser.remember("link_platform", target.platform)  # offered first at sign-in
         return page.redirect("/signin")
     return open_for(page, target.link_id, me.practitioner_id)
 
 
 @router.post("/l/{token}/fresh")
 def fresh_link(
-    token: str, page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
+    token: str,
+    request: Request,
+    page: Annotated[Page, Depends(page_for)],
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Always the same neutral answer, whether or not the token was ever real."""
     page.check_csrf(csrf)
+    wait = limiter_for(request).retry_after(client_address(request))
+    if wait is not None:
+        return slow_down(page, wait)
     if TOKEN_SHAPE.match(token):
         request_fresh_link(page.runtime.uow(), token, page.runtime.clock)
     return page.render("link_fresh_requested.html")

@@ -23,8 +23,6 @@ from store.models import Practitioner, WebSession
 
 SESSION_COOKIE = "flare_session"
 BROWSER_COOKIE = "flare_pre"
-IDLE = timedelta(minutes=15)
-ABSOLUTE = timedelta(hours=8)
 
 
 def _hash(value: str) -> str:
@@ -46,6 +44,8 @@ class Browser:
         self._runtime = runtime
         self._request = request
         self._secure = runtime.settings.public_url.startswith("https://")
+        self._idle = timedelta(minutes=runtime.settings.session_idle_minutes)
+        self._absolute = timedelta(hours=runtime.settings.session_absolute_hours)
         with runtime.uow() as uow:
             self._key = uow.vault.system_key("web-session")
             uow.commit()
@@ -117,7 +117,13 @@ class Browser:
             session = uow.session.get(WebSession, _hash(raw))
             if session is None or session.revoked_at is not None:
                 return None
-            if now - session.last_seen_at > IDLE or now - session.created_at > ABSOLUTE:
+            if not session_age_ok(
+                session.created_at,
+                session.last_seen_at,
+                now,
+                idle=self._idle,
+                absolute=self._absolute,
+            ):
                 return None
             person = uow.session.get(Practitioner, session.practitioner_id)
             if person is None or not person.active:
@@ -154,7 +160,7 @@ class Browser:
             samesite="lax",
             secure=self._secure,
             path="/",
-            max_age=int(ABSOLUTE.total_seconds()),
+            max_age=int(self._absolute.total_seconds()),
         )
         # A new browser id on sign-in: no CSRF token or pending link crosses the boundary.
         self._pre = {
@@ -187,5 +193,8 @@ class Browser:
         response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-def session_age_ok(created: datetime, last_seen: datetime, now: datetime) -> bool:
-    return now - last_seen <= IDLE and now - created <= ABSOLUTE
+def session_age_ok(
+    created: datetime, last_seen: datetime, now: datetime, *, idle: timedelta, absolute: timedelta
+) -> bool:
+    """Alive: used within the idle timeout and started within the absolute one."""
+    return now - last_seen <= idle and now - created <= absolute

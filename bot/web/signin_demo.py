@@ -1,4 +1,4 @@
-"""Demo sign-in: pick a demo practitioner. Exists only when FLARE_ENV is demo or test."""
+"""Demo sign-in (FLARE_ENV demo or test only), the session start every sign-in shares, sign-out."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from handlers.people import active_practitioner, active_practitioners
 
 router = APIRouter(route_class=PageRoute)
 # Where a sign-in may return to: only Flare's own token-free pages, never an open redirect.
-SAFE_NEXT = re.compile(r"^/(concerns/[0-9a-f]{32}|raise|playground/[0-9a-f]{32})$")
+SAFE_NEXT = re.compile(
+    r"^/(concerns/[0-9a-f]{32}|raise|playground/[0-9a-f]{32}|inbox"
+    r"|clients/[0-9a-f]{32}/(chronology|network))$"
+)
 
 
 def _demo_only(page: Page) -> None:
@@ -23,15 +26,6 @@ def _demo_only(page: Page) -> None:
             "Demo sign-in is not available",
             "Sign in with Slack or Microsoft, from the link in your chat.",
         )
-
-
-@router.get("/signin")
-def signin_page(page: Annotated[Page, Depends(page_for)]) -> Response:
-    _demo_only(page)
-    people = active_practitioners(page.runtime.uow())
-    return page.render(
-        "signin_demo.html", people=people, pending=page.browser.recall("link") is not None
-    )
 
 
 @router.post("/signin/demo")
@@ -46,26 +40,51 @@ def signin_demo(
     if person is None:
         people = active_practitioners(page.runtime.uow())
         errors = {"practitioner_id": "Choose who you want to sign in as"}
-        return page.render("signin_demo.html", status=400, people=people, errors=errors)
+        return page.render("signin.html", status=400, people=people, errors=errors, providers=[])
     return sign_in_as(page, person.practitioner_id, person.ref)
 
 
 def sign_in_as(page: Page, practitioner_id: str, ref: str, then: str | None = None) -> Response:
     """Start a demo session and continue where the browser was going."""
+    return start_session(
+        page,
+        practitioner_id=practitioner_id,
+        provider="demo",
+        issuer="flare-demo",
+        subject=ref,
+        then=then,
+    )
+
+
+def start_session(
+    page: Page,
+    *,
+    practitioner_id: str,
+    provider: str,
+    issuer: str,
+    subject: str,
+    then: str | None = None,
+) -> Response:
+    """Start a session (any sign-in) and continue where the browser was going."""
     response = Response(status_code=303)
     after = then or page.browser.recall("next") or "/"  # read first: sign-in renews the cookie
     if page.me() is not None:
         # Switching person (the playground does): end the old session on the server too.
         page.browser.sign_out(Response())
     page.browser.sign_in(
-        response, practitioner_id=practitioner_id, provider="demo", issuer="flare-demo", subject=ref
+        response, practitioner_id=practitioner_id, provider=provider, issuer=issuer, subject=subject
     )
     pending = continue_after_sign_in(page, practitioner_id)
     if pending is not None:
         return _with_cookies(pending, response)
-    response.headers["location"] = after if after == "/" or SAFE_NEXT.match(after) else "/"
+    response.headers["location"] = safe_return(after)
     page.browser.write(response)
     return response
+
+
+def safe_return(after: str) -> str:
+    """Only one of Flare's own token-free pages (a same-origin path), else home."""
+    return after if SAFE_NEXT.fullmatch(after) else "/"
 
 
 def _with_cookies(target: Response, signed: Response) -> Response:
@@ -78,10 +97,13 @@ def _with_cookies(target: Response, signed: Response) -> Response:
 
 @router.post("/signout")
 def signout(
-    page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
+    page: Annotated[Page, Depends(page_for)],
+    csrf: Annotated[str, Form()] = "",
+    everywhere: Annotated[str, Form()] = "",
 ) -> Response:
+    """Sign out here, or (with `everywhere`) end every session of this practitioner."""
     page.check_csrf(csrf)
     response = Response(status_code=303, headers={"location": "/"})
-    page.browser.sign_out(response)
+    page.browser.sign_out(response, everywhere=everywhere == "yes")
     page.browser.write(response)
     return response

@@ -89,8 +89,18 @@ class Visit:
 
 
 class Browser:
-    def __init__(self, app: FastAPI, who: str, log: list[Visit]) -> None:
-        self.client = TestClient(app, follow_redirects=False)
+    def __init__(
+        self,
+        app: FastAPI,
+        who: str,
+        log: list[Visit],
+        *,
+        base_url: str = "http://testserver",
+        address: str = "testclient",
+    ) -> None:
+        self.client = TestClient(
+            app, base_url=base_url, follow_redirects=False, client=(address, 50000)
+        )
         self.who = who
         self.log = log
         self.url = "/"

@@ -34,8 +34,9 @@ class World:
     clients: dict[str, str] = field(default_factory=dict)
     visits: list[Visit] = field(default_factory=list)
 
-    def browser(self, who: str) -> Browser:
-        return Browser(self.app, who, self.visits)
+    def browser(self, who: str, *, address: str = "testclient") -> Browser:
+        base = self.runtime.settings.public_url  # https in production: Secure cookies come back
+        return Browser(self.app, who, self.visits, base_url=base, address=address)
 
     def deliver(self) -> None:
         self.runtime.deliver()
@@ -60,7 +61,9 @@ class World:
             return found
 
 
-def settings_for(env: str, var_dir: Path, database_url: str, keys: str) -> Settings:
+def settings_for(
+    env: str, var_dir: Path, database_url: str, keys: str, **extra: object
+) -> Settings:
     public = PUBLIC_URL if env != "production" else "https://flare.example"
     return Settings(
         env=env,  # type: ignore[arg-type]
@@ -69,13 +72,22 @@ def settings_for(env: str, var_dir: Path, database_url: str, keys: str) -> Setti
         master_keys=keys,
         var_dir=var_dir,
         run_worker_in_serve=False,
+        **extra,  # type: ignore[arg-type]
     )
 
 
-def make_world(engine: Engine, var_dir: Path, env: str = "test") -> World:
+def make_world(
+    engine: Engine,
+    var_dir: Path,
+    env: str = "test",
+    *,
+    clock: FakeClock | None = None,
+    **extra: object,
+) -> World:
+    """`extra`: more Settings fields (sign-in providers, timeouts, limits)."""
     keys = generate_master_key_spec("web1")
-    settings = settings_for(env, var_dir, engine.url.render_as_string(False), keys)
-    clock = FakeClock()
+    settings = settings_for(env, var_dir, engine.url.render_as_string(False), keys, **extra)
+    clock = clock or FakeClock()
     runtime = Runtime(
         settings=settings,
         engine=engine,

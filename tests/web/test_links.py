@@ -74,6 +74,8 @@ def test_posts_without_csrf_are_refused_and_change_nothing(world: World) -> None
         "token": link.rsplit("/", 1)[1],
         "concern_id": concern_id,
         "practitioner_id": world.people["chloe"],
+        "follow_up_id": "0" * 32,
+        "name": "slack",
     }
     for route in _post_routes(world.app.routes):
         attempts.append((route.path_format.format(**params), {}))

@@ -132,10 +132,12 @@ def test_production_has_no_playground_and_no_demo_sign_in(tmp_path: Path) -> Non
     assert visitor.get(f"/playground/{world.people['amara']}").status_code == 404
     assert visitor.post(f"/playground/{world.people['amara']}/signin", {}).status_code == 404
     signin = visitor.get("/signin")
-    assert signin.status_code == 404
-    assert "Demo sign-in is not available" in signin.text and "Slack or Microsoft" in signin.text
+    # The real sign-in page (no provider configured here): no demo picker on it.
+    assert signin.status_code == 200 and "/signin/demo" not in signin.text
+    assert "Sign-in is not set up yet" in signin.text
     demo = visitor.post("/signin/demo", {"practitioner_id": world.people["amara"]})
     assert demo.status_code == 404 and "set-cookie" not in {k.lower() for k in demo.headers}
+    assert "Demo sign-in is not available" in demo.text and "Slack or Microsoft" in demo.text
     home = visitor.get("/")
     assert home.status_code == 200 and "/playground" not in home.text
     assert visitor.get(f"/l/{secrets.token_urlsafe(32)}").status_code == 200

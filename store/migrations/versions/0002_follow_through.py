@@ -1,7 +1,7 @@
 """follow-through: when a concern's next escalation step is due
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0008
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import store.models
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "0008"  # re-chained after merging main (was "0001")
 branch_labels = None
 depends_on = None
 

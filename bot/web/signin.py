@@ -1,0 +1,142 @@
+"""Real sign-in: Sign in with Slack and Microsoft Entra ID, then the practitioner's session.
+
+`GET /signin` offers the configured providers, the platform the pending pointer came from
+first (and, in demo/test, the demo picker). `POST /signin/{provider}` (CSRF-checked) sends the
+browser to the provider with fresh state, nonce and PKCE kept in its signed cookie; the
+callback checks them, verifies the ID token, and maps the identity to a practitioner only
+through `handlers.identity.identify`. Every refusal is audited and leaves no session.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, Form, Request, Response
+
+from bot.web.links import slow_down
+from bot.web.oidc import Provider, SignInFailed, Verified, providers
+from bot.web.rendering import Page, PageError, PageRoute, page_for
+from bot.web.signin_demo import start_session
+from bot.web.throttle import client_address, limiter_for
+from handlers.identity import Known, explain, identify
+from handlers.people import active_practitioners
+
+router = APIRouter(route_class=PageRoute)
+log = structlog.get_logger("flare")
+FLOW = "oidc"  # the browser-cookie key that carries one sign-in's state, nonce and verifier
+LINK_PLATFORM = "link_platform"  # where the pending link's pointer was sent
+
+
+def offered(page: Page) -> list[Provider]:
+    """The configured providers, the one matching the pending pointer's platform first."""
+    found = list(providers(page.runtime.settings).values())
+    came_from = page.browser.recall(LINK_PLATFORM)
+    return sorted(found, key=lambda p: p.platform.value != came_from)
+
+
+@router.get("/signin")
+def signin_page(page: Annotated[Page, Depends(page_for)]) -> Response:
+    people = active_practitioners(page.runtime.uow()) if page.demo else []
+    return page.render(
+        "signin.html",
+        providers=offered(page),
+        people=people,
+        pending=page.browser.recall("link") is not None,
+    )
+
+
+def _provider(page: Page, name: str) -> Provider:
+    provider = providers(page.runtime.settings).get(name)
+    if provider is None:
+        raise PageError(404, "This sign-in is not available", "Go back and choose another way.")
+    return provider
+
+
+def _redirect_uri(page: Page, name: str) -> str:
+    return f"{page.runtime.settings.public_url}/signin/{name}/callback"
+
+
+@router.post("/signin/{name}")
+def start(
+    name: str, page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    page.check_csrf(csrf)
+    provider = _provider(page, name)
+    try:
+        started = provider.start(_redirect_uri(page, name))
+    except SignInFailed as failed:
+        return _refused(page, name, failed.reason)
+    page.browser.remember(FLOW, json.dumps({"provider": name, **started.flow}))
+    return page.redirect(started.url)
+
+
+@router.get("/signin/{name}/callback")
+def callback(name: str, request: Request, page: Annotated[Page, Depends(page_for)]) -> Response:
+    provider = _provider(page, name)
+    limiter, address = limiter_for(request), client_address(request)
+    wait = limiter.retry_after(address)
+    if wait is not None:  # refused callbacks are audited: bound how fast they can be made
+        return slow_down(page, wait)
+    flow = _take_flow(page)
+    try:
+        if flow.get("provider") != name:
+            raise SignInFailed("state")
+        verified = provider.finish(flow, dict(request.query_params))
+    except SignInFailed as failed:
+        limiter.failed(address)
+        return _refused(page, name, failed.reason)
+    return _signed_in(page, name, verified)
+
+
+def _take_flow(page: Page) -> dict[str, Any]:
+    """The flow this browser started; used once (a replayed callback finds nothing)."""
+    raw = page.browser.recall(FLOW)
+    page.browser.remember(FLOW, None)
+    try:
+        flow = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return flow if isinstance(flow, dict) else {}
+
+
+def _signed_in(page: Page, name: str, verified: Verified) -> Response:
+    runtime = page.runtime
+    outcome = identify(runtime.uow(), verified.identity, clock=runtime.clock)
+    if not isinstance(outcome, Known):
+        _audit_refusal(page, name, f"identity_{outcome.reason}")
+        return page.render(
+            "error.html",
+            status=403,
+            title="You cannot sign in to Flare yet",
+            message=explain(outcome),
+        )
+    return start_session(
+        page,
+        practitioner_id=outcome.practitioner_id,
+        provider=name,
+        issuer=verified.issuer,
+        subject=verified.subject,
+    )
+
+
+def _audit_refusal(page: Page, name: str, reason: str) -> None:
+    log.info("signin.refused", provider=name, reason=reason)
+    with page.runtime.uow() as uow:
+        uow.audit(
+            "session.signin_refused",
+            at=page.runtime.clock.now(),
+            detail={"provider": name, "reason": reason},
+        )
+        uow.commit()
+
+
+def _refused(page: Page, name: str, reason: str) -> Response:
+    _audit_refusal(page, name, reason)
+    return page.render(
+        "error.html",
+        status=400,
+        title="You are not signed in",
+        message="Sign-in did not complete. Go back to the link in your chat and try again.",
+    )
