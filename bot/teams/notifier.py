@@ -18,6 +18,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.config import Settings
 from bot.teams.cards import pointer_activity
 from bot.teams.connector import (
     DEFAULT_SERVICE_URL,
@@ -28,6 +29,7 @@ from bot.teams.connector import (
     Refused,
     Retry,
 )
+from bot.teams.tokens import BotTokens
 from handlers.ports import (
     Clock,
     MessageRef,
@@ -44,6 +46,26 @@ from store.unit_of_work import UnitOfWork
 log = structlog.get_logger("flare")
 
 REF_KEY = "key"  # MessageRef values: {"key": <outbox idempotency key>}
+
+
+def teams_notifier(
+    settings: Settings, uow_factory: Callable[[], UnitOfWork], clock: Clock
+) -> TeamsNotifier:
+    """The notifier for TEAMS_APP_ID / TEAMS_APP_PASSWORD (see docs/teams.md)."""
+    tokens = BotTokens(
+        app_id=settings.teams_app_id,
+        password=settings.teams_app_password,
+        tenant_id=settings.teams_tenant_id,
+        authority_url=settings.teams_authority_url,
+    )
+    connector = BotConnector(tokens, app_id=settings.teams_app_id)
+    return TeamsNotifier(
+        uow_factory,
+        clock,
+        connector,
+        tenant_id=settings.teams_tenant_id,
+        service_url=settings.teams_service_url,
+    )
 
 
 class TeamsNotifier:
