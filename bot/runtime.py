@@ -101,12 +101,17 @@ def build_runtime(settings: Settings) -> Runtime:
         raise SettingsError(
             f"flare: bad setting FLARE_DATABASE_URL: cannot use it ({exc.strerror})"
         ) from None
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
         ring=ring,
     )
+    if settings.teams_enabled:
+        from bot.teams.notifier import teams_notifier
+
+        runtime.notifiers[Platform.TEAMS] = teams_notifier(settings, runtime.uow, runtime.clock)
+    return runtime
 
 
 class OutboxLoop:
