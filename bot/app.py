@@ -62,6 +62,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return PlainTextResponse(metrics.render(runtime), media_type=metrics.CONTENT_TYPE)
 
     _mount_pages(app, settings)
+    if settings.teams_enabled:
+        from bot.teams.endpoint import mount_teams
+
+        mount_teams(app, runtime)
     return app
 
 
