@@ -126,5 +126,10 @@ from bot.operations import COMMANDS  # noqa: E402
 for _command in COMMANDS:
     main.add_command(_command)
 
+# Microsoft Teams app package (docs/teams.md).
+from bot.teams.package import teams as _teams  # noqa: E402
+
+main.add_command(_teams)
+
 if __name__ == "__main__":
     main()

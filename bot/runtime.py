@@ -107,11 +107,15 @@ def build_runtime(settings: Settings) -> Runtime:
         sessions=session_factory(engine),
         ring=ring,
     )
-    if settings.teams_enabled:
-        from bot.teams.notifier import teams_notifier
-
-        runtime.notifiers[Platform.TEAMS] = teams_notifier(settings, runtime.uow, runtime.clock)
+    _attach_platforms(runtime)
     return runtime
+
+
+def _attach_platforms(runtime: Runtime) -> None:
+    """Each configured chat platform adds its notifier (one line per platform)."""
+    from bot.teams.wiring import attach_teams
+
+    attach_teams(runtime)
 
 
 class OutboxLoop:

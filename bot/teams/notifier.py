@@ -102,14 +102,19 @@ class TeamsNotifier:
             if not (isinstance(outcome, Refused) and outcome.status == 404):
                 return _failure(outcome, "update")
             # the card is gone (deleted chat): say it afresh in a new message
-        conversation = self._conversation(pointer.recipient_id)
-        if not isinstance(conversation, ConversationRef):
-            return conversation
+        found = self._conversation(pointer.recipient_id)
+        if not isinstance(found, tuple):
+            return found
+        conversation, stored = found
         outcome = self._connector.send(conversation, activity)
         if isinstance(outcome, Done) and outcome.body.get("id"):
             return self._record(pointer, conversation, str(outcome.body["id"]))
         if isinstance(outcome, Done):
             return RetryLater("send: no activity id", ambiguous=True)
+        if stored and isinstance(outcome, Refused) and outcome.status in (403, 404):
+            # a stored chat can go stale (app reinstalled, chat gone): open a new one next time
+            self._forget(pointer.recipient_id, conversation)
+            return RetryLater("send: stored conversation refused")
         return _failure(outcome, "send")
 
     def find(self, pointer: Pointer) -> MessageRef | None:
@@ -127,15 +132,15 @@ class TeamsNotifier:
                 uow.session.expunge(row)
             return row
 
-    def _conversation(self, recipient_id: str) -> ConversationRef | SendResult:
-        """The stored 1:1 conversation, or a new one created in the tenant and remembered."""
+    def _conversation(self, recipient_id: str) -> tuple[ConversationRef, bool] | SendResult:
+        """The stored 1:1 conversation (True), or one created in the tenant and remembered."""
         with self._uow() as uow:
             person = uow.directory.practitioner(recipient_id)
             if person is None or not person.active:
                 return Undeliverable("recipient unknown or inactive")
             stored = ConversationRef.from_json(person.teams_conversation)
             if stored is not None:
-                return stored
+                return stored, True
             member = person.teams_aad_object_id
             tenant = person.teams_tenant_id or self._tenant_id
         if not member or not tenant:
@@ -153,7 +158,16 @@ class TeamsNotifier:
                 person.teams_conversation = created.to_json()
                 uow.commit()
         log.info("teams.conversation_created")
-        return created
+        return created, False
+
+    def _forget(self, recipient_id: str, conversation: ConversationRef) -> None:
+        with self._uow() as uow:
+            person = uow.directory.practitioner(recipient_id)
+            current = ConversationRef.from_json(person.teams_conversation) if person else None
+            if person is not None and current is not None and current.id == conversation.id:
+                person.teams_conversation = None
+                uow.commit()
+        log.info("teams.conversation_forgotten")
 
     def _record(self, pointer: Pointer, at: ConversationRef, activity_id: str) -> SendResult:
         try:

@@ -267,3 +267,31 @@ def test_a_person_with_no_teams_identity_is_undeliverable(  # type: ignore[no-un
     )
     assert report.dead == 1 and report.sent == 2
     assert teams.connector.messages_to(on_teams.aad["dev"]) == []
+
+
+def test_a_stale_stored_conversation_is_replaced(  # type: ignore[no-untyped-def]
+    uow_factory, clock, minter, calendar, teams, notifier, on_teams
+):
+    d = on_teams.directory
+    notifiers = {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}
+    with uow_factory() as uow:  # a chat stored long ago that Teams no longer knows
+        chloe = uow.directory.practitioner(d.people["chloe"])
+        assert chloe is not None
+        chloe.teams_conversation = {
+            "id": "a:gone",
+            "serviceUrl": teams.connector.url,
+            "tenantId": TENANT_ID,
+        }
+        uow.commit()
+    _raised(uow_factory, clock, calendar, d)
+    first = deliver_due(uow_factory, notifiers, minter, clock)
+    assert first.retried == 1 and first.dead == 0
+    assert _row_for(uow_factory, d.people["chloe"]).detail.get("reconcile") is False
+    clock.advance(minutes=5)
+    second = deliver_due(uow_factory, notifiers, minter, clock)
+    assert second.sent == 1
+    assert len(teams.connector.messages_to(on_teams.aad["chloe"])) == 1
+    with uow_factory() as uow:
+        chloe = uow.directory.practitioner(d.people["chloe"])
+        assert chloe is not None and chloe.teams_conversation is not None
+        assert chloe.teams_conversation["id"] == f"a:{on_teams.aad['chloe']}"
