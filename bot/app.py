@@ -28,6 +28,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         runtime.notifiers.setdefault(
             Platform.PLAYGROUND, PlaygroundNotifier(runtime.uow, runtime.clock)
         )
+    from bot.slack.wiring import attach_slack
+
+    attach_slack(runtime)  # a Runtime built by hand (tests) gets Slack too
     loop = OutboxLoop(runtime) if settings.run_worker_in_serve else None
 
     @asynccontextmanager
@@ -62,11 +65,23 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return PlainTextResponse(metrics.render(runtime), media_type=metrics.CONTENT_TYPE)
 
     _mount_pages(app, settings)
+    _mount_slack(app, runtime)
     if settings.teams_enabled:
         from bot.teams.endpoint import mount_teams
 
         mount_teams(app, runtime)
     return app
+
+
+def _mount_slack(app: FastAPI, runtime: Runtime) -> None:
+    """POST /slack/events (+ /slack/install, /slack/oauth_redirect with OAuth) when configured."""
+    if not runtime.settings.slack_enabled:
+        return
+    from bot.slack.app import build_slack_app
+    from bot.slack.http import slack_router
+
+    app.state.slack_app = build_slack_app(runtime)
+    app.include_router(slack_router(app.state.slack_app))
 
 
 def _mount_pages(app: FastAPI, settings: Settings) -> None:

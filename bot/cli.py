@@ -126,6 +126,11 @@ from bot.operations import COMMANDS  # noqa: E402
 for _command in COMMANDS:
     main.add_command(_command)
 
+# Slack: `flare slack manifest`.
+from bot.slack.manifest import slack as _slack  # noqa: E402
+
+main.add_command(_slack)
+
 # Microsoft Teams app package (docs/teams.md).
 from bot.teams.package import teams as _teams  # noqa: E402
 
