@@ -57,6 +57,7 @@ HELP_LINES = (
     "**inbox**: fresh links to the concerns waiting for you.",
     "**help**: this message.",
 )
+INBOX_IN_PERSONAL_CHAT = "Ask for your inbox in your personal chat with Flare."
 NOT_ALLOWED = "Only the lead professional or their deputy can acknowledge this concern."
 
 
@@ -176,7 +177,9 @@ class TeamsInbound:
             self._reply(activity, _text(explain(who)))
             return
         self._remember(activity, who)
-        if activity.command == "inbox":
+        if activity.command == "inbox" and not activity.is_personal:
+            self._reply(activity, _text(INBOX_IN_PERSONAL_CHAT))
+        elif activity.command == "inbox":
             summary = resend_pending(
                 self._uow(),
                 practitioner_id=who.practitioner_id,

@@ -354,3 +354,14 @@ def test_inbox_with_nothing_waiting(world: TeamsWorld) -> None:
     world.say("chloe", "inbox")
     (reply,) = world.messages("chloe")
     assert reply.activity["text"] == "Nothing is waiting for you in Flare."
+
+
+def test_inbox_in_a_channel_points_to_the_personal_chat(world: TeamsWorld) -> None:
+    world.say("chloe", "help")
+    before = world.counts()["outbox"]
+    activity = world.activity("chloe", "message", text="<at>Flare</at> inbox")
+    activity["conversation"]["conversationType"] = "channel"
+    world.post(activity)
+    reply = world.messages("chloe")[-1]
+    assert reply.activity["text"] == "Ask for your inbox in your personal chat with Flare."
+    assert world.counts()["outbox"] == before
