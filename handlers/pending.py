@@ -36,7 +36,7 @@ def _waiting(uow: UnitOfWork, delivery: Delivery) -> str | None:
     if delivery.role == DeliveryRole.RAISER:
         return None
     concern = uow.concerns.get(delivery.concern_id)
-    if concern is None or concern.status != ConcernStatus.OPEN:
+    if concern is None or concern.status not in (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED):
         return None
     if delivery.role in ACKNOWLEDGING and concern.acknowledged_at is None:
         return "acknowledge"

@@ -23,6 +23,7 @@ from bot.teams.activity import Activity
 from bot.teams.cards import ACKNOWLEDGE_VERB, CARD_CONTENT_TYPE, acknowledged_card
 from bot.teams.connector import BotConnector, ConversationRef, Done
 from bot.teams.dialog import RaiseDialog, submitted, task_message
+from bot.teams.package import RAISE_COMMAND_ID
 from handlers.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
 from handlers.acknowledge_view import acknowledged_pointer
 from handlers.conversations import ConversationReference, first_delivery, remember_conversation
@@ -195,6 +196,9 @@ class TeamsInbound:
 
     def _invoke(self, activity: Activity) -> Answer:
         if activity.name not in (*OPEN_DIALOG, *SUBMIT_DIALOG, CARD_ACTION):
+            return Answer(200, {})
+        command = activity.value.get("commandId")
+        if activity.name.startswith("composeExtension/") and command != RAISE_COMMAND_ID:
             return Answer(200, {})
         who = self._who(activity)
         if isinstance(who, Unknown | Ambiguous):

@@ -68,6 +68,7 @@ class TeamsWorld:
     people: dict[str, str] = field(default_factory=dict)
     clients: dict[str, str] = field(default_factory=dict)
     aad: dict[str, str] = field(default_factory=dict)
+    app: Any = None
 
     # Teams side
 
@@ -145,7 +146,9 @@ class TeamsWorld:
             return person.teams_tenant_id, person.teams_aad_object_id, person.teams_conversation
 
 
-def settings_for(engine: Engine, var_dir: Path, keys: str, issuer: FakeOpenId, teams: FakeTeams):  # type: ignore[no-untyped-def]
+def settings_for(  # type: ignore[no-untyped-def]
+    engine: Engine, var_dir: Path, keys: str, issuer: FakeOpenId, teams: FakeTeams, **extra: Any
+):
     return Settings(
         env="test",
         public_url=PUBLIC_URL,
@@ -159,18 +162,24 @@ def settings_for(engine: Engine, var_dir: Path, keys: str, issuer: FakeOpenId, t
         teams_authority_url=teams.login.url,
         teams_service_url=teams.connector.url,
         teams_openid_metadata_url=issuer.metadata_url,
+        **extra,
     )
 
 
 @contextmanager
 def teams_world(
-    engine: Engine, var_dir: Path, teams: FakeTeams, monkeypatch: pytest.MonkeyPatch
+    engine: Engine,
+    var_dir: Path,
+    teams: FakeTeams,
+    monkeypatch: pytest.MonkeyPatch,
+    **extra: Any,
 ) -> Iterator[TeamsWorld]:
+    """Flare with Teams against the fakes; `extra` settings add e.g. Slack."""
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(teams.login.cert_path))
     with running_openid(APP_ID) as issuer:
         issuer.app_id = APP_ID
         keys = generate_master_key_spec("teams1")
-        settings = settings_for(engine, var_dir, keys, issuer, teams)
+        settings = settings_for(engine, var_dir, keys, issuer, teams, **extra)
         clock = FakeClock()
         runtime = Runtime(
             settings=settings,
@@ -183,7 +192,7 @@ def teams_world(
         seed(runtime)
         app = create_app(settings, runtime)
         with serving(app) as url:
-            world = TeamsWorld(url, runtime, clock, issuer, teams)
+            world = TeamsWorld(url, runtime, clock, issuer, teams, app=app)
             with runtime.uow() as uow:
                 world.people = {p.ref: p.id for p in uow.directory.practitioners()}
                 for ref in ("C-1001", "C-1002", "C-1003"):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.teams.dialog import CARD_CONTENT_TYPE
+from bot.teams.package import RAISE_COMMAND_ID
 from store.models import Concern
 from tests.teams.fake_connector import APP_ID, TENANT_ID, FakeTeams
 from tests.teams.inbound_world import TeamsWorld, teams_world
@@ -53,7 +54,7 @@ def open_dialog(world: TeamsWorld, ref: str, *, from_chat: bool = False) -> dict
         value = {"data": {"msteams": {"type": "task/fetch"}, "flare_step": "open"}}
         answer = world.invoke(ref, "task/fetch", value)
     else:
-        value = {"commandId": "raiseConcern", "commandContext": "message"}
+        value = {"commandId": RAISE_COMMAND_ID, "commandContext": "message"}
         answer = world.invoke(ref, "composeExtension/fetchTask", value)
     assert answer.status_code == 200
     return answer.json()
@@ -61,7 +62,7 @@ def open_dialog(world: TeamsWorld, ref: str, *, from_chat: bool = False) -> dict
 
 def submit(world: TeamsWorld, ref: str, data: dict[str, Any], *, from_chat: bool = False):  # type: ignore[no-untyped-def]
     name = "task/submit" if from_chat else "composeExtension/submitAction"
-    value = {"data": data} if from_chat else {"commandId": "raiseConcern", "data": data}
+    value = {"data": data} if from_chat else {"commandId": RAISE_COMMAND_ID, "data": data}
     answer = world.invoke(ref, name, value)
     assert answer.status_code == 200
     return answer.json()
@@ -235,6 +236,15 @@ def test_missing_answers_come_back_as_errors(world: TeamsWorld) -> None:
     _, done = raise_in_dialog(world, "dev", "C-1001", rationale="")
     assert "Enter why sharing is necessary and proportionate" in str(card_of(done))
     assert concerns(world) == []
+
+
+def test_another_command_or_invoke_is_answered_empty(world: TeamsWorld) -> None:
+    before = world.counts()
+    other = world.invoke("dev", "composeExtension/fetchTask", {"commandId": "somethingElse"})
+    assert (other.status_code, other.json()) == (200, {})
+    unknown = world.invoke("dev", "composeExtension/queryLink", {"url": "https://x.test"})
+    assert (unknown.status_code, unknown.json()) == (200, {})
+    assert world.counts() == before
 
 
 def test_a_stranger_cannot_open_the_dialog(world: TeamsWorld) -> None:

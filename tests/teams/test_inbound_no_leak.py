@@ -29,7 +29,13 @@ from handlers.directory import DirectoryRow, find_client, import_directory
 from handlers.viewing import view_concern
 from tests.teams.fake_connector import APP_ID, FakeTeams
 from tests.teams.inbound_world import TeamsWorld, teams_world
-from tests.teams.test_inbound_flows import acknowledge_value, card_of, inputs, submit_data
+from tests.teams.test_inbound_flows import (
+    acknowledge_value,
+    card_of,
+    inputs,
+    submit,
+    submit_data,
+)
 
 FIELDS = ("noticed", "family_reason", "rationale", "protected_identities", "narrowing_reason")
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
@@ -95,7 +101,7 @@ def _journey(world: TeamsWorld, client_id: str, texts: dict[str, str], message: 
         "category": "neglect",
         "severity": "medium",
     }
-    second = card_of(world.invoke("dev", "composeExtension/submitAction", {"data": step}).json())
+    second = card_of(submit(world, "dev", step))
     # Everyone, not just the recommended lead and deputy: a change that needs a reason.
     everyone = ",".join(c["value"] for c in inputs(second)["recipients"]["choices"])
     send = submit_data(second) | {
@@ -109,11 +115,17 @@ def _journey(world: TeamsWorld, client_id: str, texts: dict[str, str], message: 
         "recipients": everyone,
     }
     # Changed without a reason: the card comes back to the raiser's own dialog.
-    world.invoke("dev", "composeExtension/submitAction", {"data": send})
+    world.invoke(
+        "dev", "composeExtension/submitAction", {"commandId": RAISE_COMMAND_ID, "data": send}
+    )
     send["narrowing_reason"] = texts["narrowing_reason"]
-    done = world.invoke("dev", "composeExtension/submitAction", {"data": send}).json()
+    done = world.invoke(
+        "dev", "composeExtension/submitAction", {"commandId": RAISE_COMMAND_ID, "data": send}
+    ).json()
     assert done["task"]["type"] == "message", done
-    world.invoke("dev", "composeExtension/submitAction", {"data": send})  # redelivered
+    world.invoke(
+        "dev", "composeExtension/submitAction", {"commandId": RAISE_COMMAND_ID, "data": send}
+    )  # redelivered
     world.deliver()
     world.say("chloe", "inbox")
     world.say("erin", "inbox")
