@@ -78,6 +78,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     _mount_pages(app, settings)
     _mount_slack(app, runtime)
+    if settings.teams_enabled:
+        from bot.teams.endpoint import mount_teams
+
+        mount_teams(app, runtime)
     return app
 
 

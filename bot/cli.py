@@ -131,5 +131,10 @@ from bot.slack.manifest import slack as _slack  # noqa: E402
 
 main.add_command(_slack)
 
+# Microsoft Teams app package (docs/teams.md).
+from bot.teams.package import teams as _teams  # noqa: E402
+
+main.add_command(_teams)
+
 if __name__ == "__main__":
     main()

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         default="https://login.botframework.com/v1/.well-known/openidconfiguration",
         validation_alias=_env("TEAMS_OPENID_METADATA_URL"),
     )
+    # Teams outbound: the login host msal uses (tests point it at a fake) and the Bot
+    # Connector to create 1:1 chats on when no conversation is stored yet.
+    teams_authority_url: str = Field(default="", validation_alias=_env("TEAMS_AUTHORITY_URL"))
+    teams_service_url: str = Field(
+        default="https://smba.trafficmanager.net/teams/", validation_alias=_env("TEAMS_SERVICE_URL")
+    )
 
     entra_client_id: str = Field(default="", validation_alias=_env("ENTRA_CLIENT_ID"))
     entra_client_secret: str = Field(default="", validation_alias=_env("ENTRA_CLIENT_SECRET"))
@@ -120,6 +126,20 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("teams_authority_url")
+    @classmethod
+    def _teams_authority_url(cls, value: str) -> str:
+        if value and not value.startswith("https://"):
+            raise ValueError("must start with https:// (msal accepts only https authorities)")
+        return value.rstrip("/")
+
+    @field_validator("teams_service_url")
+    @classmethod
+    def _teams_service_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
 
     @field_validator("database_url")
     @classmethod

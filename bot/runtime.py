@@ -152,5 +152,7 @@ def build_runtime(settings: Settings) -> Runtime:
 def _attach_platforms(runtime: Runtime) -> None:
     """Each configured chat platform adds its notifier (one line per platform)."""
     from bot.slack.wiring import attach_slack
+    from bot.teams.wiring import attach_teams
 
     attach_slack(runtime)
+    attach_teams(runtime)

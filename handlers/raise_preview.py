@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.raise_concern import Invalid, RaiseConcern, validate
 from handlers.sharing import NotInNetwork, ShareOptions, who_can_i_share_with
+from handlers.values import Category, Severity
 from store.unit_of_work import UnitOfWork
 
 
@@ -26,3 +27,19 @@ def preview_raise(uow: UnitOfWork, cmd: RaiseConcern) -> ShareOptions | Invalid:
             errors["client"] = "Choose a client whose network you are in"
             return Invalid(errors)
     return Invalid(errors) if errors else options
+
+
+def preview_recipients(
+    uow: UnitOfWork, *, raiser_id: str, client_id: str, category: Category, severity: Severity
+) -> ShareOptions | None:
+    """Who a concern of this kind about this client would reach; None if not in the network.
+
+    For forms that ask the routing choices first and the answers after (the Teams dialog).
+    """
+    with uow:
+        try:
+            return who_can_i_share_with(
+                uow, raiser_id=raiser_id, client_id=client_id, category=category, severity=severity
+            )
+        except NotInNetwork:
+            return None

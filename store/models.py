@@ -356,3 +356,20 @@ class PlaygroundMessage(Base):
     can_acknowledge: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class TeamsActivity(Base):
+    """A pointer that landed in Teams: its outbox key and where it landed.
+
+    Written right after the Bot Connector answers, so a worker that dies before recording
+    the outbox row finds the message here instead of posting it a second time.
+    """
+
+    __tablename__ = "teams_activities"
+    id: Mapped[str] = _id()
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    recipient_id: Mapped[str] = _fk("practitioners.id")
+    conversation_id: Mapped[str] = mapped_column(String(512))
+    service_url: Mapped[str] = mapped_column(String(300))
+    activity_id: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Microsoft Teams: Bot Connector client, bot tokens, Adaptive Cards, notifier, app package."""

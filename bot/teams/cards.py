@@ -1,0 +1,89 @@
+"""Adaptive Cards for pointers: the words come from handlers.pointers, the shape from here.
+
+A card carries only what a Pointer carries (kind, severity, age, counts, the recipient's
+own link, the concern's opaque id for "Acknowledge"): nothing sensitive can reach Teams.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from handlers.pointers import describe
+from handlers.ports import Pointer
+from handlers.values import Severity
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.4"  # Action.Execute (Universal Actions) needs 1.4
+ACKNOWLEDGE_VERB = "acknowledge"
+
+_SEVERITY_COLOUR = {
+    Severity.IMMEDIATE: "attention",
+    Severity.HIGH: "warning",
+    Severity.MEDIUM: "accent",
+    Severity.LOW: "default",
+}
+
+
+def pointer_card(pointer: Pointer, now: datetime) -> dict[str, Any]:
+    """The Adaptive Card a recipient sees for one pointer."""
+    text = describe(pointer, now)
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": "Flare", "weight": "bolder", "isSubtle": True},
+        {"type": "TextBlock", "text": text.title, "wrap": True, "size": "medium"},
+    ]
+    facts = [_fact(line) for line in text.lines]
+    if facts:
+        body.append({"type": "FactSet", "facts": facts})
+    if pointer.severity is not None:
+        body[1]["color"] = _SEVERITY_COLOUR[pointer.severity]
+    actions: list[dict[str, Any]] = []
+    if text.open_label and pointer.link:
+        actions.append({"type": "Action.OpenUrl", "title": text.open_label, "url": pointer.link})
+    if text.acknowledge_label and pointer.concern_id:
+        actions.append(
+            {
+                "type": "Action.Execute",
+                "title": text.acknowledge_label,
+                "verb": ACKNOWLEDGE_VERB,
+                "data": {"concern": pointer.concern_id},
+                "style": "positive",
+            }
+        )
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
+        "body": body,
+    }
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def pointer_activity(pointer: Pointer, now: datetime) -> dict[str, Any]:
+    """A message activity holding the card; `summary` is what the notification shows."""
+    text = describe(pointer, now)
+    return {
+        "type": "message",
+        "summary": text.title,
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": pointer_card(pointer, now)}],
+        "channelData": {"notification": {"alert": True}},
+    }
+
+
+def acknowledged_card(pointer: Pointer, now: datetime) -> dict[str, Any]:
+    """The card after acknowledgement ("Acknowledged by you at 14:02"), no Acknowledge button.
+
+    `pointer` is the ACKNOWLEDGED pointer (kind ACKNOWLEDGED with acknowledged_at set);
+    the inbound acknowledge invoke answers with this card to replace the one clicked.
+    """
+    return pointer_card(pointer, now)
+
+
+def _fact(line: str) -> dict[str, str]:
+    label, sep, value = line.partition(": ")
+    if sep:
+        return {"title": label, "value": value}
+    return {"title": "", "value": line}

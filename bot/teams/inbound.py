@@ -1,0 +1,307 @@
+"""What Flare does with a verified Teams activity: parse, call one handler, answer.
+
+- conversationUpdate / installationUpdate (the bot added to a personal chat): identify the
+  user and store the 1:1 conversation reference, then say hello (or why not).
+- message in personal chat: `help`, `inbox` (fresh pointers for what is waiting).
+- invoke composeExtension/fetchTask, task/fetch: open the raise dialog;
+  composeExtension/submitAction, task/submit: its next step or the raise itself.
+- invoke adaptiveCard/action, verb "acknowledge": acknowledge and refresh the card in place.
+
+Users are known by tenant id + AAD object id; on first contact the Bot Connector's member
+lookup supplies the verified UPN/email that `handlers.identity.identify` links by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import structlog
+
+from bot.teams.activity import Activity
+from bot.teams.cards import ACKNOWLEDGE_VERB, CARD_CONTENT_TYPE, acknowledged_card
+from bot.teams.connector import BotConnector, ConversationRef, Done
+from bot.teams.dialog import RaiseDialog, submitted, task_message
+from bot.teams.package import RAISE_COMMAND_ID
+from handlers.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
+from handlers.acknowledge_view import acknowledged_pointer
+from handlers.conversations import ConversationReference, first_delivery, remember_conversation
+from handlers.deadlines import WorkingCalendar
+from handlers.identity import (
+    Ambiguous,
+    ChatIdentity,
+    Identified,
+    Known,
+    Unknown,
+    explain,
+    identify,
+)
+from handlers.pending import resend_pending
+from handlers.ports import Clock
+from handlers.values import Platform
+from store.unit_of_work import UnitOfWork
+
+log = structlog.get_logger("flare")
+
+OPEN_DIALOG = ("composeExtension/fetchTask", "task/fetch")
+SUBMIT_DIALOG = ("composeExtension/submitAction", "task/submit")
+CARD_ACTION = "adaptiveCard/action"
+HELP = (
+    "Flare lets you raise a safeguarding concern without putting anything sensitive in chat. "
+    "Flare messages only ever point to Flare, where the people who need to know can read it."
+)
+HELP_LINES = (
+    "**Raise a concern**: the button below, the Flare action in a message's '...' menu, or "
+    "Flare in the compose box's apps.",
+    "**inbox**: fresh links to the concerns waiting for you.",
+    "**help**: this message.",
+)
+INBOX_IN_PERSONAL_CHAT = "Ask for your inbox in your personal chat with Flare."
+NOT_ALLOWED = "Only the lead professional or their deputy can acknowledge this concern."
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The HTTP answer to one activity (invokes carry a body; other activities do not)."""
+
+    status: int = 200
+    body: dict[str, Any] | None = None
+
+
+def invoke_answer(body: dict[str, Any]) -> Answer:
+    return Answer(200, body)
+
+
+class TeamsInbound:
+    def __init__(
+        self,
+        *,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        calendar: WorkingCalendar,
+        connector: BotConnector,
+        public_url: str,
+        tenant_id: str = "",
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._connector = connector
+        self._tenant_id = tenant_id
+        self._dialog = RaiseDialog(uow_factory, clock, calendar, f"{public_url}/raise/advice")
+
+    def handle(self, activity: Activity) -> Answer:
+        if activity.type == "invoke":
+            return self._invoke(activity)
+        if activity.type in ("message", "conversationUpdate", "installationUpdate"):
+            if activity.id and not first_delivery(
+                self._uow(), platform=Platform.TEAMS, key=f"activity:{activity.id}"
+            ):
+                log.info("teams.redelivery_dropped", type=activity.type)
+                return Answer()
+            if activity.type == "message":
+                self._message(activity)
+            elif self._bot_added(activity):
+                self._welcome(activity)
+        return Answer()
+
+    # who is it
+
+    def _who(self, activity: Activity) -> Identified:
+        if self._tenant_id and activity.tenant_id != self._tenant_id:
+            return Unknown("no_match")
+        if not (activity.tenant_id and activity.aad_object_id):
+            return Unknown("no_match")
+        who = ChatIdentity(Platform.TEAMS, activity.tenant_id, activity.aad_object_id)
+        outcome = identify(self._uow(), who, clock=self._clock)
+        if isinstance(outcome, Unknown) and outcome.reason == "no_email":
+            email = self._verified_email(activity)
+            if email:
+                outcome = identify(self._uow(), replace(who, email=email), clock=self._clock)
+        if not isinstance(outcome, Known):
+            log.info("teams.unknown_user", reason=outcome.reason)
+        return outcome
+
+    def _verified_email(self, activity: Activity) -> str | None:
+        """The UPN/email Microsoft vouches for, from the Bot Connector's member lookup."""
+        if not activity.conversation_id or not activity.user_id:
+            return None
+        outcome = self._connector.member(_conversation(activity), activity.user_id)
+        if not isinstance(outcome, Done):
+            log.warning("teams.member_lookup_failed", reason=getattr(outcome, "reason", ""))
+            return None
+        member = outcome.body
+        if member.get("aadObjectId") != activity.aad_object_id:
+            return None
+        email = member.get("email") or member.get("userPrincipalName")
+        return email.strip().lower() if isinstance(email, str) and "@" in email else None
+
+    # conversation activities
+
+    def _bot_added(self, activity: Activity) -> bool:
+        if activity.type == "installationUpdate":
+            return activity.action in ("add", "add-upgrade")
+        return bool(activity.bot_id) and activity.bot_id in activity.members_added
+
+    def _welcome(self, activity: Activity) -> None:
+        if not activity.is_personal:
+            return
+        who = self._who(activity)
+        if isinstance(who, Known):
+            self._remember(activity, who)
+            self._reply(activity, _help_activity())
+        else:
+            self._reply(activity, _text(explain(who)))
+
+    def _remember(self, activity: Activity, who: Known) -> None:
+        if not activity.is_personal:
+            return
+        try:
+            reference = ConversationReference(
+                service_url=activity.service_url,
+                conversation_id=activity.conversation_id,
+                tenant_id=activity.tenant_id,
+                user_id=activity.user_id,
+                bot_id=activity.bot_id,
+            )
+        except ValueError:
+            log.warning("teams.conversation_not_stored", reason="unexpected ids")
+            return
+        remember_conversation(
+            self._uow(), practitioner_id=who.practitioner_id, reference=reference, clock=self._clock
+        )
+
+    def _message(self, activity: Activity) -> None:
+        who = self._who(activity)
+        if not isinstance(who, Known):
+            self._reply(activity, _text(explain(who)))
+            return
+        self._remember(activity, who)
+        if activity.command == "inbox" and not activity.is_personal:
+            self._reply(activity, _text(INBOX_IN_PERSONAL_CHAT))
+        elif activity.command == "inbox":
+            summary = resend_pending(
+                self._uow(),
+                practitioner_id=who.practitioner_id,
+                platform=Platform.TEAMS,
+                clock=self._clock,
+            )
+            self._reply(activity, _text(_inbox_text(summary.to_acknowledge, summary.unread)))
+        else:
+            self._reply(activity, _help_activity())
+
+    def _reply(self, activity: Activity, reply: dict[str, Any]) -> None:
+        outcome = self._connector.send(_conversation(activity), reply)
+        if not isinstance(outcome, Done):
+            log.warning("teams.reply_failed", reason=getattr(outcome, "reason", ""))
+
+    # invokes
+
+    def _invoke(self, activity: Activity) -> Answer:
+        if activity.name not in (*OPEN_DIALOG, *SUBMIT_DIALOG, CARD_ACTION):
+            return Answer(200, {})
+        command = activity.value.get("commandId")
+        if activity.name.startswith("composeExtension/") and command != RAISE_COMMAND_ID:
+            return Answer(200, {})
+        who = self._who(activity)
+        if isinstance(who, Unknown | Ambiguous):
+            if activity.name == CARD_ACTION:
+                return invoke_answer(_card_message(explain(who)))
+            return invoke_answer(task_message(explain(who)))
+        self._remember(activity, who)
+        if activity.name in OPEN_DIALOG:
+            return invoke_answer(self._dialog.open(who.practitioner_id))
+        if activity.name in SUBMIT_DIALOG:
+            return invoke_answer(
+                self._dialog.submit(who.practitioner_id, submitted(activity.value))
+            )
+        return self._card_action(activity, who)
+
+    def _card_action(self, activity: Activity, who: Known) -> Answer:
+        action = activity.value.get("action")
+        action = action if isinstance(action, dict) else {}
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        concern_id = data.get("concern") if isinstance(data, dict) else None
+        if action.get("verb") != ACKNOWLEDGE_VERB or not isinstance(concern_id, str):
+            return Answer(
+                200,
+                {
+                    "statusCode": 400,
+                    "type": "application/vnd.microsoft.error",
+                    "value": {"code": "BadRequest", "message": "Unknown action"},
+                },
+            )
+        outcome = acknowledge(
+            self._uow(),
+            concern_id=concern_id,
+            practitioner_id=who.practitioner_id,
+            clock=self._clock,
+            via="teams",
+        )
+        if not isinstance(outcome, Acknowledged | AlreadyAcknowledged):
+            return invoke_answer(_card_message(NOT_ALLOWED))
+        pointer = acknowledged_pointer(
+            self._uow(),
+            concern_id=concern_id,
+            practitioner_id=who.practitioner_id,
+            platform=Platform.TEAMS,
+        )
+        if pointer is None:
+            return invoke_answer(_card_message(NOT_ALLOWED))
+        card = acknowledged_card(pointer, self._clock.now())
+        return invoke_answer({"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card})
+
+
+def _conversation(activity: Activity) -> ConversationRef:
+    return ConversationRef(
+        id=activity.conversation_id,
+        service_url=activity.service_url,
+        tenant_id=activity.tenant_id,
+        user_id=activity.user_id,
+        bot_id=activity.bot_id,
+    )
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "message", "text": text}
+
+
+def _card_message(text: str) -> dict[str, Any]:
+    """An Action.Execute answer that shows a message and leaves the card as it was."""
+    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+
+
+def _inbox_text(to_acknowledge: int, unread: int) -> str:
+    if not (to_acknowledge or unread):
+        return "Nothing is waiting for you in Flare."
+    parts = []
+    if to_acknowledge:
+        parts.append(f"{to_acknowledge} to acknowledge")
+    if unread:
+        parts.append(f"{unread} not yet read")
+    return f"Waiting for you: {' and '.join(parts)}. Fresh links follow, one message each."
+
+
+def _help_activity() -> dict[str, Any]:
+    card = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.4",
+        "body": [
+            {"type": "TextBlock", "text": "Flare", "weight": "bolder", "size": "medium"},
+            {"type": "TextBlock", "text": HELP, "wrap": True},
+            *({"type": "TextBlock", "text": line, "wrap": True} for line in HELP_LINES),
+        ],
+        "actions": [
+            {
+                "type": "Action.Submit",
+                "title": "Raise a concern",
+                "data": {"msteams": {"type": "task/fetch"}, "flare_step": "open"},
+            }
+        ],
+    }
+    return {
+        "type": "message",
+        "summary": "How to use Flare",
+        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card}],
+    }

@@ -1,0 +1,175 @@
+"""The no-leak canary over networks split any way between Slack and Teams.
+
+Hypothesis picks the free text put into every sensitive field and which platform each
+person in the network uses. The flow (raise, deliver, acknowledge, add information,
+deliver) goes through the real SlackNotifier and TeamsNotifier against their fakes over
+loopback. Each recipient gets their pointers on their own platform only, and no canary
+byte reaches either platform or a log line.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Iterator
+
+import pytest
+import structlog
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from bot.logging import configure
+from bot.slack.notifier import SingleWorkspace, SlackNotifier
+from handlers.acknowledge import Acknowledged, acknowledge
+from handlers.deadlines import WorkingCalendar
+from handlers.delivery import deliver_due
+from handlers.directory import DirectoryRow, find_client, import_directory
+from handlers.information import InformationAdded, add_information
+from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
+from tests.directory import seed_directory
+from tests.slack.conftest import BOT_TOKEN, link_everyone_to_slack, slack_user
+from tests.teams.conftest import aad_id, make_notifier
+from tests.teams.fake_connector import TENANT_ID
+from tests.teams.test_no_leak import _nhs
+
+PEOPLE = ("amara", "chloe", "erin", "dev")
+FIELDS = ("noticed", "rationale", "family_reason", "narrowing_reason", "protected", "label",
+          "information")  # fmt: skip
+free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    buffer = io.StringIO()
+    configure(json=True, level="DEBUG", stream=buffer)
+    yield buffer
+    structlog.reset_defaults()
+
+
+def _people(uow_factory, clock, slack, teams) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    with uow_factory() as uow:
+        people = {p.ref: p.id for p in uow.directory.practitioners()}
+    if people:
+        return people
+    d = seed_directory(uow_factory, clock.now())
+    link_everyone_to_slack(uow_factory, slack)
+    with uow_factory() as uow:  # everyone also has a Teams identity; preference decides
+        for ref in PEOPLE:
+            person = uow.directory.practitioner(d.people[ref])
+            assert person is not None
+            person.teams_tenant_id, person.teams_aad_object_id = TENANT_ID, aad_id(ref)
+            teams.connector.add_member(aad_object_id=aad_id(ref), upn=f"{ref}@mixed.test")
+        uow.commit()
+    return d.people
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),  # shrinking over HTTP is too slow
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    extra=st.fixed_dictionaries({f: free_text for f in FIELDS}),
+    platforms=st.fixed_dictionaries(
+        {ref: st.sampled_from([Platform.SLACK, Platform.TEAMS]) for ref in PEOPLE}
+    ),
+)
+def test_no_canary_reaches_either_platform_however_the_network_is_split(  # type: ignore[no-untyped-def]
+    uow_factory, clock, slack, teams, logs, extra, platforms
+):
+    people = _people(uow_factory, clock, slack, teams)
+    with uow_factory() as uow:
+        for ref, platform in platforms.items():
+            person = uow.directory.practitioner(people[ref])
+            assert person is not None
+            person.preferred_platform = platform.value
+        uow.commit()
+    slack.clear()
+    first_teams = len(teams.all_requests)
+    before = {ref: _counts(slack, teams, ref) for ref in PEOPLE}
+    notifiers = {
+        Platform.SLACK: SlackNotifier(uow_factory, clock, SingleWorkspace(BOT_TOKEN), slack.url),
+        Platform.TEAMS: make_notifier(uow_factory, clock, teams),
+    }
+
+    mark = secrets.token_hex(6)
+    t = {f: f"qz{mark}{f}zq {extra[f]}" for f in FIELDS}
+    nhs = _nhs()
+    ref = f"C-{secrets.token_hex(4)}"
+    rows = [
+        DirectoryRow(2, "client", ref, name=t["label"], nhs_number=nhs),
+        DirectoryRow(3, "membership", "chloe", client=ref, role="lead"),
+        DirectoryRow(4, "membership", "erin", client=ref, role="deputy"),
+        DirectoryRow(5, "membership", "dev", client=ref, role="member"),
+        DirectoryRow(6, "membership", "amara", client=ref, role="member"),
+    ]
+    assert import_directory(uow_factory(), rows, at=clock.now(), actor="test").ok
+    with uow_factory() as uow:
+        client = find_client(uow, raw=nhs, kinds=["nhs_number"])
+        assert client is not None
+        client_id = client.id
+    raised = raise_concern(
+        RaiseConcern(
+            raiser_id=people["amara"],
+            client_id=client_id,
+            category=Category.HEALTH,
+            severity=Severity.MEDIUM,
+            noticed=t["noticed"],
+            rationale=t["rationale"],
+            lawful_basis=LawfulBasis.PUBLIC_TASK,
+            family_informed=FamilyInformed.NOT_SAFE,
+            family_reason=t["family_reason"],
+            recipients=[people["chloe"], people["erin"], people["dev"]],
+            narrowing_reason=t["narrowing_reason"],
+            protected_identities=t["protected"],
+            submission_key=secrets.token_hex(8),
+        ),
+        uow_factory(),
+        clock,
+        WorkingCalendar(),
+    )
+    assert isinstance(raised, Raised)
+    assert deliver_due(uow_factory, notifiers, _Minter(), clock).sent == 3
+    ack = acknowledge(uow_factory(), concern_id=raised.concern_id,
+                      practitioner_id=people["chloe"], clock=clock)  # fmt: skip
+    assert isinstance(ack, Acknowledged)
+    added = add_information(uow_factory(), concern_id=raised.concern_id, author_id=people["erin"],
+                            text=t["information"], submission_key=secrets.token_hex(8),
+                            clock=clock)  # fmt: skip
+    assert isinstance(added, InformationAdded)
+    report = deliver_due(uow_factory, notifiers, _Minter(), clock)
+    assert report.dead == 0 and report.sent >= 4  # 2 in place, receipt, new information
+
+    # each person heard about it on their own platform, and only there
+    for person in PEOPLE:
+        after = _counts(slack, teams, person)
+        on_slack, on_teams = after[0] - before[person][0], after[1] - before[person][1]
+        if platforms[person] is Platform.SLACK:
+            assert on_slack >= 1 and on_teams == 0, person
+        else:
+            assert on_teams >= 1 and on_slack == 0, person
+
+    raw = slack.sent_bytes() + b"\n".join(r.raw for r in teams.all_requests[first_teams:])
+    log_text = logs.getvalue()
+    spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
+    for needle in [*t.values(), nhs, spaced, mark]:
+        leaked = needle.encode() in raw
+        assert not leaked, "canary reached Slack or Teams"
+        logged = needle in log_text
+        assert not logged, "canary reached a log line"
+
+
+def _counts(slack, teams, ref: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Messages a person has had so far: (in Slack, in Teams)."""
+    in_slack = len(slack.messages(slack.dm_channel(slack_user(ref))))
+    return in_slack, len(teams.connector.messages_to(aad_id(ref)))
+
+
+class _Minter:
+    def mint(self) -> str:
+        return secrets.token_urlsafe(32)
+
+    def url(self, token: str) -> str:
+        return f"https://flare.test/l/{token}"

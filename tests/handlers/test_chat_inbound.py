@@ -1,0 +1,158 @@
+"""Handlers the chat adapters share: answers parsing, conversation references, retries, inbox."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from handlers.acknowledge import acknowledge
+from handlers.acknowledge_view import acknowledged_pointer
+from handlers.conversations import (
+    ConversationReference,
+    first_delivery,
+    inbound_key,
+    remember_conversation,
+)
+from handlers.deadlines import WorkingCalendar
+from handlers.pending import resend_pending
+from handlers.raise_answers import parse_answers
+from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.values import (
+    Category,
+    FamilyInformed,
+    LawfulBasis,
+    Platform,
+    PointerKind,
+    Severity,
+)
+from store.models import OutboxMessage
+from tests.directory import seed_directory
+
+REFERENCE = ConversationReference(
+    service_url="https://smba.trafficmanager.net/uk/",
+    conversation_id="a:1xYz-_abc",
+    tenant_id="11111111-1111-1111-1111-111111111111",
+    user_id="29:1abc",
+    bot_id="28:00000000-0000-0000-0000-00000000b07a",
+)
+
+
+def test_parse_answers_turns_bad_choices_into_field_errors() -> None:
+    cmd, errors = parse_answers(
+        {"client": "", "category": "nonsense", "severity": "high", "recipients": "a,b,"},
+        "p1",
+        with_recipients=True,
+        via="teams",
+    )
+    assert set(errors) == {"client", "category", "family_informed", "lawful_basis"}
+    assert cmd.severity is Severity.HIGH and cmd.via == "teams"
+    assert list(cmd.recipients or []) == ["a", "b"]
+    cmd, _ = parse_answers({"recipients": ["x", 3, ""]}, "p1", with_recipients=True)
+    assert list(cmd.recipients or []) == ["x"]
+    cmd, _ = parse_answers({"recipients": ["x"]}, "p1", with_recipients=False)
+    assert cmd.recipients is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"service_url": "https://evil.example/?q=Jamie Rivers"},
+        {"service_url": "ftp://smba.example/"},
+        {"conversation_id": "a:1 Jamie Rivers"},
+        {"user_id": ""},
+        {"tenant_id": "x" * 300},
+    ],
+)
+def test_a_conversation_reference_holds_ids_only(change: dict[str, str]) -> None:
+    values = {**REFERENCE.__dict__, **change}
+    with pytest.raises(ValueError):
+        ConversationReference(**values)
+
+
+def test_remember_conversation_stores_once_and_audits(uow_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    d = seed_directory(uow_factory, clock.now())
+    chloe = d.people["chloe"]
+    assert remember_conversation(
+        uow_factory(), practitioner_id=chloe, reference=REFERENCE, clock=clock
+    )
+    assert not remember_conversation(
+        uow_factory(), practitioner_id=chloe, reference=REFERENCE, clock=clock
+    )
+    with uow_factory() as uow:
+        person = uow.directory.practitioner(chloe)
+        assert person is not None and person.teams_conversation == {
+            "id": "a:1xYz-_abc",
+            "serviceUrl": "https://smba.trafficmanager.net/uk/",
+            "tenantId": "11111111-1111-1111-1111-111111111111",
+            "userId": "29:1abc",
+            "botId": "28:00000000-0000-0000-0000-00000000b07a",
+        }
+
+
+def test_first_delivery_is_true_once(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    key = "activity:" + "f" * 300  # longer than the column: hashed
+    assert len(inbound_key(key)) <= 200
+    assert first_delivery(uow_factory(), platform=Platform.TEAMS, key=key)
+    assert not first_delivery(uow_factory(), platform=Platform.TEAMS, key=key)
+    assert first_delivery(uow_factory(), platform=Platform.SLACK, key=key)
+
+
+def _raise(d, uow_factory, clock, client: str) -> str:  # type: ignore[no-untyped-def]
+    outcome = raise_concern(
+        RaiseConcern(
+            raiser_id=d.people["dev"],
+            client_id=d.clients[client],
+            category=Category.NEGLECT,
+            severity=Severity.HIGH,
+            noticed="n",
+            rationale="r",
+            lawful_basis=LawfulBasis.PUBLIC_TASK,
+            family_informed=FamilyInformed.YES,
+            submission_key=secrets.token_hex(8),
+        ),
+        uow_factory(),
+        clock,
+        WorkingCalendar(),
+    )
+    assert isinstance(outcome, Raised)
+    return outcome.concern_id
+
+
+def test_resend_pending_queues_fresh_pointers_once_per_window(uow_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    d = seed_directory(uow_factory, clock.now())
+    first = _raise(d, uow_factory, clock, "C-1001")  # Chloe leads
+    _raise(d, uow_factory, clock, "C-1002")  # Chloe deputises
+    chloe = d.people["chloe"]
+    acknowledge(uow_factory(), concern_id=first, practitioner_id=chloe, clock=clock)
+
+    summary = resend_pending(
+        uow_factory(), practitioner_id=chloe, platform=Platform.TEAMS, clock=clock
+    )
+    assert (summary.to_acknowledge, summary.unread, summary.queued) == (1, 1, 2)
+    with uow_factory() as uow:
+        fresh = [
+            m for m in uow.session.query(OutboxMessage).filter_by(kind=PointerKind.FRESH_LINK.value)
+        ]
+        assert {m.platform for m in fresh} == {"teams"} and len(fresh) == 2
+    again = resend_pending(
+        uow_factory(), practitioner_id=chloe, platform=Platform.TEAMS, clock=clock
+    )
+    assert again.queued == 0 and again.total == 2
+    clock.advance(minutes=11)
+    later = resend_pending(
+        uow_factory(), practitioner_id=chloe, platform=Platform.TEAMS, clock=clock
+    )
+    assert later.queued == 2
+
+
+def test_acknowledged_pointer_only_after_acknowledgement(uow_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    d = seed_directory(uow_factory, clock.now())
+    concern = _raise(d, uow_factory, clock, "C-1001")
+    args = {"concern_id": concern, "platform": Platform.TEAMS}
+    assert acknowledged_pointer(uow_factory(), practitioner_id=d.people["chloe"], **args) is None
+    acknowledge(uow_factory(), concern_id=concern, practitioner_id=d.people["chloe"], clock=clock)
+    mine = acknowledged_pointer(uow_factory(), practitioner_id=d.people["chloe"], **args)
+    theirs = acknowledged_pointer(uow_factory(), practitioner_id=d.people["erin"], **args)
+    assert mine is not None and mine.kind is PointerKind.ACKNOWLEDGED and mine.by_recipient
+    assert theirs is not None and not theirs.by_recipient and theirs.link is None

@@ -1,0 +1,186 @@
+"""The no-leak canary for every inbound Teams flow, over real HTTP (hypothesis).
+
+A unique canary goes into every sensitive field the Teams dialog takes (what was noticed,
+family reason, rationale, protected identities, narrowing reason), into the client's label
+and NHS number, and into the Teams message the raiser started from ("..." menu). Then the
+whole Teams journey runs: install, help, open the dialog, a submit that needs correcting,
+the raise, a redelivered submit, pointers delivered, inbox with fresh links, acknowledge
+from the card (refreshed in place), the receipt. Not one canary byte may reach the fake
+Bot Connector or its login (any request, headers and body), nor any log line; and the
+lead's decrypted view must hold them all (so the test looks in the right place).
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
+from bot.logging import configure
+from bot.teams.package import RAISE_COMMAND_ID
+from handlers.directory import DirectoryRow, find_client, import_directory
+from handlers.viewing import view_concern
+from tests.teams.fake_connector import APP_ID, FakeTeams
+from tests.teams.inbound_world import TeamsWorld, teams_world
+from tests.teams.test_inbound_flows import (
+    acknowledge_value,
+    card_of,
+    inputs,
+    submit,
+    submit_data,
+)
+
+FIELDS = ("noticed", "family_reason", "rationale", "protected_identities", "narrowing_reason")
+free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+
+
+def _nhs_number() -> str:
+    while True:
+        nine = f"{secrets.randbelow(10**9):09d}"
+        check = (
+            11 - sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True)) % 11
+        ) % 11
+        if check != 10 and len(set(nine)) >= 4:
+            return nine + str(check)
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    buffer = io.StringIO()
+    configure(json=True, level="DEBUG", stream=buffer)
+    yield buffer
+    structlog.reset_defaults()
+
+
+@pytest.fixture
+def world(
+    engine: Engine, tmp_path: Path, teams: FakeTeams, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TeamsWorld]:
+    with teams_world(engine, tmp_path, teams, monkeypatch) as w:
+        w.put_on_teams("chloe", "erin", "amara", "dev")
+        yield w
+
+
+def _client(world: TeamsWorld, label: str, nhs: str) -> str:
+    ref = f"C-{secrets.token_hex(4)}"
+    rows = [
+        DirectoryRow(2, "client", ref, name=label, nhs_number=nhs),
+        DirectoryRow(3, "membership", "chloe", client=ref, role="lead"),
+        DirectoryRow(4, "membership", "erin", client=ref, role="deputy"),
+        DirectoryRow(5, "membership", "amara", client=ref, role="member"),
+        DirectoryRow(6, "membership", "dev", client=ref, role="member"),
+    ]
+    assert import_directory(world.runtime.uow(), rows, at=world.clock.now()).ok
+    with world.runtime.uow() as uow:
+        client = find_client(uow, raw=nhs, kinds=["nhs_number"])
+        assert client is not None
+        return client.id
+
+
+def _journey(world: TeamsWorld, client_id: str, texts: dict[str, str], message: str) -> str:
+    world.post(world.activity("chloe", "conversationUpdate", membersAdded=[{"id": f"28:{APP_ID}"}]))
+    world.say("dev", "help")
+    opened = world.invoke(
+        "dev",
+        "composeExtension/fetchTask",
+        {
+            "commandId": RAISE_COMMAND_ID,
+            "commandContext": "message",
+            "messagePayload": {"id": "1", "body": {"contentType": "html", "content": message}},
+        },
+    ).json()
+    step = submit_data(card_of(opened)) | {
+        "client": client_id,
+        "category": "neglect",
+        "severity": "medium",
+    }
+    second = card_of(submit(world, "dev", step))
+    # Everyone, not just the recommended lead and deputy: a change that needs a reason.
+    everyone = ",".join(c["value"] for c in inputs(second)["recipients"]["choices"])
+    send = submit_data(second) | {
+        "noticed": texts["noticed"],
+        "family_informed": "not_safe",
+        "family_reason": texts["family_reason"],
+        "rationale": texts["rationale"],
+        "lawful_basis": "public_task",
+        "protected_identities": texts["protected_identities"],
+        "narrowing_reason": "",
+        "recipients": everyone,
+    }
+    # Changed without a reason: the card comes back to the raiser's own dialog.
+    world.invoke(
+        "dev", "composeExtension/submitAction", {"commandId": RAISE_COMMAND_ID, "data": send}
+    )
+    send["narrowing_reason"] = texts["narrowing_reason"]
+    done = world.invoke(
+        "dev", "composeExtension/submitAction", {"commandId": RAISE_COMMAND_ID, "data": send}
+    ).json()
+    assert done["task"]["type"] == "message", done
+    world.invoke(
+        "dev", "composeExtension/submitAction", {"commandId": RAISE_COMMAND_ID, "data": send}
+    )  # redelivered
+    world.deliver()
+    world.say("chloe", "inbox")
+    world.say("erin", "inbox")
+    world.deliver()
+    concern_id = next(
+        a["data"]["concern"]
+        for m in world.messages("chloe")
+        for att in m.activity.get("attachments", [])
+        for a in att["content"].get("actions", [])
+        if a["type"] == "Action.Execute"
+    )
+    ack = world.invoke("chloe", "adaptiveCard/action", acknowledge_value(concern_id))
+    assert "Acknowledged by you" in ack.text
+    world.deliver()
+    return concern_id
+
+
+@settings(
+    max_examples=4,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(extra=st.fixed_dictionaries({f: free_text for f in (*FIELDS, "label", "message")}))
+def test_no_canary_reaches_teams_or_the_logs(
+    world: TeamsWorld, logs: io.StringIO, extra: dict[str, str]
+) -> None:
+    mark = secrets.token_hex(6)
+    texts = {f: f"qz{mark}{f}zq {extra[f]}" for f in FIELDS}
+    label = f"qz{mark}labelzq {extra['label']}"
+    nhs = _nhs_number()
+    client_id = _client(world, label, nhs)
+    sent_before = len(world.teams.connector.requests)
+
+    concern_id = _journey(world, client_id, texts, f"qz{mark}messagezq {extra['message']}")
+
+    # The positive control: the lead's decrypted view holds every canary.
+    view = view_concern(
+        world.runtime.uow(),
+        concern_id=concern_id,
+        practitioner_id=world.people["chloe"],
+        clock=world.clock,
+    )
+    assert view.client_label == label and view.rationale == texts["rationale"]
+    assert view.entries[0].text == texts["noticed"]
+    assert view.narrowing_reason == texts["narrowing_reason"]
+    assert view.protected_identities == texts["protected_identities"]
+
+    requests = world.teams.all_requests
+    assert len(world.teams.connector.requests) - sent_before >= 8  # the journey did talk
+    needles = [mark, nhs, f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"]
+    for request in requests:
+        for needle in needles:
+            assert needle.encode() not in request.raw, request.path
+    log_text = logs.getvalue()
+    assert "teams.keys_refreshed" in log_text  # the capture works
+    for needle in needles:
+        assert needle not in log_text

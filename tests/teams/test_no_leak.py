@@ -1,0 +1,260 @@
+"""No sensitive byte reaches Teams.
+
+Two properties. (1) For every pointer kind and any values a Pointer may hold, every string
+in the activity Flare sends is either fixed card vocabulary, the pointer's own wording
+(handlers.pointers.describe), the recipient's link or the concern's opaque id — nothing
+else can be in it. (2) With a canary in every sensitive field, a whole flow in which
+everyone is on Teams (raise, forwarded link, open, acknowledge, receipt, added information,
+fresh link) puts zero canary bytes into any request to the fake login or Bot Connector,
+and none into a log line.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import structlog
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.logging import configure
+from bot.teams.cards import CARD_CONTENT_TYPE, CARD_SCHEMA, pointer_activity
+from handlers.acknowledge import Acknowledged, acknowledge
+from handlers.deadlines import WorkingCalendar
+from handlers.delivery import deliver_due
+from handlers.directory import DirectoryRow, find_client, import_directory
+from handlers.information import InformationAdded, add_information
+from handlers.links import Opened, Refused, check_token, open_link, request_fresh_link
+from handlers.pointers import describe
+from handlers.ports import Pointer
+from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.values import (
+    Category,
+    FamilyInformed,
+    LawfulBasis,
+    Platform,
+    PointerKind,
+    Severity,
+)
+from handlers.viewing import view_concern
+from tests.directory import Directory
+from tests.teams.conftest import make_notifier, move_to_teams
+
+CARD_WORDS = {
+    "message",
+    CARD_CONTENT_TYPE,
+    CARD_SCHEMA,
+    "AdaptiveCard",
+    "1.4",
+    "TextBlock",
+    "FactSet",
+    "Flare",
+    "bolder",
+    "medium",
+    "Action.OpenUrl",
+    "Action.Execute",
+    "acknowledge",
+    "positive",
+    "attention",
+    "warning",
+    "accent",
+    "default",
+    "",
+}
+
+opaque = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
+moments = st.datetimes(
+    min_value=datetime(2025, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
+)
+pointers = st.builds(
+    Pointer,
+    kind=st.sampled_from(PointerKind),
+    recipient_id=opaque,
+    platform=st.just(Platform.TEAMS),
+    idempotency_key=opaque,
+    link=st.one_of(st.none(), opaque.map(lambda t: f"https://flare.test/l/{t}")),
+    concern_id=st.one_of(st.none(), opaque),
+    severity=st.one_of(st.none(), st.sampled_from(Severity)),
+    raised_at=st.one_of(st.none(), moments),
+    entries=st.integers(0, 500),
+    recipients=st.integers(0, 50),
+    can_acknowledge=st.booleans(),
+    acknowledged_at=st.one_of(st.none(), moments),
+    by_recipient=st.booleans(),
+    escalation_level=st.integers(0, 3),
+)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pointer=pointers, now=moments)
+def test_every_string_in_a_teams_activity_comes_from_the_pointer(
+    pointer: Pointer, now: datetime
+) -> None:
+    text = describe(pointer, now)
+    allowed = set(CARD_WORDS) | {text.title, *text.lines}
+    allowed |= {part for line in text.lines for part in line.split(": ", 1)}
+    allowed |= {w for w in (text.open_label, text.acknowledge_label) if w}
+    allowed |= {v for v in (pointer.link, pointer.concern_id) if v}
+    keys = {
+        "type", "summary", "attachments", "contentType", "content", "channelData",
+        "notification", "alert", "$schema", "version", "body", "text", "weight", "isSubtle",
+        "wrap", "size", "color", "facts", "title", "value", "actions", "url", "verb", "data",
+        "concern", "style",
+    }  # fmt: skip
+    for string in _strings(pointer_activity(pointer, now)):
+        assert string in allowed or string in keys, string
+
+
+FIELDS = ("noticed", "rationale", "family_reason", "narrowing_reason", "protected", "label",
+          "information")  # fmt: skip
+free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    buffer = io.StringIO()
+    configure(json=True, level="DEBUG", stream=buffer)
+    yield buffer
+    structlog.reset_defaults()
+
+
+def _nhs() -> str:
+    while True:
+        nine = f"{secrets.randbelow(10**9):09d}"
+        check = (
+            11 - sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True)) % 11
+        ) % 11
+        if check != 10 and len(set(nine)) >= 4:
+            return nine + str(check)
+
+
+class _Minter:
+    def mint(self) -> str:
+        return secrets.token_urlsafe(32)
+
+    def url(self, token: str) -> str:
+        return f"https://flare.test/l/{token}"
+
+
+def _directory(uow_factory, clock, teams) -> tuple[Directory, dict[str, str]]:  # type: ignore[no-untyped-def]
+    from tests.directory import seed_directory
+
+    with uow_factory() as uow:
+        people = {p.ref: p.id for p in uow.directory.practitioners()}
+    if not people:
+        d = seed_directory(uow_factory, clock.now())
+        return d, move_to_teams(uow_factory, d, teams, "amara", "chloe", "erin", "dev")
+    from tests.teams.conftest import aad_id
+
+    return Directory(people, {}), {r: aad_id(r) for r in ("amara", "chloe", "erin", "dev")}
+
+
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(extra=st.fixed_dictionaries({f: free_text for f in FIELDS}))
+def test_no_canary_byte_reaches_teams_in_any_flow(  # type: ignore[no-untyped-def]
+    uow_factory, clock, teams, logs, extra
+):
+    d, aad = _directory(uow_factory, clock, teams)
+    mark = secrets.token_hex(6)
+    t = {f: f"qz{mark}{f}zq {extra[f]}" for f in FIELDS}
+    nhs = _nhs()
+    first_request = len(teams.all_requests)
+    notifier = make_notifier(uow_factory, clock, teams)
+    notifiers = {Platform.TEAMS: notifier}
+
+    ref = f"C-{secrets.token_hex(4)}"
+    rows = [
+        DirectoryRow(2, "client", ref, name=t["label"], nhs_number=nhs),
+        DirectoryRow(3, "membership", "chloe", client=ref, role="lead"),
+        DirectoryRow(4, "membership", "erin", client=ref, role="deputy"),
+        DirectoryRow(5, "membership", "dev", client=ref, role="member"),
+        DirectoryRow(6, "membership", "amara", client=ref, role="member"),
+    ]
+    assert import_directory(uow_factory(), rows, at=clock.now(), actor="test").ok
+    with uow_factory() as uow:
+        client = find_client(uow, raw=nhs, kinds=["nhs_number"])
+        assert client is not None
+        client_id = client.id
+    raised = raise_concern(
+        RaiseConcern(
+            raiser_id=d.people["amara"],
+            client_id=client_id,
+            category=Category.DOMESTIC_ABUSE,
+            severity=Severity.IMMEDIATE,
+            noticed=t["noticed"],
+            rationale=t["rationale"],
+            lawful_basis=LawfulBasis.VITAL_INTERESTS,
+            family_informed=FamilyInformed.NOT_SAFE,
+            family_reason=t["family_reason"],
+            recipients=[d.people["chloe"], d.people["erin"], d.people["dev"]],
+            narrowing_reason=t["narrowing_reason"],
+            protected_identities=t["protected"],
+            submission_key=secrets.token_hex(8),
+        ),
+        uow_factory(),
+        clock,
+        WorkingCalendar(),
+    )
+    assert isinstance(raised, Raised), raised
+    assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
+
+    # Chloe's card carries her link: open it as Dev (forwarded), then as Chloe
+    card = teams.connector.messages_to(aad["chloe"])[-1].activity["attachments"][0]["content"]
+    url = next(a["url"] for a in card["actions"] if a["type"] == "Action.OpenUrl")
+    token = url.rsplit("/", 1)[1]
+    target = check_token(uow_factory(), token, clock)
+    assert not isinstance(target, Refused)
+    wrong = open_link(uow_factory(), link_id=target.link_id, practitioner_id=d.people["dev"],
+                      clock=clock)  # fmt: skip
+    assert isinstance(wrong, Refused)
+    opened = open_link(uow_factory(), link_id=target.link_id, practitioner_id=d.people["chloe"],
+                       clock=clock)  # fmt: skip
+    assert isinstance(opened, Opened)
+    view = view_concern(uow_factory(), concern_id=raised.concern_id,
+                        practitioner_id=d.people["chloe"], clock=clock)  # fmt: skip
+    assert view.entries[0].text == t["noticed"] and view.client_label == t["label"]  # control
+    ack = acknowledge(uow_factory(), concern_id=raised.concern_id,
+                      practitioner_id=d.people["chloe"], clock=clock)  # fmt: skip
+    assert isinstance(ack, Acknowledged)
+    added = add_information(uow_factory(), concern_id=raised.concern_id,
+                            author_id=d.people["erin"], text=t["information"],
+                            submission_key=secrets.token_hex(8), clock=clock)  # fmt: skip
+    assert isinstance(added, InformationAdded)
+    assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
+    clock.advance(hours=73)
+    request_fresh_link(uow_factory(), token, clock)
+    assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
+
+    sent = teams.all_requests[first_request:]
+    kinds_seen = {r.json()["summary"] for r in sent if "/activities" in r.path}
+    assert len(kinds_seen) >= 6  # new, forwarded, acknowledged, receipt, information, fresh
+    assert any(r.method == "PUT" for r in sent)  # the acknowledged card, updated in place
+    raw = b"\n".join(r.raw for r in sent)
+    log_text = logs.getvalue()
+    spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
+    for needle in [*t.values(), nhs, spaced, mark]:
+        leaked_http = needle.encode() in raw
+        assert not leaked_http, "canary reached Teams"
+        leaked_log = needle in log_text
+        assert not leaked_log, "canary reached a log line"

@@ -1,0 +1,76 @@
+"""build_runtime wires the Teams notifier from the environment; bad Teams settings stop start-up."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.runtime import build_runtime
+from bot.teams.notifier import TeamsNotifier
+from handlers.raise_concern import Raised, raise_concern
+from handlers.values import Platform
+from store.crypto import generate_master_key_spec
+from tests.directory import seed_directory
+from tests.fakes import FakeNotifier
+from tests.teams.conftest import move_to_teams
+from tests.teams.fake_connector import APP_ID, APP_PASSWORD, TENANT_ID
+from tests.teams.test_notifier import _raise
+
+
+def test_teams_credentials_wire_a_working_notifier(  # type: ignore[no-untyped-def]
+    engine, tmp_path, clock, calendar, teams, monkeypatch
+):
+    # msal's own HTTP session trusts the fake login's certificate through the environment
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(teams.login.cert_path))
+    settings = Settings(
+        env="test",
+        database_url=engine.url.render_as_string(hide_password=False),
+        master_keys=generate_master_key_spec("t1"),
+        var_dir=tmp_path,
+        teams_app_id=APP_ID,
+        teams_app_password=APP_PASSWORD,
+        teams_tenant_id=TENANT_ID,
+        teams_authority_url=teams.login.url,
+        teams_service_url=teams.connector.url,
+    )
+    runtime = build_runtime(settings)
+    try:
+        assert isinstance(runtime.notifiers[Platform.TEAMS], TeamsNotifier)
+        runtime.notifiers[Platform.PLAYGROUND] = FakeNotifier()
+        d = seed_directory(runtime.uow, clock.now())
+        aad = move_to_teams(runtime.uow, d, teams, "chloe")
+        assert isinstance(raise_concern(_raise(d), runtime.uow(), clock, calendar), Raised)
+        report = runtime.deliver()
+        assert report.sent == 3 and report.dead == 0
+        assert len(teams.connector.messages_to(aad["chloe"])) == 1
+        assert len(teams.login.token_requests) == 1
+    finally:
+        runtime.engine.dispose()
+
+
+def test_without_teams_credentials_there_is_no_teams_notifier(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(env="test", var_dir=tmp_path, master_keys=generate_master_key_spec("t2"))
+    runtime = build_runtime(settings)
+    try:
+        assert Platform.TEAMS not in runtime.notifiers
+    finally:
+        runtime.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("TEAMS_AUTHORITY_URL", "http://login.example", "https://"),
+        ("TEAMS_SERVICE_URL", "smba.example/teams", "http://"),
+    ],
+)
+def test_a_bad_teams_url_is_named_in_one_line(  # type: ignore[no-untyped-def]
+    name, value, says, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("FLARE_ENV", "test")
+    monkeypatch.setenv("FLARE_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.line.startswith(f"flare: bad setting {name}:")
+    assert says in caught.value.line
