@@ -8,7 +8,6 @@ makes a double submit or a refresh one concern.
 from __future__ import annotations
 
 import secrets
-from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Response
@@ -17,10 +16,11 @@ from pydantic import BaseModel
 from bot.web.rendering import Page, PageRoute, page_for
 from handlers.not_sharing import record_decision_not_to_share
 from handlers.people import advice_for, clients_of
+from handlers.raise_answers import RaiseAnswers as Answered
+from handlers.raise_answers import choice_labels, to_command
 from handlers.raise_concern import Invalid, RaiseConcern, raise_concern
 from handlers.raise_preview import preview_raise
 from handlers.sharing import ShareOptions
-from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 
 router = APIRouter(route_class=PageRoute)
 
@@ -36,12 +36,6 @@ STEP_ONE_FIELDS = (
     "protected_identities",
     "submission_key",
 )
-CHOICES = {
-    "category": (Category, "Choose what kind of concern it is"),
-    "severity": (Severity, "Choose how serious it is"),
-    "family_informed": (FamilyInformed, "Say whether the family has been told"),
-    "lawful_basis": (LawfulBasis, "Choose the lawful basis for sharing"),
-}
 
 
 class RaiseAnswers(BaseModel):
@@ -71,32 +65,9 @@ PageDep = Annotated[Page, Depends(page_for)]
 def command(
     answers: RaiseAnswers, raiser_id: str, *, with_recipients: bool
 ) -> tuple[RaiseConcern, dict[str, str]]:
-    """Parse the posted answers; missing choices become field errors, not exceptions."""
-    errors: dict[str, str] = {}
-    picked: dict[str, StrEnum] = {}
-    for name, (enum, message) in CHOICES.items():
-        try:
-            picked[name] = enum(getattr(answers, name))
-        except ValueError:
-            errors[name] = message
-    if not answers.client:
-        errors["client"] = "Choose the client your concern is about"
-    cmd = RaiseConcern(
-        raiser_id=raiser_id,
-        client_id=answers.client,
-        category=Category(picked.get("category", Category.OTHER)),
-        severity=Severity(picked.get("severity", Severity.LOW)),
-        noticed=answers.noticed,
-        rationale=answers.rationale,
-        lawful_basis=LawfulBasis(picked.get("lawful_basis", LawfulBasis.PUBLIC_TASK)),
-        family_informed=FamilyInformed(picked.get("family_informed", FamilyInformed.YES)),
-        family_reason=answers.family_reason,
-        protected_identities=answers.protected_identities,
-        submission_key=answers.submission_key,
-        recipients=answers.recipients if with_recipients else None,
-        narrowing_reason=answers.narrowing_reason,
-    )
-    return cmd, errors
+    """Parse the posted answers with the rule every platform shares."""
+    fields = answers.model_dump(exclude={"csrf", "not_sharing_reason", "change"})
+    return to_command(Answered(**fields), raiser_id, with_recipients=with_recipients)
 
 
 def _step_one(page: Page, answers: RaiseAnswers, errors: dict[str, str] | None = None) -> Response:
@@ -107,7 +78,7 @@ def _step_one(page: Page, answers: RaiseAnswers, errors: dict[str, str] | None =
         clients=clients_of(page.runtime.uow(), me.practitioner_id),
         answers=answers,
         errors=errors or {},
-        choices=_choices(),
+        choices=choice_labels(),
     )
 
 
@@ -124,13 +95,6 @@ def _step_two(
         errors=errors or {},
         hidden={name: getattr(answers, name) for name in STEP_ONE_FIELDS},
     )
-
-
-def _choices() -> dict[str, list[tuple[str, str]]]:
-    return {
-        name: [(m.value, str(getattr(m, "label", m.value))) for m in enum]
-        for name, (enum, _) in CHOICES.items()
-    }
 
 
 @router.get("/raise")
