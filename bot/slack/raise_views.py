@@ -264,5 +264,5 @@ def errors_for(errors: Mapping[str, str], view: Mapping[str, Any]) -> dict[str, 
         target = name if name in block_ids else ("identifier" if name == "client" else "")
         if target not in block_ids:
             target = block_ids[0] if block_ids else name
-        shown.setdefault(target, message)
+        shown[target] = f"{shown[target]} {message}" if target in shown else message
     return shown
