@@ -94,6 +94,13 @@ def answers_from(view: dict[str, Any], *, client_id: str, key: str) -> RaiseAnsw
     )
 
 
+def _merge(errors: dict[str, str], bad_client: Invalid | None) -> dict[str, str]:
+    """The answers' errors, with the client's own (which says more than "choose one")."""
+    if bad_client is None:
+        return errors
+    return {**{k: v for k, v in errors.items() if k != "client"}, **bad_client.errors}
+
+
 class RaiseModal:
     """The listeners, bound to one Runtime."""
 
@@ -224,7 +231,7 @@ class RaiseModal:
         answers, bad_client = self._answers(body, who)
         cmd, errors = to_command(answers, who.practitioner_id, with_recipients=False, via="slack")
         outcome = preview_raise(self.runtime.uow(), cmd) if not bad_client else None
-        found = {**(bad_client.errors if bad_client else {}), **errors}
+        found = _merge(errors, bad_client)
         if isinstance(outcome, Invalid):
             found = {**outcome.errors, **found}
         if found or outcome is None or isinstance(outcome, Invalid):
@@ -244,8 +251,7 @@ class RaiseModal:
         answers, bad_client = self._answers(body, who)
         cmd, errors = to_command(answers, who.practitioner_id, with_recipients=True, via="slack")
         if bad_client or errors:
-            found = {**(bad_client.errors if bad_client else {}), **errors}
-            ack(response_action="errors", errors=errors_for(found, view))
+            ack(response_action="errors", errors=errors_for(_merge(errors, bad_client), view))
             return
         runtime = self.runtime
         outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
