@@ -28,6 +28,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         runtime.notifiers.setdefault(
             Platform.PLAYGROUND, PlaygroundNotifier(runtime.uow, runtime.clock)
         )
+    from bot.slack.wiring import attach_slack
+
+    attach_slack(runtime)  # a Runtime built by hand (tests) gets Slack too
     loop = OutboxLoop(runtime) if settings.run_worker_in_serve else None
 
     @asynccontextmanager

@@ -101,12 +101,21 @@ def build_runtime(settings: Settings) -> Runtime:
         raise SettingsError(
             f"flare: bad setting FLARE_DATABASE_URL: cannot use it ({exc.strerror})"
         ) from None
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
         ring=ring,
     )
+    _attach_platforms(runtime)
+    return runtime
+
+
+def _attach_platforms(runtime: Runtime) -> None:
+    """Each configured chat platform adds its notifier (one line per platform)."""
+    from bot.slack.wiring import attach_slack
+
+    attach_slack(runtime)
 
 
 class OutboxLoop:
