@@ -65,7 +65,19 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return PlainTextResponse(metrics.render(runtime), media_type=metrics.CONTENT_TYPE)
 
     _mount_pages(app, settings)
+    _mount_slack(app, runtime)
     return app
+
+
+def _mount_slack(app: FastAPI, runtime: Runtime) -> None:
+    """POST /slack/events (+ /slack/install, /slack/oauth_redirect with OAuth) when configured."""
+    if not runtime.settings.slack_enabled:
+        return
+    from bot.slack.app import build_slack_app
+    from bot.slack.http import slack_router
+
+    app.state.slack_app = build_slack_app(runtime)
+    app.include_router(slack_router(app.state.slack_app))
 
 
 def _mount_pages(app: FastAPI, settings: Settings) -> None:

@@ -12,10 +12,14 @@ if TYPE_CHECKING:
 
 
 def bot_tokens(runtime: Runtime) -> BotTokens | None:
-    """SLACK_BOT_TOKEN for one workspace; otherwise none (OAuth installs come in via the store)."""
+    """SLACK_BOT_TOKEN for one workspace, else each team's token from the installation store."""
+    from bot.slack.installation import InstallationTokens, store_for
+
     settings = runtime.settings
     if settings.slack_bot_token:
         return SingleWorkspace(settings.slack_bot_token)
+    if settings.slack_client_id:
+        return InstallationTokens(store_for(runtime))
     return None
 
 

@@ -223,6 +223,15 @@ class FakeSlackAPI:
         with self._lock:
             return b"\n".join(r.raw() for r in self.requests)
 
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[RecordedRequest]:
+        """Block until `method` was called `count` times (listeners run after Flare acks)."""
+        deadline = time.monotonic() + timeout
+        while len(self.calls(method)) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{method} called {len(self.calls(method))} of {count} times")
+            time.sleep(0.01)
+        return self.calls(method)
+
     def wait_idle(self, timeout: float = 5.0) -> None:
         """Block until no request is being answered (a slow answer the client gave up on)."""
         with self._idle:

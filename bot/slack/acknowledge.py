@@ -1,0 +1,67 @@
+"""The Acknowledge button on a pointer: acknowledge, then edit the message in place.
+
+Parse (who pressed it, which concern) -> handlers.acknowledge.acknowledge -> the outbox turns
+every "please acknowledge" pointer into "Acknowledged by ... at 14:02" with chat.update;
+this listener runs that delivery at once so the pressed message changes while you look.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.runtime import Runtime
+from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
+from bot.slack.identity import channel_of, identify_slack_user, slack_user_of, tell, tell_refused
+from handlers.acknowledge import NotAllowed, acknowledge
+from handlers.identity import Known
+from handlers.ports import OPAQUE_ID
+
+log = structlog.get_logger("flare.slack")
+
+NOT_ALLOWED = (
+    "Only the lead professional or deputy for this client can acknowledge this concern. "
+    "Open it from your own Flare message to see what you can do."
+)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action(OPEN_ACTION)
+    def opened(ack: Ack) -> None:
+        ack()  # a URL button: Slack opens the link itself; the click only needs an ack
+
+    @app.action(ACKNOWLEDGE_ACTION)
+    def acknowledged(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        on_acknowledge(runtime, client, body, str(action.get("value") or ""))
+
+
+def on_acknowledge(runtime: Runtime, client: WebClient, body: dict[str, Any], value: str) -> None:
+    who = slack_user_of(body)
+    if who is None:
+        return
+    person = identify_slack_user(runtime, client, who)
+    channel = channel_of(body)
+    if not isinstance(person, Known):
+        tell_refused(client, person, channel=channel, user=who.user)
+        return
+    if not OPAQUE_ID.match(value):
+        tell(client, channel=channel, user=who.user, text=NOT_ALLOWED)
+        return
+    outcome = acknowledge(
+        runtime.uow(),
+        concern_id=value,
+        practitioner_id=person.practitioner_id,
+        clock=runtime.clock,
+        via="slack",
+    )
+    if isinstance(outcome, NotAllowed):
+        tell(client, channel=channel, user=who.user, text=NOT_ALLOWED)
+        return
+    report = runtime.deliver()  # the in-place edits (and the raiser's receipt), now
+    log.info("slack.acknowledged", outcome=type(outcome).__name__, sent=report.sent)

@@ -1,0 +1,124 @@
+"""The slack-bolt App: signature checks, replay and retry de-duplication, then the listeners.
+
+`build_slack_app(runtime)` returns a bolt App whose Web API client talks to SLACK_API_URL.
+Every listener module in LISTENER_MODULES exposes `register(app, runtime) -> None`; a
+listener acks first (bolt answers Slack as soon as `ack()` is called, well inside Slack's
+3 seconds) and then does its one handler call.
+
+Before any listener runs, one middleware (in a single transaction):
+- refuses a replayed request (the same signature seen before) with 401, and
+- drops a repeated delivery (Slack retries: the same `event_id`; the same `trigger_id` of a
+  command, shortcut, button or view submission) with an empty 200.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from types import ModuleType
+from typing import Any
+
+import structlog
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from sqlalchemy.exc import IntegrityError
+
+from bot.runtime import Runtime
+from bot.slack import acknowledge, installation
+from bot.slack.notifier import web_client
+
+log = structlog.get_logger("flare.slack")
+
+# Modules whose `register(app, runtime)` adds listeners. Append yours; keep one per concern.
+LISTENER_MODULES: list[ModuleType] = [acknowledge, installation]
+
+SIGNATURE_HEADER = "x-slack-signature"
+RETRY_HEADER = "x-slack-retry-num"
+
+
+def build_slack_app(
+    runtime: Runtime,
+    *,
+    listener_executor: Executor | None = None,
+    oauth_settings: OAuthSettings | None = None,
+) -> App:
+    """The bolt App for this runtime: single workspace (SLACK_BOT_TOKEN) or OAuth."""
+    settings = runtime.settings
+    common: dict[str, Any] = {
+        "name": "flare",
+        "signing_secret": settings.slack_signing_secret,
+        # The client carries SLACK_API_URL (and, single-workspace, the bot token) to listeners.
+        "client": web_client(settings.slack_bot_token or None, settings.slack_api_url),
+        "process_before_response": False,
+        "before_authorize": inbound_guard(runtime),
+    }
+    if listener_executor is not None:
+        common["listener_executor"] = listener_executor
+    if settings.slack_client_id:
+        app = App(oauth_settings=oauth_settings or installation.oauth_settings(runtime), **common)
+    else:
+        app = App(token_verification_enabled=False, **common)
+    for module in LISTENER_MODULES:
+        module.register(app, runtime)
+    return app
+
+
+def inbound_key(body: dict[str, Any]) -> str | None:
+    """The identity of what Slack delivered, the same on every retry of it."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if body.get("trigger_id"):
+        return f"trigger:{body['trigger_id']}"
+    return None
+
+
+def inbound_guard(runtime: Runtime) -> Callable[..., BoltResponse | None]:
+    """Middleware: 401 for a replayed request, an empty 200 for a repeated delivery."""
+
+    def guard(req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> Any:
+        keys: list[tuple[str, str]] = []
+        if req.mode == "http":
+            signature = _header(req, SIGNATURE_HEADER)
+            if signature:
+                keys.append(("slack-signature", signature))
+        content_key = inbound_key(req.body)
+        if content_key:
+            keys.append(("slack", content_key))
+        seen = _first_time(runtime, keys)
+        if seen == "slack-signature":
+            log.warning("slack.replayed_request")
+            return BoltResponse(status=401, body={"error": "replayed request"})
+        if seen == "slack":
+            log.info("slack.duplicate_delivery", retry=_header(req, RETRY_HEADER) or "0")
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return guard
+
+
+def _first_time(runtime: Runtime, keys: list[tuple[str, str]]) -> str | None:
+    """Record every key in one transaction; the platform of the first already-seen key."""
+    if not keys:
+        return None
+    try:
+        with runtime.uow() as uow:
+            for platform, key in keys:
+                if not uow.inbound.first_time(platform, key[:200]):
+                    return platform
+            uow.commit()
+    except IntegrityError:  # a concurrent retry recorded it first
+        return keys[-1][0] if len(keys) == 1 else _which_seen(runtime, keys)
+    return None
+
+
+def _which_seen(runtime: Runtime, keys: list[tuple[str, str]]) -> str:
+    with runtime.uow() as uow:
+        for platform, key in keys:
+            if not uow.inbound.first_time(platform, key[:200]):
+                return platform
+    return keys[-1][0]
+
+
+def _header(req: BoltRequest, name: str) -> str | None:
+    values = req.headers.get(name) or []
+    return str(values[0]) if values else None

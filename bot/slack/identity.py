@@ -1,0 +1,94 @@
+"""Who is this Slack user? Team + user id, else the verified email from `users.info`.
+
+The rule lives in handlers.identity; this module only fetches what Slack vouches for and
+words a refusal as an ephemeral message (seen only by that user, never in history).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.runtime import Runtime
+from handlers.identity import Ambiguous, ChatIdentity, Identified, Unknown, explain, identify
+from handlers.values import Platform
+
+log = structlog.get_logger("flare.slack")
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    team: str
+    user: str
+
+
+def slack_user_of(body: dict[str, Any]) -> SlackUser | None:
+    """The acting user of an event, command, shortcut, action or view submission."""
+    user = body.get("user")
+    if isinstance(user, dict) and user.get("id"):  # interactivity payloads
+        team = user.get("team_id") or (body.get("team") or {}).get("id")
+        return SlackUser(str(team), str(user["id"])) if team else None
+    if body.get("user_id") and body.get("team_id"):  # slash commands
+        return SlackUser(str(body["team_id"]), str(body["user_id"]))
+    event = body.get("event")
+    if isinstance(event, dict) and isinstance(event.get("user"), str) and body.get("team_id"):
+        return SlackUser(str(body["team_id"]), event["user"])
+    return None
+
+
+def verified_email(client: WebClient, user: str) -> str | None:
+    """The profile email Slack has confirmed for a real, active person; otherwise None."""
+    try:
+        found = client.users_info(user=user)["user"]
+    except (SlackApiError, KeyError, TypeError):
+        return None
+    if found.get("deleted") or found.get("is_bot") or found.get("is_email_confirmed") is False:
+        return None
+    email = (found.get("profile") or {}).get("email")
+    return str(email) if email else None
+
+
+def identify_slack_user(runtime: Runtime, client: WebClient, who: SlackUser) -> Identified:
+    """Linked identity first; on first contact only, ask Slack for the verified email."""
+    identity = ChatIdentity(Platform.SLACK, who.team, who.user)
+    outcome = identify(runtime.uow(), identity, clock=runtime.clock)
+    if not (isinstance(outcome, Unknown) and outcome.reason == "no_email"):
+        return outcome
+    email = verified_email(client, who.user)
+    if email is None:
+        return outcome
+    with_email = ChatIdentity(Platform.SLACK, who.team, who.user, email)
+    return identify(runtime.uow(), with_email, clock=runtime.clock)
+
+
+def tell_refused(
+    client: WebClient, outcome: Unknown | Ambiguous, *, channel: str | None, user: str
+) -> None:
+    """An ephemeral refusal saying whom to ask; in the DM with the bot if no channel is known."""
+    log.info("slack.identity_refused", reason=outcome.reason)
+    tell(client, channel=channel, user=user, text=explain(outcome))
+
+
+def tell(client: WebClient, *, channel: str | None, user: str, text: str) -> None:
+    """An ephemeral message to one user (fixed wording only: never content from a concern)."""
+    try:
+        client.chat_postEphemeral(channel=channel or user, user=user, text=text)
+    except SlackApiError as exc:
+        log.warning("slack.ephemeral_failed", error=str(exc.response.get("error")))
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    """Where an interaction happened (for ephemeral replies)."""
+    channel = body.get("channel")
+    if isinstance(channel, dict) and channel.get("id"):
+        return str(channel["id"])
+    container = body.get("container") or {}
+    if container.get("channel_id"):
+        return str(container["channel_id"])
+    if body.get("channel_id"):
+        return str(body["channel_id"])
+    return None

@@ -1,0 +1,292 @@
+"""/slack/events over real HTTP: signatures, replays, retries, identity, Acknowledge in place."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine, func, select
+
+from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
+from handlers.identity import UNKNOWN_MESSAGE
+from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+from store.models import AuditEvent, Concern, InboundEvent, Practitioner
+from tests.slack.conftest import TEAM, SlackWorld, running_world, slack_user
+from tests.slack.fake_api import FakeSlackAPI
+from tests.slack.inbound import signed_headers
+from tests.web.flows import sign_in
+
+CANARY = "CANARY-slack-events-91c2"
+
+
+def _raise_and_deliver(world: SlackWorld) -> str:
+    cmd = RaiseConcern(
+        raiser_id=world.people["amara"],
+        client_id=world.clients["C-1001"],
+        category=Category.NEGLECT,
+        severity=Severity.HIGH,
+        noticed=f"{CANARY} noticed",
+        rationale=f"{CANARY} rationale",
+        lawful_basis=LawfulBasis.PUBLIC_TASK,
+        family_informed=FamilyInformed.NOT_SAFE,
+        family_reason=f"{CANARY} family",
+        submission_key="slack-events-1",
+    )
+    runtime = world.runtime
+    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
+    assert isinstance(outcome, Raised)
+    assert runtime.deliver().sent == 3
+    return outcome.concern_id
+
+
+def _ack_payload(world: SlackWorld, concern_id: str, ref: str = "chloe", **over: str) -> dict:  # type: ignore[type-arg]
+    channel = world.slack.dm_channel(slack_user(ref))
+    messages = world.slack.messages(channel)
+    ts = messages[0].ts if messages else "1700000000.000001"
+    fields = dict(team=TEAM, user=slack_user(ref), action_id=ACKNOWLEDGE_ACTION, value=concern_id)
+    fields.update(channel=channel, message_ts=ts)
+    fields.update(over)
+    return world.sender.block_action(**fields)
+
+
+def _state(world: SlackWorld) -> tuple[int, int, int, int]:
+    """Audit rows, acknowledged concerns, linked Slack identities, Slack Web API calls."""
+    with world.runtime.uow() as uow:
+        audit = uow.session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+        acked = uow.session.scalar(
+            select(func.count()).select_from(Concern).where(Concern.acknowledged_at.is_not(None))
+        )
+        linked = uow.session.scalar(
+            select(func.count())
+            .select_from(Practitioner)
+            .where(Practitioner.slack_user_id.is_not(None))
+        )
+    return audit, acked or 0, linked or 0, len(world.slack.requests)
+
+
+def test_lead_acknowledges_from_slack_and_the_message_changes_in_place(
+    engine: Engine, tmp_path: Path, slack: FakeSlackAPI
+) -> None:
+    with running_world(engine, tmp_path, slack, inline=False) as world:
+        _acknowledge_in_place(world)
+
+
+def _acknowledge_in_place(world: SlackWorld) -> None:
+    """Production's executor: bolt answers at ack(), the listener finishes afterwards."""
+    concern_id = _raise_and_deliver(world)
+    world.clock.advance(minutes=4)
+    started = time.monotonic()
+    answer = world.sender.action(_ack_payload(world, concern_id))
+    assert answer.status_code == 200 and time.monotonic() - started < 3
+
+    updates = world.slack.wait_for("chat.update", 2)
+    (chloe,) = world.slack.messages("DUCHLOE")
+    assert chloe.text == "Acknowledged by you at 10:04." and chloe.edited == 1
+    assert all(block["type"] != "actions" for block in chloe.blocks)
+    (erin,) = world.slack.messages("DUERIN")
+    assert erin.text == "Acknowledged by the lead professional at 10:04."
+    world.slack.wait_for("chat.postMessage", 4)  # the raiser's receipt
+    (receipt,) = world.slack.messages("DUAMARA")
+    assert receipt.text.startswith("The lead professional has acknowledged")
+    assert {u.args["channel"] for u in updates} == {"DUCHLOE", "DUERIN"}
+    assert "concern.acknowledged" in world.audit_actions()
+    assert CANARY.encode() not in world.slack.sent_bytes()
+
+
+def test_slack_retries_and_repeated_actions_do_nothing_twice(slack_world: SlackWorld) -> None:
+    world = slack_world
+    concern_id = _raise_and_deliver(world)
+    payload = _ack_payload(world, concern_id)
+    assert world.sender.action(payload).status_code == 200
+    world.slack.wait_for("chat.update", 2)
+    world.slack.wait_for("chat.postMessage", 4)
+    before = _state(world)
+
+    # Slack retries seconds later, signed afresh, with X-Slack-Retry-Num; a repeat without it too.
+    for seconds, retry in ((3, 1), (60, 2), (120, None)):
+        again = world.sender.action(payload, retry=retry, at=time.time() + seconds)
+        assert again.status_code == 200 and again.text == ""
+    time.sleep(0.3)  # a listener that wrongly ran would call Slack within this
+    assert _state(world) == before
+    assert world.audit_actions().count("concern.acknowledged") == 1
+
+    # Events are de-duplicated on event_id the same way.
+    event = {"type": "tokens_revoked", "tokens": {"oauth": ["UX"]}}
+    first = world.sender.event(event, team=TEAM, event_id="Ev0DUP")
+    retried = world.sender.event(event, team=TEAM, event_id="Ev0DUP", retry=1, at=time.time() + 3)
+    assert first.status_code == retried.status_code == 200
+    with world.runtime.uow() as uow:
+        keys = list(
+            uow.session.scalars(select(InboundEvent.key).where(InboundEvent.platform == "slack"))
+        )
+    assert keys.count("event:Ev0DUP") == 1
+
+
+def _forged_requests(world: SlackWorld, body: bytes) -> dict[str, Callable[[], httpx.Response]]:
+    form = "application/x-www-form-urlencoded"
+    good = signed_headers(body, content_type=form)
+    sender = world.sender
+
+    def missing(*names: str) -> Callable[[], httpx.Response]:
+        headers = {k: v for k, v in good.items() if k not in names}
+        return lambda: sender.post_raw(body, headers)
+
+    return {
+        "wrong secret": lambda: sender.post(body, content_type=form, secret="not-the-secret"),
+        "tampered body": lambda: sender.post_raw(body + b"&x=1", good),
+        "no signature": missing("X-Slack-Signature"),
+        "no timestamp": missing("X-Slack-Request-Timestamp"),
+        "no headers": missing("X-Slack-Signature", "X-Slack-Request-Timestamp"),
+        "six minutes old": lambda: sender.post(body, content_type=form, at=time.time() - 360),
+        "from the future": lambda: sender.post(body, content_type=form, at=time.time() + 360),
+    }
+
+
+def test_forged_stale_and_replayed_requests_get_401_and_change_nothing(
+    slack_world: SlackWorld,
+) -> None:
+    world = slack_world
+    concern_id = _raise_and_deliver(world)
+    body = world.sender.interaction_body(_ack_payload(world, concern_id))
+    before = _state(world)
+    for name, request in _forged_requests(world, body).items():
+        answer = request()
+        assert answer.status_code == 401, name
+    time.sleep(0.3)
+    assert _state(world) == before
+
+    # A genuine request works once; the very same bytes and headers again are a replay.
+    headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
+    assert world.sender.post_raw(body, headers).status_code == 200
+    world.slack.wait_for("chat.update", 2)
+    world.slack.wait_for("chat.postMessage", 4)
+    after_first = _state(world)
+    replay = world.sender.post_raw(body, headers)
+    assert replay.status_code == 401
+    time.sleep(0.3)
+    assert _state(world) == after_first
+
+
+def test_unregistered_user_is_told_whom_to_ask_and_nothing_is_stored(
+    slack_world: SlackWorld,
+) -> None:
+    world = slack_world
+    concern_id = _raise_and_deliver(world)
+    world.slack.add_user(TEAM, "UNOBODY", email="nobody@elsewhere.invalid")
+    before = _state(world)
+    payload = _ack_payload(world, concern_id, user="UNOBODY", channel="DUNOBODY")
+    assert world.sender.action(payload).status_code == 200
+    (ephemeral,) = world.slack.wait_for("chat.postEphemeral")
+    assert ephemeral.args["user"] == "UNOBODY" and ephemeral.args["text"] == UNKNOWN_MESSAGE
+    audit, acked, linked, _calls = _state(world)
+    assert (audit, acked, linked) == before[:3]
+    assert [r.args["user"] for r in world.slack.calls("users.info")] == ["UNOBODY"]
+
+
+def test_first_contact_links_by_verified_email_only(
+    engine: Engine, tmp_path: Path, slack: FakeSlackAPI
+) -> None:
+    with running_world(engine, tmp_path, slack, linked=False) as world:
+        concern = _raise_for_unlinked(world)
+        # An unconfirmed email is not vouched for: refused, and not linked.
+        world.slack.add_user(
+            TEAM, "UCHLOE", email="chloe@demo.flare.invalid", email_confirmed=False
+        )
+        world.sender.action(_ack_payload(world, concern, channel="DUCHLOE"))
+        (refused,) = world.slack.wait_for("chat.postEphemeral")
+        assert refused.args["text"] == UNKNOWN_MESSAGE
+        assert _state(world)[1:3] == (0, 0)
+
+        world.slack.add_user(TEAM, "UCHLOE", email="chloe@demo.flare.invalid")
+        world.sender.action(_ack_payload(world, concern, channel="DUCHLOE"))
+        world.slack.wait_for("users.info", 2)
+        _wait(lambda: _state(world)[1] == 1)
+        with world.runtime.uow() as uow:
+            chloe = uow.directory.practitioner(world.people["chloe"])
+            assert chloe is not None and (chloe.slack_team_id, chloe.slack_user_id) == (
+                TEAM,
+                "UCHLOE",
+            )
+        assert "identity.linked" in world.audit_actions()
+
+
+def _raise_for_unlinked(world: SlackWorld) -> str:
+    runtime = world.runtime
+    cmd = RaiseConcern(
+        raiser_id=world.people["amara"],
+        client_id=world.clients["C-1001"],
+        category=Category.NEGLECT,
+        severity=Severity.MEDIUM,
+        noticed="noticed",
+        rationale="rationale",
+        lawful_basis=LawfulBasis.PUBLIC_TASK,
+        family_informed=FamilyInformed.YES,
+        submission_key="unlinked-1",
+    )
+    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
+    assert isinstance(outcome, Raised)
+    return outcome.concern_id
+
+
+def _wait(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_someone_from_another_workspace_outside_the_network_gets_nowhere(
+    slack_world: SlackWorld,
+) -> None:
+    world = slack_world
+    concern_id = _raise_and_deliver(world)
+    # Ben is registered, in workspace T2, and not in client C-1001's network.
+    world.slack.add_team("T2", token="xoxb-test-t2")
+    with world.runtime.uow() as uow:
+        ben = uow.directory.practitioner(world.people["ben"])
+        assert ben is not None
+        ben.slack_team_id, ben.slack_user_id = "T2", "UBEN2"
+        uow.commit()
+    payload = world.sender.block_action(
+        team="T2", user="UBEN2", action_id=ACKNOWLEDGE_ACTION, value=concern_id, channel="DBEN2"
+    )
+    assert world.sender.action(payload).status_code == 200
+    (told,) = world.slack.wait_for("chat.postEphemeral")
+    assert told.args["user"] == "UBEN2"
+    assert "lead professional or deputy" in told.args["text"]
+    assert _state(world)[1] == 0
+    assert "concern.acknowledge_refused" in world.audit_actions()
+
+    # Chloe's link, forwarded to Ben: signed in as himself, he sees no content.
+    chloe_post = next(
+        p for p in world.slack.calls("chat.postMessage") if p.args["channel"] == "DUCHLOE"
+    )
+    button = next(
+        b for b in chloe_post.args["blocks"][-1]["elements"] if b["action_id"] == OPEN_ACTION
+    )
+    link = httpx.URL(button["url"]).path
+    browser = world.web.browser("ben")
+    sign_in(world.web, browser, "ben")
+    page = browser.get(link)
+    refused = browser.submit(browser.form(page.text))
+    assert refused.status_code == 403 and CANARY not in refused.text
+    assert "link.refused" in world.audit_actions()
+    direct = browser.get(f"/concerns/{concern_id}")
+    assert direct.status_code == 403 and CANARY not in direct.text
+
+
+def test_url_verification_and_open_button_are_answered(slack_world: SlackWorld) -> None:
+    world = slack_world
+    challenge = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "x"})
+    answer = world.sender.post(challenge.encode(), content_type="application/json")
+    assert answer.status_code == 200 and answer.json() == {"challenge": "c-123"}
+    opened = world.sender.action(
+        world.sender.block_action(team=TEAM, user="UCHLOE", action_id=OPEN_ACTION)
+    )
+    assert opened.status_code == 200
+    time.sleep(0.2)
+    assert not world.slack.requests or all(r.method == "auth.test" for r in world.slack.requests)
