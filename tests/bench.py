@@ -103,13 +103,8 @@ def serve_flare(port: int, api_url: str, var_dir: Path) -> None:
             person.preferred_platform = "slack"
             person.slack_team_id, person.slack_user_id = TEAM, f"U{person.ref.upper()}"
         uow.commit()
-    app = create_app(settings, runtime)
-    if not any(getattr(r, "path", None) == "/slack/events" for r in app.routes):
-        from bot.slack import app as slack_app  # stand-in until slack-core's app lands
-
-        slack_app.mount(app, runtime)  # type: ignore[attr-defined]
     uvicorn.run(
-        app,
+        create_app(settings, runtime),
         host="127.0.0.1",
         port=port,
         log_level="warning",

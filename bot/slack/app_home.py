@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 OPEN_BUTTON = re.compile(r"^flare_open_")
 
 
-def publish_home(runtime: Runtime, client: WebClient, team_id: str, user_id: str) -> None:
-    who = practitioner_for(runtime, team_id, user_id)
+def publish_home(runtime: Runtime, client: WebClient, body: dict[str, Any], user_id: str) -> None:
+    who = practitioner_for(runtime, client, body)
     if not isinstance(who, Known):
         client.views_publish(user_id=user_id, view=home_views.refused_home(who))
         return
@@ -41,7 +41,7 @@ def register(app: App, runtime: Runtime) -> None:
     def home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        publish_home(runtime, client, body.get("team_id", ""), event["user"])
+        publish_home(runtime, client, body, event["user"])
 
     @app.action(OPEN_BUTTON)
     def open_clicked(ack: Ack) -> None:

@@ -135,7 +135,7 @@ class RaiseModal:
             ack(response_type="ephemeral", text=home_views.HELP)
             return
         ack()
-        who = practitioner_for(self.runtime, body["team_id"], body["user_id"])
+        who = practitioner_for(self.runtime, client, body)
         if not isinstance(who, Known):
             respond(text=who, response_type="ephemeral", replace_original=False)
             return
@@ -166,7 +166,7 @@ class RaiseModal:
     def shortcut(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team = body.get("team", {}).get("id") or body.get("user", {}).get("team_id", "")
-        who = practitioner_for(self.runtime, team, body["user"]["id"])
+        who = practitioner_for(self.runtime, client, body)
         if not isinstance(who, Known):
             client.views_open(trigger_id=body["trigger_id"], view=refusal_view(who))
             return
@@ -177,7 +177,7 @@ class RaiseModal:
     ) -> None:
         ack()
         team = body.get("team", {}).get("id", "")
-        who = practitioner_for(self.runtime, team, body["user"]["id"])
+        who = practitioner_for(self.runtime, client, body)
         if not isinstance(who, Known):
             respond(text=who, response_type="ephemeral", replace_original=False)
             return
@@ -217,14 +217,13 @@ class RaiseModal:
         answers = answers_from(view, client_id=client if isinstance(client, str) else "", key=key)
         return answers, client if isinstance(client, Invalid) else None
 
-    def _who(self, body: dict[str, Any]) -> Known | str:
-        team = body.get("team", {}).get("id") or body["user"].get("team_id", "")
-        return practitioner_for(self.runtime, team, body["user"]["id"])
+    def _who(self, body: dict[str, Any], client: WebClient) -> Known | str:
+        return practitioner_for(self.runtime, client, body)
 
-    def check(self, ack: Ack, body: dict[str, Any]) -> None:
+    def check(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Step 1 submitted: field errors, or step 2 with who it will reach."""
         view = body["view"]
-        who = self._who(body)
+        who = self._who(body, client)
         if not isinstance(who, Known):
             ack(response_action="update", view=refusal_view(who))
             return
@@ -241,10 +240,10 @@ class RaiseModal:
         context = Context.load(view.get("private_metadata"))
         ack(response_action="update", view=step_two(clients, outcome, context))
 
-    def send(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def send(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Step 2 submitted: raise (once per view), confirm with counts only."""
         view = body["view"]
-        who = self._who(body)
+        who = self._who(body, client)
         if not isinstance(who, Known):
             ack(response_action="update", view=refusal_view(who))
             return

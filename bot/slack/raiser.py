@@ -1,19 +1,20 @@
-"""Who is pressing the button? A Slack team + user -> a Known practitioner, or the refusal."""
+"""Who is pressing the button? bot.slack.identity's answer, as a Known or the refusal text."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
-from handlers.identity import ChatIdentity, Known, explain, identify
-from handlers.values import Platform
+from slack_sdk import WebClient
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.runtime import Runtime
+from bot.slack.identity import identify_slack_user, slack_user_of
+from handlers.identity import Known, Unknown, explain
 
 
-def practitioner_for(runtime: Runtime, team_id: str, user_id: str) -> Known | str:
+def practitioner_for(runtime: Runtime, client: WebClient, body: dict[str, Any]) -> Known | str:
     """The linked practitioner, or the one sentence a refused user sees (nothing stored)."""
-    outcome = identify(
-        runtime.uow(), ChatIdentity(Platform.SLACK, team_id, user_id), clock=runtime.clock
-    )
+    who = slack_user_of(body)
+    if who is None:
+        return explain(Unknown("no_match"))
+    outcome = identify_slack_user(runtime, client, who)
     return outcome if isinstance(outcome, Known) else explain(outcome)

@@ -163,6 +163,7 @@ class SlackSender:
         """Submit a view as Slack would: the view as last shown, with the user's state."""
         payload = {
             "type": "view_submission",
+            "trigger_id": self.trigger(),
             "team": {"id": self.team, "domain": self.domain},
             "user": {"id": user, "team_id": self.team},
             "view": {**view, "state": {"values": values}},
@@ -171,18 +172,29 @@ class SlackSender:
         return self.interaction(payload)
 
     def block_action(
-        self, user: str, action_id: str, *, view: dict[str, Any] | None = None
+        self,
+        user: str,
+        action_id: str,
+        *,
+        value: str = "",
+        channel: str = "",
+        message_ts: str = "",
     ) -> Exchange:
         payload: dict[str, Any] = {
             "type": "block_actions",
             "trigger_id": self.trigger(),
             "team": {"id": self.team, "domain": self.domain},
             "user": {"id": user, "team_id": self.team},
-            "actions": [{"action_id": action_id, "block_id": "b", "type": "button"}],
+            "actions": [
+                {"action_id": action_id, "block_id": "b", "type": "button", "value": value}
+            ],
             "token": "legacy",
         }
-        if view is not None:
-            payload["view"] = view
+        if channel:
+            payload["channel"] = {"id": channel}
+            payload["container"] = {"type": "message", "channel_id": channel}
+            payload["container"]["message_ts"] = message_ts
+            payload["message"] = {"ts": message_ts}
         return self.interaction(payload)
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None) -> Exchange:

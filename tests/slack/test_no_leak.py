@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.logging import configure
-from handlers.acknowledge import Acknowledged, acknowledge
 from handlers.directory import DirectoryRow, import_directory
 from handlers.viewing import view_concern
 from tests.slack.raise_world import SlackWorld, slack_user, slack_world
@@ -127,15 +126,15 @@ def _flows(world: SlackWorld, ref: str, texts: dict[str, str], nhs: str) -> None
         assert client is not None
         raised = [c.id for c in uow.concerns.for_client(client.id)]
     assert len(raised) == 2
-    outcome = acknowledge(
-        world.runtime.uow(),
-        concern_id=raised[0],
-        practitioner_id=world.people["chloe"],
-        clock=world.clock,
-        via="slack",
+    # Chloe presses Acknowledge on her DM pointer: chat.update in place, receipt to Amara.
+    dm = world.slack.dm_channel(chloe)
+    pointer = next(m for m in world.slack.messages(dm) if raised[0] in json.dumps(m.blocks))
+    updates = len(calls("chat.update"))
+    pressed = sender.block_action(
+        chloe, "flare_acknowledge", value=raised[0], channel=dm, message_ts=pointer.ts
     )
-    assert isinstance(outcome, Acknowledged)
-    world.deliver()  # chat.update in place for chloe and erin, the receipt to amara
+    assert pressed.status == 200
+    world.wait_for("chat.update", updates + 2)
     assert calls("chat.update"), "the acknowledgement updates the pointers in place"
 
     published = len(calls("views.publish"))
