@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
 
 from bot.slack import home_views
 from bot.slack.raise_views import (
@@ -253,7 +254,10 @@ class RaiseModal:
             ack(response_action="errors", errors=errors_for(_merge(errors, bad_client), view))
             return
         runtime = self.runtime
-        outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
+        try:
+            outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
+        except IntegrityError:  # a concurrent submission of this view won: it is the duplicate
+            outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
         if isinstance(outcome, Invalid):
             ack(response_action="errors", errors=errors_for(outcome.errors, view))
             return

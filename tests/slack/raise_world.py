@@ -48,7 +48,7 @@ class SlackWorld:
     def calls(self, method: str) -> list[RecordedRequest]:
         return self.slack.calls(method)
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[RecordedRequest]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 15.0) -> list[RecordedRequest]:
         """Listeners run after the ack: wait until the fake has seen `count` such calls."""
         deadline = time.monotonic() + timeout
         while len(self.calls(method)) < count:
@@ -62,7 +62,7 @@ class SlackWorld:
         """Posts to response_url (ephemeral replies), which the fake also records."""
         return [r for r in self.slack.requests if "/hooks/" in r.path]
 
-    def wait_hooks(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:
+    def wait_hooks(self, count: int, timeout: float = 15.0) -> list[RecordedRequest]:
         deadline = time.monotonic() + timeout
         while len(self.hooks()) < count:
             if time.monotonic() > deadline:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +247,17 @@ def test_someone_not_in_flare_is_told_whom_to_ask_and_nothing_is_stored(
     world.sender.event({"type": "app_home_opened", "user": stranger, "tab": "home"})
     world.slack.wait_idle()
     assert world.state_counts() == before
+
+
+def test_two_submissions_at_once_still_make_one_concern(world: SlackWorld) -> None:
+    step2 = to_step_two(world)
+    ids = [world.people[r] for r in ("chloe", "erin", "dev")]
+    values = step_one_values(world, recipients=ticked(ids))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(lambda _: world.sender.submit(AMARA, step2, values).json(), range(4))
+        )
+    views = [json.dumps(a["view"]) for a in answers]
+    assert sum("sent to 3 people" in v for v in views) == 1
+    assert sum("not been sent again" in v for v in views) == 3
+    assert len(concerns(world)) == 1
