@@ -37,8 +37,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if loop:
             loop.start()
+        socket_mode = getattr(app.state, "slack_socket_mode", None)
+        if socket_mode:
+            socket_mode.start()
         log.info("flare.started", env=settings.env, public_url=settings.public_url)
         yield
+        if socket_mode:
+            socket_mode.stop()
         if loop:
             loop.stop()
         log.info("flare.stopped")
@@ -78,6 +83,12 @@ def _mount_slack(app: FastAPI, runtime: Runtime) -> None:
 
     app.state.slack_app = build_slack_app(runtime)
     app.include_router(slack_router(app.state.slack_app))
+    if runtime.settings.slack_app_token:  # Socket Mode: no public URL needed
+        from bot.slack.socket_mode import SocketMode
+
+        app.state.slack_socket_mode = SocketMode(
+            app.state.slack_app, runtime.settings.slack_app_token
+        )
 
 
 def _mount_pages(app: FastAPI, settings: Settings) -> None:

@@ -126,5 +126,10 @@ from bot.operations import COMMANDS  # noqa: E402
 for _command in COMMANDS:
     main.add_command(_command)
 
+# Slack: `flare slack manifest`.
+from bot.slack.manifest import slack as _slack  # noqa: E402
+
+main.add_command(_slack)
+
 if __name__ == "__main__":
     main()

@@ -14,7 +14,7 @@ Before any listener runs, one middleware (in a single transaction):
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
 
@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import Runtime
 from bot.slack import acknowledge, app_home, installation, raise_modal
-from bot.slack.notifier import web_client
+from bot.slack.notifier import quiet_library_debug, web_client
 
 log = structlog.get_logger("flare.slack")
 
@@ -34,6 +34,7 @@ LISTENER_MODULES: list[ModuleType] = [acknowledge, installation, raise_modal, ap
 
 SIGNATURE_HEADER = "x-slack-signature"
 RETRY_HEADER = "x-slack-retry-num"
+LISTENER_THREADS = 32
 
 
 def build_slack_app(
@@ -44,6 +45,7 @@ def build_slack_app(
 ) -> App:
     """The bolt App for this runtime: single workspace (SLACK_BOT_TOKEN) or OAuth."""
     settings = runtime.settings
+    quiet_library_debug()
     common: dict[str, Any] = {
         "name": "flare",
         "signing_secret": settings.slack_signing_secret,
@@ -52,8 +54,11 @@ def build_slack_app(
         "process_before_response": False,
         "before_authorize": inbound_guard(runtime),
     }
-    if listener_executor is not None:
-        common["listener_executor"] = listener_executor
+    # Listeners call ack() from this pool: bolt's default of 5 threads would queue the acks
+    # of a burst of commands behind each other's Web API calls.
+    common["listener_executor"] = listener_executor or ThreadPoolExecutor(
+        max_workers=LISTENER_THREADS, thread_name_prefix="flare-slack"
+    )
     if settings.slack_client_id:
         app = App(oauth_settings=oauth_settings or installation.oauth_settings(runtime), **common)
     else:

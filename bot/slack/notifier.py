@@ -11,6 +11,7 @@ connection faults -> RetryLater(ambiguous=True); a permanent `ok: false` -> Unde
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,6 +61,14 @@ class SingleWorkspace:
         return self.token
 
 
+def quiet_library_debug() -> None:
+    """slack_bolt and slack_sdk print request and response bodies at DEBUG (a modal's
+    answers among them): they never log below INFO, whatever FLARE_LOG_LEVEL says."""
+    for name in ("slack_bolt", "slack_sdk"):
+        library = logging.getLogger(name)
+        library.setLevel(max(logging.INFO, library.getEffectiveLevel()))
+
+
 def web_client(token: str | None, api_url: str, timeout: float = TIMEOUT_SECONDS) -> WebClient:
     """A WebClient against SLACK_API_URL that never retries on its own (the outbox does)."""
     return WebClient(
@@ -96,6 +105,7 @@ class SlackNotifier:
         *,
         timeout: float = TIMEOUT_SECONDS,
     ) -> None:
+        quiet_library_debug()
         self._uow = uow_factory
         self._clock = clock
         self._tokens = tokens

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import structlog
 from sqlalchemy import Engine, func, select
 
+from bot import logging as flare_logging
 from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
 from handlers.identity import UNKNOWN_MESSAGE
 from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.models import AuditEvent, Concern, InboundEvent, Practitioner
-from tests.slack.conftest import TEAM, SlackWorld, running_world, slack_user
+from tests.slack.conftest import BOT_TOKEN, TEAM, SlackWorld, running_world, slack_user
 from tests.slack.fake_api import FakeSlackAPI
-from tests.slack.inbound import signed_headers
+from tests.slack.inbound import SIGNING_SECRET, signed_headers
 from tests.web.flows import sign_in
 
 CANARY = "CANARY-slack-events-91c2"
@@ -290,3 +295,55 @@ def test_url_verification_and_open_button_are_answered(slack_world: SlackWorld) 
     assert opened.status_code == 200
     time.sleep(0.2)
     assert not world.slack.requests or all(r.method == "auth.test" for r in world.slack.requests)
+
+
+def test_logs_carry_no_content_and_no_tokens_even_at_debug(
+    engine: Engine, tmp_path: Path, slack: FakeSlackAPI
+) -> None:
+    stream = io.StringIO()
+    flare_logging.configure(json=True, level="DEBUG", stream=stream)
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level, root.level = root.level, logging.DEBUG
+    try:
+        with running_world(engine, tmp_path, slack) as world:
+            concern_id = _raise_and_deliver(world)
+            slack.fail("chat.postMessage", status=500, apply=True)  # an ambiguous receipt
+            world.sender.action(_ack_payload(world, concern_id))
+            world.runtime.clock.advance(hours=1)  # type: ignore[attr-defined]
+            world.runtime.deliver()
+            links = [
+                b["url"]
+                for p in slack.calls("chat.postMessage")
+                for b in p.args["blocks"][-1].get("elements", [])
+                if "url" in b
+            ]
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        structlog.reset_defaults()
+    logs = stream.getvalue()
+    assert "slack.acknowledged" in logs and "slack.send_failed" in logs
+    assert CANARY not in logs
+    assert BOT_TOKEN not in logs and SIGNING_SECRET not in logs
+    assert links and not any(httpx.URL(link).path.rsplit("/", 1)[1] in logs for link in links)
+
+
+def test_concurrent_retries_of_one_press_acknowledge_once(slack_world: SlackWorld) -> None:
+    world = slack_world
+    concern_id = _raise_and_deliver(world)
+    payload = _ack_payload(world, concern_id)
+    now = time.time()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(
+            pool.map(lambda i: world.sender.action(payload, retry=i or None, at=now + i), range(6))
+        )
+    assert [a.status_code for a in answers] == [200] * 6
+    assert world.audit_actions().count("concern.acknowledged") == 1
+    assert len(world.slack.calls("chat.update")) == 2
+    with world.runtime.uow() as uow:
+        keys = list(
+            uow.session.scalars(select(InboundEvent.key).where(InboundEvent.platform == "slack"))
+        )
+    assert keys.count(f"trigger:{payload['trigger_id']}") == 1
