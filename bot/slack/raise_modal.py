@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 
 from bot.slack import home_views
@@ -50,6 +51,21 @@ def submission_key(team_id: str, view_id: str) -> str:
     """One concern per modal: every submission of the same view carries the same key."""
     digest = hashlib.sha256(f"{team_id}:{view_id}".encode()).hexdigest()[:40]
     return f"slack:{digest}"
+
+
+def loading_id(team_id: str, trigger_id: str) -> str:
+    """The modal's external id: unique per team, so the form can replace the loading view."""
+    return "flare-raise-" + hashlib.sha256(f"{team_id}:{trigger_id}".encode()).hexdigest()[:40]
+
+
+def loading_view(external_id: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "external_id": external_id,
+        "title": plain("Raise a concern"),
+        "close": plain("Cancel"),
+        "blocks": [{"type": "section", "text": mrkdwn("Opening Flare…")}],
+    }
 
 
 def refusal_view(message: str) -> dict[str, Any]:
@@ -113,22 +129,32 @@ class RaiseModal:
     def open(
         self,
         client: WebClient,
+        body: dict[str, Any],
         *,
-        trigger_id: str,
-        who: Known,
         context: Context,
         typed: str = "",
         prefill: str = "",
-    ) -> None:
-        uow = self.runtime.uow
-        chosen = match_client(uow(), who.practitioner_id, typed) if typed else None
-        view = step_one(
-            client_options(uow(), who.practitioner_id),
-            context,
-            client_id=chosen or "",
-            prefill=prefill,
-        )
-        client.views_open(trigger_id=trigger_id, view=view)
+    ) -> Known | str:
+        """Open the modal at once (a trigger lapses after 3 s), then fill it in for this user."""
+        external_id = loading_id(context.team, body["trigger_id"])
+        client.views_open(trigger_id=body["trigger_id"], view=loading_view(external_id))
+        who = practitioner_for(self.runtime, client, body)
+        if isinstance(who, Known):
+            uow = self.runtime.uow
+            chosen = match_client(uow(), who.practitioner_id, typed) if typed else None
+            view = step_one(
+                client_options(uow(), who.practitioner_id),
+                context,
+                client_id=chosen or "",
+                prefill=prefill,
+            )
+        else:
+            view = refusal_view(who)
+        try:
+            client.views_update(external_id=external_id, view=view)
+        except SlackApiError as exc:  # closed while loading: nothing to fill in
+            log.warning("slack.modal_update_failed", error=str(exc.response.get("error")))
+        return who
 
     def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         word = str(body.get("text") or "").strip()
@@ -136,15 +162,17 @@ class RaiseModal:
             ack(response_type="ephemeral", text=home_views.HELP)
             return
         ack()
-        who = practitioner_for(self.runtime, client, body)
-        if not isinstance(who, Known):
-            respond(text=who, response_type="ephemeral", replace_original=False)
-            return
         if word.lower() == "inbox":
-            self.inbox(who, respond)
+            who = practitioner_for(self.runtime, client, body)
+            if isinstance(who, Known):
+                self.inbox(who, respond)
+            else:
+                respond(text=who, response_type="ephemeral", replace_original=False)
             return
         context = Context(team=body["team_id"], response_url=body.get("response_url", ""))
-        self.open(client, trigger_id=body["trigger_id"], who=who, context=context, typed=word)
+        who = self.open(client, body, context=context, typed=word)
+        if not isinstance(who, Known):
+            respond(text=who, response_type="ephemeral", replace_original=False)
 
     def inbox(self, who: Known, respond: Respond) -> None:
         runtime = self.runtime
@@ -167,21 +195,13 @@ class RaiseModal:
     def shortcut(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team = body.get("team", {}).get("id") or body.get("user", {}).get("team_id", "")
-        who = practitioner_for(self.runtime, client, body)
-        if not isinstance(who, Known):
-            client.views_open(trigger_id=body["trigger_id"], view=refusal_view(who))
-            return
-        self.open(client, trigger_id=body["trigger_id"], who=who, context=Context(team=team))
+        self.open(client, body, context=Context(team=team))
 
     def message_shortcut(
         self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
         team = body.get("team", {}).get("id", "")
-        who = practitioner_for(self.runtime, client, body)
-        if not isinstance(who, Known):
-            respond(text=who, response_type="ephemeral", replace_original=False)
-            return
         message = body.get("message", {})
         channel = body.get("channel", {}).get("id", "")
         context = Context(
@@ -191,13 +211,9 @@ class RaiseModal:
             message_ts=str(message.get("ts", "")),
             domain=str(body.get("team", {}).get("domain", "")),
         )
-        self.open(
-            client,
-            trigger_id=body["trigger_id"],
-            who=who,
-            context=context,
-            prefill=str(message.get("text", "")),
-        )
+        who = self.open(client, body, context=context, prefill=str(message.get("text", "")))
+        if not isinstance(who, Known):
+            respond(text=who, response_type="ephemeral", replace_original=False)
 
     def home_button(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         self.shortcut(ack, body, client)

@@ -20,6 +20,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.demo import seed
 from bot.runtime import Runtime
+from bot.slack.raise_modal import loading_id
 from store.crypto import KeyRing, generate_master_key_spec
 from store.db import session_factory
 from store.models import AuditEvent, Concern, Link, OutboxMessage
@@ -57,6 +58,24 @@ class SlackWorld:
             time.sleep(0.01)
         self.slack.wait_idle()
         return self.calls(method)
+
+    def form(self, trigger: str, timeout: float = 15.0) -> dict[str, Any]:
+        """The view that filled the modal opened for `trigger` (views.update by external id)."""
+        external_id = loading_id(self.sender.team, trigger)
+        opened = [c for c in self.calls("views.open") if c.args.get("trigger_id") == trigger]
+        deadline = time.monotonic() + timeout
+        while True:
+            for call in self.calls("views.update"):
+                if call.args.get("external_id") == external_id:
+                    assert opened and opened[0].args["view"]["external_id"] == external_id
+                    view: dict[str, Any] = call.args["view"]
+                    return view
+            if time.monotonic() > deadline:
+                raise AssertionError("the modal for that trigger was never filled in")
+            time.sleep(0.01)
+            opened = opened or [
+                c for c in self.calls("views.open") if c.args.get("trigger_id") == trigger
+            ]
 
     def hooks(self) -> list[RecordedRequest]:
         """Posts to response_url (ephemeral replies), which the fake also records."""

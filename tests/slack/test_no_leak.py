@@ -82,10 +82,7 @@ def _client(world: SlackWorld, label: str, nhs: str) -> str:
 def _raise(world: SlackWorld, trigger: str, view_id: str, texts: dict[str, str], nhs: str) -> str:
     """Both modal steps with the canaries typed in; returns the submission's view id."""
     amara = slack_user("amara")
-    view = next(
-        c.args["view"] for c in world.wait_for("views.open") if c.args.get("trigger_id") == trigger
-    )
-    view = {**view, "id": view_id}
+    view = {**world.form(trigger), "id": view_id}
     values = state(
         identifier=typed(nhs),
         category=picked("neglect"),
