@@ -32,7 +32,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from tests.slack.fake_api import FakeSlackAPI, RecordedRequest
-from tests.slack.slack_client import SIGNING_SECRET, free_port, signed_headers
+from tests.slack.inbound import SIGNING_SECRET, signed_headers
+from tests.slack.slack_client import free_port
 
 TEAM = "T1"
 BOT_TOKEN = "xoxb-bench"
@@ -169,7 +170,7 @@ async def one_round(base: str, name: str, r: int, arrivals: Arrivals) -> list[fl
 
         async def send(n: int, trigger: str) -> None:
             body = _command(n, trigger)
-            headers = signed_headers(body, "application/x-www-form-urlencoded")
+            headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
             sent[trigger] = time.perf_counter()
             response = await client.post("/slack/events", content=body, headers=headers)
             response.raise_for_status()

@@ -26,7 +26,8 @@ from store.db import session_factory
 from store.models import AuditEvent, Concern, Link, OutboxMessage
 from tests.conftest import FakeClock
 from tests.slack.fake_api import FakeSlackAPI, RecordedRequest
-from tests.slack.slack_client import SIGNING_SECRET, LiveServer, SlackSender
+from tests.slack.inbound import SIGNING_SECRET, serve
+from tests.slack.slack_client import SlackSender
 
 TEAM = "T1"
 BOT_TOKEN = "xoxb-test-t1"
@@ -139,7 +140,7 @@ def slack_world(engine: Engine, var_dir: Path, *, linked: bool = True) -> Iterat
             uow.commit()
         app = create_app(settings, runtime)
         assert app.state.slack_app is not None  # POST /slack/events is mounted
-        with LiveServer(app) as url:
+        with serve(app) as url:
             world = SlackWorld(
                 runtime,
                 slack,

@@ -1,78 +1,28 @@
-"""Talk to a running Flare as Slack does: signed slash commands, interactions and events.
+"""The user flows' side of Slack: commands, shortcuts, view submissions, home events.
 
-`LiveServer` serves an ASGI app with uvicorn on 127.0.0.1 (real HTTP, a real socket);
-`SlackSender` signs each body exactly as Slack does (v0 HMAC-SHA256 over
-`v0:{timestamp}:{body}` with the signing secret) and records every response it got back.
+Built on tests/slack/inbound.py (signing exactly as Slack signs, uvicorn on loopback);
+`SlackSender` adds the payloads of the raise flows and records every response Flare gave.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import socket
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import uvicorn
 
-SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+from tests.slack.inbound import signed_headers
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-class LiveServer:
-    """uvicorn in a thread on a free loopback port; `with LiveServer(app) as url:`."""
-
-    def __init__(self, app: Any, *, port: int | None = None) -> None:
-        self.port = port or free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return self.url
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    base = b"v0:" + timestamp.encode() + b":" + body
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-def signed_headers(
-    body: bytes, content_type: str, *, secret: str = SIGNING_SECRET
-) -> dict[str, str]:
-    timestamp = str(int(time.time()))
-    return {
-        "content-type": content_type,
-        "x-slack-request-timestamp": timestamp,
-        "x-slack-signature": signature(secret, timestamp, body),
-    }
 
 
 @dataclass
@@ -97,7 +47,7 @@ class SlackSender:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def post(self, body: bytes, content_type: str, **extra_headers: str) -> Exchange:
-        headers = {**signed_headers(body, content_type), **extra_headers}
+        headers = {**signed_headers(body, content_type=content_type), **extra_headers}
         response = httpx.post(f"{self.base_url}/slack/events", content=body, headers=headers)
         exchange = Exchange(body, response.status_code, response.content)
         self.exchanges.append(exchange)
