@@ -14,6 +14,7 @@ import structlog
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.slack import home_views
@@ -286,8 +287,6 @@ class RaiseModal:
         """Ephemeral notes in the channel it started from: counts and a permalink only."""
         if not context.response_url:
             return
-        from slack_sdk.webhook import WebhookClient
-
         hook = WebhookClient(context.response_url)
         people = f"{recipients} {'person' if recipients == 1 else 'people'}"
         hook.send(
