@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from handlers.delivery import enqueue_pointer
-from handlers.ports import Clock
+from handlers.ports import Clock, LinkMinter
 from handlers.values import PointerKind
 from store.crypto import token_hash
-from store.models import Delivery, Link
+from store.models import Delivery, Link, new_id
 from store.unit_of_work import UnitOfWork
 
 FRESH_LINK_COOLDOWN = timedelta(minutes=10)
+VIEWER_LINK_TTL = timedelta(hours=1)
 
 
 class Refusal(StrEnum):
@@ -141,3 +143,47 @@ def request_fresh_link(uow: UnitOfWork, token: str, clock: Clock) -> None:
         enqueue_pointer(uow, delivery, PointerKind.FRESH_LINK, key=key, at=now)
         uow.audit("link.reissue_requested", at=now, concern_id=delivery.concern_id, subject=link.id)
         uow.commit()
+
+
+def links_for_viewer(
+    uow: UnitOfWork,
+    *,
+    practitioner_id: str,
+    concern_ids: Iterable[str],
+    minter: LinkMinter,
+    clock: Clock,
+    ttl: timedelta = VIEWER_LINK_TTL,
+    via: str,
+) -> dict[str, str]:
+    """Short-lived links of the viewer's own, for concerns they received or raised.
+
+    For surfaces only the viewer sees (App Home, an ephemeral inbox): each link names the
+    viewer's own delivery, so it is no use to anyone else, and only its hash is stored.
+    """
+    with uow:
+        now = clock.now()
+        urls: dict[str, str] = {}
+        for concern_id in dict.fromkeys(concern_ids):
+            delivery = uow.concerns.delivery_for(concern_id, practitioner_id)
+            if delivery is None:
+                continue
+            token = minter.mint()
+            uow.concerns.add(
+                Link(
+                    id=new_id(),
+                    delivery_id=delivery.id,
+                    token_hash=token_hash(token),
+                    expires_at=now + ttl,
+                    created_at=now,
+                )
+            )
+            urls[concern_id] = minter.url(token)
+        if urls:
+            uow.audit(
+                "links.minted",
+                at=now,
+                actor_id=practitioner_id,
+                detail={"count": len(urls), "via": via},
+            )
+        uow.commit()
+        return urls

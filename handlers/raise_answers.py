@@ -1,13 +1,13 @@
-"""The raise form's answers, however they arrived (web form, Slack modal, Teams dialog).
+"""The raise form's answers as any adapter receives them (web form, Slack modal, Teams dialog).
 
-One parser turns the submitted strings into a `RaiseConcern`; a missing or unknown choice
-becomes a field error for the raiser to correct, never an exception. The rules about the
-answers themselves live in `raise_concern.validate`.
+Every adapter hands over plain strings; this turns them into a `RaiseConcern`, and a missing
+or unknown choice into a field error, so the rule is written once for every platform.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 from handlers.raise_concern import RaiseConcern
@@ -19,23 +19,64 @@ CHOICES: dict[str, tuple[type[StrEnum], str]] = {
     "family_informed": (FamilyInformed, "Say whether the family has been told"),
     "lawful_basis": (LawfulBasis, "Choose the lawful basis for sharing"),
 }
-TEXT_FIELDS = (
-    "client",
-    "noticed",
-    "family_reason",
-    "rationale",
-    "protected_identities",
-    "submission_key",
-    "narrowing_reason",
-)
+
+
+@dataclass(frozen=True)
+class RaiseAnswers:
+    """What the raiser typed or picked, unchecked."""
+
+    client: str = ""
+    category: str = ""
+    severity: str = ""
+    noticed: str = ""
+    family_informed: str = ""
+    family_reason: str = ""
+    rationale: str = ""
+    lawful_basis: str = ""
+    protected_identities: str = ""
+    submission_key: str = ""
+    recipients: Sequence[str] = ()
+    narrowing_reason: str = ""
 
 
 def choice_labels() -> dict[str, list[tuple[str, str]]]:
-    """Each choice's (value, label) pairs, in order, for any form to show."""
+    """Each closed choice as (value, label) pairs, in the order forms show them."""
     return {
         name: [(m.value, str(getattr(m, "label", m.value))) for m in enum]
         for name, (enum, _) in CHOICES.items()
     }
+
+
+def to_command(
+    answers: RaiseAnswers, raiser_id: str, *, with_recipients: bool, via: str = "web"
+) -> tuple[RaiseConcern, dict[str, str]]:
+    """Parse the answers; missing choices become field errors, not exceptions."""
+    errors: dict[str, str] = {}
+    picked: dict[str, StrEnum] = {}
+    for name, (enum, message) in CHOICES.items():
+        try:
+            picked[name] = enum(getattr(answers, name))
+        except ValueError:
+            errors[name] = message
+    if not answers.client:
+        errors["client"] = "Choose the client your concern is about"
+    cmd = RaiseConcern(
+        raiser_id=raiser_id,
+        client_id=answers.client,
+        category=Category(picked.get("category", Category.OTHER)),
+        severity=Severity(picked.get("severity", Severity.LOW)),
+        noticed=answers.noticed,
+        rationale=answers.rationale,
+        lawful_basis=LawfulBasis(picked.get("lawful_basis", LawfulBasis.PUBLIC_TASK)),
+        family_informed=FamilyInformed(picked.get("family_informed", FamilyInformed.YES)),
+        family_reason=answers.family_reason,
+        protected_identities=answers.protected_identities,
+        submission_key=answers.submission_key,
+        recipients=list(answers.recipients) if with_recipients else None,
+        narrowing_reason=answers.narrowing_reason,
+        via=via,
+    )
+    return cmd, errors
 
 
 def _text(answers: Mapping[str, object], name: str) -> str:
@@ -55,30 +96,11 @@ def _recipients(answers: Mapping[str, object]) -> list[str]:
 def parse_answers(
     answers: Mapping[str, object], raiser_id: str, *, with_recipients: bool, via: str = "web"
 ) -> tuple[RaiseConcern, dict[str, str]]:
-    """Parse submitted answers; missing choices become field errors, not exceptions."""
-    errors: dict[str, str] = {}
-    picked: dict[str, str] = {}
-    for name, (enum, message) in CHOICES.items():
-        try:
-            picked[name] = enum(_text(answers, name)).value
-        except ValueError:
-            errors[name] = message
-    if not _text(answers, "client"):
-        errors["client"] = "Choose the client your concern is about"
-    cmd = RaiseConcern(
-        raiser_id=raiser_id,
-        client_id=_text(answers, "client"),
-        category=Category(picked.get("category", Category.OTHER)),
-        severity=Severity(picked.get("severity", Severity.LOW)),
-        noticed=_text(answers, "noticed"),
-        rationale=_text(answers, "rationale"),
-        lawful_basis=LawfulBasis(picked.get("lawful_basis", LawfulBasis.PUBLIC_TASK)),
-        family_informed=FamilyInformed(picked.get("family_informed", FamilyInformed.YES)),
-        family_reason=_text(answers, "family_reason"),
-        protected_identities=_text(answers, "protected_identities"),
-        submission_key=_text(answers, "submission_key"),
-        recipients=_recipients(answers) if with_recipients else None,
-        narrowing_reason=_text(answers, "narrowing_reason"),
-        via=via,
-    )
-    return cmd, errors
+    """The same parse for adapters that receive a loose mapping (a Teams card's data)."""
+    texts = {
+        name: _text(answers, name)
+        for name in RaiseAnswers.__dataclass_fields__
+        if name != "recipients"
+    }
+    typed = RaiseAnswers(**texts, recipients=_recipients(answers))
+    return to_command(typed, raiser_id, with_recipients=with_recipients, via=via)

@@ -24,13 +24,13 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import Runtime
-from bot.slack import acknowledge, installation
+from bot.slack import acknowledge, app_home, installation, raise_modal
 from bot.slack.notifier import quiet_library_debug, web_client
 
 log = structlog.get_logger("flare.slack")
 
 # Modules whose `register(app, runtime)` adds listeners. Append yours; keep one per concern.
-LISTENER_MODULES: list[ModuleType] = [acknowledge, installation]
+LISTENER_MODULES: list[ModuleType] = [acknowledge, installation, raise_modal, app_home]
 
 SIGNATURE_HEADER = "x-slack-signature"
 RETRY_HEADER = "x-slack-retry-num"

@@ -76,7 +76,7 @@ def _step_one(page: Page, answers: RaiseAnswers, errors: dict[str, str] | None =
         clients=clients_of(page.runtime.uow(), me.practitioner_id),
         answers=answers,
         errors=errors or {},
-        choices=_choices(),
+        choices=choice_labels(),
     )
 
 
@@ -93,10 +93,6 @@ def _step_two(
         errors=errors or {},
         hidden={name: getattr(answers, name) for name in STEP_ONE_FIELDS},
     )
-
-
-def _choices() -> dict[str, list[tuple[str, str]]]:
-    return choice_labels()
 
 
 @router.get("/raise")

@@ -1,0 +1,48 @@
+"""App Home: published when its user opens the tab, with links minted for them just then."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.slack import home_views
+from bot.slack.raiser import practitioner_for
+from handlers.identity import Known
+from handlers.my_work import my_work
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+OPEN_BUTTON = re.compile(r"^flare_open_")
+
+
+def publish_home(runtime: Runtime, client: WebClient, body: dict[str, Any], user_id: str) -> None:
+    who = practitioner_for(runtime, client, body)
+    if not isinstance(who, Known):
+        client.views_publish(user_id=user_id, view=home_views.refused_home(who))
+        return
+    work = my_work(
+        runtime.uow(),
+        practitioner_id=who.practitioner_id,
+        minter=runtime.minter,
+        clock=runtime.clock,
+        via="slack_home",
+    )
+    client.views_publish(user_id=user_id, view=home_views.home(work, runtime.clock.now()))
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Attach the App Home listeners to the Bolt app."""
+
+    @app.event("app_home_opened")
+    def home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        publish_home(runtime, client, body, event["user"])
+
+    @app.action(OPEN_BUTTON)
+    def open_clicked(ack: Ack) -> None:
+        ack()  # a link button: Slack opens the URL itself; Flare only acknowledges the click

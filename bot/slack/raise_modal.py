@@ -1,0 +1,317 @@
+"""Raising from Slack: `/concern`, the two shortcuts and the modal's two steps.
+
+Each listener acks first (Slack's 3-second window), then turns the payload into handler
+inputs, calls one handler and turns its outcome into Block Kit. Slash-command text is only
+used to preselect a client and is never echoed; nothing typed in the modal is sent back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import IntegrityError
+
+from bot.slack import home_views
+from bot.slack.raise_views import (
+    STEP_ONE,
+    STEP_TWO,
+    Context,
+    errors_for,
+    mrkdwn,
+    plain,
+    sent,
+    step_one,
+    step_two,
+)
+from bot.slack.raiser import practitioner_for
+from handlers.client_choice import client_options, match_client, resolve_client
+from handlers.identity import Known
+from handlers.my_work import my_work
+from handlers.raise_answers import RaiseAnswers, to_command
+from handlers.raise_concern import Invalid, raise_concern
+from handlers.raise_preview import preview_raise
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = structlog.get_logger("flare.slack")
+
+COMMAND = "/concern"
+GLOBAL_SHORTCUT = "flare_raise"
+MESSAGE_SHORTCUT = "flare_raise_message"
+HOME_RAISE = "flare_home_raise"
+
+
+def submission_key(team_id: str, view_id: str) -> str:
+    """One concern per modal: every submission of the same view carries the same key."""
+    digest = hashlib.sha256(f"{team_id}:{view_id}".encode()).hexdigest()[:40]
+    return f"slack:{digest}"
+
+
+def loading_id(team_id: str, trigger_id: str) -> str:
+    """The modal's external id: unique per team, so the form can replace the loading view."""
+    return "flare-raise-" + hashlib.sha256(f"{team_id}:{trigger_id}".encode()).hexdigest()[:40]
+
+
+def loading_view(external_id: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "external_id": external_id,
+        "title": plain("Raise a concern"),
+        "close": plain("Cancel"),
+        "blocks": [{"type": "section", "text": mrkdwn("Opening Flare…")}],
+    }
+
+
+def refusal_view(message: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": plain("Flare"),
+        "close": plain("Close"),
+        "blocks": [{"type": "section", "text": mrkdwn(message)}],
+    }
+
+
+def _value(state: dict[str, Any], block_id: str) -> Any:
+    element = state.get(block_id, {}).get(block_id, {})
+    if "selected_options" in element:
+        return [o["value"] for o in element.get("selected_options") or []]
+    if "selected_option" in element:
+        return (element.get("selected_option") or {}).get("value", "")
+    return element.get("value") or ""
+
+
+def answers_from(view: dict[str, Any], *, client_id: str, key: str) -> RaiseAnswers:
+    state = view.get("state", {}).get("values", {})
+    text = {
+        name: str(_value(state, name))
+        for name in (
+            "category",
+            "severity",
+            "noticed",
+            "family_informed",
+            "family_reason",
+            "rationale",
+            "lawful_basis",
+            "protected_identities",
+            "narrowing_reason",
+        )
+    }
+    recipients = _value(state, "recipients")
+    return RaiseAnswers(
+        client=client_id,
+        submission_key=key,
+        recipients=tuple(recipients) if isinstance(recipients, list) else (),
+        **text,
+    )
+
+
+def _merge(errors: dict[str, str], bad_client: Invalid | None) -> dict[str, str]:
+    """The answers' errors, with the client's own (which says more than "choose one")."""
+    if bad_client is None:
+        return errors
+    return {**{k: v for k, v in errors.items() if k != "client"}, **bad_client.errors}
+
+
+class RaiseModal:
+    """The listeners, bound to one Runtime."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    # --- opening the modal ---------------------------------------------------------------
+
+    def open(
+        self,
+        client: WebClient,
+        body: dict[str, Any],
+        *,
+        context: Context,
+        typed: str = "",
+        prefill: str = "",
+    ) -> Known | str:
+        """Open the modal at once (a trigger lapses after 3 s), then fill it in for this user."""
+        external_id = loading_id(context.team, body["trigger_id"])
+        client.views_open(trigger_id=body["trigger_id"], view=loading_view(external_id))
+        who = practitioner_for(self.runtime, client, body)
+        if isinstance(who, Known):
+            uow = self.runtime.uow
+            chosen = match_client(uow(), who.practitioner_id, typed) if typed else None
+            view = step_one(
+                client_options(uow(), who.practitioner_id),
+                context,
+                client_id=chosen or "",
+                prefill=prefill,
+            )
+        else:
+            view = refusal_view(who)
+        try:
+            client.views_update(external_id=external_id, view=view)
+        except SlackApiError as exc:  # closed while loading: nothing to fill in
+            log.warning("slack.modal_update_failed", error=str(exc.response.get("error")))
+        return who
+
+    def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        word = str(body.get("text") or "").strip()
+        if word.lower() == "help":
+            ack(response_type="ephemeral", text=home_views.HELP)
+            return
+        ack()
+        if word.lower() == "inbox":
+            who = practitioner_for(self.runtime, client, body)
+            if isinstance(who, Known):
+                self.inbox(who, respond)
+            else:
+                respond(text=who, response_type="ephemeral", replace_original=False)
+            return
+        context = Context(team=body["team_id"], response_url=body.get("response_url", ""))
+        who = self.open(client, body, context=context, typed=word)
+        if not isinstance(who, Known):
+            respond(text=who, response_type="ephemeral", replace_original=False)
+
+    def inbox(self, who: Known, respond: Respond) -> None:
+        runtime = self.runtime
+        work = my_work(
+            runtime.uow(),
+            practitioner_id=who.practitioner_id,
+            minter=runtime.minter,
+            clock=runtime.clock,
+            via="slack_inbox",
+            pending_only=True,
+        )
+        blocks = home_views.inbox(work, runtime.clock.now())
+        respond(
+            text="Your Flare inbox",
+            blocks=blocks,
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    def shortcut(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team = body.get("team", {}).get("id") or body.get("user", {}).get("team_id", "")
+        self.open(client, body, context=Context(team=team))
+
+    def message_shortcut(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        team = body.get("team", {}).get("id", "")
+        message = body.get("message", {})
+        channel = body.get("channel", {}).get("id", "")
+        context = Context(
+            team=team,
+            response_url=body.get("response_url", ""),
+            channel=channel if not channel.startswith("D") else "",
+            message_ts=str(message.get("ts", "")),
+            domain=str(body.get("team", {}).get("domain", "")),
+        )
+        who = self.open(client, body, context=context, prefill=str(message.get("text", "")))
+        if not isinstance(who, Known):
+            respond(text=who, response_type="ephemeral", replace_original=False)
+
+    def home_button(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        self.shortcut(ack, body, client)
+
+    # --- the two steps -------------------------------------------------------------------
+
+    def _answers(self, body: dict[str, Any], who: Known) -> tuple[RaiseAnswers, Invalid | None]:
+        view = body["view"]
+        state = view.get("state", {}).get("values", {})
+        client = resolve_client(
+            self.runtime.uow(),
+            who.practitioner_id,
+            chosen=str(_value(state, "client")),
+            identifier=str(_value(state, "identifier")),
+        )
+        team = body.get("team", {}).get("id") or body["user"].get("team_id", "")
+        key = submission_key(team, view["id"])
+        answers = answers_from(view, client_id=client if isinstance(client, str) else "", key=key)
+        return answers, client if isinstance(client, Invalid) else None
+
+    def _who(self, body: dict[str, Any], client: WebClient) -> Known | str:
+        return practitioner_for(self.runtime, client, body)
+
+    def check(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Step 1 submitted: field errors, or step 2 with who it will reach."""
+        view = body["view"]
+        who = self._who(body, client)
+        if not isinstance(who, Known):
+            ack(response_action="update", view=refusal_view(who))
+            return
+        answers, bad_client = self._answers(body, who)
+        cmd, errors = to_command(answers, who.practitioner_id, with_recipients=False, via="slack")
+        outcome = preview_raise(self.runtime.uow(), cmd) if not bad_client else None
+        found = _merge(errors, bad_client)
+        if isinstance(outcome, Invalid):
+            found = {**outcome.errors, **found}
+        if found or outcome is None or isinstance(outcome, Invalid):
+            ack(response_action="errors", errors=errors_for(found, view))
+            return
+        clients = client_options(self.runtime.uow(), who.practitioner_id)
+        context = Context.load(view.get("private_metadata"))
+        ack(response_action="update", view=step_two(clients, outcome, context))
+
+    def send(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Step 2 submitted: raise (once per view), confirm with counts only."""
+        view = body["view"]
+        who = self._who(body, client)
+        if not isinstance(who, Known):
+            ack(response_action="update", view=refusal_view(who))
+            return
+        answers, bad_client = self._answers(body, who)
+        cmd, errors = to_command(answers, who.practitioner_id, with_recipients=True, via="slack")
+        if bad_client or errors:
+            ack(response_action="errors", errors=errors_for(_merge(errors, bad_client), view))
+            return
+        runtime = self.runtime
+        try:
+            outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
+        except IntegrityError:  # a concurrent submission of this view won: it is the duplicate
+            outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
+        if isinstance(outcome, Invalid):
+            ack(response_action="errors", errors=errors_for(outcome.errors, view))
+            return
+        ack(response_action="update", view=sent(outcome.recipients, duplicate=outcome.duplicate))
+        log.info("slack.concern_raised", recipients=outcome.recipients, duplicate=outcome.duplicate)
+        if not outcome.duplicate:
+            self._confirm(Context.load(view.get("private_metadata")), outcome.recipients)
+
+    def _confirm(self, context: Context, recipients: int) -> None:
+        """Ephemeral notes in the channel it started from: counts and a permalink only."""
+        if not context.response_url:
+            return
+        hook = WebhookClient(context.response_url)
+        people = f"{recipients} {'person' if recipients == 1 else 'people'}"
+        hook.send(
+            text=f"Your concern was sent to {people} in the client's network.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        if context.channel and context.message_ts:
+            hook.send(
+                text=(
+                    f"You raised a concern about <{context.permalink}|this message>. If it holds "
+                    "details about a child or family, consider removing it from the channel "
+                    "(its author or an admin can delete it)."
+                ),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Attach the raise listeners to the Bolt app."""
+    modal = RaiseModal(runtime)
+    app.command(COMMAND)(modal.command)
+    app.shortcut(GLOBAL_SHORTCUT)(modal.shortcut)
+    app.message_shortcut(MESSAGE_SHORTCUT)(modal.message_shortcut)
+    app.action(HOME_RAISE)(modal.home_button)
+    app.view(STEP_ONE)(modal.check)
+    app.view(STEP_TWO)(modal.send)

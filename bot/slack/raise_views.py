@@ -1,0 +1,268 @@
+"""Block Kit for the raise modal: step 1 the answers, step 2 who it will reach, then sent.
+
+Nothing the raiser typed is ever sent back to Slack: step 2 repeats step 1's input blocks with
+the same block and action ids and no initial values, so Slack keeps what was typed in place
+(Slack's "preserving input entry" on update). Clients are listed by reference only — a
+client's label is a name and must not reach Slack.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from handlers.client_choice import ClientOption
+from handlers.raise_answers import choice_labels
+from handlers.sharing import ShareOptions
+
+STEP_ONE = "flare_raise"
+STEP_TWO = "flare_raise_send"
+MAX_TEXT = 3000  # Slack's limit for a plain_text_input
+MAX_CHECKBOXES = 10
+
+Block = dict[str, Any]
+View = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Non-sensitive facts that ride in private_metadata from one step to the next."""
+
+    team: str = ""
+    response_url: str = ""
+    channel: str = ""
+    message_ts: str = ""
+    domain: str = ""
+
+    @property
+    def permalink(self) -> str:
+        """Where the message a concern was raised about sits (built, not fetched: no scope)."""
+        host = f"{self.domain}.slack.com" if self.domain else "slack.com"
+        return f"https://{host}/archives/{self.channel}/p{self.message_ts.replace('.', '')}"
+
+    def dump(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if v}, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, raw: str | None) -> Context:
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        return cls(**{k: str(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": False}
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _option(value: str, label: str, description: str = "") -> dict[str, Any]:
+    option: dict[str, Any] = {"text": plain(label[:75]), "value": value}
+    if description:
+        option["description"] = plain(description[:75])
+    return option
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": {**element, "action_id": block_id},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def _text(block_id: str, label: str, *, optional: bool = False, hint: str = "") -> Block:
+    element = {"type": "plain_text_input", "multiline": True, "max_length": MAX_TEXT}
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def _select(name: str, label: str, *, radio: bool = False, hint: str = "") -> Block:
+    options = [_option(v, text) for v, text in choice_labels()[name]]
+    element: dict[str, Any] = (
+        {"type": "radio_buttons", "options": options}
+        if radio
+        else {"type": "static_select", "placeholder": plain("Choose"), "options": options}
+    )
+    return _input(name, label, element, hint=hint)
+
+
+def answer_blocks(clients: Sequence[ClientOption], *, client_id: str = "") -> list[Block]:
+    """Step 1's inputs. Only `client_id` (an opaque id) may be preset; typed text never is."""
+    blocks: list[Block] = []
+    if clients:
+        element: dict[str, Any] = {
+            "type": "static_select",
+            "placeholder": plain("Choose a client"),
+            "options": [_option(c.client_id, c.reference) for c in clients[:100]],
+        }
+        chosen = [c for c in clients if c.client_id == client_id]
+        if chosen:
+            element["initial_option"] = _option(chosen[0].client_id, chosen[0].reference)
+        blocks.append(
+            _input(
+                "client",
+                "Who is the concern about?",
+                element,
+                optional=True,
+                hint="Only clients whose network you are in are listed, by reference.",
+            )
+        )
+    blocks += [
+        _input(
+            "identifier",
+            "Or enter their NHS number" if clients else "Their NHS number",
+            {"type": "plain_text_input", "max_length": 64},
+            optional=bool(clients),
+        ),
+        _select("category", "What kind of concern is it?"),
+        _select(
+            "severity",
+            "How serious is it?",
+            radio=True,
+            hint="If a child is in immediate danger, call 999 first.",
+        ),
+        _text(
+            "noticed", "What did you notice?", hint="What you saw or heard, when, who was there."
+        ),
+        _select("family_informed", "Has the family been told you are sharing this?", radio=True),
+        _text("family_reason", "If you have not told the family, say why", optional=True),
+        _text(
+            "rationale",
+            "Why is sharing necessary and proportionate?",
+            hint="Why the people in the network need to know this.",
+        ),
+        _select(
+            "lawful_basis",
+            "Lawful basis for sharing",
+            hint="Consent is not needed when a child is at risk of harm.",
+        ),
+        _text(
+            "protected_identities",
+            "People whose identity must be protected",
+            optional=True,
+            hint="Someone who could be harmed if an abuser learnt they told you.",
+        ),
+    ]
+    return blocks
+
+
+def _modal(callback_id: str, submit: str, blocks: list[Block], context: Context) -> View:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain("Raise a concern"),
+        "submit": plain(submit),
+        "close": plain("Cancel"),
+        "private_metadata": context.dump(),
+        "blocks": blocks,
+    }
+
+
+PRIVATE_NOTE = mrkdwn(
+    "Only you can see this form. Nothing you type here is posted to Slack: "
+    "it is stored encrypted in Flare and shown only to the people you share it with."
+)
+
+
+def step_one(
+    clients: Sequence[ClientOption],
+    context: Context,
+    *,
+    client_id: str = "",
+    prefill: str = "",
+) -> View:
+    """The first step. `prefill` is a Slack message's own text (the message shortcut)."""
+    blocks = [
+        {"type": "context", "elements": [PRIVATE_NOTE]},
+        *answer_blocks(clients, client_id=client_id),
+    ]
+    if prefill:
+        for block in blocks:
+            if block.get("block_id") == "noticed":
+                block["element"]["initial_value"] = prefill[:MAX_TEXT]
+    return _modal(STEP_ONE, "Next", blocks, context)
+
+
+def _member_option(member: Any) -> dict[str, Any]:
+    return _option(
+        member.practitioner_id,
+        f"{member.name} ({member.role.label})",
+        f"{member.job_title}, {member.organisation}".strip(", ") + f" · {member.why}",
+    )
+
+
+def step_two(clients: Sequence[ClientOption], options: ShareOptions, context: Context) -> View:
+    """Who it will reach, pre-ticked by the routing policy; step 1's inputs kept below."""
+    members = list(options.members[:MAX_CHECKBOXES])
+    recommended = [_member_option(m) for m in members if m.recommended]
+    blocks: list[Block] = [
+        {
+            "type": "section",
+            "block_id": "reach",
+            "text": mrkdwn(
+                f"*Who it will reach* — the network of client {options.client_reference}. "
+                "Ticked people are those the routing policy recommends. Untick anyone who "
+                "does not need to know, and say why."
+            ),
+        }
+    ]
+    if members:
+        element: dict[str, Any] = {
+            "type": "checkboxes",
+            "options": [_member_option(m) for m in members],
+        }
+        if recommended:
+            element["initial_options"] = recommended
+        blocks.append(_input("recipients", "Send to", element))
+    blocks += [
+        _text("narrowing_reason", "If you changed who it goes to, say why", optional=True),
+        {"type": "divider"},
+        {"type": "context", "elements": [mrkdwn("Your answers — you can still change them.")]},
+        *answer_blocks(clients),
+    ]
+    return _modal(STEP_TWO, "Send", blocks, context)
+
+
+def sent(recipients: int, *, duplicate: bool = False) -> View:
+    """The confirmation: counts only, no content."""
+    people = f"{recipients} {'person' if recipients == 1 else 'people'}"
+    lines = [
+        f"Your concern was sent to {people} in the client's network."
+        if not duplicate
+        else "This concern was already sent; it has not been sent again.",
+        "The lead professional must acknowledge it; Flare will tell you when they do.",
+    ]
+    return {
+        "type": "modal",
+        "callback_id": "flare_raise_sent",
+        "title": plain("Concern sent"),
+        "close": plain("Done"),
+        "blocks": [{"type": "section", "text": mrkdwn(line)} for line in lines],
+    }
+
+
+def errors_for(errors: Mapping[str, str], view: Mapping[str, Any]) -> dict[str, str]:
+    """Field errors keyed by the view's block ids; an error with no block lands on the first."""
+    block_ids = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+    shown: dict[str, str] = {}
+    for name, message in errors.items():
+        target = name if name in block_ids else ("identifier" if name == "client" else "")
+        if target not in block_ids:
+            target = block_ids[0] if block_ids else name
+        shown[target] = f"{shown[target]} {message}" if target in shown else message
+    return shown

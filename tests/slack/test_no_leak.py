@@ -1,0 +1,183 @@
+"""The Slack no-leak property: sensitive content never reaches Slack nor a log line.
+
+Hypothesis writes concern content around a fresh canary in every sensitive field — what was
+noticed, the rationale, the family reason, people to protect, the narrowing reason, the
+client's name — and a fresh NHS number typed as the identifier (and after `/concern`). Every
+Slack flow then runs over real HTTP: the modal's two steps, DM pointers, acknowledgement
+with `chat.update` and the raiser's receipt, App Home, `/concern inbox` and the message
+shortcut. No canary may appear in any byte Flare sent to the fake Slack API (Web API calls
+and response_url posts), in any response body Flare gave Slack on /slack/events (modal
+updates ride there), or in any log line (structlog and the standard library, at DEBUG).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
+from bot.logging import configure
+from handlers.directory import DirectoryRow, import_directory
+from handlers.viewing import view_concern
+from tests.slack.raise_world import SlackWorld, slack_user, slack_world
+from tests.slack.slack_client import picked, state, ticked, typed
+
+FIELDS = ("noticed", "rationale", "family_reason", "protected_identities", "narrowing", "label")
+free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
+
+
+def _nhs_number() -> str:
+    while True:
+        nine = f"{secrets.randbelow(10**9):09d}"
+        check = (
+            11 - sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True)) % 11
+        ) % 11
+        if check != 10 and len(set(nine)) >= 4:
+            return nine + str(check)
+
+
+@pytest.fixture
+def world(engine: Engine, tmp_path: Path) -> Iterator[SlackWorld]:
+    with slack_world(engine, tmp_path) as w:
+        yield w
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    buffer = io.StringIO()
+    configure(json=True, level="DEBUG", stream=buffer)
+    handler = logging.StreamHandler(buffer)
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield buffer
+    root.removeHandler(handler)
+    root.setLevel(previous)
+    structlog.reset_defaults()
+
+
+def _client(world: SlackWorld, label: str, nhs: str) -> str:
+    ref = f"C-{secrets.token_hex(3).upper()}"
+    rows = [
+        DirectoryRow(2, "client", ref, name=label, nhs_number=nhs),
+        DirectoryRow(3, "membership", "chloe", client=ref, role="lead"),
+        DirectoryRow(4, "membership", "erin", client=ref, role="deputy"),
+        DirectoryRow(5, "membership", "dev", client=ref, role="member"),
+        DirectoryRow(6, "membership", "amara", client=ref, role="member"),
+    ]
+    assert import_directory(world.runtime.uow(), rows, at=world.clock.now(), actor="test").ok
+    return ref
+
+
+def _raise(world: SlackWorld, trigger: str, view_id: str, texts: dict[str, str], nhs: str) -> str:
+    """Both modal steps with the canaries typed in; returns the submission's view id."""
+    amara = slack_user("amara")
+    view = {**world.form(trigger), "id": view_id}
+    values = state(
+        identifier=typed(nhs),
+        category=picked("neglect"),
+        severity=picked("immediate"),
+        noticed=typed(texts["noticed"]),
+        family_informed=picked("not_safe"),
+        family_reason=typed(texts["family_reason"]),
+        rationale=typed(texts["rationale"]),
+        lawful_basis=picked("vital_interests"),
+        protected_identities=typed(texts["protected_identities"]),
+    )
+    answer = world.sender.submit(amara, view, values).json()
+    assert answer["response_action"] == "update", answer
+    step2 = {**answer["view"], "id": view_id}
+    values["recipients"] = {"recipients": ticked([world.people["chloe"], world.people["erin"]])}
+    values["narrowing_reason"] = {"narrowing_reason": typed(texts["narrowing"])}
+    answer = world.sender.submit(amara, step2, values).json()
+    assert "sent to 2 people" in json.dumps(answer), answer
+    return view_id
+
+
+def _flows(world: SlackWorld, ref: str, texts: dict[str, str], nhs: str) -> None:
+    sender, calls = world.sender, world.calls
+    amara, chloe, erin = (slack_user(r) for r in ("amara", "chloe", "erin"))
+    opened = len(calls("views.open"))
+
+    _, trigger = sender.command(amara, nhs)  # typed after /concern: used, never echoed
+    world.wait_for("views.open", opened + 1)
+    _raise(world, trigger, f"V{secrets.token_hex(4)}", texts, nhs)
+
+    _, trigger = sender.message_shortcut(amara, "Please look at the pick-up today")
+    world.wait_for("views.open", opened + 2)
+    _raise(world, trigger, f"V{secrets.token_hex(4)}", texts, nhs)
+
+    world.deliver()  # DM pointers to chloe and erin, twice
+    with world.runtime.uow() as uow:
+        client = uow.directory.client_by_reference(ref)
+        assert client is not None
+        raised = [c.id for c in uow.concerns.for_client(client.id)]
+    assert len(raised) == 2
+    # Chloe presses Acknowledge on her DM pointer: chat.update in place, receipt to Amara.
+    dm = world.slack.dm_channel(chloe)
+    pointer = next(m for m in world.slack.messages(dm) if raised[0] in json.dumps(m.blocks))
+    updates = len(calls("chat.update"))
+    pressed = sender.block_action(
+        chloe, "flare_acknowledge", value=raised[0], channel=dm, message_ts=pointer.ts
+    )
+    assert pressed.status == 200
+    world.wait_for("chat.update", updates + 2)
+    assert calls("chat.update"), "the acknowledgement updates the pointers in place"
+
+    published = len(calls("views.publish"))
+    for user in (chloe, amara):
+        sender.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    world.wait_for("views.publish", published + 2)
+    hooks = len(world.hooks())
+    sender.command(erin, "inbox")
+    world.wait_hooks(hooks + 1)
+
+    # The check is looking in the right place: the content is there for its recipient.
+    view = view_concern(
+        world.runtime.uow(),
+        concern_id=raised[0],
+        practitioner_id=world.people["chloe"],
+        clock=world.clock,
+    )
+    assert view.rationale == texts["rationale"] and view.client_label == texts["label"]
+
+
+@settings(
+    max_examples=3,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],  # each example is a whole journey: no shrinking
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(around=st.fixed_dictionaries({f: st.tuples(free_text, free_text) for f in FIELDS}))
+def test_no_canary_reaches_slack_or_a_log_line(
+    world: SlackWorld, logs: io.StringIO, around: dict[str, tuple[str, str]]
+) -> None:
+    canary = f"CANARY{secrets.token_hex(6)}"
+    texts = {f: f"{pre}{canary}-{f}{post}" for f, (pre, post) in around.items()}
+    nhs = _nhs_number()
+    ref = _client(world, texts["label"], nhs)
+    sent_before = len(world.slack.requests)
+    answered_before = len(world.sender.exchanges)
+
+    _flows(world, ref, texts, nhs)
+
+    world.slack.wait_idle()
+    sent = b"\n".join(r.raw() for r in world.slack.requests[sent_before:])
+    answered = b"\n".join(e.response for e in world.sender.exchanges[answered_before:])
+    spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
+    for needle in (canary, nhs, spaced):
+        assert needle.encode() not in sent, f"{needle} was sent to Slack"
+        assert needle.encode() not in answered, f"{needle} went back to Slack in a response"
+        assert needle not in logs.getvalue(), f"{needle} was logged"
+    assert b"chat.postMessage" in sent and b"views.publish" in sent  # the flows did run
+    assert logs.getvalue(), "logs were captured"
