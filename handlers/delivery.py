@@ -186,14 +186,14 @@ def _send(
     notifier = notifiers.get(claim.pointer.platform)
     if notifier is None:
         return Undeliverable(f"no {claim.pointer.platform.value} notifier configured")
-    if claim.ambiguous:
-        ref = notifier.find(claim.pointer)
-        if ref is not None:
-            report.reconciled += 1
-            return Sent(ref)
     try:
+        if claim.ambiguous:
+            ref = notifier.find(claim.pointer)
+            if ref is not None:
+                report.reconciled += 1
+                return Sent(ref)
         return notifier.send(claim.pointer)
-    except Exception as exc:  # a bug or network fault must not lose the row
+    except Exception as exc:  # a fault in find or send must neither lose the row nor stop the sweep
         log.warning("outbox.send_raised", error=type(exc).__name__)
         return RetryLater(type(exc).__name__, ambiguous=True)
 

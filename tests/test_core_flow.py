@@ -7,6 +7,7 @@ import pytest
 from handlers.acknowledge import Acknowledged, NotAllowed, acknowledge
 from handlers.delivery import deliver_due
 from handlers.links import Opened, Refusal, Refused, check_token, open_link
+from handlers.ports import RetryLater
 from handlers.raise_concern import Invalid, RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, PointerKind, Severity
 from handlers.viewing import NoAccess, view_concern
@@ -108,3 +109,24 @@ def test_lead_cannot_be_narrowed_out(uow_factory, clock, calendar):  # type: ign
         calendar,
     )
     assert isinstance(outcome, Invalid) and "recipients" in outcome.errors
+
+
+class _LookupFails(FakeNotifier):
+    """A platform whose history lookup is down (e.g. 429 on conversations.history)."""
+
+    def find(self, pointer):  # type: ignore[no-untyped-def]
+        raise ConnectionError("lookup unavailable")
+
+
+def test_a_failing_lookup_after_an_ambiguous_send_keeps_the_sweep_going(  # type: ignore[no-untyped-def]
+    uow_factory, clock, minter, calendar
+):
+    d = seed_directory(uow_factory, clock.now())
+    raise_concern(_raise(d), uow_factory(), clock, calendar)
+    chat = _LookupFails(failures=[RetryLater("timeout", ambiguous=True)])
+    first = deliver_due(uow_factory, {Platform.PLAYGROUND: chat}, minter, clock)
+    assert (first.sent, first.retried) == (2, 1)
+    clock.advance(hours=1)
+    second = deliver_due(uow_factory, {Platform.PLAYGROUND: chat}, minter, clock)
+    assert (second.claimed, second.sent, second.retried) == (1, 0, 1)
+    assert len(chat.sent) == 2  # never re-sent while it cannot tell whether the first landed
