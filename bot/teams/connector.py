@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 import structlog
 
+from bot.config import Settings
 from bot.teams.tokens import BotTokens, TokenError
 
 log = structlog.get_logger("flare")
@@ -182,3 +183,14 @@ def _url(service_url: str, path: str) -> str:
 
 def _seg(value: str) -> str:
     return quote(value, safe=":@-._~")
+
+
+def connector_for(settings: Settings) -> BotConnector:
+    """The Bot Connector client for TEAMS_APP_ID / TEAMS_APP_PASSWORD, with its token cache."""
+    tokens = BotTokens(
+        app_id=settings.teams_app_id,
+        password=settings.teams_app_password,
+        tenant_id=settings.teams_tenant_id,
+        authority_url=settings.teams_authority_url,
+    )
+    return BotConnector(tokens, app_id=settings.teams_app_id)

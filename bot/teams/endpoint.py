@@ -16,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from bot.runtime import Runtime
 from bot.teams.activity import Activity, BadActivity
 from bot.teams.auth import BotFrameworkAuth, SigningKeys, Unauthorized
-from bot.teams.connector import BotConnector
+from bot.teams.connector import BotConnector, connector_for
 from bot.teams.inbound import TeamsInbound
-from bot.teams.tokens import BotTokens
+from bot.teams.notifier import TeamsNotifier
+from handlers.values import Platform
 
 log = structlog.get_logger("flare")
 MAX_BODY = 256 * 1024
@@ -59,14 +60,11 @@ def teams_router(auth: BotFrameworkAuth, inbound: TeamsInbound) -> APIRouter:
 
 
 def default_connector(runtime: Runtime) -> BotConnector:
-    settings = runtime.settings
-    tokens = BotTokens(
-        app_id=settings.teams_app_id,
-        password=settings.teams_app_password,
-        tenant_id=settings.teams_tenant_id,
-        authority_url=settings.teams_authority_url,
-    )
-    return BotConnector(tokens, app_id=settings.teams_app_id)
+    """The outbound notifier's connector when Teams is attached (one token cache per process)."""
+    notifier = runtime.notifiers.get(Platform.TEAMS)
+    if isinstance(notifier, TeamsNotifier):
+        return notifier.connector
+    return connector_for(runtime.settings)
 
 
 def mount_teams(

@@ -28,8 +28,8 @@ from bot.teams.connector import (
     Outcome,
     Refused,
     Retry,
+    connector_for,
 )
-from bot.teams.tokens import BotTokens
 from handlers.ports import (
     Clock,
     MessageRef,
@@ -52,17 +52,10 @@ def teams_notifier(
     settings: Settings, uow_factory: Callable[[], UnitOfWork], clock: Clock
 ) -> TeamsNotifier:
     """The notifier for TEAMS_APP_ID / TEAMS_APP_PASSWORD (see docs/teams.md)."""
-    tokens = BotTokens(
-        app_id=settings.teams_app_id,
-        password=settings.teams_app_password,
-        tenant_id=settings.teams_tenant_id,
-        authority_url=settings.teams_authority_url,
-    )
-    connector = BotConnector(tokens, app_id=settings.teams_app_id)
     return TeamsNotifier(
         uow_factory,
         clock,
-        connector,
+        connector_for(settings),
         tenant_id=settings.teams_tenant_id,
         service_url=settings.teams_service_url,
     )
@@ -85,6 +78,11 @@ class TeamsNotifier:
         self._connector = connector
         self._tenant_id = tenant_id
         self._service_url = service_url
+
+    @property
+    def connector(self) -> BotConnector:
+        """Shared with the inbound endpoint, so one process keeps one bot token."""
+        return self._connector
 
     def send(self, pointer: Pointer) -> SendResult:
         landed = self.find(pointer)

@@ -6,6 +6,7 @@ import pytest
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.runtime import build_runtime
+from bot.teams.endpoint import default_connector
 from bot.teams.notifier import TeamsNotifier
 from handlers.raise_concern import Raised, raise_concern
 from handlers.values import Platform
@@ -44,6 +45,10 @@ def test_teams_credentials_wire_a_working_notifier(  # type: ignore[no-untyped-d
         assert report.sent == 3 and report.dead == 0
         assert len(teams.connector.messages_to(aad["chloe"])) == 1
         assert len(teams.login.token_requests) == 1
+        # the inbound endpoint talks through the same connector, so the same token cache
+        notifier = runtime.notifiers[Platform.TEAMS]
+        assert isinstance(notifier, TeamsNotifier)
+        assert default_connector(runtime) is notifier.connector
     finally:
         runtime.engine.dispose()
 
