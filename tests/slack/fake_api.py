@@ -23,9 +23,11 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.loopback import LoopbackServer
 
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "users")
 
@@ -130,8 +132,7 @@ class FakeSlackAPI:
         self._inflight = 0
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = LoopbackServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._started = False
 

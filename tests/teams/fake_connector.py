@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -28,6 +28,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from tests.loopback import LoopbackServer
 
 APP_ID = "00000000-0000-0000-0000-00000000b07a"
 APP_PASSWORD = "fake-bot-password"
@@ -141,8 +143,7 @@ class _Server:
 
             do_GET = do_POST = do_PUT = _handle
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = LoopbackServer(("127.0.0.1", 0), Handler)
         self.port = self._httpd.server_address[1]
 
     def answer(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:

@@ -14,12 +14,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.loopback import LoopbackServer
 
 ISSUER = "https://api.botframework.com"
 
@@ -129,7 +131,7 @@ def _handler(fake: FakeOpenId) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def running_openid(app_id: str) -> Iterator[FakeOpenId]:
     fake = FakeOpenId(app_id)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    server = LoopbackServer(("127.0.0.1", 0), _handler(fake))
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

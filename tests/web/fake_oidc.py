@@ -20,7 +20,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -30,6 +30,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from tests.loopback import LoopbackServer
 
 CLIENT_ID = "flare-client-id"
 CLIENT_SECRET = "flare-client-secret"
@@ -229,7 +231,7 @@ class Running:
 
     def __init__(self, provider: FakeProvider, tls: tuple[Path, Path] | None = None) -> None:
         handler = type("Handler", (_Handler,), {"provider": provider})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = LoopbackServer(("127.0.0.1", 0), handler)
         scheme = "http"
         if tls is not None:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
