@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Delete, Select, and_, delete, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from store.models import (
@@ -23,6 +25,8 @@ from store.models import (
     Organisation,
     OutboxMessage,
     Practitioner,
+    new_id,
+    utcnow,
 )
 
 
@@ -424,13 +428,25 @@ class InboundRepository:
 
     def first_time(self, platform: str, key: str) -> bool:
         """Record the key; False when it was already seen (the caller drops the retry)."""
-        exists = self._s.scalars(
-            select(InboundEvent.id).where(
-                InboundEvent.platform == platform, InboundEvent.key == key
-            )
-        ).first()
-        if exists is not None:
-            return False
-        self._s.add(InboundEvent(platform=platform, key=key))
-        self._s.flush()
-        return True
+        return not self.seen_before([(platform, key)])
+
+    def seen_before(self, keys: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Record every (platform, key) in one statement; those that were already there.
+
+        One INSERT ... ON CONFLICT DO NOTHING: a platform's request path pays one round trip,
+        and a concurrent retry of the same delivery waits for the first one's transaction
+        instead of failing on the unique constraint.
+        """
+        if not keys:
+            return []
+        insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        now = utcnow()
+        rows = [{"id": new_id(), "platform": p, "key": k, "received_at": now} for p, k in keys]
+        stmt = (
+            insert(InboundEvent)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["platform", "key"])
+            .returning(InboundEvent.platform, InboundEvent.key)
+        )
+        recorded = {(row.platform, row.key) for row in self._s.execute(stmt)}
+        return [pair for pair in keys if pair not in recorded]

@@ -5,7 +5,7 @@ Every listener module in LISTENER_MODULES exposes `register(app, runtime) -> Non
 listener acks first (bolt answers Slack as soon as `ack()` is called, well inside Slack's
 3 seconds) and then does its one handler call.
 
-Before any listener runs, one middleware (in a single transaction):
+Before any listener runs, one middleware (one INSERT ... ON CONFLICT DO NOTHING):
 - refuses a replayed request (the same signature seen before) with 401, and
 - drops a repeated delivery (Slack retries: the same `event_id`; the same `trigger_id` of a
   command, shortcut, button or view submission) with an empty 200.
@@ -21,7 +21,6 @@ from typing import Any
 import structlog
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
-from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import Runtime
 from bot.slack import acknowledge, app_home, installation, raise_modal
@@ -102,26 +101,13 @@ def inbound_guard(runtime: Runtime) -> Callable[..., BoltResponse | None]:
 
 
 def _first_time(runtime: Runtime, keys: list[tuple[str, str]]) -> str | None:
-    """Record every key in one transaction; the platform of the first already-seen key."""
+    """Record every key in one statement; the platform of the first already-seen key."""
     if not keys:
         return None
-    try:
-        with runtime.uow() as uow:
-            for platform, key in keys:
-                if not uow.inbound.first_time(platform, key[:200]):
-                    return platform
-            uow.commit()
-    except IntegrityError:  # a concurrent retry recorded it first
-        return keys[-1][0] if len(keys) == 1 else _which_seen(runtime, keys)
-    return None
-
-
-def _which_seen(runtime: Runtime, keys: list[tuple[str, str]]) -> str:
     with runtime.uow() as uow:
-        for platform, key in keys:
-            if not uow.inbound.first_time(platform, key[:200]):
-                return platform
-    return keys[-1][0]
+        seen = uow.inbound.seen_before([(platform, key[:200]) for platform, key in keys])
+        uow.commit()
+    return seen[0][0] if seen else None
 
 
 def _header(req: BoltRequest, name: str) -> str | None:
