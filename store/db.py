@@ -24,7 +24,9 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # Sized for a web process: Slack's listener pool (32 threads) and the request thread pool
+    # each hold a connection briefly; a pool of 5 queued a burst of commands behind each other.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
