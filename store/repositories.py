@@ -420,6 +420,21 @@ class OutboxRepository:
         return self._s.scalars(stmt).all()
 
 
+def _record_inbound(insert: Any) -> Any:
+    table = InboundEvent.__table__
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["platform", "key"])
+        .returning(table.c.platform, table.c.key)
+    )
+
+
+_RECORD_INBOUND = {
+    "postgresql": _record_inbound(pg_insert),
+    "sqlite": _record_inbound(sqlite_insert),
+}
+
+
 class InboundRepository:
     """Seen platform deliveries, for de-duplicating retries."""
 
@@ -439,14 +454,10 @@ class InboundRepository:
         """
         if not keys:
             return []
-        insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = _RECORD_INBOUND[self._s.get_bind().dialect.name]
         now = utcnow()
         rows = [{"id": new_id(), "platform": p, "key": k, "received_at": now} for p, k in keys]
-        stmt = (
-            insert(InboundEvent)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["platform", "key"])
-            .returning(InboundEvent.platform, InboundEvent.key)
-        )
-        recorded = {(row.platform, row.key) for row in self._s.execute(stmt)}
+        # Rows as parameters, not in .values(): the statement stays one cached compilation.
+        result = self._s.connection().execute(stmt, rows)
+        recorded = {(row.platform, row.key) for row in result}
         return [pair for pair in keys if pair not in recorded]
