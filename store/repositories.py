@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Delete, Select, and_, delete, or_, select
+from sqlalchemy import Connection, Delete, Engine, Select, and_, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -454,10 +454,28 @@ class InboundRepository:
         """
         if not keys:
             return []
-        stmt = _RECORD_INBOUND[self._s.get_bind().dialect.name]
-        now = utcnow()
-        rows = [{"id": new_id(), "platform": p, "key": k, "received_at": now} for p, k in keys]
-        # Rows as parameters, not in .values(): the statement stays one cached compilation.
-        result = self._s.connection().execute(stmt, rows)
-        recorded = {(row.platform, row.key) for row in result}
-        return [pair for pair in keys if pair not in recorded]
+        return _seen_before(self._s.connection(), keys)
+
+
+def record_inbound(engine: Engine, keys: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`seen_before` as a transaction of its own, for a platform's request path.
+
+    On PostgreSQL the one statement is autocommitted: no BEGIN and COMMIT round trips before
+    Slack's ack. SQLite keeps its BEGIN IMMEDIATE (a local file; nothing to save).
+    """
+    if not keys:
+        return []
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return _seen_before(conn, keys)
+    with engine.begin() as conn:
+        return _seen_before(conn, keys)
+
+
+def _seen_before(conn: Connection, keys: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    now = utcnow()
+    rows = [{"id": new_id(), "platform": p, "key": k, "received_at": now} for p, k in keys]
+    # Rows as parameters, not in .values(): the statement stays one cached compilation.
+    result = conn.execute(_RECORD_INBOUND[conn.dialect.name], rows)
+    recorded = {(row.platform, row.key) for row in result}
+    return [pair for pair in keys if pair not in recorded]

@@ -37,7 +37,7 @@ from tests.slack.slack_client import free_port
 TEAM = "T1"
 BOT_TOKEN = "xoxb-bench"
 CONCURRENCY = 50
-ROUNDS = 6
+ROUNDS = 10
 ROUND_DEADLINE = 30.0
 USERS = ("amara", "ben", "chloe", "dev", "erin", "femi")
 

@@ -5,7 +5,7 @@ Every listener module in LISTENER_MODULES exposes `register(app, runtime) -> Non
 listener acks first (bolt answers Slack as soon as `ack()` is called, well inside Slack's
 3 seconds) and then does its one handler call.
 
-Before any listener runs, one middleware (one INSERT ... ON CONFLICT DO NOTHING):
+Before any listener runs, one middleware (one INSERT ... ON CONFLICT DO NOTHING, committed):
 - refuses a replayed request (the same signature seen before) with 401, and
 - drops a repeated delivery (Slack retries: the same `event_id`; the same `trigger_id` of a
   command, shortcut, button or view submission) with an empty 200.
@@ -25,6 +25,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from bot.runtime import Runtime
 from bot.slack import acknowledge, app_home, installation, raise_modal
 from bot.slack.notifier import quiet_library_debug, web_client
+from store.repositories import record_inbound
 
 log = structlog.get_logger("flare.slack")
 
@@ -102,11 +103,7 @@ def inbound_guard(runtime: Runtime) -> Callable[..., BoltResponse | None]:
 
 def _first_time(runtime: Runtime, keys: list[tuple[str, str]]) -> str | None:
     """Record every key in one statement; the platform of the first already-seen key."""
-    if not keys:
-        return None
-    with runtime.uow() as uow:
-        seen = uow.inbound.seen_before([(platform, key[:200]) for platform, key in keys])
-        uow.commit()
+    seen = record_inbound(runtime.engine, [(platform, key[:200]) for platform, key in keys])
     return seen[0][0] if seen else None
 
 

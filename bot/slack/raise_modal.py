@@ -8,6 +8,8 @@ used to preselect a client and is never echoed; nothing typed in the modal is se
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -46,6 +48,20 @@ COMMAND = "/concern"
 GLOBAL_SHORTCUT = "flare_raise"
 MESSAGE_SHORTCUT = "flare_raise_message"
 HOME_RAISE = "flare_home_raise"
+FILL_THREADS = 2
+COULD_NOT_LOAD = "Flare could not load the form just now. Close this and try again."
+
+
+@dataclass(frozen=True)
+class Form:
+    """A modal opened in the loading state, waiting to be filled in for its user."""
+
+    client: WebClient
+    body: dict[str, Any]
+    context: Context
+    external_id: str
+    typed: str = ""
+    prefill: str = ""
 
 
 def submission_key(team_id: str, view_id: str) -> str:
@@ -122,8 +138,14 @@ def _merge(errors: dict[str, str], bad_client: Invalid | None) -> dict[str, str]
 class RaiseModal:
     """The listeners, bound to one Runtime."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, *, filling: Executor | None = None) -> None:
         self.runtime = runtime
+        # Filling a modal in (identity, the user's clients, Block Kit, views.update) runs on
+        # a few threads of its own: the listener threads stay free to ack and open the next
+        # modals of a burst, whose 3-second triggers are what cannot wait.
+        self.filling = filling or ThreadPoolExecutor(
+            max_workers=FILL_THREADS, thread_name_prefix="flare-slack-fill"
+        )
 
     # --- opening the modal ---------------------------------------------------------------
 
@@ -135,27 +157,37 @@ class RaiseModal:
         context: Context,
         typed: str = "",
         prefill: str = "",
-    ) -> Known | str:
-        """Open the modal at once (a trigger lapses after 3 s), then fill it in for this user."""
+        respond: Respond | None = None,
+    ) -> Future[None]:
+        """Open the modal at once (a trigger lapses after 3 s); fill it in for this user next."""
         external_id = loading_id(context.team, body["trigger_id"])
         client.views_open(trigger_id=body["trigger_id"], view=loading_view(external_id))
-        who = practitioner_for(self.runtime, client, body)
-        if isinstance(who, Known):
-            uow = self.runtime.uow
-            chosen = match_client(uow(), who.practitioner_id, typed) if typed else None
-            view = step_one(
-                client_options(uow(), who.practitioner_id),
-                context,
-                client_id=chosen or "",
-                prefill=prefill,
-            )
-        else:
-            view = refusal_view(who)
+        form = Form(client, body, context, external_id, typed=typed, prefill=prefill)
+        return self.filling.submit(self._fill_in, form, respond)
+
+    def _fill_in(self, form: Form, respond: Respond | None) -> None:
         try:
-            client.views_update(external_id=external_id, view=view)
+            who = practitioner_for(self.runtime, form.client, form.body)
+            view = self._step_one(form, who) if isinstance(who, Known) else refusal_view(who)
+        except Exception as exc:  # the modal must not be left loading: say so, fixed wording
+            log.error("slack.modal_fill_failed", error=type(exc).__name__)
+            who, view = None, refusal_view(COULD_NOT_LOAD)
+        try:
+            form.client.views_update(external_id=form.external_id, view=view)
         except SlackApiError as exc:  # closed while loading: nothing to fill in
             log.warning("slack.modal_update_failed", error=str(exc.response.get("error")))
-        return who
+        if isinstance(who, str) and respond is not None:
+            respond(text=who, response_type="ephemeral", replace_original=False)
+
+    def _step_one(self, form: Form, who: Known) -> dict[str, Any]:
+        uow = self.runtime.uow
+        chosen = match_client(uow(), who.practitioner_id, form.typed) if form.typed else None
+        return step_one(
+            client_options(uow(), who.practitioner_id),
+            form.context,
+            client_id=chosen or "",
+            prefill=form.prefill,
+        )
 
     def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         word = str(body.get("text") or "").strip()
@@ -171,9 +203,7 @@ class RaiseModal:
                 respond(text=who, response_type="ephemeral", replace_original=False)
             return
         context = Context(team=body["team_id"], response_url=body.get("response_url", ""))
-        who = self.open(client, body, context=context, typed=word)
-        if not isinstance(who, Known):
-            respond(text=who, response_type="ephemeral", replace_original=False)
+        self.open(client, body, context=context, typed=word, respond=respond)
 
     def inbox(self, who: Known, respond: Respond) -> None:
         runtime = self.runtime
@@ -212,9 +242,9 @@ class RaiseModal:
             message_ts=str(message.get("ts", "")),
             domain=str(body.get("team", {}).get("domain", "")),
         )
-        who = self.open(client, body, context=context, prefill=str(message.get("text", "")))
-        if not isinstance(who, Known):
-            respond(text=who, response_type="ephemeral", replace_original=False)
+        self.open(
+            client, body, context=context, prefill=str(message.get("text", "")), respond=respond
+        )
 
     def home_button(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         self.shortcut(ack, body, client)

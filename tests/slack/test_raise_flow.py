@@ -260,3 +260,23 @@ def test_two_submissions_at_once_still_make_one_concern(world: SlackWorld) -> No
     assert sum("sent to 3 people" in v for v in views) == 1
     assert sum("not been sent again" in v for v in views) == 3
     assert len(concerns(world)) == 1
+
+
+def test_a_form_that_cannot_be_filled_in_is_not_left_loading(world: SlackWorld) -> None:
+    """The modal opens before the lookups; if they fail, it says so in fixed words."""
+    with world.runtime.engine.begin() as conn:  # the directory is gone mid-flight
+        conn.exec_driver_sql("ALTER TABLE clients RENAME TO clients_unavailable")
+    try:
+        exchange, trigger = world.sender.command(AMARA, "C-1001")
+        assert exchange.status == 200
+        view = world.form(trigger)
+    finally:
+        with world.runtime.engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE clients_unavailable RENAME TO clients")
+    assert "could not load the form" in json.dumps(view)
+    assert not [b for b in view["blocks"] if b["type"] == "input"]
+    _, again = world.sender.command(AMARA)  # the fill-in threads survived it
+    assert [o["text"]["text"] for o in options(opened_view(world, again), "client")] == [
+        "C-1001",
+        "C-1003",
+    ]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from sqlalchemy import Engine
+
+from store.repositories import record_inbound
 from store.unit_of_work import UnitOfWork
 
 
@@ -57,3 +60,13 @@ def test_concurrent_deliveries_of_one_key_record_it_exactly_once(
         thread.join(timeout=30)
     assert errors == []
     assert sorted(firsts) == [False] * 5 + [True]
+
+
+def test_record_inbound_commits_on_its_own(
+    engine: Engine, uow_factory: Callable[[], UnitOfWork]
+) -> None:
+    assert record_inbound(engine, [("slack", "trigger:T9"), ("slack-signature", "v0=9")]) == []
+    assert record_inbound(engine, [("slack-signature", "v0=9")]) == [("slack-signature", "v0=9")]
+    with uow_factory() as uow:  # visible to everyone else at once
+        assert uow.inbound.first_time("slack", "trigger:T9") is False
+    assert record_inbound(engine, []) == []
