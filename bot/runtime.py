@@ -92,9 +92,15 @@ class Runtime:
             lease=timedelta(seconds=self.settings.outbox_lease_seconds),
         )
 
-    def deliver(self) -> DeliveryReport:
+    def deliver(self, *, concern_id: str | None = None) -> DeliveryReport:
         return deliver_due(
-            self.uow, self.notifiers, self.minter, self.clock, self.outbox_policy, self.throttle
+            self.uow,
+            self.notifiers,
+            self.minter,
+            self.clock,
+            self.outbox_policy,
+            self.throttle,
+            concern_id=concern_id,
         )
 
     def escalate(self) -> EscalationReport:

@@ -152,15 +152,18 @@ def deliver_due(
     clock: Clock,
     policy: OutboxPolicy | None = None,
     throttle: Throttle | None = None,
+    *,
+    concern_id: str | None = None,
 ) -> DeliveryReport:
     """One sweep of the outbox: claim due rows, send each, record each outcome.
 
     With a `throttle` (a worker keeps one), a Retry-After pauses that platform for the rest
-    of the sweep and later sweeps; without one, only the rate-limited row waits.
+    of the sweep and later sweeps; without one, only the rate-limited row waits. With a
+    `concern_id`, only that concern's rows (a request that just changed it, not a sweep).
     """
     policy = policy or OutboxPolicy()
     report = DeliveryReport()
-    claims = _claim(uow_factory(), minter, clock, policy, report)
+    claims = _claim(uow_factory(), minter, clock, policy, report, concern_id)
     outcomes: list[tuple[_Claim, SendResult | datetime]] = []
     for claim in claims:
         paused = throttle.paused_until(claim.pointer.platform, clock.now()) if throttle else None
@@ -214,11 +217,12 @@ def _claim(
     clock: Clock,
     policy: OutboxPolicy,
     report: DeliveryReport,
+    concern_id: str | None,
 ) -> list[_Claim]:
     claims: list[_Claim] = []
     with uow:
         now = clock.now()
-        for row in uow.outbox.claim_due(now, policy.batch):
+        for row in uow.outbox.claim_due(now, policy.batch, concern_id=concern_id):
             ambiguous = row.state == "sending" or bool(row.detail.get("reconcile"))
             try:
                 pointer = _pointer_for(uow, row, minter, now, policy)

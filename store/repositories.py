@@ -399,8 +399,11 @@ class OutboxRepository:
             )
         ).all()
 
-    def claim_due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-        """Due pending rows, and `sending` rows whose lease lapsed (a worker died mid-send).
+    def claim_due(
+        self, now: datetime, limit: int, *, concern_id: str | None = None
+    ) -> Sequence[OutboxMessage]:
+        """Due pending rows, and `sending` rows whose lease lapsed (a worker died mid-send);
+        only one concern's when `concern_id` is given.
 
         On PostgreSQL rows are locked with SKIP LOCKED so concurrent workers never share one.
         """
@@ -415,6 +418,8 @@ class OutboxRepository:
             .order_by(OutboxMessage.next_attempt_at)
             .limit(limit)
         )
+        if concern_id is not None:
+            stmt = stmt.where(OutboxMessage.concern_id == concern_id)
         if self._s.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         return self._s.scalars(stmt).all()

@@ -2,7 +2,8 @@
 
 Parse (who pressed it, which concern) -> handlers.acknowledge.acknowledge -> the outbox turns
 every "please acknowledge" pointer into "Acknowledged by ... at 14:02" with chat.update;
-this listener runs that delivery at once so the pressed message changes while you look.
+this listener delivers that concern's rows at once so the pressed message changes while you
+look.
 """
 
 from __future__ import annotations
@@ -63,5 +64,7 @@ def on_acknowledge(runtime: Runtime, client: WebClient, body: dict[str, Any], va
     if isinstance(outcome, NotAllowed):
         tell(client, channel=channel, user=who.user, text=NOT_ALLOWED)
         return
-    report = runtime.deliver()  # the in-place edits (and the raiser's receipt), now
+    # This concern's in-place edits and the raiser's receipt, now, so the pressed message
+    # changes while you look; everything else stays with the worker's sweep.
+    report = runtime.deliver(concern_id=value)
     log.info("slack.acknowledged", outcome=type(outcome).__name__, sent=report.sent)

@@ -19,7 +19,7 @@ from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
 from handlers.identity import UNKNOWN_MESSAGE
 from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
-from store.models import AuditEvent, Concern, InboundEvent, Practitioner
+from store.models import AuditEvent, Concern, InboundEvent, OutboxMessage, Practitioner
 from tests.slack.conftest import BOT_TOKEN, TEAM, SlackWorld, running_world, slack_user
 from tests.slack.fake_api import FakeSlackAPI
 from tests.slack.inbound import SIGNING_SECRET, signed_headers
@@ -78,6 +78,48 @@ def test_lead_acknowledges_from_slack_and_the_message_changes_in_place(
 ) -> None:
     with running_world(engine, tmp_path, slack, inline=False) as world:
         _acknowledge_in_place(world)
+
+
+def test_acknowledging_sends_that_concerns_messages_and_leaves_the_rest_to_the_worker(
+    engine: Engine, tmp_path: Path, slack: FakeSlackAPI
+) -> None:
+    with running_world(engine, tmp_path, slack, inline=False) as world:
+        concern_id = _raise_and_deliver(world)
+        runtime = world.runtime
+        outcome = raise_concern(  # another concern, its pointers due but not yet swept
+            RaiseConcern(
+                raiser_id=world.people["amara"],
+                client_id=world.clients["C-1001"],
+                category=Category.NEGLECT,
+                severity=Severity.MEDIUM,
+                noticed="second",
+                rationale="second",
+                lawful_basis=LawfulBasis.PUBLIC_TASK,
+                family_informed=FamilyInformed.YES,
+                submission_key="slack-events-2",
+            ),
+            runtime.uow(),
+            runtime.clock,
+            runtime.calendar,
+        )
+        assert isinstance(outcome, Raised)
+        answer = world.sender.action(_ack_payload(world, concern_id))
+        assert answer.status_code == 200
+        world.slack.wait_for("chat.update", 2)
+        world.slack.wait_for("chat.postMessage", 4)  # the receipt for the acknowledged one
+        assert _pending(world, outcome.concern_id) == outcome.recipients == 2, outcome
+        assert runtime.deliver().sent == 2  # the worker's sweep still sends them
+        assert _pending(world, outcome.concern_id) == 0
+
+
+def _pending(world: SlackWorld, concern_id: str) -> int:
+    with world.runtime.uow() as uow:
+        found = uow.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.concern_id == concern_id, OutboxMessage.state == "pending")
+        )
+    return found or 0
 
 
 def _acknowledge_in_place(world: SlackWorld) -> None:

@@ -28,21 +28,12 @@ from sqlalchemy import Engine
 from bot.logging import configure
 from handlers.directory import DirectoryRow, import_directory
 from handlers.viewing import view_concern
+from tests.identifiers import fresh_nhs_number
 from tests.slack.raise_world import SlackWorld, slack_user, slack_world
 from tests.slack.slack_client import picked, state, ticked, typed
 
 FIELDS = ("noticed", "rationale", "family_reason", "protected_identities", "narrowing", "label")
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
-
-
-def _nhs_number() -> str:
-    while True:
-        nine = f"{secrets.randbelow(10**9):09d}"
-        check = (
-            11 - sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True)) % 11
-        ) % 11
-        if check != 10 and len(set(nine)) >= 4:
-            return nine + str(check)
 
 
 @pytest.fixture
@@ -164,7 +155,7 @@ def test_no_canary_reaches_slack_or_a_log_line(
 ) -> None:
     canary = f"CANARY{secrets.token_hex(6)}"
     texts = {f: f"{pre}{canary}-{f}{post}" for f, (pre, post) in around.items()}
-    nhs = _nhs_number()
+    nhs = fresh_nhs_number()
     ref = _client(world, texts["label"], nhs)
     sent_before = len(world.slack.requests)
     answered_before = len(world.sender.exchanges)

@@ -27,6 +27,7 @@ from bot.logging import configure
 from bot.teams.package import RAISE_COMMAND_ID
 from handlers.directory import DirectoryRow, find_client, import_directory
 from handlers.viewing import view_concern
+from tests.identifiers import fresh_nhs_number
 from tests.teams.fake_connector import APP_ID, FakeTeams
 from tests.teams.inbound_world import TeamsWorld, teams_world
 from tests.teams.test_inbound_flows import (
@@ -39,16 +40,6 @@ from tests.teams.test_inbound_flows import (
 
 FIELDS = ("noticed", "family_reason", "rationale", "protected_identities", "narrowing_reason")
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
-
-
-def _nhs_number() -> str:
-    while True:
-        nine = f"{secrets.randbelow(10**9):09d}"
-        check = (
-            11 - sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True)) % 11
-        ) % 11
-        if check != 10 and len(set(nine)) >= 4:
-            return nine + str(check)
 
 
 @pytest.fixture
@@ -156,7 +147,7 @@ def test_no_canary_reaches_teams_or_the_logs(
     mark = secrets.token_hex(6)
     texts = {f: f"qz{mark}{f}zq {extra[f]}" for f in FIELDS}
     label = f"qz{mark}labelzq {extra['label']}"
-    nhs = _nhs_number()
+    nhs = fresh_nhs_number()
     client_id = _client(world, label, nhs)
     sent_before = len(world.teams.connector.requests)
 

@@ -43,6 +43,7 @@ from handlers.values import (
 )
 from handlers.viewing import view_concern
 from tests.directory import Directory
+from tests.identifiers import fresh_nhs_number
 from tests.teams.conftest import make_notifier, move_to_teams
 
 CARD_WORDS = {
@@ -135,16 +136,6 @@ def logs() -> Iterator[io.StringIO]:
     structlog.reset_defaults()
 
 
-def _nhs() -> str:
-    while True:
-        nine = f"{secrets.randbelow(10**9):09d}"
-        check = (
-            11 - sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True)) % 11
-        ) % 11
-        if check != 10 and len(set(nine)) >= 4:
-            return nine + str(check)
-
-
 class _Minter:
     def mint(self) -> str:
         return secrets.token_urlsafe(32)
@@ -178,7 +169,7 @@ def test_no_canary_byte_reaches_teams_in_any_flow(  # type: ignore[no-untyped-de
     d, aad = _directory(uow_factory, clock, teams)
     mark = secrets.token_hex(6)
     t = {f: f"qz{mark}{f}zq {extra[f]}" for f in FIELDS}
-    nhs = _nhs()
+    nhs = fresh_nhs_number()
     first_request = len(teams.all_requests)
     notifier = make_notifier(uow_factory, clock, teams)
     notifiers = {Platform.TEAMS: notifier}

@@ -17,20 +17,9 @@ from pathlib import Path
 import pytest
 
 from handlers.directory import DirectoryRow, import_directory
+from tests.identifiers import fresh_nhs_number
 from tests.web.conftest import World
 from tests.web.flows import CONCERN_URL, pointer_path, send, sign_in, step_two
-
-
-def _nhs_number() -> str:
-    """A fresh number that passes the NHS modulus 11 check (so the blind index accepts it)."""
-    while True:
-        digits = [secrets.randbelow(10) for _ in range(9)]
-        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
-        if check == 11:
-            check = 0
-        if check != 10:
-            return "".join(map(str, digits)) + str(check)
-
 
 RECIPIENT_PAGES = re.compile(r"^/(inbox|clients/[0-9a-f]{32}/(chronology|network))$")
 
@@ -55,7 +44,7 @@ def test_canary_never_leaks(
 ) -> None:
     world = sqlite_world
     canary = f"CANARY{secrets.token_hex(6)}"
-    nhs = _nhs_number()
+    nhs = fresh_nhs_number()
     rows = [
         DirectoryRow(2, "client", "C-2001", name=f"{canary}-label", nhs_number=nhs),
         DirectoryRow(3, "membership", "chloe", client="C-2001", role="lead"),
