@@ -47,7 +47,7 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the web app, the platform endpoints and (by default) the outbox worker."""
     import uvicorn
 
-    from bot.app import create_app
+    from bot.app import create_app, freeze_startup_objects
     from bot.demo import seed
     from store.migrate import upgrade
 
@@ -70,6 +70,7 @@ def serve(host: str | None, port: int | None) -> None:
         app, host=bind_host, port=bind_port, log_config=None, access_log=True, lifespan="on"
     )
     server = uvicorn.Server(config)
+    freeze_startup_objects()
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     # uvicorn re-raises Ctrl-C after its graceful shutdown; that is a clean stop, exit 0.
     with contextlib.suppress(KeyboardInterrupt):

@@ -78,7 +78,7 @@ def serve_bare(port: int, api_url: str) -> None:
 def serve_flare(port: int, api_url: str, var_dir: Path, database_url: str) -> None:
     import uvicorn
 
-    from bot.app import create_app
+    from bot.app import create_app, freeze_startup_objects
     from bot.config import Settings
     from bot.demo import seed
     from bot.logging import configure
@@ -106,8 +106,10 @@ def serve_flare(port: int, api_url: str, var_dir: Path, database_url: str) -> No
             person.preferred_platform = "slack"
             person.slack_team_id, person.slack_user_id = TEAM, f"U{person.ref.upper()}"
         uow.commit()
+    app = create_app(settings, runtime)
+    freeze_startup_objects()  # as `flare serve` does
     uvicorn.run(
-        create_app(settings, runtime),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="warning",
