@@ -5,7 +5,8 @@ Every listener module in LISTENER_MODULES exposes `register(app, runtime) -> Non
 listener acks first (bolt answers Slack as soon as `ack()` is called, well inside Slack's
 3 seconds) and then does its one handler call.
 
-Before any listener runs, one middleware (one INSERT ... ON CONFLICT DO NOTHING, committed):
+Before any listener runs, one middleware (the InboundLedger: concurrent requests share one
+INSERT ... ON CONFLICT DO NOTHING, committed before the ack):
 - refuses a replayed request (the same signature seen before) with 401, and
 - drops a repeated delivery (Slack retries: the same `event_id`; the same `trigger_id` of a
   command, shortcut, button or view submission) with an empty 200.
@@ -25,7 +26,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from bot.runtime import Runtime
 from bot.slack import acknowledge, app_home, installation, raise_modal
 from bot.slack.notifier import quiet_library_debug, web_client
-from store.repositories import record_inbound
+from store.inbound_ledger import InboundLedger
 
 log = structlog.get_logger("flare.slack")
 
@@ -52,7 +53,7 @@ def build_slack_app(
         # The client carries SLACK_API_URL (and, single-workspace, the bot token) to listeners.
         "client": web_client(settings.slack_bot_token or None, settings.slack_api_url),
         "process_before_response": False,
-        "before_authorize": inbound_guard(runtime),
+        "before_authorize": inbound_guard(InboundLedger(runtime.engine)),
     }
     # Listeners call ack() from this pool: bolt's default of 5 threads would queue the acks
     # of a burst of commands behind each other's Web API calls.
@@ -77,7 +78,7 @@ def inbound_key(body: dict[str, Any]) -> str | None:
     return None
 
 
-def inbound_guard(runtime: Runtime) -> Callable[..., BoltResponse | None]:
+def inbound_guard(ledger: InboundLedger) -> Callable[..., BoltResponse | None]:
     """Middleware: 401 for a replayed request, an empty 200 for a repeated delivery."""
 
     def guard(req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> Any:
@@ -89,7 +90,7 @@ def inbound_guard(runtime: Runtime) -> Callable[..., BoltResponse | None]:
         content_key = inbound_key(req.body)
         if content_key:
             keys.append(("slack", content_key))
-        seen = _first_time(runtime, keys)
+        seen = _first_time(ledger, keys)
         if seen == "slack-signature":
             log.warning("slack.replayed_request")
             return BoltResponse(status=401, body={"error": "replayed request"})
@@ -101,9 +102,9 @@ def inbound_guard(runtime: Runtime) -> Callable[..., BoltResponse | None]:
     return guard
 
 
-def _first_time(runtime: Runtime, keys: list[tuple[str, str]]) -> str | None:
-    """Record every key in one statement; the platform of the first already-seen key."""
-    seen = record_inbound(runtime.engine, [(platform, key[:200]) for platform, key in keys])
+def _first_time(ledger: InboundLedger, keys: list[tuple[str, str]]) -> str | None:
+    """Record every key (one statement per burst); the platform of the first already-seen."""
+    seen = ledger.seen_before([(platform, key[:200]) for platform, key in keys])
     return seen[0][0] if seen else None
 
 
