@@ -24,9 +24,10 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
-    # Sized for a web process taking a burst of Slack commands, each recording its delivery
-    # before the ack: a pool of 5 queued them, and connections beyond pool_size are closed
-    # on return, so a pool smaller than the burst reconnected on every burst.
+    # Sized for a web process under a burst of Slack commands: request threads, Slack's
+    # listener and fill-in threads, the inbound ledger and the scheduler each hold one
+    # briefly. A pool of 5 queued them, and connections beyond pool_size are closed on
+    # return, so a pool smaller than the burst reconnected on every burst.
     return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=10)
 
 
