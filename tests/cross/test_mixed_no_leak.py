@@ -28,10 +28,10 @@ from handlers.information import InformationAdded, add_information
 from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
 from tests.directory import seed_directory
+from tests.identifiers import fresh_nhs_number
 from tests.slack.conftest import BOT_TOKEN, link_everyone_to_slack, slack_user
 from tests.teams.conftest import aad_id, make_notifier
 from tests.teams.fake_connector import TENANT_ID
-from tests.teams.test_no_leak import _nhs
 
 PEOPLE = ("amara", "chloe", "erin", "dev")
 FIELDS = ("noticed", "rationale", "family_reason", "narrowing_reason", "protected", "label",
@@ -96,7 +96,7 @@ def test_no_canary_reaches_either_platform_however_the_network_is_split(  # type
 
     mark = secrets.token_hex(6)
     t = {f: f"qz{mark}{f}zq {extra[f]}" for f in FIELDS}
-    nhs = _nhs()
+    nhs = fresh_nhs_number()
     ref = f"C-{secrets.token_hex(4)}"
     rows = [
         DirectoryRow(2, "client", ref, name=t["label"], nhs_number=nhs),
