@@ -22,7 +22,10 @@ from store.repositories import record_inbound
 Key = tuple[str, str]
 
 BATCH_LIMIT = 200
-WAIT_SECONDS = 10.0
+# Only a safety net for a ledger thread that died: a slow database is waited for, since a
+# caller that gave up while its keys were still being recorded would see its delivery
+# dropped as a duplicate when Slack retried it.
+WAIT_SECONDS = 60.0
 
 
 @dataclass

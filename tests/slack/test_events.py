@@ -86,23 +86,7 @@ def test_acknowledging_sends_that_concerns_messages_and_leaves_the_rest_to_the_w
     with running_world(engine, tmp_path, slack, inline=False) as world:
         concern_id = _raise_and_deliver(world)
         runtime = world.runtime
-        outcome = raise_concern(  # another concern, its pointers due but not yet swept
-            RaiseConcern(
-                raiser_id=world.people["amara"],
-                client_id=world.clients["C-1001"],
-                category=Category.NEGLECT,
-                severity=Severity.MEDIUM,
-                noticed="second",
-                rationale="second",
-                lawful_basis=LawfulBasis.PUBLIC_TASK,
-                family_informed=FamilyInformed.YES,
-                submission_key="slack-events-2",
-            ),
-            runtime.uow(),
-            runtime.clock,
-            runtime.calendar,
-        )
-        assert isinstance(outcome, Raised)
+        outcome = _raise_medium(world, "slack-events-2")  # due, not yet swept
         answer = world.sender.action(_ack_payload(world, concern_id))
         assert answer.status_code == 200
         world.slack.wait_for("chat.update", 2)
@@ -238,7 +222,7 @@ def test_first_contact_links_by_verified_email_only(
     engine: Engine, tmp_path: Path, slack: FakeSlackAPI
 ) -> None:
     with running_world(engine, tmp_path, slack, linked=False) as world:
-        concern = _raise_for_unlinked(world)
+        concern = _raise_medium(world).concern_id
         # An unconfirmed email is not vouched for: refused, and not linked.
         world.slack.add_user(
             TEAM, "UCHLOE", email="chloe@demo.flare.invalid", email_confirmed=False
@@ -261,7 +245,8 @@ def test_first_contact_links_by_verified_email_only(
         assert "identity.linked" in world.audit_actions()
 
 
-def _raise_for_unlinked(world: SlackWorld) -> str:
+def _raise_medium(world: SlackWorld, key: str = "unlinked-1") -> Raised:
+    """A concern nobody has been sent anything about yet."""
     runtime = world.runtime
     cmd = RaiseConcern(
         raiser_id=world.people["amara"],
@@ -272,11 +257,11 @@ def _raise_for_unlinked(world: SlackWorld) -> str:
         rationale="rationale",
         lawful_basis=LawfulBasis.PUBLIC_TASK,
         family_informed=FamilyInformed.YES,
-        submission_key="unlinked-1",
+        submission_key=key,
     )
     outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
     assert isinstance(outcome, Raised)
-    return outcome.concern_id
+    return outcome
 
 
 def _wait(condition: Callable[[], bool], timeout: float = 5.0) -> None:
