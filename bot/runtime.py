@@ -14,6 +14,7 @@ from handlers.deadlines import WorkingCalendar
 from handlers.delivery import DeliveryReport, OutboxPolicy, Throttle, deliver_due
 from handlers.digest import DigestReport, send_digests
 from handlers.escalation import EscalationReport, escalate_due
+from handlers.inbound_retention import ForgottenDeliveries, forget_old_deliveries
 from handlers.patterns import PatternPolicy, PatternReport, detect_patterns
 from handlers.ports import Notifier
 from handlers.reminders import ReminderPolicy, ReminderReport, remind_due
@@ -129,6 +130,9 @@ class Runtime:
 
     def send_digests(self) -> DigestReport:
         return send_digests(self.uow, self.clock)
+
+    def forget_old_deliveries(self) -> ForgottenDeliveries:
+        return forget_old_deliveries(self.uow, self.clock)
 
     def ready(self) -> bool:
         with self.engine.connect() as conn:

@@ -47,6 +47,7 @@ class Scheduler:
             self._every(interval, "escalations", runtime.escalate)
             self._every(interval, "reminders", runtime.remind)
             self._every(interval, "patterns", runtime.detect_patterns)
+            self._every(interval, "inbound_keys", runtime.forget_old_deliveries)
             if settings.digest_hour is not None:
                 self._scheduler.add_job(
                     _guarded("digest", runtime.send_digests),

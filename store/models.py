@@ -310,7 +310,7 @@ class InboundEvent(Base):
     id: Mapped[str] = _id()
     platform: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(200))
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class WebSession(Base):

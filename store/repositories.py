@@ -450,6 +450,19 @@ class InboundRepository:
         """Record the key; False when it was already seen (the caller drops the retry)."""
         return not self.seen_before([(platform, key)])
 
+    def forget_received_before(self, cutoff: datetime, limit: int) -> int:
+        """Delete up to `limit` keys recorded before `cutoff`; how many went."""
+        oldest = (
+            select(InboundEvent.id)
+            .where(InboundEvent.received_at < cutoff)
+            .order_by(InboundEvent.received_at)
+            .limit(limit)
+        )
+        ids = list(self._s.scalars(oldest))
+        if ids:
+            self._s.execute(delete(InboundEvent).where(InboundEvent.id.in_(ids)))
+        return len(ids)
+
     def seen_before(self, keys: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         """Record every (platform, key) in one statement; those that were already there.
 

@@ -15,7 +15,7 @@ from handlers.acknowledge import acknowledge
 from handlers.values import Platform, Severity
 from store.crypto import KeyRing
 from store.db import session_factory
-from store.models import Concern, DataKey, OutboxMessage
+from store.models import Concern, DataKey, InboundEvent, OutboxMessage
 from tests.cli.conftest import Flare
 from tests.directory import seed_directory
 from tests.fakes import FakeNotifier
@@ -75,6 +75,15 @@ def test_scheduler_delivers_and_escalates_then_stops(engine, ring, uow_factory, 
         org.policy = {"deadlines": {"immediate": "0h"}}  # due as soon as it is raised
         uow.commit()
     concern_id = raise_one(uow_factory, clock, d, severity=Severity.IMMEDIATE)
+    with uow_factory() as uow:  # a de-dup key from last month, for the inbound_keys sweep
+        uow.session.add(
+            InboundEvent(platform="slack", key="old", received_at=datetime.now(UTC) - timedelta(30))
+        )
+        uow.commit()
+
+    def _forgotten() -> bool:
+        return _count_old(uow_factory) == 0
+
     runtime = _runtime(engine, ring, outbox_interval_seconds=0.05, sweep_interval_seconds=0.05)
     chat = FakeNotifier()
     runtime.notifiers[Platform.PLAYGROUND] = chat
@@ -84,7 +93,7 @@ def test_scheduler_delivers_and_escalates_then_stops(engine, ring, uow_factory, 
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             kinds = {p.kind.value for p in chat.sent}
-            if {"new_concern", "escalation", "escalated_receipt"} <= kinds:
+            if {"new_concern", "escalation", "escalated_receipt"} <= kinds and _forgotten():
                 break
             time.sleep(0.05)
     finally:
@@ -92,6 +101,14 @@ def test_scheduler_delivers_and_escalates_then_stops(engine, ring, uow_factory, 
     assert {"new_concern", "escalation", "escalated_receipt"} <= {p.kind.value for p in chat.sent}
     with uow_factory() as uow:
         assert uow.session.get(Concern, concern_id).escalation_level >= 1
+    assert _forgotten()  # the inbound_keys sweep deleted the month-old key
+
+
+def _count_old(uow_factory) -> int:  # type: ignore[no-untyped-def]
+    with uow_factory() as uow:
+        return uow.session.scalar(
+            select(func.count()).select_from(InboundEvent).where(InboundEvent.key == "old")
+        )
 
 
 def test_metrics_show_outbox_escalations_and_acknowledgement_latency(
