@@ -64,6 +64,12 @@ class Form:
     prefill: str = ""
 
 
+def _log_failure(filled: Future[None]) -> None:
+    error = filled.exception()
+    if error is not None:  # the type only: a Slack error's text could quote what was sent
+        log.error("slack.modal_fill_failed", error=type(error).__name__)
+
+
 def submission_key(team_id: str, view_id: str) -> str:
     """One concern per modal: every submission of the same view carries the same key."""
     digest = hashlib.sha256(f"{team_id}:{view_id}".encode()).hexdigest()[:40]
@@ -163,7 +169,9 @@ class RaiseModal:
         external_id = loading_id(context.team, body["trigger_id"])
         client.views_open(trigger_id=body["trigger_id"], view=loading_view(external_id))
         form = Form(client, body, context, external_id, typed=typed, prefill=prefill)
-        return self.filling.submit(self._fill_in, form, respond)
+        filled = self.filling.submit(self._fill_in, form, respond)
+        filled.add_done_callback(_log_failure)  # nobody waits on it: say what went wrong
+        return filled
 
     def _fill_in(self, form: Form, respond: Respond | None) -> None:
         try:

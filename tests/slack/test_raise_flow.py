@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from bot import logging as flare_logging
 from store.models import AuditEvent, Concern
 from tests.slack.raise_world import SlackWorld, slack_user, slack_world
 from tests.slack.slack_client import picked, state, ticked, typed
@@ -280,3 +283,21 @@ def test_a_form_that_cannot_be_filled_in_is_not_left_loading(world: SlackWorld) 
         "C-1001",
         "C-1003",
     ]
+
+
+def test_a_failure_after_the_modal_is_filled_in_is_logged_by_type_only(
+    world: SlackWorld,
+) -> None:
+    """Nobody waits on the fill-in thread, so what goes wrong there must still be logged."""
+    stream = io.StringIO()
+    flare_logging.configure(json=True, level="INFO", stream=stream)
+    world.sender.response_url = lambda: "http://127.0.0.1:9/hooks/closed"  # type: ignore[method-assign]
+    _, trigger = world.sender.command("UNOBODY", "C-1001")
+    assert "not registered" in json.dumps(world.form(trigger))  # then respond() fails
+    deadline = time.monotonic() + 10
+    while "slack.modal_fill_failed" not in stream.getvalue():
+        assert time.monotonic() < deadline, stream.getvalue()
+        time.sleep(0.02)
+    (line,) = [json.loads(x) for x in stream.getvalue().splitlines() if "modal_fill" in x]
+    assert line["error"] in {"URLError", "ConnectionRefusedError"}
+    assert "127.0.0.1:9" not in stream.getvalue() and "C-1001" not in stream.getvalue()
