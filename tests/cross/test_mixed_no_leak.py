@@ -21,12 +21,10 @@ from hypothesis import strategies as st
 from bot.logging import configure
 from bot.slack.notifier import SingleWorkspace, SlackNotifier
 from handlers.acknowledge import Acknowledged, acknowledge
-from handlers.deadlines import WorkingCalendar
 from handlers.delivery import deliver_due
-from handlers.directory import DirectoryRow, find_client, import_directory
 from handlers.information import InformationAdded, add_information
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
-from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
+from handlers.values import Category, Platform, Severity
+from tests.canary_concern import canary_client, raise_canary_concern
 from tests.directory import seed_directory
 from tests.identifiers import fresh_nhs_number
 from tests.slack.conftest import BOT_TOKEN, link_everyone_to_slack, slack_user
@@ -97,40 +95,11 @@ def test_no_canary_reaches_either_platform_however_the_network_is_split(  # type
     mark = secrets.token_hex(6)
     t = {f: f"qz{mark}{f}zq {extra[f]}" for f in FIELDS}
     nhs = fresh_nhs_number()
-    ref = f"C-{secrets.token_hex(4)}"
-    rows = [
-        DirectoryRow(2, "client", ref, name=t["label"], nhs_number=nhs),
-        DirectoryRow(3, "membership", "chloe", client=ref, role="lead"),
-        DirectoryRow(4, "membership", "erin", client=ref, role="deputy"),
-        DirectoryRow(5, "membership", "dev", client=ref, role="member"),
-        DirectoryRow(6, "membership", "amara", client=ref, role="member"),
-    ]
-    assert import_directory(uow_factory(), rows, at=clock.now(), actor="test").ok
-    with uow_factory() as uow:
-        client = find_client(uow, raw=nhs, kinds=["nhs_number"])
-        assert client is not None
-        client_id = client.id
-    raised = raise_concern(
-        RaiseConcern(
-            raiser_id=people["amara"],
-            client_id=client_id,
-            category=Category.HEALTH,
-            severity=Severity.MEDIUM,
-            noticed=t["noticed"],
-            rationale=t["rationale"],
-            lawful_basis=LawfulBasis.PUBLIC_TASK,
-            family_informed=FamilyInformed.NOT_SAFE,
-            family_reason=t["family_reason"],
-            recipients=[people["chloe"], people["erin"], people["dev"]],
-            narrowing_reason=t["narrowing_reason"],
-            protected_identities=t["protected"],
-            submission_key=secrets.token_hex(8),
-        ),
-        uow_factory(),
-        clock,
-        WorkingCalendar(),
-    )
-    assert isinstance(raised, Raised)
+    client_id = canary_client(uow_factory, clock, name=t["label"], nhs=nhs)
+    raised = raise_canary_concern(
+        uow_factory, clock, people, client_id, t, recipients=("chloe", "erin", "dev"),
+        category=Category.HEALTH, severity=Severity.MEDIUM,
+    )  # fmt: skip
     assert deliver_due(uow_factory, notifiers, _Minter(), clock).sent == 3
     ack = acknowledge(uow_factory(), concern_id=raised.concern_id,
                       practitioner_id=people["chloe"], clock=clock)  # fmt: skip

@@ -26,16 +26,14 @@ from sqlalchemy import Engine, select
 from bot.logging import configure
 from bot.playground.notifier import PlaygroundNotifier
 from handlers.acknowledge import Acknowledged, acknowledge
-from handlers.deadlines import WorkingCalendar
 from handlers.delivery import deliver_due
-from handlers.directory import DirectoryRow, find_client, import_directory
 from handlers.information import InformationAdded, add_information
 from handlers.links import Opened, Refused, check_token, open_link
 from handlers.pointers import describe
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
-from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
+from handlers.values import Platform
 from handlers.viewing import inbox, view_concern
 from store.models import Base
+from tests.canary_concern import canary_client, raise_canary_concern
 from tests.directory import Directory, seed_directory
 from tests.fakes import FakeNotifier
 
@@ -100,47 +98,12 @@ def logs() -> Iterator[io.StringIO]:
     structlog.reset_defaults()
 
 
-def _new_client(uow_factory, d: Directory, clock, canaries: Canaries) -> str:  # type: ignore[no-untyped-def]
-    ref = f"C-{secrets.token_hex(4)}"
-    rows = [
-        DirectoryRow(2, "client", ref, name=canaries.texts["label"], nhs_number=canaries.nhs),
-        DirectoryRow(3, "membership", "chloe", client=ref, role="lead"),
-        DirectoryRow(4, "membership", "erin", client=ref, role="deputy"),
-        DirectoryRow(5, "membership", "dev", client=ref, role="member"),
-        DirectoryRow(6, "membership", "amara", client=ref, role="member"),
-    ]
-    report = import_directory(uow_factory(), rows, at=clock.now(), actor="test")
-    assert report.ok, report.errors
-    with uow_factory() as uow:
-        client = find_client(uow, raw=canaries.nhs, kinds=["nhs_number"])
-        assert client is not None and client.reference == ref
-        return client.id
-
-
 def _flow(uow_factory, d: Directory, clock, canaries: Canaries, chat: FakeNotifier):  # type: ignore[no-untyped-def]
     t = canaries.texts
-    client_id = _new_client(uow_factory, d, clock, canaries)
-    raised = raise_concern(
-        RaiseConcern(
-            raiser_id=d.people["amara"],
-            client_id=client_id,
-            category=Category.NEGLECT,
-            severity=Severity.HIGH,
-            noticed=t["noticed"],
-            rationale=t["rationale"],
-            lawful_basis=LawfulBasis.PUBLIC_TASK,
-            family_informed=FamilyInformed.NOT_SAFE,
-            family_reason=t["family_reason"],
-            recipients=[d.people["chloe"], d.people["erin"]],
-            narrowing_reason=t["narrowing_reason"],
-            protected_identities=t["protected"],
-            submission_key=secrets.token_hex(8),
-        ),
-        uow_factory(),
-        clock,
-        WorkingCalendar(),
+    client_id = canary_client(uow_factory, clock, name=t["label"], nhs=canaries.nhs)
+    raised = raise_canary_concern(
+        uow_factory, clock, d.people, client_id, t, recipients=("chloe", "erin")
     )
-    assert isinstance(raised, Raised), raised
     notifiers = {Platform.PLAYGROUND: chat}
     deliver_due(uow_factory, notifiers, _Minter(), clock)  # the first send explodes
     clock.advance(minutes=30)

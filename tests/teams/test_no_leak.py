@@ -25,23 +25,20 @@ from hypothesis import strategies as st
 from bot.logging import configure
 from bot.teams.cards import CARD_CONTENT_TYPE, CARD_SCHEMA, pointer_activity
 from handlers.acknowledge import Acknowledged, acknowledge
-from handlers.deadlines import WorkingCalendar
 from handlers.delivery import deliver_due
-from handlers.directory import DirectoryRow, find_client, import_directory
 from handlers.information import InformationAdded, add_information
 from handlers.links import Opened, Refused, check_token, open_link, request_fresh_link
 from handlers.pointers import describe
 from handlers.ports import Pointer
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import (
     Category,
-    FamilyInformed,
     LawfulBasis,
     Platform,
     PointerKind,
     Severity,
 )
 from handlers.viewing import view_concern
+from tests.canary_concern import canary_client, raise_canary_concern
 from tests.directory import Directory
 from tests.identifiers import fresh_nhs_number
 from tests.teams.conftest import make_notifier, move_to_teams
@@ -174,40 +171,12 @@ def test_no_canary_byte_reaches_teams_in_any_flow(  # type: ignore[no-untyped-de
     notifier = make_notifier(uow_factory, clock, teams)
     notifiers = {Platform.TEAMS: notifier}
 
-    ref = f"C-{secrets.token_hex(4)}"
-    rows = [
-        DirectoryRow(2, "client", ref, name=t["label"], nhs_number=nhs),
-        DirectoryRow(3, "membership", "chloe", client=ref, role="lead"),
-        DirectoryRow(4, "membership", "erin", client=ref, role="deputy"),
-        DirectoryRow(5, "membership", "dev", client=ref, role="member"),
-        DirectoryRow(6, "membership", "amara", client=ref, role="member"),
-    ]
-    assert import_directory(uow_factory(), rows, at=clock.now(), actor="test").ok
-    with uow_factory() as uow:
-        client = find_client(uow, raw=nhs, kinds=["nhs_number"])
-        assert client is not None
-        client_id = client.id
-    raised = raise_concern(
-        RaiseConcern(
-            raiser_id=d.people["amara"],
-            client_id=client_id,
-            category=Category.DOMESTIC_ABUSE,
-            severity=Severity.IMMEDIATE,
-            noticed=t["noticed"],
-            rationale=t["rationale"],
-            lawful_basis=LawfulBasis.VITAL_INTERESTS,
-            family_informed=FamilyInformed.NOT_SAFE,
-            family_reason=t["family_reason"],
-            recipients=[d.people["chloe"], d.people["erin"], d.people["dev"]],
-            narrowing_reason=t["narrowing_reason"],
-            protected_identities=t["protected"],
-            submission_key=secrets.token_hex(8),
-        ),
-        uow_factory(),
-        clock,
-        WorkingCalendar(),
-    )
-    assert isinstance(raised, Raised), raised
+    client_id = canary_client(uow_factory, clock, name=t["label"], nhs=nhs)
+    raised = raise_canary_concern(
+        uow_factory, clock, d.people, client_id, t, recipients=("chloe", "erin", "dev"),
+        category=Category.DOMESTIC_ABUSE, severity=Severity.IMMEDIATE,
+        lawful_basis=LawfulBasis.VITAL_INTERESTS,
+    )  # fmt: skip
     assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
 
     # Chloe's card carries her link: open it as Dev (forwarded), then as Chloe
