@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import AuditEvent, Delivery, OutboxMessage, WebSession
+from tests.loopback import self_signed_certificate
 from tests.web.browser import Browser, forms
 from tests.web.conftest import World, make_world
 from tests.web.fake_oidc import (
@@ -29,7 +30,6 @@ from tests.web.fake_oidc import (
     FakeProvider,
     Person,
     Running,
-    self_signed,
 )
 from tests.web.flows import pointer_path, raise_concern, sign_in
 
@@ -64,7 +64,7 @@ class Idps:
 
 @pytest.fixture
 def idps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Idps]:
-    cert, key = self_signed(tmp_path)
+    cert, key = self_signed_certificate(tmp_path)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # msal's requests trusts the fake
     slack = Running(FakeProvider("slack"))
     entra = Running(FakeProvider("entra"), tls=(cert, key))
