@@ -325,6 +325,16 @@ def focused(page: Any) -> str:
     return str(page.evaluate("document.activeElement.id || document.activeElement.className"))
 
 
+def settle_autofocus(page: Any) -> None:
+    """Chromium applies `autofocus` at a rendering opportunity after load, not at load: wait
+    for that (up to 5 s), or the test reads the focus before the page has moved it."""
+    page.wait_for_function(
+        "document.querySelector('[autofocus]') === null"
+        " || document.activeElement === document.querySelector('[autofocus]')",
+        timeout=5000,
+    )
+
+
 def tab_to(page: Any, selector: str, limit: int = 60) -> None:
     """Press Tab until the element is focused (fails if the tab order never reaches it)."""
     target = page.locator(selector)
@@ -351,6 +361,7 @@ def test_raise_form_with_the_keyboard_only(
     tab_to(dev, "button:has-text('Continue')")
     with dev.expect_navigation(wait_until="load"):
         dev.keyboard.press("Enter")
+    settle_autofocus(dev)
     assert focused(dev) == "error-summary"
     dev.keyboard.press("Tab")
     assert dev.evaluate("document.activeElement.getAttribute('href')") == "#client"
