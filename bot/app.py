@@ -76,10 +76,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> JSONResponse:
-        try:
-            runtime.ready()
-        except Exception as exc:
-            return JSONResponse({"ready": False, "error": type(exc).__name__}, status_code=503)
+        reason = runtime.not_ready_reason()
+        if reason is not None:
+            return JSONResponse({"ready": False, "reason": reason}, status_code=503)
         return JSONResponse({"ready": True})
 
     @app.get("/metrics", include_in_schema=False)

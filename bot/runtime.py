@@ -21,6 +21,7 @@ from handlers.reminders import ReminderPolicy, ReminderReport, remind_due
 from handlers.values import Platform
 from store.crypto import CryptoError, KeyRing, load_or_create_key_file, new_link_token
 from store.db import make_engine, session_factory
+from store.readiness import not_ready_reason
 from store.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("flare")
@@ -138,6 +139,10 @@ class Runtime:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return True
+
+    def not_ready_reason(self) -> str | None:
+        """Why this replica should leave the load balancer's rotation, or None."""
+        return not_ready_reason(self.engine, self.ring)
 
 
 def build_runtime(settings: Settings) -> Runtime:

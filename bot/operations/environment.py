@@ -61,12 +61,6 @@ def ensure_reachable(runtime: Runtime) -> None:
 
 
 def schema_is_current(runtime: Runtime) -> bool:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
+    from store.readiness import schema_is_current as current
 
-    from store.migrate import alembic_config
-
-    url = runtime.engine.url.render_as_string(hide_password=False)
-    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
-    with runtime.engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+    return current(runtime.engine)
