@@ -49,6 +49,7 @@ def serve(host: str | None, port: int | None) -> None:
 
     from bot.app import create_app, freeze_startup_objects
     from bot.demo import seed
+    from bot.operations.environment import claim_database
     from store.migrate import upgrade
 
     settings = _settings()
@@ -56,6 +57,7 @@ def serve(host: str | None, port: int | None) -> None:
         # Demo links must point at the port actually served, or the playground's Open fails.
         settings.public_url = f"http://{host or settings.host}:{port}"
     runtime = _runtime(settings)
+    claim_database(runtime)
     if settings.env != "production":
         upgrade(runtime.engine)
         if settings.env == "demo" and seed(runtime) is not None:

@@ -64,3 +64,18 @@ def schema_is_current(runtime: Runtime) -> bool:
     from store.readiness import schema_is_current as current
 
     return current(runtime.engine)
+
+
+def claim_database(runtime: Runtime) -> None:
+    """A long-running process on SQLite must be the only one: refuse a second in one line."""
+    from store.single_process import DatabaseInUse, hold_single_process_lock
+
+    try:
+        hold_single_process_lock(runtime.engine)
+    except DatabaseInUse as exc:
+        fail(
+            f"flare: the SQLite database {exc.path} is in use by another Flare process "
+            f"(pid {exc.holder or 'unknown'}); SQLite mode runs one process: stop that one, "
+            "or use PostgreSQL (FLARE_DATABASE_URL) to run several",
+            code=SETTINGS_EXIT,
+        )

@@ -7,7 +7,7 @@ import threading
 
 import click
 
-from bot.operations.environment import open_runtime
+from bot.operations.environment import claim_database, open_runtime
 
 
 @click.command()
@@ -19,6 +19,7 @@ def worker(no_sweeps: bool) -> None:
     from handlers.values import Platform
 
     runtime = open_runtime()
+    claim_database(runtime)
     if runtime.settings.is_demo_like:
         runtime.notifiers.setdefault(
             Platform.PLAYGROUND, PlaygroundNotifier(runtime.uow, runtime.clock)
