@@ -19,7 +19,7 @@ WORKDIR /app
 # Dependencies first, so a code change does not reinstall them.
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
-COPY README.md manifest.yaml ./
+COPY README.md LICENSE manifest.yaml ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY store ./store
