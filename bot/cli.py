@@ -35,6 +35,11 @@ def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
     return runtime
 
 
+def _reachable(host: str) -> str:
+    """A browser cannot open a wildcard bind address; loopback reaches it."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+
+
 @click.group()
 def main() -> None:
     """Flare: raise a concern from chat; only pointers ever reach chat."""
@@ -53,9 +58,11 @@ def serve(host: str | None, port: int | None) -> None:
     from store.migrate import upgrade
 
     settings = _settings()
-    if settings.env == "demo" and "FLARE_PUBLIC_URL" not in os.environ and port:
-        # Demo links must point at the port actually served, or the playground's Open fails.
-        settings.public_url = f"http://{host or settings.host}:{port}"
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if settings.env == "demo" and "FLARE_PUBLIC_URL" not in os.environ:
+        # Demo links must point at the address actually served (--port or FLARE_PORT alike),
+        # or the playground's Open fails.
+        settings.public_url = f"http://{_reachable(bind_host)}:{bind_port}"
     runtime = _runtime(settings)
     claim_database(runtime)
     if settings.env != "production":
@@ -63,11 +70,8 @@ def serve(host: str | None, port: int | None) -> None:
         if settings.env == "demo" and seed(runtime) is not None:
             click.echo("flare: demo data seeded (3 organisations, 6 practitioners, 3 clients)")
     app = create_app(settings, runtime)
-    bind_host, bind_port = host or settings.host, port or settings.port
     if settings.env == "demo":
-        click.echo(
-            f"flare: demo mode — open http://{bind_host}:{bind_port}/playground  (Ctrl-C to stop)"
-        )
+        click.echo(f"flare: demo mode — open {settings.public_url}/playground  (Ctrl-C to stop)")
     config = uvicorn.Config(
         app, host=bind_host, port=bind_port, log_config=None, access_log=True, lifespan="on"
     )

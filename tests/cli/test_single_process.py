@@ -6,15 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from store.db import make_engine
 from store.single_process import DatabaseInUse, hold_single_process_lock, lock_path
-from tests.web.test_serve import FLARE, _clean_env, _free_port
+from tests.web.test_serve import FLARE, _clean_env, _free_port, wait_until_serving
 
 HOLD = """
 import sys, time
@@ -60,16 +58,7 @@ def test_flare_serve_and_worker_refuse_a_sqlite_file_another_serve_holds(tmp_pat
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert first.poll() is None
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the first flare serve did not start"
-            time.sleep(0.2)
+        wait_until_serving(first, port)
         for command in (["serve", "--port", str(_free_port())], ["worker"]):
             second = subprocess.run(
                 [str(FLARE), *command],

@@ -31,6 +31,20 @@ def _clean_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
+def wait_until_serving(proc: subprocess.Popen[str] | subprocess.Popen[bytes], port: int) -> None:
+    """Poll /healthz until `flare serve` answers; fail with its output if it exits first."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert proc.poll() is None, proc.communicate()[0]
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "flare serve did not answer /healthz"
+        time.sleep(0.2)
+
+
 @pytest.mark.slow
 def test_flare_serve_starts_serves_and_stops_on_sigint(tmp_path: Path) -> None:
     port = _free_port()
@@ -44,16 +58,7 @@ def test_flare_serve_starts_serves_and_stops_on_sigint(tmp_path: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.communicate()[0]
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "flare serve did not answer /healthz"
-            time.sleep(0.2)
+        wait_until_serving(proc, port)
         playground = httpx.get(f"{base}/playground", timeout=5)
         assert playground.status_code == 200
         assert "Amara Okafor" in playground.text and "How to try it" in playground.text
@@ -73,3 +78,25 @@ def test_flare_serve_starts_serves_and_stops_on_sigint(tmp_path: Path) -> None:
     assert proc.returncode == 0, output
     assert "Traceback" not in output, output
     assert token not in output and "/l/[redacted]" in output  # link tokens stay out of logs
+
+
+@pytest.mark.slow
+def test_demo_links_follow_flare_port_when_no_public_url_is_set(tmp_path: Path) -> None:
+    port = _free_port()
+    env = _clean_env(tmp_path / "var") | {"FLARE_ENV": "demo", "FLARE_PORT": str(port)}
+    proc = subprocess.Popen(
+        [str(FLARE), "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_serving(proc, port)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=20)
+    assert f"open http://127.0.0.1:{port}/playground" in output, output
+    assert f"public_url=http://127.0.0.1:{port}" in output, output
+    assert ":8000" not in output, output
