@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.console import DemoConsole
 from bot.runtime import Runtime
 from handlers.deadlines import LONDON
 
@@ -48,6 +49,8 @@ class Scheduler:
             self._every(interval, "reminders", runtime.remind)
             self._every(interval, "patterns", runtime.detect_patterns)
             self._every(interval, "inbound_keys", runtime.forget_old_deliveries)
+            if settings.env == "demo":
+                self._every(1.0, "console", DemoConsole(runtime.uow).tell)
             if settings.digest_hour is not None:
                 self._scheduler.add_job(
                     _guarded("digest", runtime.send_digests),

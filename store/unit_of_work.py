@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import audit
@@ -75,6 +75,21 @@ class UnitOfWork:
             .where(AuditEvent.concern_id == concern_id, AuditEvent.action == action)
             .order_by(AuditEvent.seq)
         ).all()
+
+    def audit_since(
+        self, after_seq: int, *, actions: Collection[str], limit: int = 100
+    ) -> Sequence[AuditEvent]:
+        """Audit events of the given kinds after `after_seq`, oldest first."""
+        return self.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.seq > after_seq, AuditEvent.action.in_(actions))
+            .order_by(AuditEvent.seq)
+            .limit(limit)
+        ).all()
+
+    def audit_head_seq(self) -> int:
+        """The newest audit event's sequence number (0 before the first)."""
+        return self.session.scalar(select(func.max(AuditEvent.seq))) or 0
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
