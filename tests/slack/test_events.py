@@ -20,6 +20,7 @@ from handlers.identity import UNKNOWN_MESSAGE
 from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.models import AuditEvent, Concern, InboundEvent, OutboxMessage, Practitioner
+from tests.directory import declare
 from tests.slack.conftest import BOT_TOKEN, TEAM, SlackWorld, running_world, slack_user
 from tests.slack.fake_api import FakeSlackAPI
 from tests.slack.inbound import SIGNING_SECRET, signed_headers
@@ -214,7 +215,8 @@ def test_unregistered_user_is_told_whom_to_ask_and_nothing_is_stored(
     (ephemeral,) = world.slack.wait_for("chat.postEphemeral")
     assert ephemeral.args["user"] == "UNOBODY" and ephemeral.args["text"] == UNKNOWN_MESSAGE
     audit, acked, linked, _calls = _state(world)
-    assert (audit, acked, linked) == before[:3]
+    assert (audit, acked, linked) == (before[0] + 1, *before[1:3])  # only the refusal
+    assert world.audit_actions()[-1] == "identity.refused"
     assert [r.args["user"] for r in world.slack.calls("users.info")] == ["UNOBODY"]
 
 
@@ -276,8 +278,10 @@ def test_someone_from_another_workspace_outside_the_network_gets_nowhere(
 ) -> None:
     world = slack_world
     concern_id = _raise_and_deliver(world)
-    # Ben is registered, in workspace T2, and not in client C-1001's network.
+    # Ben is registered, in workspace T2 (which his centre declares), and not in client
+    # C-1001's network.
     world.slack.add_team("T2", token="xoxb-test-t2")
+    declare(world.runtime.uow, "riverside-cc", slack=(TEAM, "T2"), at=world.runtime.clock.now())
     with world.runtime.uow() as uow:
         ben = uow.directory.practitioner(world.people["ben"])
         assert ben is not None

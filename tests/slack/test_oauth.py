@@ -12,10 +12,11 @@ from sqlalchemy import Engine, select
 
 from bot.slack.blocks import ACKNOWLEDGE_ACTION
 from bot.slack.installation import BOT_SCOPES, store_for
-from handlers.identity import AMBIGUOUS_MESSAGE
+from handlers.identity import UNKNOWN_MESSAGE
 from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.models import DataKey, PlatformSecret
+from tests.directory import declare
 from tests.slack.conftest import TEAM, SlackWorld, running_world, slack_user
 from tests.slack.fake_api import FakeSlackAPI
 
@@ -36,6 +37,9 @@ def oauth_world(engine: Engine, tmp_path: Path, slack: FakeSlackAPI) -> Iterator
         slack_client_id=CLIENT_ID,
         slack_client_secret=CLIENT_SECRET,
     ) as world:
+        # The council declares a workspace of its own, T2, besides the demo one.
+        at = world.runtime.clock.now()
+        declare(world.runtime.uow, "council-cs", slack=(TEAM, "T2"), at=at)
         yield world
 
 
@@ -177,14 +181,17 @@ def test_requests_are_authorised_per_workspace_and_identity_stays_per_workspace(
         assert _install(world, "T2", "c2").status_code == 200
         concern = _raise(world, "C-1001", "per-ws-1")
         world.runtime.deliver()
-        # Someone in T2 whose Slack profile carries Chloe's address is not Chloe (linked in T1).
+        # Someone in T2 whose Slack profile carries Chloe's address is not Chloe: T2 is the
+        # council's workspace, not her school's.
         world.slack.add_user("T2", "UCHLOE2", email="chloe@demo.flare.invalid")
         payload = world.sender.block_action(
             team="T2", user="UCHLOE2", action_id=ACKNOWLEDGE_ACTION, value=concern, channel="DX"
         )
         assert world.sender.action(payload).status_code == 200
         (told,) = world.slack.calls("chat.postEphemeral")
-        assert told.token == TOKENS["T2"] and told.args["text"] == AMBIGUOUS_MESSAGE
+        assert told.token == TOKENS["T2"] and told.args["text"] == UNKNOWN_MESSAGE
+        refusal = world.web.audit_details("identity.refused")[-1]
+        assert refusal["reason"] == "workspace_not_allowed" and refusal["user"] == "UCHLOE2"
         (lookup,) = world.slack.calls("users.info")
         assert lookup.token == TOKENS["T2"]
 
@@ -208,3 +215,35 @@ def test_requests_are_authorised_per_workspace_and_identity_stays_per_workspace(
         )
         world.sender.action(stranger)
         assert not [r for r in world.slack.requests if r.token == "xoxb-never-installed"]
+
+
+def test_installing_into_a_workspace_no_organisation_declares_stores_nothing_and_says_so(
+    engine: Engine, tmp_path: Path, slack: FakeSlackAPI
+) -> None:
+    with oauth_world(engine, tmp_path, slack) as world:
+        slack.add_team("T0FOREIGN", token="xoxb-oauth-foreign-secretvalue")
+        refused = _install(world, "T0FOREIGN", "code-foreign")
+        assert refused.status_code == 403
+        assert "Flare is not set up for this workspace" in refused.text
+        assert "declare the workspace" in refused.text
+        assert _secret_rows(world) == []
+        assert store_for(world.runtime).find_bot(enterprise_id=None, team_id="T0FOREIGN") is None
+        (audit,) = world.web.audit_details("slack.install_refused")
+        assert audit == {
+            "platform": "slack",
+            "workspace": "T0FOREIGN",
+            "reason": "workspace_unknown",
+        }
+        assert "slack.installed" not in world.audit_actions()
+
+        # Events from that workspace find no installation: nothing runs, nothing is called.
+        world.slack.add_user("T0FOREIGN", "UMALLORY", email="chloe@demo.flare.invalid")
+        before = len(world.slack.requests)
+        world.sender.event({"type": "app_home_opened", "user": "UMALLORY"}, team="T0FOREIGN")
+        assert not [
+            r for r in world.slack.requests[before:] if r.token == "xoxb-oauth-foreign-secretvalue"
+        ]
+
+        # A workspace the directory declares installs as before.
+        assert _install(world, "T2", "code-t2").status_code == 200
+        assert [r.scope for r in _secret_rows(world)] == ["team:T2"]
