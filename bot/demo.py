@@ -8,6 +8,11 @@ from bot.runtime import Runtime
 from handlers.directory import DirectoryRow, ImportReport, import_directory
 from store.models import Organisation
 
+# The Slack workspace and Entra tenant the demo agencies share and declare (a partnership's
+# own workspace and tenant); an identity from anywhere else counts for no demo practitioner.
+# The test suite's fake Slack and Teams use these ids.
+SLACK_WORKSPACE = "T0DEMO"
+ENTRA_TENANT = "11111111-1111-1111-1111-111111111111"
 ORGANISATIONS = [
     ("riverside-cc", "Riverside Children's Centre", "children_centre"),
     ("oakfield-primary", "Oakfield Primary School", "school"),
@@ -47,7 +52,17 @@ def demo_rows() -> list[DirectoryRow]:
     line = 1
     for ref, name, kind in ORGANISATIONS:
         line += 1
-        rows.append(DirectoryRow(line, "organisation", ref, name=name, role=kind))
+        rows.append(
+            DirectoryRow(
+                line,
+                "organisation",
+                ref,
+                name=name,
+                role=kind,
+                slack_workspaces=SLACK_WORKSPACE,
+                entra_tenants=ENTRA_TENANT,
+            )
+        )
     for ref, name, org, _title in PRACTITIONERS:
         line += 1
         rows.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,8 @@ class DirectoryRow:
     teams_tenant: str = ""
     teams_user: str = ""
     client: str = ""
+    slack_workspaces: str = ""
+    entra_tenants: str = ""
 
 
 @dataclass
@@ -85,7 +88,7 @@ Progress = Callable[[str], None]
 # Which columns each kind of row uses; anything else on that row must be empty, so a
 # misaligned column is caught instead of being stored in the wrong place.
 USED = {
-    "organisation": frozenset({"name", "role"}),
+    "organisation": frozenset({"name", "role", "slack_workspaces", "entra_tenants"}),
     "practitioner": frozenset(
         {
             "name",
@@ -115,9 +118,27 @@ LIMITS = {
     "teams_tenant": 64,
     "teams_user": 64,
     "client": 32,
+    "slack_workspaces": 2000,
+    "entra_tenants": 2000,
 }
 OPTIONAL_COLUMNS = tuple(LIMITS)  # every column but kind and ref, in the header's order
 REF_LIMIT = {"client": 32}
+# Declared workspaces: Slack team (T…) or Enterprise Grid (E…) ids; Entra tenant ids (GUIDs).
+SLACK_WORKSPACE = re.compile(r"[TE][A-Z0-9]{1,31}")
+ENTRA_TENANT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def declared_ids(value: str) -> list[str]:
+    """A cell's workspace or tenant ids, separated by spaces or semicolons (tenants lowered)."""
+    return [part for part in re.split(r"[\s;]+", value) if part]
+
+
+def _slack_workspaces(row: DirectoryRow) -> list[str]:
+    return declared_ids(row.slack_workspaces)
+
+
+def _entra_tenants(row: DirectoryRow) -> list[str]:
+    return [tenant.lower() for tenant in declared_ids(row.entra_tenants)]
 
 
 def import_directory(
@@ -166,6 +187,7 @@ class _Seen:
     slack: dict[str, str] = field(default_factory=dict)
     teams: dict[str, str] = field(default_factory=dict)
     nhs: dict[str, str] = field(default_factory=dict)
+    declared: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
 
 
 def _validate(
@@ -175,6 +197,11 @@ def _validate(
         orgs={r.ref for r in rows if r.kind == "organisation"},
         people={r.ref for r in rows if r.kind == "practitioner"},
         clients={r.ref for r in rows if r.kind == "client"},
+        declared={
+            r.ref: (_slack_workspaces(r), _entra_tenants(r))
+            for r in rows
+            if r.kind == "organisation"
+        },
     )
     index = uow.vault.blind_index()
     for row in rows:
@@ -217,6 +244,7 @@ def _problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen, index: BlindIndex)
             return "an organisation needs a name"
         if row.role and row.role not in ORG_KINDS:
             return f"organisation role (its kind) must be one of {', '.join(ORG_KINDS)}"
+        return _declared_problem(row)
     if row.kind == "practitioner":
         return _practitioner_problem(uow, row, seen)
     if row.kind == "client":
@@ -228,6 +256,41 @@ def _problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen, index: BlindIndex)
             return f"unknown practitioner {row.ref!r}"
         if row.role not in {r.value for r in Role}:
             return "membership role must be lead, deputy or member"
+    return None
+
+
+def _declared_problem(row: DirectoryRow) -> str | None:
+    if not all(SLACK_WORKSPACE.fullmatch(w) for w in _slack_workspaces(row)):
+        return (
+            "slack_workspaces must be Slack workspace (T…) or Enterprise Grid (E…) ids, "
+            "separated by spaces"
+        )
+    if not all(ENTRA_TENANT.fullmatch(t) for t in _entra_tenants(row)):
+        return "entra_tenants must be Entra tenant ids (GUIDs), separated by spaces"
+    return None
+
+
+def _declared_by(uow: UnitOfWork, ref: str, seen: _Seen) -> tuple[list[str], list[str]]:
+    """The Slack workspaces and Entra tenants an organisation declares (the file first)."""
+    if ref in seen.declared:
+        return seen.declared[ref]
+    org = uow.directory.organisation_by_ref(ref)
+    if org is None:
+        return [], []
+    return (
+        uow.directory.declared_workspaces(org.id, "slack"),
+        uow.directory.declared_workspaces(org.id, "entra"),
+    )
+
+
+def _identity_outside_problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen) -> str | None:
+    """A provisioned chat identity must come from a workspace its organisation declares."""
+    slack, entra = _declared_by(uow, row.organisation, seen)
+    grid = any(w.startswith("E") for w in slack)  # a grid's workspaces are not listed one by one
+    if row.slack_team and row.slack_team not in slack and not grid:
+        return f"slack_team is not one of organisation {row.organisation!r}'s slack_workspaces"
+    if row.teams_tenant and row.teams_tenant.lower() not in entra:
+        return f"teams_tenant is not one of organisation {row.organisation!r}'s entra_tenants"
     return None
 
 
@@ -248,6 +311,9 @@ def _practitioner_problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen) -> st
         return "platform slack needs slack_team and slack_user"
     if row.platform == "teams" and not row.teams_user:
         return "platform teams needs teams_tenant and teams_user"
+    outside = _identity_outside_problem(uow, row, seen)
+    if outside:
+        return outside
     email = row.email.strip().lower()
     if email:
         if "@" not in email or " " in email:
@@ -264,7 +330,7 @@ def _practitioner_problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen) -> st
         if other:
             return f"that Slack user is already linked to practitioner {other!r}"
     if row.teams_user:
-        found = uow.directory.practitioner_by_teams(row.teams_tenant, row.teams_user)
+        found = uow.directory.practitioner_by_teams(row.teams_tenant.lower(), row.teams_user)
         other = _claimed(seen.teams, f"{row.teams_tenant}/{row.teams_user}", row.ref) or (
             found.ref if found and found.ref != row.ref else None
         )
@@ -302,6 +368,8 @@ def _apply(uow: UnitOfWork, row: DirectoryRow, at: datetime, report: ImportRepor
             org = Organisation(id=new_id(), ref=row.ref, created_at=at, policy={})
             uow.directory.add(org)
         org.name, org.kind = row.name, row.role or "agency"
+        uow.directory.declare_workspaces(org.id, "slack", _slack_workspaces(row), at=at)
+        uow.directory.declare_workspaces(org.id, "entra", _entra_tenants(row), at=at)
     elif row.kind == "practitioner":
         org = uow.directory.organisation_by_ref(row.organisation)
         assert org is not None
@@ -316,7 +384,7 @@ def _apply(uow: UnitOfWork, row: DirectoryRow, at: datetime, report: ImportRepor
         person.email = row.email.strip().lower() or None
         person.preferred_platform = row.platform or _platform(row)
         person.slack_team_id, person.slack_user_id = row.slack_team or None, row.slack_user or None
-        person.teams_tenant_id = row.teams_tenant or None
+        person.teams_tenant_id = row.teams_tenant.lower() or None
         person.teams_aad_object_id = row.teams_user or None
     elif row.kind == "client":
         client = uow.directory.client_by_reference(row.ref)

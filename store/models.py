@@ -138,6 +138,25 @@ class Practitioner(Base):
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id], lazy="joined")
 
 
+class DeclaredWorkspace(Base):
+    """A Slack workspace (team or Enterprise Grid id) or Entra tenant an organisation uses.
+
+    An identity from a workspace counts only for the organisations that declare it
+    (handlers.identity); several organisations may share one (a shared tenant).
+    """
+
+    __tablename__ = "declared_workspaces"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "provider", "workspace_id"),
+        Index("ix_declared_workspaces_lookup", "provider", "workspace_id"),
+    )
+    id: Mapped[str] = _id()
+    organisation_id: Mapped[str] = _fk("organisations.id")
+    provider: Mapped[str] = mapped_column(String(16))  # "slack" | "entra"
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Client(Base):
     """A person the network is around: pseudonymous reference, everything else encrypted."""
 

@@ -17,6 +17,7 @@ from store.models import (
     Concern,
     ConcernEntry,
     DataKey,
+    DeclaredWorkspace,
     Delivery,
     FollowUp,
     InboundEvent,
@@ -83,6 +84,53 @@ class DirectoryRepository:
                 Practitioner.teams_aad_object_id == object_id,
             )
         ).first()
+
+    def declared_workspaces(self, organisation_id: str, provider: str) -> list[str]:
+        """The workspace (or tenant) ids one organisation declares for a provider, sorted."""
+        return sorted(
+            self._s.scalars(
+                select(DeclaredWorkspace.workspace_id).where(
+                    DeclaredWorkspace.organisation_id == organisation_id,
+                    DeclaredWorkspace.provider == provider,
+                )
+            )
+        )
+
+    def organisations_declaring(self, provider: str, workspace_ids: Sequence[str]) -> set[str]:
+        """The ids of the organisations that declare any of these workspaces."""
+        return set(
+            self._s.scalars(
+                select(DeclaredWorkspace.organisation_id).where(
+                    DeclaredWorkspace.provider == provider,
+                    DeclaredWorkspace.workspace_id.in_(list(workspace_ids)),
+                )
+            )
+        )
+
+    def declare_workspaces(
+        self, organisation_id: str, provider: str, workspace_ids: Sequence[str], *, at: datetime
+    ) -> None:
+        """Make the organisation's declared workspaces for a provider exactly these."""
+        wanted = set(workspace_ids)
+        current = self._s.scalars(
+            select(DeclaredWorkspace).where(
+                DeclaredWorkspace.organisation_id == organisation_id,
+                DeclaredWorkspace.provider == provider,
+            )
+        ).all()
+        for row in current:
+            if row.workspace_id not in wanted:
+                self._s.delete(row)
+        for workspace_id in sorted(wanted - {row.workspace_id for row in current}):
+            self._s.add(
+                DeclaredWorkspace(
+                    id=new_id(),
+                    organisation_id=organisation_id,
+                    provider=provider,
+                    workspace_id=workspace_id,
+                    created_at=at,
+                )
+            )
 
     def admins_of(self, organisation_id: str) -> Sequence[Practitioner]:
         return self._s.scalars(

@@ -30,11 +30,12 @@ from urllib.parse import urlencode
 import httpx
 from fastapi import FastAPI
 
+from bot.demo import SLACK_WORKSPACE
 from tests.slack.fake_api import FakeSlackAPI, RecordedRequest
 from tests.slack.inbound import SIGNING_SECRET, signed_headers
 from tests.slack.slack_client import free_port
 
-TEAM = "T1"
+TEAM = SLACK_WORKSPACE  # declared by the demo directory
 BOT_TOKEN = "xoxb-bench"
 CONCURRENCY = 50
 ROUNDS = 10

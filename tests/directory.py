@@ -28,3 +28,21 @@ def seed_directory(uow_factory: Callable[[], UnitOfWork], at: datetime) -> Direc
             if (c := uow.directory.client_by_reference(ref)) is not None
         }
     return Directory(people, clients)
+
+
+def declare(
+    uow_factory: Callable[[], UnitOfWork],
+    organisation: str,
+    *,
+    slack: tuple[str, ...] | None = None,
+    entra: tuple[str, ...] | None = None,
+    at: datetime,
+) -> None:
+    """Make an organisation declare exactly these Slack workspaces and/or Entra tenants."""
+    with uow_factory() as uow:
+        org = uow.directory.organisation_by_ref(organisation)
+        assert org is not None
+        for provider, ids in (("slack", slack), ("entra", entra)):
+            if ids is not None:
+                uow.directory.declare_workspaces(org.id, provider, ids, at=at)
+        uow.commit()

@@ -21,15 +21,20 @@ HELP = """Import organisations, practitioners, clients and networks from a CSV f
 The first line is a header naming the columns; `kind` and `ref` are required, the
 others may be left out. The full header is:
   kind,ref,name,organisation,email,role,nhs_number,platform,slack_team,slack_user,
-  teams_tenant,teams_user,client
+  teams_tenant,teams_user,client,slack_workspaces,entra_tenants
 
 \b
 Each row's `kind` says what it is and which columns it uses:
   organisation  ref, name, role (its kind: children_centre, school,
-                children_services, health, housing or agency)
+                children_services, health, housing or agency),
+                slack_workspaces (Slack workspace T... and Enterprise Grid E...
+                ids) and entra_tenants (Entra tenant ids), separated by spaces:
+                an identity counts only from a workspace or tenant its
+                organisation declares
   practitioner  ref, name, organisation (an organisation's ref), email, role (job
                 title), platform (slack, teams or playground), slack_team +
-                slack_user, teams_tenant + teams_user (Entra object id)
+                slack_user, teams_tenant + teams_user (Entra object id), each
+                in a workspace or tenant the organisation declares
   client        ref (a pseudonymous reference, at most 32 characters), name (stored
                 encrypted), nhs_number (optional; checked, stored encrypted and
                 searchable only through the blind index)

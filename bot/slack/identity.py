@@ -1,4 +1,7 @@
-"""Who is this Slack user? Team + user id, else the verified email from `users.info`.
+"""Who is this Slack user? Team (and Enterprise Grid org) + user id, else `users.info`.
+
+On first contact only, and only from a workspace some organisation declares, the e-mail
+Slack has confirmed is fetched with `users.info` for handlers.identity to link by.
 
 The rule lives in handlers.identity; this module only fetches what Slack vouches for and
 words a refusal as an ephemeral message (seen only by that user, never in history).
@@ -6,7 +9,7 @@ words a refusal as an ephemeral message (seen only by that user, never in histor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
@@ -24,19 +27,29 @@ log = structlog.get_logger("flare.slack")
 class SlackUser:
     team: str
     user: str
+    enterprise: str = ""  # the Enterprise Grid organisation the workspace belongs to, if any
+
+
+def _enterprise_of(body: dict[str, Any]) -> str:
+    enterprise = body.get("enterprise")
+    if isinstance(enterprise, dict) and isinstance(enterprise.get("id"), str):
+        return str(enterprise["id"])  # interactivity payloads
+    found = body.get("enterprise_id")  # slash commands and the Events API envelope
+    return found if isinstance(found, str) else ""
 
 
 def slack_user_of(body: dict[str, Any]) -> SlackUser | None:
     """The acting user of an event, command, shortcut, action or view submission."""
+    enterprise = _enterprise_of(body)
     user = body.get("user")
     if isinstance(user, dict) and user.get("id"):  # interactivity payloads
         team = user.get("team_id") or (body.get("team") or {}).get("id")
-        return SlackUser(str(team), str(user["id"])) if team else None
+        return SlackUser(str(team), str(user["id"]), enterprise) if team else None
     if body.get("user_id") and body.get("team_id"):  # slash commands
-        return SlackUser(str(body["team_id"]), str(body["user_id"]))
+        return SlackUser(str(body["team_id"]), str(body["user_id"]), enterprise)
     event = body.get("event")
     if isinstance(event, dict) and isinstance(event.get("user"), str) and body.get("team_id"):
-        return SlackUser(str(body["team_id"]), event["user"])
+        return SlackUser(str(body["team_id"]), event["user"], enterprise)
     return None
 
 
@@ -46,22 +59,19 @@ def verified_email(client: WebClient, user: str) -> str | None:
         found = client.users_info(user=user)["user"]
     except (SlackApiError, KeyError, TypeError):
         return None
-    if found.get("deleted") or found.get("is_bot") or found.get("is_email_confirmed") is False:
+    if found.get("deleted") or found.get("is_bot") or found.get("is_email_confirmed") is not True:
         return None
     email = (found.get("profile") or {}).get("email")
     return str(email) if email else None
 
 
 def identify_slack_user(runtime: Runtime, client: WebClient, who: SlackUser) -> Identified:
-    """Linked identity first; on first contact only, ask Slack for the verified email."""
-    identity = ChatIdentity(Platform.SLACK, who.team, who.user)
-    outcome = identify(runtime.uow(), identity, clock=runtime.clock)
+    """Linked identity first; on first contact in a declared workspace, Slack's e-mail."""
+    identity = ChatIdentity(Platform.SLACK, who.team, who.user, enterprise=who.enterprise)
+    outcome = identify(runtime.uow(), identity, clock=runtime.clock, email_lookup_follows=True)
     if not (isinstance(outcome, Unknown) and outcome.reason == "no_email"):
         return outcome
-    email = verified_email(client, who.user)
-    if email is None:
-        return outcome
-    with_email = ChatIdentity(Platform.SLACK, who.team, who.user, email)
+    with_email = replace(identity, email=verified_email(client, who.user))
     return identify(runtime.uow(), with_email, clock=runtime.clock)
 
 

@@ -4,6 +4,8 @@
 installation (bot token included) is one `PlatformSecret`, encrypted at rest by
 store.platform_secrets. `InstallationTokens` gives SlackNotifier the bot token of a team.
 `OneTimeStateStore` signs the OAuth `state` with a Flare system key and accepts it once.
+An installation into a workspace no organisation declares is refused (audited, nothing
+stored) and the installer is told why on a page of its own.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
+from slack_bolt.error import BoltError
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
 from bot.runtime import Runtime
+from handlers.identity import installation_allowed
 from handlers.ports import Clock
 from store.platform_secrets import PlatformSecrets
 from store.unit_of_work import UnitOfWork
@@ -62,6 +67,21 @@ _FIELDS = (
 )
 
 
+NOT_DECLARED_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Flare is not set up for this workspace</title>
+</head><body><main>
+<h1>Flare is not set up for this workspace</h1>
+<p>Flare was not installed. No organisation in Flare's directory has declared this Slack
+workspace, so Flare cannot serve it. Ask your organisation's Flare administrator (usually
+your safeguarding lead) to declare the workspace in Flare's directory, then install again.</p>
+</main></body></html>
+"""
+
+
+class WorkspaceNotDeclared(BoltError):
+    """An installation into a workspace no organisation declares: nothing is stored."""
+
+
 def scope_of(team_id: str | None, enterprise_id: str | None = None) -> str:
     """One installation per workspace (an org-wide install is keyed by its enterprise)."""
     return f"team:{team_id}" if team_id else f"enterprise:{enterprise_id}"
@@ -85,6 +105,14 @@ class FlareInstallationStore(InstallationStore):
         return logging.getLogger("flare.slack.installations")
 
     def save(self, installation: Installation) -> None:
+        if not installation_allowed(
+            self._uow(),
+            team=installation.team_id or "",
+            enterprise=installation.enterprise_id or "",
+            clock=self._clock,
+        ):
+            log.info("slack.install_refused", reason="workspace_unknown")
+            raise WorkspaceNotDeclared("workspace_unknown")
         scope = scope_of(installation.team_id, installation.enterprise_id)
         with self._uow() as uow:
             now = self._clock.now()
@@ -214,6 +242,21 @@ def store_for(runtime: Runtime) -> FlareInstallationStore:
     return FlareInstallationStore(runtime.uow, runtime.clock)
 
 
+def _installed(args: SuccessArgs) -> BoltResponse:
+    return args.default.success(args)
+
+
+def _not_installed(args: FailureArgs) -> BoltResponse:
+    """An undeclared workspace gets its own page (403); other failures bolt's own."""
+    if isinstance(args.error, WorkspaceNotDeclared):
+        return BoltResponse(
+            status=403,
+            body=NOT_DECLARED_PAGE,
+            headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+        )
+    return args.default.failure(args)
+
+
 def oauth_settings(runtime: Runtime) -> OAuthSettings:
     """SLACK_CLIENT_ID/SECRET, Flare's bot scopes, routes and redirect from FLARE_PUBLIC_URL."""
     settings = runtime.settings
@@ -229,6 +272,7 @@ def oauth_settings(runtime: Runtime) -> OAuthSettings:
         installation_store=store_for(runtime),
         state_store=OneTimeStateStore(runtime.uow),
         state_cookie_name="flare_slack_oauth_state",
+        callback_options=CallbackOptions(success=_installed, failure=_not_installed),
     )
 
 

@@ -7,8 +7,10 @@
   composeExtension/submitAction, task/submit: its next step or the raise itself.
 - invoke adaptiveCard/action, verb "acknowledge": acknowledge and refresh the card in place.
 
-Users are known by tenant id + AAD object id; on first contact the Bot Connector's member
-lookup supplies the verified UPN/email that `handlers.identity.identify` links by.
+Users are known by tenant id + AAD object id, and only from a tenant some organisation
+declares (in a multi-tenant bot anyone's tenant can send activities); on first contact in
+such a tenant the Bot Connector's member lookup supplies the UPN that
+`handlers.identity.identify` links by.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from handlers.identity import (
     Unknown,
     explain,
     identify,
+    refuse,
 )
 from handlers.pending import resend_pending
 from handlers.ports import Clock
@@ -108,22 +111,25 @@ class TeamsInbound:
     # who is it
 
     def _who(self, activity: Activity) -> Identified:
-        if self._tenant_id and activity.tenant_id != self._tenant_id:
-            return Unknown("no_match")
         if not (activity.tenant_id and activity.aad_object_id):
             return Unknown("no_match")
-        who = ChatIdentity(Platform.TEAMS, activity.tenant_id, activity.aad_object_id)
-        outcome = identify(self._uow(), who, clock=self._clock)
+        who = ChatIdentity(Platform.TEAMS, activity.tenant_id.lower(), activity.aad_object_id)
+        if self._tenant_id and who.workspace != self._tenant_id.lower():
+            return refuse(self._uow(), who, Unknown("tenant_not_configured"), clock=self._clock)
+        outcome = identify(self._uow(), who, clock=self._clock, email_lookup_follows=True)
         if isinstance(outcome, Unknown) and outcome.reason == "no_email":
             email = self._verified_email(activity)
-            if email:
-                outcome = identify(self._uow(), replace(who, email=email), clock=self._clock)
+            outcome = identify(self._uow(), replace(who, email=email), clock=self._clock)
         if not isinstance(outcome, Known):
             log.info("teams.unknown_user", reason=outcome.reason)
         return outcome
 
     def _verified_email(self, activity: Activity) -> str | None:
-        """The UPN/email Microsoft vouches for, from the Bot Connector's member lookup."""
+        """The UPN (else the e-mail) of the member, as the tenant's directory has it.
+
+        Only asked for a tenant an organisation declares (identify refused the rest), where
+        the tenant's administrators, not the user, control both.
+        """
         if not activity.conversation_id or not activity.user_id:
             return None
         outcome = self._connector.member(_conversation(activity), activity.user_id)
@@ -133,7 +139,7 @@ class TeamsInbound:
         member = outcome.body
         if member.get("aadObjectId") != activity.aad_object_id:
             return None
-        email = member.get("email") or member.get("userPrincipalName")
+        email = member.get("userPrincipalName") or member.get("email")
         return email.strip().lower() if isinstance(email, str) and "@" in email else None
 
     # conversation activities

@@ -1,8 +1,12 @@
 """Sign in with Slack (OpenID Connect) and Microsoft Entra ID (msal, code flow with PKCE).
 
 Protocol only: build the authorization request, exchange the code, verify the ID token
-against the provider's published keys (signature, issuer, audience, expiry, nonce) and turn
-its claims into a `ChatIdentity`. Which practitioner that is, `handlers.identity` decides.
+against the provider's published keys (signature, audience, expiry, nonce), then check that
+some organisation declares the token's workspace or tenant, and only then its issuer (for a
+multi-tenant Entra authority, `/organizations` or `/common`, the issuer is built from the
+verified `tid`), and turn its claims into a `ChatIdentity`. Which practitioner that is,
+`handlers.identity` decides. Entra's `email` claim is never used: Microsoft does not verify
+it; the UPN (`upn`, else `preferred_username`) within a declared tenant is.
 What must survive the round trip (state, nonce, PKCE verifier) travels in the browser's
 signed cookie and is checked here; nothing is kept on the server.
 """
@@ -14,7 +18,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -34,11 +38,19 @@ ALGORITHMS = ["RS256"]
 
 
 class SignInFailed(Exception):
-    """The provider's answer was not acceptable; `reason` is a short code for the audit."""
+    """The provider's answer was not acceptable; `reason` is a short code for the audit.
 
-    def __init__(self, reason: str) -> None:
+    `ids` are the identity's ids when the token was verified far enough to know them.
+    """
+
+    def __init__(self, reason: str, ids: dict[str, str] | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.ids = ids or {}
+
+
+Declared = Callable[[ChatIdentity], bool]
+"""Does some organisation declare this identity's workspace or tenant?"""
 
 
 @dataclass(frozen=True)
@@ -65,13 +77,15 @@ class Provider(Protocol):
 
     def start(self, redirect_uri: str) -> Started: ...
 
-    def finish(self, flow: Mapping[str, Any], query: Mapping[str, str]) -> Verified: ...
+    def finish(
+        self, flow: Mapping[str, Any], query: Mapping[str, str], declared: Declared
+    ) -> Verified: ...
 
 
 def verify_id_token(
-    token: str, *, keys: jwt.PyJWKSet, issuer: str, audience: str, nonce: str
+    token: str, *, keys: jwt.PyJWKSet, issuer: str | None, audience: str, nonce: str
 ) -> dict[str, Any]:
-    """Signature by one of the provider's keys, then iss, aud, exp and nonce."""
+    """Signature by one of the provider's keys, then aud, exp, nonce and iss (if given)."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
         key = next((k for k in keys.keys if k.key_id == kid), None)
@@ -84,7 +98,10 @@ def verify_id_token(
             audience=audience,
             issuer=issuer,
             leeway=LEEWAY_SECONDS,
-            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            options={
+                "require": ["exp", "iat", "iss", "aud", "sub"],
+                "verify_iss": issuer is not None,
+            },
         )
     except jwt.ExpiredSignatureError:
         raise SignInFailed("expired") from None
@@ -97,6 +114,21 @@ def verify_id_token(
     if not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
         raise SignInFailed("nonce")
     return claims
+
+
+def _check_declared(identity: ChatIdentity, declared: Declared) -> None:
+    """After the signature: a workspace or tenant no organisation declares goes no further."""
+    if not declared(identity):
+        reason = (
+            "tenant_not_allowed" if identity.platform is Platform.TEAMS else "workspace_unknown"
+        )
+        raise SignInFailed(reason, identity.ids())
+
+
+def _vouched_upn(claims: Mapping[str, Any]) -> str | None:
+    """The UPN the tenant's directory holds (never the unverified `email` claim)."""
+    upn = claims.get("upn") or claims.get("preferred_username")
+    return upn.strip().lower() if isinstance(upn, str) and "@" in upn else None
 
 
 def _check_state(flow: Mapping[str, Any], query: Mapping[str, str]) -> None:
@@ -144,7 +176,9 @@ class SlackSignIn:
         flow = {"state": state, "nonce": nonce, "verifier": verifier, "redirect_uri": redirect_uri}
         return Started(f"{self._base}/openid/connect/authorize?{query}", flow)
 
-    def finish(self, flow: Mapping[str, Any], query: Mapping[str, str]) -> Verified:
+    def finish(
+        self, flow: Mapping[str, Any], query: Mapping[str, str], declared: Declared
+    ) -> Verified:
         _check_state(flow, query)
         code = query.get("code")
         if not code:
@@ -180,9 +214,15 @@ class SlackSignIn:
         if not isinstance(team, str) or not isinstance(user, str) or not team or not user:
             raise SignInFailed("claims")
         email = claims.get("email") if claims.get("email_verified") is True else None
+        enterprise = claims.get("https://slack.com/enterprise_id")
         identity = ChatIdentity(
-            Platform.SLACK, team, user, email if isinstance(email, str) else None
+            Platform.SLACK,
+            team,
+            user,
+            email if isinstance(email, str) else None,
+            enterprise if isinstance(enterprise, str) else "",
         )
+        _check_declared(identity, declared)
         return Verified(identity, str(claims["iss"]), str(claims["sub"]))
 
     def _key_set(self) -> jwt.PyJWKSet:
@@ -233,7 +273,9 @@ class EntraSignIn:
         url = str(flow.pop("auth_uri"))
         return Started(url, {k: v for k, v in flow.items() if v is not None})
 
-    def finish(self, flow: Mapping[str, Any], query: Mapping[str, str]) -> Verified:
+    def finish(
+        self, flow: Mapping[str, Any], query: Mapping[str, str], declared: Declared
+    ) -> Verified:
         _check_state(flow, query)
         app = self._app()
         try:
@@ -245,12 +287,10 @@ class EntraSignIn:
         if "id_token" not in result:
             raise SignInFailed("token_exchange")
         config = self._configuration(app)
-        unverified = jwt.decode(result["id_token"], options={"verify_signature": False})
-        issuer = str(config.get("issuer", "")).replace("{tenantid}", str(unverified.get("tid")))
         claims = verify_id_token(
             str(result["id_token"]),
             keys=self._key_set(app, config),
-            issuer=issuer,
+            issuer=None,  # checked below, once the signed `tid` is known to be declared
             audience=self._client_id,
             # msal sends the SHA-256 of the nonce it keeps in the flow, and so it comes back.
             nonce=hashlib.sha256(str(flow.get("nonce", "")).encode()).hexdigest(),
@@ -258,10 +298,12 @@ class EntraSignIn:
         tenant, oid = claims.get("tid"), claims.get("oid")
         if not isinstance(tenant, str) or not isinstance(oid, str) or not tenant or not oid:
             raise SignInFailed("claims")
-        email = claims.get("email") or claims.get("preferred_username")
-        identity = ChatIdentity(
-            Platform.TEAMS, tenant, oid, email if isinstance(email, str) else None
-        )
+        identity = ChatIdentity(Platform.TEAMS, tenant.lower(), oid, _vouched_upn(claims))
+        _check_declared(identity, declared)
+        # A multi-tenant authority publishes "…/{tenantid}/v2.0": the signed, declared tid.
+        issuer = str(config.get("issuer", "")).replace("{tenantid}", identity.workspace)
+        if not issuer or claims["iss"] != issuer:
+            raise SignInFailed("issuer", identity.ids())
         return Verified(identity, issuer, str(claims["sub"]))
 
     def _configuration(self, app: msal.ConfidentialClientApplication) -> dict[str, Any]:

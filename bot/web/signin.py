@@ -3,13 +3,16 @@
 `GET /signin` offers the configured providers, the platform the pending pointer came from
 first (and, in demo/test, the demo picker). `POST /signin/{provider}` (CSRF-checked) sends the
 browser to the provider with fresh state, nonce and PKCE kept in its signed cookie; the
-callback checks them, verifies the ID token, and maps the identity to a practitioner only
-through `handlers.identity.identify`. Every refusal is audited and leaves no session.
+callback checks them, verifies the ID token, refuses a workspace or tenant no organisation
+declares, and maps the identity to a practitioner only through `handlers.identity.identify`.
+Every refusal is audited (with the identity's ids once known, never its e-mail) and leaves
+no session.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import structlog
@@ -20,7 +23,7 @@ from bot.web.oidc import Provider, SignInFailed, Verified, providers
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from bot.web.signin_demo import start_session
 from bot.web.throttle import client_address, limiter_for
-from handlers.identity import Known, explain, identify
+from handlers.identity import ChatIdentity, Known, explain, identify, workspace_declared
 from handlers.people import active_practitioners
 
 router = APIRouter(route_class=PageRoute)
@@ -83,11 +86,16 @@ def callback(name: str, request: Request, page: Annotated[Page, Depends(page_for
     try:
         if flow.get("provider") != name:
             raise SignInFailed("state")
-        verified = provider.finish(flow, dict(request.query_params))
+        verified = provider.finish(flow, dict(request.query_params), _declared(page))
     except SignInFailed as failed:
         limiter.failed(address)
-        return _refused(page, name, failed.reason)
+        return _refused(page, name, failed.reason, failed.ids)
     return _signed_in(page, name, verified)
+
+
+def _declared(page: Page) -> Callable[[ChatIdentity], bool]:
+    """The allow-list check a provider runs once the token's signature holds."""
+    return lambda identity: workspace_declared(page.runtime.uow(), identity)
 
 
 def _take_flow(page: Page) -> dict[str, Any]:
@@ -105,7 +113,7 @@ def _signed_in(page: Page, name: str, verified: Verified) -> Response:
     runtime = page.runtime
     outcome = identify(runtime.uow(), verified.identity, clock=runtime.clock)
     if not isinstance(outcome, Known):
-        _audit_refusal(page, name, f"identity_{outcome.reason}")
+        _audit_refusal(page, name, f"identity_{outcome.reason}", verified.identity.ids())
         return page.render(
             "error.html",
             status=403,
@@ -121,19 +129,19 @@ def _signed_in(page: Page, name: str, verified: Verified) -> Response:
     )
 
 
-def _audit_refusal(page: Page, name: str, reason: str) -> None:
+def _audit_refusal(page: Page, name: str, reason: str, ids: dict[str, str] | None = None) -> None:
     log.info("signin.refused", provider=name, reason=reason)
     with page.runtime.uow() as uow:
         uow.audit(
             "session.signin_refused",
             at=page.runtime.clock.now(),
-            detail={"provider": name, "reason": reason},
+            detail={"provider": name, "reason": reason} | (ids or {}),
         )
         uow.commit()
 
 
-def _refused(page: Page, name: str, reason: str) -> Response:
-    _audit_refusal(page, name, reason)
+def _refused(page: Page, name: str, reason: str, ids: dict[str, str] | None = None) -> Response:
+    _audit_refusal(page, name, reason, ids)
     return page.render(
         "error.html",
         status=400,

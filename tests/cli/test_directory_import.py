@@ -18,6 +18,25 @@ HEADER = (
 )
 
 
+FULL_HEADER = HEADER.strip() + ",slack_workspaces,entra_tenants"
+DECLARING = (
+    "kind,ref,name,role,slack_workspaces,entra_tenants,"
+    "organisation,teams_tenant,teams_user,slack_team,slack_user\n"
+)
+TENANT_A = "2c4e6a80-0000-4000-8000-00000000000a"
+TENANT_B = "2c4e6a80-0000-4000-8000-00000000000b"
+
+
+def _declared(uow_factory, ref: str) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+    with uow_factory() as uow:
+        org = uow.directory.organisation_by_ref(ref)
+        assert org is not None
+        return (
+            uow.directory.declared_workspaces(org.id, "slack"),
+            uow.directory.declared_workspaces(org.id, "entra"),
+        )
+
+
 def _write(tmp_path: Path, text: str, name: str = "directory.csv") -> str:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -48,6 +67,12 @@ def test_example_file_imports(flare: Flare, uow_factory) -> None:  # type: ignor
             select(AuditEvent).where(AuditEvent.action == "directory.imported")
         ).one()
         assert audit.detail["created"]["membership"] == 5
+    assert _declared(uow_factory, "brook-cc") == (["T0EXAMPLE"], [])
+    assert _declared(uow_factory, "elm-primary") == ([], ["8f6d2c1e-0000-4000-8000-000000000001"])
+    assert _declared(uow_factory, "county-cs") == (
+        ["E0COUNTY", "T0EXAMPLE"],
+        ["2c4e6a80-0000-4000-8000-000000000002"],
+    )
 
 
 def test_reimport_updates_by_ref(flare: Flare, uow_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -180,7 +205,7 @@ def test_help_documents_the_format(flare: Flare) -> None:
     result = flare("directory", "import", "--help")
     assert result.exit_code == 0
     flat = result.stdout.replace(",\n    ", ",")
-    assert HEADER.strip() in flat
+    assert FULL_HEADER in flat
     for kind in ("organisation", "practitioner", "client", "membership"):
         assert f"  {kind}" in result.stdout
 
@@ -189,3 +214,59 @@ def test_the_documented_example_is_the_example_file() -> None:
     doc = (EXAMPLE.parent / "directory.md").read_text()
     example = doc.split("## An example", 1)[1].split("```\n", 2)[1]
     assert example == EXAMPLE.read_text()
+
+
+def test_organisations_declare_workspaces_and_tenants_and_reimport_replaces_them(  # type: ignore[no-untyped-def]
+    flare: Flare, uow_factory, tmp_path: Path
+) -> None:
+    text = DECLARING + (
+        "organisation,shared,Shared Org,agency,T0AAA;E0GRID  T0BBB,"
+        f"{TENANT_A.upper()} {TENANT_B},,,,,\n"
+        f"practitioner,pat,Pat,,,,shared,{TENANT_B},oid-pat,T0AAA,U0PAT\n"
+    )
+    result = flare("directory", "import", _write(tmp_path, text))
+    assert result.exit_code == 0, result.output
+    assert _declared(uow_factory, "shared") == (["E0GRID", "T0AAA", "T0BBB"], [TENANT_A, TENANT_B])
+    again = DECLARING + f"organisation,shared,Shared Org,agency,T0AAA,{TENANT_A},,,,,\n"
+    assert flare("directory", "import", _write(tmp_path, again, "again.csv")).exit_code == 0
+    assert _declared(uow_factory, "shared") == (["T0AAA"], [TENANT_A])
+
+
+def test_bad_declarations_and_identities_outside_them_are_bad_lines(  # type: ignore[no-untyped-def]
+    flare: Flare, uow_factory, tmp_path: Path
+) -> None:
+    text = DECLARING + (
+        f"organisation,ok,Ok Org,agency,T0OK,{TENANT_A},,,,,\n"  # 2: fine
+        "organisation,bad-slack,Bad,agency,not-a-team,,,,,,\n"  # 3
+        "organisation,bad-entra,Bad,agency,,tenant-0001,,,,,\n"  # 4
+        f"practitioner,p1,Pat,,,,ok,{TENANT_B},oid-1,,\n"  # 5: tenant not declared
+        "practitioner,p2,Pat,,,,ok,,,T0OTHER,U0P2\n"  # 6: workspace not declared
+        "practitioner,p3,Pat,,T0OK,,ok,,,,\n"  # 7: a practitioner declares nothing
+    )
+    result = flare("directory", "import", _write(tmp_path, text))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:-1] == [
+        "line 3: slack_workspaces must be Slack workspace (T…) or Enterprise Grid (E…) ids, "
+        "separated by spaces",
+        "line 4: entra_tenants must be Entra tenant ids (GUIDs), separated by spaces",
+        "line 5: teams_tenant is not one of organisation 'ok''s entra_tenants",
+        "line 6: slack_team is not one of organisation 'ok''s slack_workspaces",
+        "line 7: column slack_workspaces is not used for a practitioner; leave it empty",
+    ]
+    assert _count(uow_factory, Organisation) == 0
+
+
+def test_a_declared_enterprise_grid_admits_its_workspaces_at_import(  # type: ignore[no-untyped-def]
+    flare: Flare, uow_factory, tmp_path: Path
+) -> None:
+    assert (
+        flare(
+            "directory",
+            "import",
+            _write(tmp_path, DECLARING + "organisation,grid,Grid,agency,E0GRID,,,,,,\n"),
+        ).exit_code
+        == 0
+    )
+    later = DECLARING + "practitioner,gp,Grid Person,,,,grid,,,T0ANYWS,W0GP\n"
+    result = flare("directory", "import", _write(tmp_path, later, "later.csv"))
+    assert result.exit_code == 0, result.output

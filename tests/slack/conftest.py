@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.demo import SLACK_WORKSPACE
 from bot.runtime import Runtime
 from store.crypto import KeyRing, generate_master_key_spec
 from store.db import session_factory
@@ -25,7 +26,7 @@ from tests.slack.fake_api import FakeSlackAPI
 from tests.slack.inbound import SIGNING_SECRET, SlackSender, serve
 from tests.web.conftest import PUBLIC_URL, World
 
-TEAM = "T1"
+TEAM = SLACK_WORKSPACE  # declared by the demo directory
 BOT_TOKEN = "xoxb-test-t1"
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.demo import seed
+from bot.demo import SLACK_WORKSPACE, seed
 from bot.runtime import Runtime
 from bot.slack.raise_modal import loading_id
 from store.crypto import KeyRing, generate_master_key_spec
@@ -29,7 +29,7 @@ from tests.slack.fake_api import FakeSlackAPI, RecordedRequest
 from tests.slack.inbound import SIGNING_SECRET, serve
 from tests.slack.slack_client import SlackSender
 
-TEAM = "T1"
+TEAM = SLACK_WORKSPACE  # declared by the demo directory
 BOT_TOKEN = "xoxb-test-t1"
 PUBLIC_URL = "https://flare.test"
 

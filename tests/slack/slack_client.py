@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from bot.demo import SLACK_WORKSPACE
 from tests.slack.inbound import signed_headers
 
 
@@ -40,7 +41,7 @@ class SlackSender:
     """A Slack workspace's side of the conversation with Flare's /slack/events."""
 
     base_url: str
-    team: str = "T1"
+    team: str = SLACK_WORKSPACE
     domain: str = "acme"
     response_base: str = ""  # where response_url points (the fake Slack API records it)
     exchanges: list[Exchange] = field(default_factory=list)

@@ -16,10 +16,11 @@ from sqlalchemy import Engine, func, select
 
 from bot import logging as flare_logging
 from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
-from handlers.identity import UNKNOWN_MESSAGE
+from handlers.identity import UNKNOWN_MESSAGE, WORKSPACE_MESSAGE
 from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.models import AuditEvent, Concern, InboundEvent, OutboxMessage, Practitioner
+from tests.directory import declare
 from tests.slack.conftest import BOT_TOKEN, TEAM, SlackWorld, running_world, slack_user
 from tests.slack.fake_api import FakeSlackAPI
 from tests.slack.inbound import SIGNING_SECRET, signed_headers
@@ -214,7 +215,8 @@ def test_unregistered_user_is_told_whom_to_ask_and_nothing_is_stored(
     (ephemeral,) = world.slack.wait_for("chat.postEphemeral")
     assert ephemeral.args["user"] == "UNOBODY" and ephemeral.args["text"] == UNKNOWN_MESSAGE
     audit, acked, linked, _calls = _state(world)
-    assert (audit, acked, linked) == before[:3]
+    assert (audit, acked, linked) == (before[0] + 1, *before[1:3])  # only the refusal
+    assert world.audit_actions()[-1] == "identity.refused"
     assert [r.args["user"] for r in world.slack.calls("users.info")] == ["UNOBODY"]
 
 
@@ -276,8 +278,10 @@ def test_someone_from_another_workspace_outside_the_network_gets_nowhere(
 ) -> None:
     world = slack_world
     concern_id = _raise_and_deliver(world)
-    # Ben is registered, in workspace T2, and not in client C-1001's network.
+    # Ben is registered, in workspace T2 (which his centre declares), and not in client
+    # C-1001's network.
     world.slack.add_team("T2", token="xoxb-test-t2")
+    declare(world.runtime.uow, "riverside-cc", slack=(TEAM, "T2"), at=world.runtime.clock.now())
     with world.runtime.uow() as uow:
         ben = uow.directory.practitioner(world.people["ben"])
         assert ben is not None
@@ -374,3 +378,65 @@ def test_concurrent_retries_of_one_press_acknowledge_once(slack_world: SlackWorl
             uow.session.scalars(select(InboundEvent.key).where(InboundEvent.platform == "slack"))
         )
     assert keys.count(f"trigger:{payload['trigger_id']}") == 1
+
+
+def test_a_foreign_workspace_with_the_victims_email_gets_nowhere_and_is_audited(
+    engine: Engine, tmp_path: Path, slack: FakeSlackAPI
+) -> None:
+    with running_world(engine, tmp_path, slack, linked=False) as world:
+        concern = _raise_medium(world).concern_id
+        # Mallory's profile carries Chloe's address (Slack would even confirm it: she owns
+        # her workspace), but no organisation declares her workspace.
+        world.slack.add_user(TEAM, "UMALLORY", email="chloe@demo.flare.invalid")
+        payload = world.sender.block_action(
+            team="T0FOREIGN", user="UMALLORY", action_id=ACKNOWLEDGE_ACTION, value=concern
+        )
+        assert world.sender.action(payload).status_code == 200
+        (told,) = world.slack.wait_for("chat.postEphemeral")
+        assert told.args["user"] == "UMALLORY" and told.args["text"] == WORKSPACE_MESSAGE
+        event = {"type": "app_home_opened", "user": "UMALLORY", "tab": "home"}
+        assert world.sender.event(event, team="T0FOREIGN").status_code == 200
+        _wait(lambda: len(world.web.audit_details("identity.refused")) == 2)
+        assert world.slack.calls("users.info") == []  # refused before asking for an e-mail
+        assert _state(world)[1:3] == (0, 0)  # nothing acknowledged, nobody linked
+        refusals = world.web.audit_details("identity.refused")
+        assert (
+            refusals
+            == [
+                {
+                    "platform": "slack",
+                    "workspace": "T0FOREIGN",
+                    "user": "UMALLORY",
+                    "reason": "workspace_unknown",
+                }
+            ]
+            * 2
+        )
+        assert "@" not in str(refusals)
+
+
+def test_an_enterprise_grid_org_declared_by_the_council_lets_its_workspaces_in(
+    engine: Engine, tmp_path: Path, slack: FakeSlackAPI
+) -> None:
+    with running_world(engine, tmp_path, slack, linked=False) as world:
+        declare(world.runtime.uow, "council-cs", slack=("E0GRID",), at=world.runtime.clock.now())
+        world.slack.add_user(TEAM, "WERIN", email="erin@demo.flare.invalid")
+        concern = _raise_medium(world).concern_id
+        action = world.sender.block_action(
+            team="T0GRIDWS", user="WERIN", action_id=ACKNOWLEDGE_ACTION, value=concern
+        )
+        on_grid = action | {"enterprise": {"id": "E0GRID", "name": "Council grid"}}
+        assert world.sender.action(on_grid).status_code == 200
+        _wait(lambda: "identity.linked" in world.audit_actions())
+        with world.runtime.uow() as uow:
+            erin = uow.directory.practitioner(world.people["erin"])
+            assert erin is not None
+            assert (erin.slack_team_id, erin.slack_user_id) == ("T0GRIDWS", "WERIN")
+        # Without the grid's id, the same workspace is not declared by anyone.
+        bare = world.sender.block_action(
+            team="T0GRIDWS", user="WERIN", action_id=ACKNOWLEDGE_ACTION, value=concern
+        )
+        assert world.sender.action(bare).status_code == 200
+        _wait(lambda: len(world.web.audit_details("identity.refused")) == 1)
+        (refusal,) = world.web.audit_details("identity.refused")
+        assert refusal["reason"] == "workspace_not_allowed"

@@ -248,7 +248,15 @@ def test_someone_not_in_flare_is_told_whom_to_ask_and_nothing_is_stored(
     world.wait_hooks(2)
     world.sender.event({"type": "app_home_opened", "user": stranger, "tab": "home"})
     world.slack.wait_idle()
-    assert world.state_counts() == before
+    after = world.state_counts()
+    refused = after.pop("AuditEvent") - before.pop("AuditEvent")
+    assert after == before
+    # Each refusal is audited (ids and reason, never an e-mail), and nothing else is.
+    with world.runtime.uow() as uow:
+        query = select(AuditEvent.action, AuditEvent.detail).order_by(AuditEvent.seq.desc())
+        rows = uow.session.execute(query.limit(refused)).all()
+    assert refused > 0 and {action for action, _ in rows} == {"identity.refused"}
+    assert {detail["user"] for _, detail in rows} == {stranger}
 
 
 def test_two_submissions_at_once_still_make_one_concern(world: SlackWorld) -> None:

@@ -139,6 +139,12 @@ class TeamsWorld:
                 "inbound": s.scalar(select(func.count()).select_from(InboundEvent)) or 0,
             }
 
+    def audit_details(self, action: str) -> list[dict[str, Any]]:
+        """The detail of every audit row of one kind, oldest first."""
+        with self.runtime.uow() as uow:
+            query = select(AuditEvent.detail).where(AuditEvent.action == action)
+            return [dict(d) for d in uow.session.scalars(query.order_by(AuditEvent.seq))]
+
     def linked(self, ref: str) -> tuple[str | None, str | None, dict[str, Any] | None]:
         with self.runtime.uow() as uow:
             person = uow.directory.practitioner(self.people[ref])
@@ -149,7 +155,7 @@ class TeamsWorld:
 def settings_for(  # type: ignore[no-untyped-def]
     engine: Engine, var_dir: Path, keys: str, issuer: FakeOpenId, teams: FakeTeams, **extra: Any
 ):
-    return Settings(
+    values: dict[str, Any] = dict(
         env="test",
         public_url=PUBLIC_URL,
         database_url=engine.url.render_as_string(hide_password=False),
@@ -162,8 +168,8 @@ def settings_for(  # type: ignore[no-untyped-def]
         teams_authority_url=teams.login.url,
         teams_service_url=teams.connector.url,
         teams_openid_metadata_url=issuer.metadata_url,
-        **extra,
     )
+    return Settings(**(values | extra))
 
 
 @contextmanager

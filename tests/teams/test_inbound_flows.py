@@ -141,7 +141,9 @@ def test_an_unknown_user_is_told_to_ask_their_admin_and_nothing_is_stored(
     assert world.linked("femi") == (None, None, None)
     (reply,) = world.messages("femi")
     assert "not registered in Flare" in reply.activity["text"]
-    assert world.counts()["audit"] == before["audit"]
+    assert world.counts()["audit"] == before["audit"] + 1  # the refusal, and nothing else
+    (refusal,) = world.audit_details("identity.refused")
+    assert refusal["reason"] == "no_match" and refusal["user"] == world.aad["femi"]
 
 
 def test_once_linked_the_member_lookup_is_not_repeated(world: TeamsWorld) -> None:

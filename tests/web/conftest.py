@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -51,6 +52,16 @@ class World:
     def audit_actions(self) -> list[str]:
         with self.runtime.uow() as uow:
             return list(uow.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+    def audit_details(self, action: str) -> list[dict[str, Any]]:
+        """The detail of every audit row of one kind, oldest first."""
+        with self.runtime.uow() as uow:
+            rows = uow.session.scalars(
+                select(AuditEvent.detail)
+                .where(AuditEvent.action == action)
+                .order_by(AuditEvent.seq)
+            )
+            return [dict(detail) for detail in rows]
 
     def delivery(self, concern_id: str, ref: str) -> Delivery:
         """A detached copy of the delivery row, to read its times after the request."""

@@ -5,7 +5,9 @@ real one after the person agrees: a redirect to `redirect_uri` with a code and t
 The token endpoint checks the client secret, the redirect URI and the PKCE verifier, and
 issues an ID token whose claims `misbehave` can spoil (nonce, expiry, audience, signature).
 Entra must be https (msal refuses anything else), so it gets a self-signed certificate for
-127.0.0.1 whose PEM file callers trust through REQUESTS_CA_BUNDLE.
+127.0.0.1 whose PEM file callers trust through REQUESTS_CA_BUNDLE. Entra answers for one
+tenant (`/{tenant}`) or, like the real one, for any (`/organizations`, `/common`), whose
+configuration names the issuer "…/{tenantid}/v2.0"; a token's issuer is its own tenant's.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bot.demo import ENTRA_TENANT
 from tests.loopback import LoopbackServer
 
 CLIENT_ID = "flare-client-id"
 CLIENT_SECRET = "flare-client-secret"
-TENANT = "tenant-0001"
+TENANT = ENTRA_TENANT  # the tenant the demo directory declares
+MULTI_TENANT = ("organizations", "common")
 
 
 @dataclass
@@ -49,6 +53,8 @@ class Person:
     workspace: str
     email: str | None
     email_verified: bool = True
+    upn: str | None = None  # Entra: preferred_username (else `email` is used for it)
+    email_claim: str | None = None  # Entra: the unverified `email` claim, if sent
 
 
 @dataclass
@@ -56,7 +62,8 @@ class FakeProvider:
     kind: str  # "slack" | "entra"
     base: str = ""
     person: Person | None = None
-    misbehave: str | None = None  # "nonce" | "expired" | "audience" | "signature"
+    # "nonce" | "expired" | "audience" | "signature" | "issuer" (Entra: another tenant's)
+    misbehave: str | None = None
     grants: dict[str, Grant] = field(default_factory=dict)
     token_requests: list[dict[str, str]] = field(default_factory=list)
     key: rsa.RSAPrivateKey = field(
@@ -66,7 +73,11 @@ class FakeProvider:
 
     @property
     def issuer(self) -> str:
-        return self.base if self.kind == "slack" else f"{self.base}/{TENANT}/v2.0"
+        """The issuer of the next token: Slack's, or the signing-in person's tenant's."""
+        if self.kind == "slack":
+            return self.base
+        tenant = self.person.workspace if self.person is not None else TENANT
+        return f"{self.base}/{TENANT if self.misbehave == 'issuer' else tenant}/v2.0"
 
     def jwks(self) -> dict[str, Any]:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -93,7 +104,9 @@ class FakeProvider:
             }
         else:
             claims |= {"sub": f"sub-{p.user}", "tid": p.workspace, "oid": p.user, "ver": "2.0"}
-            claims |= {"preferred_username": p.email} if p.email else {}
+            upn = p.upn if p.upn is not None else p.email
+            claims |= {"preferred_username": upn} if upn else {}
+            claims |= {"email": p.email_claim} if p.email_claim else {}
         key = self.key
         if self.misbehave == "signature":
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -102,10 +115,12 @@ class FakeProvider:
     # --- endpoints --------------------------------------------------------------------------
     def get(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         if path.endswith("/.well-known/openid-configuration"):
-            root = f"{self.base}/{TENANT}"
+            tenant = path.strip("/").split("/")[0] if self.kind == "entra" else ""
+            root = f"{self.base}/{tenant}" if tenant else self.base
+            issuer = "{tenantid}" if tenant in MULTI_TENANT else tenant
             return _json(
                 {
-                    "issuer": self.issuer,
+                    "issuer": f"{self.base}/{issuer}/v2.0" if tenant else self.issuer,
                     "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
                     "token_endpoint": f"{root}/oauth2/v2.0/token",
                     "jwks_uri": f"{root}/discovery/v2.0/keys",

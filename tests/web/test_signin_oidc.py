@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.demo import SLACK_WORKSPACE
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import AuditEvent, Delivery, OutboxMessage, WebSession
@@ -57,7 +58,7 @@ class Idps:
 
     def as_person(self, name: str, ref: str, *, email: str | None = None) -> None:
         """The next sign-in at provider `name` is the demo practitioner `ref`."""
-        workspace = "T0FLARE" if name == "slack" else TENANT
+        workspace = SLACK_WORKSPACE if name == "slack" else TENANT
         address = email or f"{ref}@demo.flare.invalid"
         self.by_name(name).person = Person(f"U-{ref}", workspace, address)
 
@@ -218,12 +219,17 @@ def test_someone_not_in_the_directory_is_told_whom_to_ask(
     assert refused.status_code == 403
     assert "Flare administrator" in refused.text
     assert sessions(world) == [] and "flare_session" not in browser.client.cookies
-    assert refusals(world) == [{"provider": name, "reason": "identity_no_match"}]
+    (refusal,) = refusals(world)
+    assert (refusal["provider"], refusal["reason"]) == (name, "identity_no_match")
+    assert refusal["user"] == idps.by_name(name).person.user  # ids, never the e-mail
+    assert "@" not in str(refusal)
 
 
 def test_an_unverified_slack_email_does_not_link(oidc_world: World, idps: Idps) -> None:
     world = oidc_world
-    idps.slack.person = Person("U-x", "T0FLARE", "chloe@demo.flare.invalid", email_verified=False)
+    idps.slack.person = Person(
+        "U-x", SLACK_WORKSPACE, "chloe@demo.flare.invalid", email_verified=False
+    )
     browser = world.browser("x")
     assert oidc_sign_in(world, idps, browser, "slack").status_code == 403
     assert sessions(world) == []
