@@ -19,7 +19,7 @@ from bot.web.links import slow_down
 from bot.web.oidc import Provider, SignInFailed, Verified, providers
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from bot.web.signin_demo import start_session
-from bot.web.throttle import client_address, limiter_for
+from bot.web.throttle import refuse_guess
 from handlers.identity import Known, explain, identify
 from handlers.people import active_practitioners
 
@@ -75,18 +75,16 @@ def start(
 @router.get("/signin/{name}/callback")
 def callback(name: str, request: Request, page: Annotated[Page, Depends(page_for)]) -> Response:
     provider = _provider(page, name)
-    limiter, address = limiter_for(request), client_address(request)
-    wait = limiter.retry_after(address)
-    if wait is not None:  # refused callbacks are audited: bound how fast they can be made
-        return slow_down(page, wait)
     flow = _take_flow(page)
     try:
         if flow.get("provider") != name:
             raise SignInFailed("state")
-        verified = provider.finish(flow, dict(request.query_params))
+        verified = provider.finish(flow, dict(request.query_params))  # the state first
     except SignInFailed as failed:
-        limiter.failed(address)
-        return _refused(page, name, failed.reason)
+        # Only a failed callback counts: a good one is never refused for others' failures.
+        # Within the allowance each refusal is audited; beyond it, 429 and one aggregate event.
+        wait = refuse_guess(request, "signin")
+        return _refused(page, name, failed.reason) if wait is None else slow_down(page, wait)
     return _signed_in(page, name, verified)
 
 

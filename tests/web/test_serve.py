@@ -24,10 +24,11 @@ def _free_port() -> int:
 
 
 def _clean_env(var_dir: Path) -> dict[str, str]:
-    """No FLARE_ENV and no platform credentials: what a fresh clone runs with."""
+    """What `make run` starts on a fresh clone: FLARE_ENV=demo and no platform credentials."""
     prefixes = ("FLARE_", "SLACK_", "TEAMS_", "ENTRA_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env["FLARE_VAR_DIR"] = str(var_dir)
+    env["FLARE_ENV"] = "demo"
     return env
 
 
