@@ -126,7 +126,8 @@ def demo_seed(force: bool) -> None:
     settings = _settings()
     if settings.env == "production":
         click.echo(
-            "flare: demo data goes only into a demo or test database; set FLARE_ENV=demo",
+            "flare: bad setting FLARE_ENV: demo data goes only into a demo or test database; "
+            "set FLARE_ENV=demo",
             err=True,
         )
         sys.exit(2)
