@@ -1,4 +1,5 @@
-# Flare: `make run` starts the demo; `make test` runs every check. Both set up .venv first.
+# Flare: `make run` starts the demo (FLARE_ENV=demo: without it Flare is production);
+# `make test` runs every check. Both set up .venv first.
 SHELL := /bin/bash
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -17,7 +18,7 @@ venv: $(UV)
 	@$(UV) sync --frozen --quiet
 
 run: venv
-	@$(BIN)/flare serve
+	@FLARE_ENV=demo $(BIN)/flare serve
 
 lint: venv
 	$(BIN)/ruff check bot handlers store tests

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ import structlog
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot import metrics
 from bot.config import Settings
@@ -18,7 +20,7 @@ from bot.playground.notifier import PlaygroundNotifier
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import Scheduler
 from bot.web.security import SecurityHeaders
-from bot.web.throttle import GuessLimiter
+from bot.web.throttle import GuessLimiter, audit_every_window, audit_refused_guesses
 from handlers.values import Platform
 
 log = structlog.get_logger("flare")
@@ -52,8 +54,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         socket_mode = getattr(app.state, "slack_socket_mode", None)
         if socket_mode:
             socket_mode.start()
+        guesses = asyncio.create_task(audit_every_window(runtime, app.state.link_guesses))
         log.info("flare.started", env=settings.env, public_url=settings.public_url)
         yield
+        guesses.cancel()
+        audit_refused_guesses(runtime, app.state.link_guesses.closed_windows(all_open=True))
         if socket_mode:
             socket_mode.stop()
         if loop:
@@ -68,6 +73,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         now=lambda: runtime.clock.now().timestamp(),
     )
     app.add_middleware(SecurityHeaders)
+    # Outermost: the client address every other part sees (the guess limits above all) is the
+    # socket peer, or what a trusted proxy says in X-Forwarded-For (docs/operations.md).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -12,9 +12,9 @@ import click
 from bot.config import Settings, SettingsError, load_settings
 
 
-def _settings() -> Settings:
+def _settings(**overrides: object) -> Settings:
     try:
-        return load_settings()
+        return load_settings(**overrides)
     except SettingsError as exc:
         click.echo(exc.line, err=True)
         sys.exit(2)
@@ -48,7 +48,13 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default FLARE_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default FLARE_PORT or 8000).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    help="Proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated "
+    "(default FLARE_TRUSTED_PROXIES or loopback only).",
+)
+def serve(host: str | None, port: int | None, forwarded_allow_ips: str | None) -> None:
     """Serve the web app, the platform endpoints and (by default) the outbox worker."""
     import uvicorn
 
@@ -57,7 +63,8 @@ def serve(host: str | None, port: int | None) -> None:
     from bot.operations.environment import claim_database
     from store.migrate import upgrade
 
-    settings = _settings()
+    overrides = {} if forwarded_allow_ips is None else {"trusted_proxies": forwarded_allow_ips}
+    settings = _settings(**overrides)
     bind_host, bind_port = host or settings.host, port or settings.port
     if settings.env == "demo" and "FLARE_PUBLIC_URL" not in os.environ:
         # Demo links must point at the address actually served (--port or FLARE_PORT alike),
@@ -72,8 +79,16 @@ def serve(host: str | None, port: int | None) -> None:
     app = create_app(settings, runtime)
     if settings.env == "demo":
         click.echo(f"flare: demo mode — open {settings.public_url}/playground  (Ctrl-C to stop)")
+    # The app itself believes X-Forwarded-For from FLARE_TRUSTED_PROXIES only (bot/app.py);
+    # uvicorn's own reading (and its FORWARDED_ALLOW_IPS variable) is switched off.
     config = uvicorn.Config(
-        app, host=bind_host, port=bind_port, log_config=None, access_log=True, lifespan="on"
+        app,
+        host=bind_host,
+        port=bind_port,
+        log_config=None,
+        access_log=True,
+        lifespan="on",
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     freeze_startup_objects()
@@ -114,7 +129,15 @@ def demo_seed(force: bool) -> None:
     from bot.demo import seed
     from store.migrate import upgrade
 
-    runtime = _runtime(_settings())
+    settings = _settings()
+    if settings.env == "production":
+        click.echo(
+            "flare: bad setting FLARE_ENV: demo data goes only into a demo or test database; "
+            "set FLARE_ENV=demo",
+            err=True,
+        )
+        sys.exit(2)
+    runtime = _runtime(settings)
     upgrade(runtime.engine)
     report = seed(runtime, if_empty=not force)
     if report is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -23,11 +24,38 @@ def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
 
 
+class BadSetting(ValueError):
+    """A rule across settings, broken: names the one setting that breaks it."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+# Settings that point at a real Slack workspace, Teams tenant or Entra directory: the demo
+# (invented people, a become-anyone sign-in, everyone's links in the playground) refuses them.
+REAL_CREDENTIALS = (
+    "slack_signing_secret",
+    "slack_bot_token",
+    "slack_client_id",
+    "slack_client_secret",
+    "slack_app_token",
+    "teams_app_id",
+    "teams_app_password",
+    "teams_tenant_id",
+    "entra_client_id",
+    "entra_client_secret",
+    "entra_authority",
+)
+LOOPBACK = "127.0.0.1,::1"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
-    env: Literal["production", "demo", "test"] | None = Field(
-        default=None, validation_alias=_env("FLARE_ENV")
+    # Fail closed: only an explicit FLARE_ENV (`make run`, a test harness) leaves production.
+    env: Literal["production", "demo", "test"] = Field(
+        default="production", validation_alias=_env("FLARE_ENV")
     )
     database_url: str = Field(default="", validation_alias=_env("FLARE_DATABASE_URL"))
     public_url: str = Field(
@@ -119,6 +147,8 @@ class Settings(BaseSettings):
     link_guesses_global_per_minute: float = Field(
         default=600, gt=0, validation_alias=_env("FLARE_LINK_GUESSES_GLOBAL_PER_MINUTE")
     )
+    # Proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated).
+    trusted_proxies: str = Field(default=LOOPBACK, validation_alias=_env("FLARE_TRUSTED_PROXIES"))
 
     @field_validator("public_url", "slack_oidc_url")
     @classmethod
@@ -157,6 +187,20 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if entries == ["*"]:
+            return "*"
+        try:
+            # uvicorn would take a mistyped entry as a literal host name and trust nothing
+            return ",".join(str(ipaddress.ip_network(entry, strict=False)) for entry in entries)
+        except ValueError:
+            raise ValueError(
+                "must be IP addresses or networks separated by commas (e.g. 10.0.0.0/8,::1), or *"
+            ) from None
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -166,16 +210,19 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
-        if self.env is None:
-            # Demo only when nothing points at a real platform; any credential means production.
-            self.env = "production" if self.has_platform_credentials else "demo"
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.var_dir / 'flare.db').as_posix()}"
         if self.env == "production":
             if not self.master_keys:
-                raise ValueError("FLARE_MASTER_KEYS is required when FLARE_ENV=production")
+                raise BadSetting(
+                    "FLARE_MASTER_KEYS",
+                    "is required in production (FLARE_ENV is production unless set to demo "
+                    "or test); make one with `flare keys generate`",
+                )
             if not self.public_url.startswith("https://"):
-                raise ValueError("FLARE_PUBLIC_URL must be https:// when FLARE_ENV=production")
+                raise BadSetting("FLARE_PUBLIC_URL", "must be https:// in production")
+        if self.env == "demo":
+            self._demo_stays_a_demo()
         if bool(self.slack_client_id) != bool(self.slack_client_secret):
             raise ValueError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET must be set together")
         if (self.slack_bot_token or self.slack_client_id) and not self.slack_signing_secret:
@@ -191,11 +238,21 @@ class Settings(BaseSettings):
             raise ValueError("ENTRA_AUTHORITY must be an https:// URL")
         return self
 
-    @property
-    def has_platform_credentials(self) -> bool:
-        return any(
-            (self.slack_bot_token, self.slack_client_id, self.slack_app_token, self.teams_app_id)
-        )
+    def _demo_stays_a_demo(self) -> None:
+        """The demo never touches a real platform, sign-in or database."""
+        for field in REAL_CREDENTIALS:
+            if getattr(self, field):
+                raise BadSetting(
+                    ENV_NAMES[field],
+                    "must not be set when FLARE_ENV=demo (the demo lets anyone sign in as "
+                    "anyone); use FLARE_ENV=production with real credentials",
+                )
+        if not _sqlite_under(self.database_url, self.var_dir):
+            raise BadSetting(
+                "FLARE_DATABASE_URL",
+                "FLARE_ENV=demo runs only on a SQLite file under FLARE_VAR_DIR "
+                f"({self.var_dir}); unset it to use the demo database",
+            )
 
     @property
     def is_demo_like(self) -> bool:
@@ -219,14 +276,23 @@ class Settings(BaseSettings):
         return bool(self.entra_client_id and self.entra_client_secret and self.entra_authority)
 
 
-_NAMES = {
+ENV_NAMES: dict[str, str] = {
     name: (
-        field.validation_alias.choices[0]
+        str(field.validation_alias.choices[0])
         if isinstance(field.validation_alias, AliasChoices)
         else name
     )
     for name, field in Settings.model_fields.items()
 }
+
+
+def _sqlite_under(url: str, var_dir: Path) -> bool:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return False
+    return Path(parsed.database).resolve().is_relative_to(var_dir.resolve())
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -237,7 +303,10 @@ def load_settings(**overrides: object) -> Settings:
         err = exc.errors()[0]
         loc = err.get("loc") or ()
         field = str(loc[0]) if loc else ""
-        name = _NAMES.get(field, field)
+        name = ENV_NAMES.get(field, field)
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, BadSetting):
+            name = cause.name
         message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         line = f"flare: bad setting {name}: {message}" if name else f"flare: {message}"
         raise SettingsError(line) from None

@@ -14,8 +14,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request, Response
 
 from bot.web.rendering import Page, PageRoute, page_for
-from bot.web.throttle import client_address, limiter_for
-from handlers.links import Opened, Refusal, Refused, check_token, open_link, request_fresh_link
+from bot.web.throttle import refuse_guess
+from handlers.links import (
+    LinkTarget,
+    Opened,
+    Refusal,
+    Refused,
+    check_token,
+    open_link,
+    request_fresh_link,
+)
 
 router = APIRouter(route_class=PageRoute)
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,128}$")
@@ -48,18 +56,10 @@ def open_token(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     page.check_csrf(csrf)
-    runtime, limiter, address = page.runtime, limiter_for(request), client_address(request)
-    wait = limiter.retry_after(address)
-    if wait is not None:  # before any look-up: the answer says nothing about the token
-        return slow_down(page, wait)
-    target = (
-        check_token(runtime.uow(), token, runtime.clock)
-        if TOKEN_SHAPE.match(token)
-        else Refused(Refusal.UNKNOWN)
-    )
-    if isinstance(target, Refused):
-        limiter.failed(address)
-        return _dead_link(page, token)
+    target = _checked(page, token)
+    if isinstance(target, Refused):  # only a failed guess counts; a live link always opens
+        wait = refuse_guess(request, "link")
+        return _dead_link(page, token) if wait is None else slow_down(page, wait)
     me = page.me()
     if me is None:
         page.browser.remember("link", target.link_id)
@@ -75,14 +75,23 @@ def fresh_link(
     page: Annotated[Page, Depends(page_for)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """Always the same neutral answer, whether or not the token was ever real."""
+    """The same neutral answer whether or not the token was ever real (bar the guess limit)."""
     page.check_csrf(csrf)
-    wait = limiter_for(request).retry_after(client_address(request))
-    if wait is not None:
-        return slow_down(page, wait)
-    if TOKEN_SHAPE.match(token):
+    target = _checked(page, token)
+    if isinstance(target, Refused) and target.reason is Refusal.UNKNOWN:
+        wait = refuse_guess(request, "fresh_link")
+        if wait is not None:
+            return slow_down(page, wait)
+    else:  # a real token: a fresh pointer if it has expired, nothing if it is still live
         request_fresh_link(page.runtime.uow(), token, page.runtime.clock)
     return page.render("link_fresh_requested.html")
+
+
+def _checked(page: Page, token: str) -> LinkTarget | Refused:
+    """The token looked up by its hash; a malformed one is unknown without a look-up."""
+    if not TOKEN_SHAPE.match(token):
+        return Refused(Refusal.UNKNOWN)
+    return check_token(page.runtime.uow(), token, page.runtime.clock)
 
 
 def open_for(page: Page, link_id: str, practitioner_id: str) -> Response:

@@ -22,7 +22,7 @@ from bot.web.links import slow_down
 from bot.web.oidc import Provider, SignInFailed, Verified, providers
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from bot.web.signin_demo import start_session
-from bot.web.throttle import client_address, limiter_for
+from bot.web.throttle import refuse_guess
 from handlers.identity import ChatIdentity, Known, explain, identify, workspace_declared
 from handlers.people import active_practitioners
 
@@ -78,17 +78,17 @@ def start(
 @router.get("/signin/{name}/callback")
 def callback(name: str, request: Request, page: Annotated[Page, Depends(page_for)]) -> Response:
     provider = _provider(page, name)
-    limiter, address = limiter_for(request), client_address(request)
-    wait = limiter.retry_after(address)
-    if wait is not None:  # refused callbacks are audited: bound how fast they can be made
-        return slow_down(page, wait)
     flow = _take_flow(page)
     try:
         if flow.get("provider") != name:
             raise SignInFailed("state")
         verified = provider.finish(flow, dict(request.query_params), _declared(page))
     except SignInFailed as failed:
-        limiter.failed(address)
+        # Only a failed callback counts: a good one is never refused for others' failures.
+        # Within the allowance each refusal is audited; beyond it, 429 and one aggregate event.
+        wait = refuse_guess(request, "signin")
+        if wait is not None:
+            return slow_down(page, wait)
         return _refused(page, name, failed.reason, failed.ids)
     return _signed_in(page, name, verified)
 

@@ -45,7 +45,9 @@ def _flare(
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith(("FLARE_", "SLACK_", "TEAMS_"))
     }
-    clean.update({"FLARE_VAR_DIR": str(tmp_path / "var"), **env})
+    # A harness names its environment: without FLARE_ENV every command is in production
+    # (tests/cli/test_fail_closed.py), and these cases are about one setting each.
+    clean.update({"FLARE_ENV": "test", "FLARE_VAR_DIR": str(tmp_path / "var"), **env})
     clean["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],

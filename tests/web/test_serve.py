@@ -9,10 +9,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.web.browser import forms
 
 FLARE = Path(sys.executable).parent / "flare"
 
@@ -24,10 +28,11 @@ def _free_port() -> int:
 
 
 def _clean_env(var_dir: Path) -> dict[str, str]:
-    """No FLARE_ENV and no platform credentials: what a fresh clone runs with."""
+    """What `make run` starts on a fresh clone: FLARE_ENV=demo and no platform credentials."""
     prefixes = ("FLARE_", "SLACK_", "TEAMS_", "ENTRA_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env["FLARE_VAR_DIR"] = str(var_dir)
+    env["FLARE_ENV"] = "demo"
     return env
 
 
@@ -100,3 +105,71 @@ def test_demo_links_follow_flare_port_when_no_public_url_is_set(tmp_path: Path) 
     assert f"open http://127.0.0.1:{port}/playground" in output, output
     assert f"public_url=http://127.0.0.1:{port}" in output, output
     assert ":8000" not in output, output
+
+
+@contextmanager
+def _serving(tmp_path: Path, *args: str, **settings: str) -> Iterator[str]:
+    """`flare serve` in demo on a free port, with more arguments and settings; its base URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(FLARE), "serve", "--port", str(port), *args],
+        cwd=tmp_path,
+        env={**_clean_env(tmp_path / "var"), **settings},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(proc, port)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+def _guesses_from(base: str, forwarded: list[str]) -> list[int]:
+    """One wrong link token per X-Forwarded-For value, all from this (loopback) peer."""
+    statuses = []
+    with httpx.Client(base_url=base, timeout=5) as browser:
+        for client in forwarded:
+            path = f"/l/{secrets.token_urlsafe(32)}"
+            headers = {"X-Forwarded-For": client}
+            form = forms(browser.get(path, headers=headers).text)[-1]
+            posted = browser.post(path, data=dict(form.fields), headers=headers)
+            statuses.append(posted.status_code)
+    return statuses
+
+
+@pytest.mark.slow
+def test_flare_serve_believes_x_forwarded_for_only_from_the_proxies_it_is_given(
+    tmp_path: Path,
+) -> None:
+    clients = [f"203.0.113.{i}" for i in range(1, 5)]
+    # By default only loopback is a trusted proxy: each forwarded client has its own allowance.
+    with _serving(tmp_path, FLARE_LINK_GUESSES_PER_MINUTE="2") as base:
+        assert _guesses_from(base, clients) == [404] * 4
+    # Named proxies replace loopback: the header from 127.0.0.1 is now ignored.
+    with _serving(
+        tmp_path, "--forwarded-allow-ips", "10.0.0.0/8", FLARE_LINK_GUESSES_PER_MINUTE="2"
+    ) as base:
+        assert _guesses_from(base, clients) == [404, 404, 429, 429]
+
+
+@pytest.mark.slow
+def test_a_bad_forwarded_allow_ips_stops_serve_in_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(FLARE), "serve", "--forwarded-allow-ips", "the-load-balancer"],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path / "var"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("flare: bad setting FLARE_TRUSTED_PROXIES:")
+    assert len(result.stderr.strip().splitlines()) == 1
