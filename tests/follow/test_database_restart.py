@@ -1,14 +1,16 @@
 """PostgreSQL restarted mid-run: `flare worker` reconnects and finishes; nothing lost or doubled.
 
-The test makes its own throwaway cluster (`pg_createcluster`, port 5499) and restarts that
-one with `pg_ctlcluster <version> flaretest restart`, so the shared cluster other test
+The test makes its own throwaway cluster (`pg_createcluster`, a free port) and restarts that
+one with `pg_ctlcluster <version> flaretest<pid> restart`, so the shared cluster other test
 databases live in is never interrupted.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -32,7 +34,15 @@ from tests.follow.test_crash import start_worker, worker_env
 from tests.slack.conftest import BOT_TOKEN, TEAM
 from tests.slack.fake_api import FakeSlackAPI
 
-CLUSTER, PORT = "flaretest", 5499
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# Per run: several checkouts may run this suite at once on one machine.
+CLUSTER, PORT = f"flaretest{os.getpid()}", _free_port()
 CONCERNS = 10
 
 pytestmark = pytest.mark.postgres
@@ -48,7 +58,7 @@ def _cluster(*args: str) -> None:
 
 @pytest.fixture
 def own_cluster() -> Iterator[str]:
-    """A private PostgreSQL cluster with trust auth on 127.0.0.1:5499, dropped afterwards."""
+    """A private PostgreSQL cluster with trust auth on 127.0.0.1:PORT, dropped afterwards."""
     if not shutil.which("pg_createcluster") or not Path("/etc/postgresql").is_dir():
         if IN_CI:
             pytest.fail("pg_createcluster is required in CI for the database restart test")
