@@ -11,6 +11,12 @@ calls with the shapes Slack documents, keeps DM histories (with message metadata
         slack.fail("chat.postMessage", status=500, apply=True)   # lands, then answers 500
         slack.fail("chat.postMessage", error="account_inactive")
         slack.fail("chat.postMessage", delay=3.0)                 # a slow answer (timeouts)
+
+Every `views.*` and `chat.*` body, and every post to a `response_url`, is checked as Slack
+would check it (tests/slack/block_kit_check.py: slack_sdk's models and Slack's documented
+limits). A body Slack would refuse gets Slack's answer (`ok: false`, `invalid_blocks` or
+`invalid_arguments`) and is kept in `violations`; the autouse fixture
+`slack_payloads_are_valid` (tests/conftest.py) fails the test that caused it.
 """
 
 from __future__ import annotations
@@ -20,14 +26,16 @@ import itertools
 import json
 import threading
 import time
+import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.loopback import LoopbackServer
+from tests.slack.block_kit_check import message_problems, reply_problems, view_problems
 
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "users")
 
@@ -69,6 +77,17 @@ class RecordedRequest:
             f"{k}: {v}" for k, v in self.headers.items()
         )
         return head.encode() + b"\n\n" + self.body
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A body Slack would have refused: where it went and what was wrong with it."""
+
+    where: str
+    problems: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.where}: " + "; ".join(self.problems)
 
 
 @dataclass
@@ -124,8 +143,13 @@ class _State:
 class FakeSlackAPI:
     """A threaded HTTP server speaking enough of the Slack Web API for Flare."""
 
+    # Every fake alive, so the autouse fixture can fail a test whose payloads were refused.
+    alive: ClassVar[weakref.WeakSet[FakeSlackAPI]] = weakref.WeakSet()
+
     def __init__(self) -> None:
+        FakeSlackAPI.alive.add(self)
         self.requests: list[RecordedRequest] = []
+        self.violations: list[Violation] = []
         self.state = _State()
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
@@ -243,6 +267,29 @@ class FakeSlackAPI:
         with self._lock:
             self.requests.clear()
 
+    # -- what Slack would refuse -------------------------------------------------------------
+    def refuse(self, where: str, problems: list[str]) -> None:
+        """Keep a refused body; the test that sent it fails at teardown."""
+        with self._lock:
+            self.violations.append(Violation(where, tuple(problems)))
+
+    def take_violations(self) -> list[Violation]:
+        """The violations so far, forgotten here (a test that expects one takes it)."""
+        with self._lock:
+            taken, self.violations = self.violations, []
+        return taken
+
+    def check_reply(self, where: str, request_body: bytes, reply: bytes) -> None:
+        """Flare's own answer to an interaction (HTTP response or Socket Mode ack payload)."""
+        submitted = _interaction(request_body)
+        try:
+            answer = json.loads(reply) if reply.strip() else None
+        except ValueError:
+            return  # a plain-text or empty ack: nothing for Slack to parse
+        problems = reply_problems(submitted, answer)
+        if problems:
+            self.refuse(where, problems)
+
     # -- the API ---------------------------------------------------------------------------
     def _next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._ts)}.{next(self._ids):06d}"
@@ -278,6 +325,11 @@ class FakeSlackAPI:
         return 200, {}, answer
 
     def _answer(self, request: RecordedRequest) -> dict[str, Any]:
+        problems = _payload_problems(request)
+        if problems:
+            where = "response_url" if _is_hook(request) else request.method
+            self.refuse(where, problems)
+            return _refusal(request, problems)
         method = METHODS.get(request.method)
         if method is None:
             return {"ok": False, "error": "unknown_method"}
@@ -289,6 +341,50 @@ class FakeSlackAPI:
             team = None
         with self._lock:
             return method(self, team, request.args)
+
+
+VIEW_KINDS = {
+    "views.open": "modal",
+    "views.push": "modal",
+    "views.update": "modal",
+    "views.publish": "home",
+}
+
+
+def _is_hook(request: RecordedRequest) -> bool:
+    return "/hooks/" in request.path
+
+
+def _payload_problems(request: RecordedRequest) -> list[str]:
+    """What Slack would refuse in a views.*, chat.* or response_url body."""
+    if _is_hook(request):
+        return message_problems(request.args)
+    if request.method.startswith("views."):
+        return view_problems(request.args.get("view"), kind=VIEW_KINDS.get(request.method))
+    if request.method.startswith("chat."):
+        return message_problems(request.args)
+    return []
+
+
+def _refusal(request: RecordedRequest, problems: list[str]) -> dict[str, Any]:
+    """Slack's answer: `invalid_blocks` for a message's blocks, else `invalid_arguments`."""
+    in_blocks = request.method.startswith("chat.") or _is_hook(request)
+    blocks = in_blocks and any(p.startswith("blocks") for p in problems)
+    return {
+        "ok": False,
+        "error": "invalid_blocks" if blocks else "invalid_arguments",
+        "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]},
+    }
+
+
+def _interaction(body: bytes) -> dict[str, Any] | None:
+    """The interaction payload in a form-encoded request body, if it is one."""
+    form = dict(parse_qsl(body.decode(errors="replace"), keep_blank_values=True))
+    try:
+        payload = json.loads(form.get("payload", ""))
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
 
 
 def _failure_response(failure: Failure) -> tuple[int, dict[str, str], dict[str, Any]]:

@@ -144,7 +144,7 @@ def slack_world(engine: Engine, var_dir: Path, *, linked: bool = True) -> Iterat
             world = SlackWorld(
                 runtime,
                 slack,
-                SlackSender(url, team=TEAM, response_base=slack.url.rstrip("/")),
+                SlackSender(url, team=TEAM, response_base=slack.url.rstrip("/"), slack=slack),
                 clock,
             )
             with runtime.uow() as uow:
