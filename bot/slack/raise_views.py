@@ -21,6 +21,7 @@ STEP_ONE = "flare_raise"
 STEP_TWO = "flare_raise_send"
 MAX_TEXT = 3000  # Slack's limit for a plain_text_input
 MAX_CHECKBOXES = 10
+MAX_OPTIONS = 100  # a static_select's options
 
 Block = dict[str, Any]
 View = dict[str, Any]
@@ -105,12 +106,17 @@ def answer_blocks(clients: Sequence[ClientOption], *, client_id: str = "") -> li
     """Step 1's inputs. Only `client_id` (an opaque id) may be preset; typed text never is."""
     blocks: list[Block] = []
     if clients:
+        chosen = [c for c in clients if c.client_id == client_id]
+        # Slack lists at most 100 options, and a preset option must be one of them: a client
+        # picked ahead of time past the 100th takes the last place (others: by NHS number).
+        listed = list(clients[:MAX_OPTIONS])
+        if chosen and chosen[0] not in listed:
+            listed[-1] = chosen[0]
         element: dict[str, Any] = {
             "type": "static_select",
             "placeholder": plain("Choose a client"),
-            "options": [_option(c.client_id, c.reference) for c in clients[:100]],
+            "options": [_option(c.client_id, c.reference) for c in listed],
         }
-        chosen = [c for c in clients if c.client_id == client_id]
         if chosen:
             element["initial_option"] = _option(chosen[0].client_id, chosen[0].reference)
         blocks.append(
