@@ -137,6 +137,7 @@ class _State:
     published: dict[str, dict[str, Any]] = field(default_factory=dict)
     ephemeral: list[dict[str, Any]] = field(default_factory=list)
     oauth_codes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    app_tokens: dict[str, Callable[[], str]] = field(default_factory=dict)
     failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
 
 
@@ -205,6 +206,11 @@ class FakeSlackAPI:
         with self._lock:
             self.state.users[(team_id, user_id)] = user
         return user
+
+    def add_app_token(self, token: str, socket_url: Callable[[], str]) -> None:
+        """`apps.connections.open` with this app-level token answers `socket_url()`."""
+        with self._lock:
+            self.state.app_tokens[token] = socket_url
 
     def add_oauth_code(self, code: str, *, team_id: str, installer: str = "UINSTALLER") -> None:
         """`oauth.v2.access` with this code installs the app into `team_id`."""
@@ -279,16 +285,20 @@ class FakeSlackAPI:
             taken, self.violations = self.violations, []
         return taken
 
-    def check_reply(self, where: str, request_body: bytes, reply: bytes) -> None:
-        """Flare's own answer to an interaction (HTTP response or Socket Mode ack payload)."""
-        submitted = _interaction(request_body)
+    def check_reply(self, where: str, submitted: dict[str, Any] | None, answer: Any) -> None:
+        """Flare's own answer to an interaction (an HTTP response or a Socket Mode ack's
+        payload), checked as Slack checks it; `submitted` is the payload it answers."""
+        problems = reply_problems(submitted, answer)
+        if problems:
+            self.refuse(where, problems)
+
+    def check_http_reply(self, request_body: bytes, reply: bytes) -> None:
+        """The same, for a signed request to /slack/events and Flare's response body."""
         try:
             answer = json.loads(reply) if reply.strip() else None
         except ValueError:
             return  # a plain-text or empty ack: nothing for Slack to parse
-        problems = reply_problems(submitted, answer)
-        if problems:
-            self.refuse(where, problems)
+        self.check_reply("reply to /slack/events", _interaction(request_body), answer)
 
     # -- the API ---------------------------------------------------------------------------
     def _next_ts(self) -> str:
@@ -330,6 +340,8 @@ class FakeSlackAPI:
             where = "response_url" if _is_hook(request) else request.method
             self.refuse(where, problems)
             return _refusal(request, problems)
+        if request.method == "apps.connections.open":
+            return _connections_open_answer(self, request)
         method = METHODS.get(request.method)
         if method is None:
             return {"ok": False, "error": "unknown_method"}
@@ -385,6 +397,16 @@ def _interaction(body: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def _connections_open_answer(api: FakeSlackAPI, request: RecordedRequest) -> dict[str, Any]:
+    """A fresh WebSocket URL for an app-level token; a bot token is the wrong kind."""
+    with api._lock:
+        issue = api.state.app_tokens.get(request.token or "")
+        is_bot = any(t.token == request.token for t in api.state.teams.values())
+    if issue is None:
+        return {"ok": False, "error": "not_allowed_token_type" if is_bot else "invalid_auth"}
+    return {"ok": True, "url": issue()}
 
 
 def _failure_response(failure: Failure) -> tuple[int, dict[str, str], dict[str, Any]]:

@@ -89,9 +89,7 @@ class SlackSender:
         response.read()
         ok = response.status_code == 200 and response.request.url.path == "/slack/events"
         if ok and self.slack is not None:
-            self.slack.check_reply(
-                "reply to /slack/events", response.request.content, response.content
-            )
+            self.slack.check_http_reply(response.request.content, response.content)
 
     @property
     def events_url(self) -> str:

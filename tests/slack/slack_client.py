@@ -54,7 +54,7 @@ class SlackSender:
         exchange = Exchange(body, response.status_code, response.content)
         self.exchanges.append(exchange)
         if self.slack is not None and response.status_code == 200:
-            self.slack.check_reply("reply to /slack/events", body, response.content)
+            self.slack.check_http_reply(body, response.content)
         return exchange
 
     def trigger(self) -> str:
