@@ -20,8 +20,8 @@ from handlers.sharing import ShareOptions
 STEP_ONE = "flare_raise"
 STEP_TWO = "flare_raise_send"
 MAX_TEXT = 3000  # Slack's limit for a plain_text_input
-MAX_CHECKBOXES = 10
-MAX_OPTIONS = 100  # a static_select's options
+MAX_CHECKBOXES = 10  # Slack's limit for a checkbox group
+MAX_OPTIONS = 100  # ... and for a select menu's options
 
 Block = dict[str, Any]
 View = dict[str, Any]
@@ -214,7 +214,7 @@ def _member_option(member: Any) -> dict[str, Any]:
 
 def step_two(clients: Sequence[ClientOption], options: ShareOptions, context: Context) -> View:
     """Who it will reach, pre-ticked by the routing policy; step 1's inputs kept below."""
-    members = list(options.members[:MAX_CHECKBOXES])
+    members = list(options.members[:MAX_OPTIONS])
     recommended = [_member_option(m) for m in members if m.recommended]
     blocks: list[Block] = [
         {
@@ -228,10 +228,14 @@ def step_two(clients: Sequence[ClientOption], options: ShareOptions, context: Co
         }
     ]
     if members:
+        # Checkboxes show at most 10 people; a larger network gets a multi-select, so nobody
+        # in it is left off the list (and the policy's picks stay ticked).
         element: dict[str, Any] = {
-            "type": "checkboxes",
+            "type": "checkboxes" if len(members) <= MAX_CHECKBOXES else "multi_static_select",
             "options": [_member_option(m) for m in members],
         }
+        if len(members) > MAX_CHECKBOXES:
+            element["placeholder"] = plain("Choose who it goes to")
         if recommended:
             element["initial_options"] = recommended
         blocks.append(_input("recipients", "Send to", element))

@@ -113,7 +113,17 @@ class SocketModeSlack:
             envelope_id = message.get("envelope_id") if isinstance(message, dict) else None
             if envelope_id in self.sent:
                 self.acks[envelope_id] = message
+                self._check(self.sent[envelope_id], message)
                 self._changed.notify_all()
+
+    def _check(self, envelope: dict[str, Any], ack: dict[str, Any]) -> None:
+        """An ack's payload is Flare's response: checked as Slack checks it, on arrival."""
+        if "payload" not in ack:
+            return
+        if not envelope["accepts_response_payload"]:
+            self.api.refuse("Socket Mode ack", [f"{envelope['type']}: takes no payload"])
+        submitted = envelope["payload"] if envelope["type"] == "interactive" else None
+        self.api.check_reply("Socket Mode ack", submitted, ack["payload"])
 
     # -- what a test does ----------------------------------------------------------------------
     def live(self) -> list[Session]:
@@ -155,16 +165,9 @@ class SocketModeSlack:
         return str(envelope["envelope_id"])
 
     def ack(self, envelope_id: str) -> dict[str, Any]:
-        """The app's acknowledgement of an envelope; its payload is checked as Slack would."""
+        """The app's acknowledgement of an envelope (its payload checked when it arrived)."""
         self._wait(lambda: envelope_id in self.acks, f"the ack of {envelope_id}")
-        ack = self.acks[envelope_id]
-        envelope = self.sent[envelope_id]
-        if "payload" in ack:
-            if not envelope["accepts_response_payload"]:
-                self.api.refuse("Socket Mode ack", [f"{envelope['type']}: takes no payload"])
-            submitted = envelope["payload"] if envelope["type"] == "interactive" else None
-            self.api.check_reply("Socket Mode ack", submitted, ack["payload"])
-        return ack
+        return self.acks[envelope_id]
 
     def refresh(self) -> Session:
         """`disconnect` (refresh_requested) on the open connection; the app's new one."""
