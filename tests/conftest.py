@@ -80,9 +80,10 @@ def slack_payloads_are_valid() -> Iterator[None]:
     or a documented Block Kit limit: tests/slack/block_kit_check.py). Autouse fixtures are set
     up first, so this runs after every other fixture's teardown: late listeners count too."""
     yield
-    refused = [str(v) for api in list(FakeSlackAPI.alive) for v in api.take_violations()]
+    refused = FakeSlackAPI.refused_anywhere()
     if refused:
-        pytest.fail("Slack would refuse what Flare sent:\n" + "\n".join(refused), pytrace=False)
+        lines = "\n".join(str(v) for v in refused)
+        pytest.fail(f"Slack would refuse what Flare sent:\n{lines}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

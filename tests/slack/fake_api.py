@@ -285,6 +285,11 @@ class FakeSlackAPI:
             taken, self.violations = self.violations, []
         return taken
 
+    @classmethod
+    def refused_anywhere(cls) -> list[Violation]:
+        """Every violation any live fake has kept, taken from each (the autouse fixture's check)."""
+        return [v for api in list(cls.alive) for v in api.take_violations()]
+
     def check_reply(self, where: str, submitted: dict[str, Any] | None, answer: Any) -> None:
         """Flare's own answer to an interaction (an HTTP response or a Socket Mode ack's
         payload), checked as Slack checks it; `submitted` is the payload it answers."""
