@@ -76,14 +76,15 @@ def _pg_database() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def slack_payloads_are_valid() -> Iterator[None]:
-    """Fails the test if any fake Slack API saw a body Slack would refuse (slack_sdk's models
-    or a documented Block Kit limit: tests/slack/block_kit_check.py). Autouse fixtures are set
-    up first, so this runs after every other fixture's teardown: late listeners count too."""
+    """Fails the test if any fake Slack API saw a body that breaks Slack's rules (slack_sdk's
+    models or a documented Block Kit limit: tests/slack/block_kit_check.py). Autouse fixtures
+    are set up first, so this runs after every other fixture's teardown: late listeners count.
+    """
     yield
     refused = FakeSlackAPI.refused_anywhere()
     if refused:
         lines = "\n".join(str(v) for v in refused)
-        pytest.fail(f"Slack would refuse what Flare sent:\n{lines}", pytrace=False)
+        pytest.fail(f"What Flare sent breaks Slack's rules:\n{lines}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

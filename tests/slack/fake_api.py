@@ -274,8 +274,8 @@ class FakeSlackAPI:
             self.requests.clear()
 
     # -- what Slack would refuse -------------------------------------------------------------
-    def refuse(self, where: str, problems: list[str]) -> None:
-        """Keep a refused body; the test that sent it fails at teardown."""
+    def record_violation(self, where: str, problems: list[str]) -> None:
+        """Keep a body that breaks Slack's rules; the test that sent it fails at teardown."""
         with self._lock:
             self.violations.append(Violation(where, tuple(problems)))
 
@@ -295,7 +295,7 @@ class FakeSlackAPI:
         payload), checked as Slack checks it; `submitted` is the payload it answers."""
         problems = reply_problems(submitted, answer)
         if problems:
-            self.refuse(where, problems)
+            self.record_violation(where, problems)
 
     def check_http_reply(self, request_body: bytes, reply: bytes) -> None:
         """The same, for a signed request to /slack/events and Flare's response body."""
@@ -343,7 +343,7 @@ class FakeSlackAPI:
         problems = _payload_problems(request)
         if problems:
             where = "response_url" if _is_hook(request) else request.method
-            self.refuse(where, problems)
+            self.record_violation(where, problems)
             return _refusal(request, problems)
         if request.method == "apps.connections.open":
             return _connections_open_answer(self, request)
@@ -510,10 +510,21 @@ def _post_message(api: FakeSlackAPI, team: FakeTeam, args: dict[str, Any]) -> An
     return {"ok": True, "channel": channel, "ts": message.ts, "message": _as_json(message)}
 
 
+def _reused_block_ids(where: str, before: list[Any], after: list[Any]) -> list[str]:
+    """Slack: "block_id should be unique for each message and each iteration of a message.
+    If a message is updated, use a new block_id." (Slack takes it, and may show stale state.)"""
+    old = {b.get("block_id") for b in before if isinstance(b, dict) and b.get("block_id")}
+    new = [b.get("block_id") for b in after if isinstance(b, dict) and b.get("block_id")]
+    return [f"{where}: block_id {i!r} reused from the previous iteration" for i in new if i in old]
+
+
 def _update(api: FakeSlackAPI, team: FakeTeam, args: dict[str, Any]) -> Answer:
     channel, ts = str(args.get("channel", "")), str(args.get("ts", ""))
     for message in api.state.messages.get(channel, []):
         if message.ts == ts:
+            reused = _reused_block_ids("blocks", message.blocks, list(args.get("blocks") or []))
+            if reused:  # Slack answers ok all the same
+                api.record_violation("chat.update", reused)
             message.text = str(args.get("text", message.text))
             message.blocks = list(args.get("blocks") or message.blocks)
             if args.get("metadata"):
@@ -588,6 +599,10 @@ def _views_publish(api: FakeSlackAPI, team: FakeTeam, args: dict[str, Any]) -> A
     view = args.get("view")
     if not isinstance(view, dict) or view.get("type") != "home":
         return {"ok": False, "error": "invalid_arguments"}
+    before = api.state.published.get(user, {}).get("blocks") or []
+    reused = _reused_block_ids("view.blocks", before, list(view.get("blocks") or []))
+    if reused:  # the Home tab is one view, published again: the same rule as a message
+        api.record_violation("views.publish", reused)
     api.state.published[user] = view
     return {"ok": True, "view": {**view, "id": f"V{next(api._ids):08d}", "team_id": team.id}}
 

@@ -121,7 +121,7 @@ class SocketModeSlack:
         if "payload" not in ack:
             return
         if not envelope["accepts_response_payload"]:
-            self.api.refuse("Socket Mode ack", [f"{envelope['type']}: takes no payload"])
+            self.api.record_violation("Socket Mode ack", [f"{envelope['type']}: takes no payload"])
         submitted = envelope["payload"] if envelope["type"] == "interactive" else None
         self.api.check_reply("Socket Mode ack", submitted, ack["payload"])
 

@@ -202,6 +202,22 @@ def test_the_fake_answers_as_slack_does_and_keeps_the_violation(slack: FakeSlack
     assert FakeSlackAPI.refused_anywhere() == []
 
 
+def test_an_edit_that_keeps_a_block_id_is_recorded_though_slack_takes_it(
+    slack: FakeSlackAPI,
+) -> None:
+    slack.add_user("T1", "U1", email=None)
+    client = WebClient(token="xoxb-test-t1", base_url=slack.url)
+    block = {"type": "section", "block_id": "title", "text": {"type": "plain_text", "text": "a"}}
+    posted = client.chat_postMessage(channel="U1", text="a", blocks=[block])
+    edited = client.chat_update(
+        channel=posted["channel"], ts=posted["ts"], text="b", blocks=[block]
+    )
+    assert edited["ok"]  # Slack's docs ask for a new block_id; Slack does not refuse
+    (violation,) = FakeSlackAPI.refused_anywhere()
+    assert violation.where == "chat.update"
+    assert violation.problems == ("blocks: block_id 'title' reused from the previous iteration",)
+
+
 # -- every builder stays inside Slack's limits, whatever production gives it -----------------
 ids = st.integers(min_value=0, max_value=2**128 - 1).map(lambda n: f"{n:032x}")
 words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=300)
