@@ -65,6 +65,11 @@ def mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
 
+def escape_mrkdwn(text: str) -> str:
+    """Data shown as itself in mrkdwn: Slack reads &, < and > as markup unless escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _option(value: str, label: str, description: str = "") -> dict[str, Any]:
     option: dict[str, Any] = {"text": plain(label[:75]), "value": value}
     if description:
@@ -221,7 +226,8 @@ def step_two(clients: Sequence[ClientOption], options: ShareOptions, context: Co
             "type": "section",
             "block_id": "reach",
             "text": mrkdwn(
-                f"*Who it will reach* — the network of client {options.client_reference}. "
+                "*Who it will reach* — the network of client "
+                f"{escape_mrkdwn(options.client_reference)}. "
                 "Ticked people are those the routing policy recommends. Untick anyone who "
                 "does not need to know, and say why."
             ),

@@ -15,6 +15,7 @@ Two passes, each returning problems as short strings (empty: Slack would take it
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -136,6 +137,19 @@ def _text(
         return [f"{path}.text: empty"]
     if len(text) > limit:
         return [f"{path}.text: {len(text)} characters, at most {limit}"]
+    return _unescaped(f"{path}.text", text) if value["type"] == "mrkdwn" else []
+
+
+# mrkdwn: "&", "<" and ">" must be escaped as &amp; &lt; &gt;, except in Slack's own control
+# sequences (links, mentions, special mentions) - docs.slack.dev "Formatting text".
+CONTROL = re.compile(r"<(?:https?://|mailto:|@[UW]|#C|!)[^<>]*>")
+ENTITY = re.compile(r"&(?:amp|lt|gt);")
+
+
+def _unescaped(path: str, text: str) -> Problems:
+    rest = ENTITY.sub("", CONTROL.sub("", text))
+    if "&" in rest or "<" in rest:
+        return [f"{path}: an unescaped & or < (mrkdwn needs &amp; &lt; &gt;)"]
     return []
 
 
@@ -333,6 +347,8 @@ def message_problems(message: Mapping[str, Any]) -> Problems:
     if blocks and not text:
         problems.append("message.text: missing; it is the notification when blocks are sent")
     problems += _length("message.text", text, MESSAGE_TEXT)
+    if isinstance(text, str) and message.get("mrkdwn") is not False:
+        problems += _unescaped("message.text", text)  # top-level text is mrkdwn too
     metadata = message.get("metadata")
     if metadata is not None and not (
         isinstance(metadata, Mapping)

@@ -14,9 +14,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import home_views
 from bot.slack.blocks import fallback_text, pointer_blocks, pointer_metadata
-from bot.slack.raise_modal import loading_id, loading_view, refusal_view
+from bot.slack.raise_modal import COULD_NOT_LOAD, loading_id, loading_view, refusal_view
 from bot.slack.raise_views import Context, errors_for, sent, step_one, step_two
 from handlers.client_choice import ClientOption
+from handlers.identity import AMBIGUOUS_MESSAGE, UNKNOWN_MESSAGE
 from handlers.my_work import MyWork, WorkItem, WorkList
 from handlers.ports import Pointer
 from handlers.sharing import NetworkMember, ShareOptions
@@ -149,6 +150,10 @@ def test_view_limits(change: dict[str, Any], expected: str) -> None:
         ({"type": "divider", "block_id": "noticed"}, "block_id 'noticed' used 2 times"),
         ({"type": "divider", "block_id": "d" * 256}, "view.blocks[1].block_id: 256 characters"),
         ({"type": "no_such_block"}, "view.blocks[1]: not a block type slack_sdk knows"),
+        (
+            {"type": "section", "text": {"type": "mrkdwn", "text": "Smith & <Jones>"}},
+            "view.blocks[1].text.text: an unescaped & or <",
+        ),
     ],
 )
 def test_block_limits(block: dict[str, Any], expected: str) -> None:
@@ -156,6 +161,12 @@ def test_block_limits(block: dict[str, Any], expected: str) -> None:
     view["blocks"].append(block)
     problems = view_problems(view, kind="modal")
     assert any(expected in p for p in problems), problems
+
+
+def test_mrkdwn_may_hold_links_mentions_and_entities() -> None:
+    text = "See <https://flare.test/l/x|this> for <@U123> &amp; <!here> &lt;ok&gt;"
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    assert message_problems({"text": "t", "blocks": [section]}) == []
 
 
 def test_message_limits() -> None:
@@ -221,7 +232,11 @@ def test_an_edit_that_keeps_a_block_id_is_recorded_though_slack_takes_it(
 # -- every builder stays inside Slack's limits, whatever production gives it -----------------
 ids = st.integers(min_value=0, max_value=2**128 - 1).map(lambda n: f"{n:032x}")
 words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=300)
-references = st.from_regex(r"C-[0-9]{1,12}", fullmatch=True)
+refusals = st.sampled_from([UNKNOWN_MESSAGE, AMBIGUOUS_MESSAGE, COULD_NOT_LOAD])
+# A client reference is whatever the directory file says, up to 32 characters.
+references = st.text(alphabet="CK-0129 &<>*_`~", min_size=1, max_size=32) | st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=32
+)
 
 
 @st.composite
@@ -286,7 +301,7 @@ def test_step_two_is_always_a_modal_slack_accepts(
 
 
 @SETTINGS
-@given(st.integers(min_value=0, max_value=10**9), st.booleans(), words)
+@given(st.integers(min_value=0, max_value=10**9), st.booleans(), refusals)
 def test_the_other_modals_are_accepted(recipients: int, duplicate: bool, message: str) -> None:
     for view in (
         sent(recipients, duplicate=duplicate),
@@ -342,7 +357,7 @@ def test_app_home_and_the_inbox_are_always_accepted(
 
 
 @SETTINGS
-@given(words)
+@given(refusals)
 def test_a_refused_home_and_the_help_are_accepted(message: str) -> None:
     assert view_problems(home_views.refused_home(message), kind="home") == []
     assert message_problems({"text": home_views.HELP, "response_type": "ephemeral"}) == []
