@@ -349,6 +349,8 @@ def message_problems(message: Mapping[str, Any]) -> Problems:
     problems += _length("message.text", text, MESSAGE_TEXT)
     if isinstance(text, str) and message.get("mrkdwn") is not False:
         problems += _unescaped("message.text", text)  # top-level text is mrkdwn too
+    if message.get("response_type") not in (None, "ephemeral", "in_channel"):
+        problems.append(f"message.response_type: {message['response_type']!r}")
     metadata = message.get("metadata")
     if metadata is not None and not (
         isinstance(metadata, Mapping)

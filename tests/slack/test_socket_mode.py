@@ -166,36 +166,17 @@ def _app_home_opened(event_id: str) -> dict[str, Any]:
     }
 
 
-def test_a_concern_is_raised_over_a_real_socket_which_survives_a_refresh(
-    over_socket: tuple[SlackWorld, SocketModeSlack], logs: io.StringIO
-) -> None:
-    world, socket = over_socket
-    first = socket.wait_sessions(1)
-    (opened,) = world.calls("apps.connections.open")
-    assert opened.token == APP_TOKEN  # the app-level token, never the bot token
-    canary = f"CANARY{secrets.token_hex(6)}"
-
-    confirmation = _raise_over_the_socket(world, socket, canary)
-    assert "sent to 3 people" in json.dumps(confirmation) and _concerns(world) == 1
-
-    # Events API over the socket: App Home is published; Slack's retry is not a second one.
-    event_id = f"Ev{secrets.token_hex(5).upper()}"
-    home = socket.send("events_api", _app_home_opened(event_id))
-    assert socket.ack(home) == {"envelope_id": home}
-    world.wait_for("views.publish")
-    again = socket.send("events_api", _app_home_opened(event_id), retry_attempt=1)
-    assert socket.ack(again) == {"envelope_id": again}
-
-    # The lead's pointer, and Acknowledge pressed on it: a block_actions envelope.
+def _acknowledge_press(world: SlackWorld) -> tuple[dict[str, Any], str]:
+    """The lead's pointer delivered, and Acknowledge pressed on it; its DM channel."""
     world.deliver()
     (pointer,) = world.slack.messages(world.slack.dm_channel(CHLOE))
-    concern_id = next(
-        e["value"]
+    (button,) = [
+        e
         for b in pointer.blocks
         if b["type"] == "actions"
         for e in b["elements"]
         if e["action_id"] == ACKNOWLEDGE_ACTION
-    )
+    ]
     press = {
         "type": "block_actions",
         "team": {"id": TEAM, "domain": "acme"},
@@ -205,43 +186,71 @@ def test_a_concern_is_raised_over_a_real_socket_which_survives_a_refresh(
         "channel": {"id": pointer.channel},
         "container": {"type": "message", "channel_id": pointer.channel, "message_ts": pointer.ts},
         "message": {"ts": pointer.ts, "type": "message"},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": ACKNOWLEDGE_ACTION,
-                "block_id": "flare_actions",
-                "value": concern_id,
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
+        "actions": [{**button, "block_id": "b1", "action_ts": f"{time.time():.6f}"}],
     }
-    assert _interactive(socket, press) == {}
-    deadline = time.monotonic() + 15
-    while not world.slack.messages(pointer.channel)[0].edited:  # edited in place
-        assert time.monotonic() < deadline, "the lead's pointer was never edited"
-        time.sleep(0.02)
-    assert "Acknowledged by you" in world.slack.messages(pointer.channel)[0].text
+    return press, pointer.channel
 
-    # Slack recycles the connection: Flare opens a new URL and answers on the new socket.
-    second = socket.refresh()
-    assert second is not first and first.closed and len(world.calls("apps.connections.open")) == 2
-    envelope = socket.send(
-        "slash_commands",
-        _command("help", trigger="9.help.trigger", response_url=world.sender.response_url()),
-        accepts_response_payload=True,
-    )
-    answer = socket.ack(envelope)
-    assert answer["payload"] == {"response_type": "ephemeral", "text": HELP}
-    assert json.loads(second.received[-1])["envelope_id"] == envelope
-    assert world.calls("views.publish") and len(world.calls("views.publish")) == 1
-    assert socket.refused == []
 
+def test_a_concern_raised_over_a_real_socket_leaks_no_canary(
+    over_socket: tuple[SlackWorld, SocketModeSlack], logs: io.StringIO
+) -> None:
+    world, socket = over_socket
+    socket.wait_sessions(1)
+    (opened,) = world.calls("apps.connections.open")
+    assert opened.token == APP_TOKEN  # the app-level token, never the bot token
+    canary = f"CANARY{secrets.token_hex(6)}"
+
+    confirmation = _raise_over_the_socket(world, socket, canary)
+
+    assert "sent to 3 people" in json.dumps(confirmation) and _concerns(world) == 1
+    world.deliver()
     for where, seen in (
         ("the socket", socket.frames()),
         ("the Web API", world.slack.sent_bytes().decode(errors="replace")),
         ("the logs", logs.getvalue()),
     ):
         assert canary not in seen, f"the canary reached {where}"
+
+
+def test_app_home_and_acknowledge_arrive_as_events_and_actions_over_the_socket(
+    over_socket: tuple[SlackWorld, SocketModeSlack],
+) -> None:
+    world, socket = over_socket
+    _raise_over_the_socket(world, socket, "nothing secret")
+
+    # Events API: App Home is published; Slack's retry of the same event is dropped.
+    event_id = f"Ev{secrets.token_hex(5).upper()}"
+    home = socket.send("events_api", _app_home_opened(event_id))
+    assert socket.ack(home) == {"envelope_id": home}
+    world.wait_for("views.publish")
+    again = socket.send("events_api", _app_home_opened(event_id), retry_attempt=1)
+    assert socket.ack(again) == {"envelope_id": again}
+
+    # Interactivity: the lead presses Acknowledge on the pointer; it is edited in place.
+    press, channel = _acknowledge_press(world)
+    assert _interactive(socket, press) == {}  # acked with no response payload
+    deadline = time.monotonic() + 15
+    while not world.slack.messages(channel)[0].edited:
+        assert time.monotonic() < deadline, "the lead's pointer was never edited"
+        time.sleep(0.02)
+    assert "Acknowledged by you" in world.slack.messages(channel)[0].text
+    assert len(world.calls("views.publish")) == 1  # the retry published nothing
+
+
+def test_slack_refreshes_the_socket_and_flare_answers_on_the_new_one(
+    over_socket: tuple[SlackWorld, SocketModeSlack],
+) -> None:
+    world, socket = over_socket
+    first = socket.wait_sessions(1)
+
+    second = socket.refresh()  # disconnect (refresh_requested): a new URL, the old one closed
+
+    assert second is not first and first.closed and len(world.calls("apps.connections.open")) == 2
+    command = _command("help", trigger="9.help.trigger", response_url=world.sender.response_url())
+    envelope = socket.send("slash_commands", command, accepts_response_payload=True)
+    assert socket.ack(envelope)["payload"] == {"response_type": "ephemeral", "text": HELP}
+    assert json.loads(second.received[-1])["envelope_id"] == envelope  # on the new socket
+    assert socket.refused == []  # every connection used a URL issued for it, once
 
 
 def test_app_token_chooses_socket_mode_started_and_stopped_with_the_app(
