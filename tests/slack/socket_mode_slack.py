@@ -24,6 +24,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
@@ -70,6 +71,10 @@ class SocketModeSlack:
     def __exit__(self, *_exc: object) -> None:
         self._server.shutdown()
         self._thread.join(timeout=5)
+        with self._changed:  # Slack redelivers what is not acknowledged: that is a failure
+            unacked = [e["type"] for i, e in self.sent.items() if i not in self.acks]
+        if unacked:
+            self.api.record_violation("Socket Mode", [f"{t} envelope never acked" for t in unacked])
 
     @property
     def port(self) -> int:
@@ -148,7 +153,8 @@ class SocketModeSlack:
         envelope_id: str | None = None,
     ) -> str:
         """One envelope to the app over the newest open connection; its envelope id."""
-        session: Session = self._wait(lambda: bool(self.live()), "an open connection")
+        self._wait(lambda: bool(self.live()), "an open connection")
+        session = self.live()[-1]
         envelope: dict[str, Any] = {
             "envelope_id": envelope_id or str(uuid.uuid4()),
             "type": kind,
@@ -183,7 +189,7 @@ class SocketModeSlack:
         with self._changed:
             return "\n".join(f for s in self.sessions for f in s.received)
 
-    def _wait(self, done: Any, what: str) -> Any:
+    def _wait(self, done: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + self.timeout
         with self._changed:
             while not done():
@@ -191,7 +197,6 @@ class SocketModeSlack:
                 if left <= 0:
                     raise TimeoutError(f"Socket Mode: no {what} within {self.timeout} s")
                 self._changed.wait(left)
-            return self.live()[-1] if self.live() else None
 
 
 def _hello(connections: int) -> dict[str, Any]:
