@@ -60,7 +60,11 @@ def serve_bare(port: int, api_url: str) -> None:
         ack()
         client.views_open(
             trigger_id=body["trigger_id"],
-            view={"type": "modal", "title": {"type": "plain_text", "text": "Bare"}, "blocks": []},
+            view={  # the smallest modal Slack takes: one block (like Flare's loading view)
+                "type": "modal",
+                "title": {"type": "plain_text", "text": "Bare"},
+                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Bare"}}],
+            },
         )
 
     # Mounted as Flare mounts its own bolt App (dispatch in the thread pool), so the ratio is

@@ -21,6 +21,7 @@ from store.crypto import KeyRing, generate_master_key_spec
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from store.unit_of_work import UnitOfWork
+from tests.slack.fake_api import FakeSlackAPI
 
 PG_ADMIN_URL = os.environ.get("FLARE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -71,6 +72,19 @@ def _pg_database() -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN_URL.replace("+psycopg", ""), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def slack_payloads_are_valid() -> Iterator[None]:
+    """Fails the test if any fake Slack API saw a body that breaks Slack's rules (slack_sdk's
+    models or a documented Block Kit limit: tests/slack/block_kit_check.py). Autouse fixtures
+    are set up first, so this runs after every other fixture's teardown: late listeners count.
+    """
+    yield
+    refused = FakeSlackAPI.refused_anywhere()
+    if refused:
+        lines = "\n".join(str(v) for v in refused)
+        pytest.fail(f"What Flare sent breaks Slack's rules:\n{lines}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -25,17 +25,11 @@ def _plain(text: str) -> dict[str, Any]:
 def pointer_blocks(pointer: Pointer, now: datetime) -> list[Block]:
     """The message a pointer shows: title, one context line of facts, then its buttons."""
     text = describe(pointer, now)
-    blocks: list[Block] = [
-        {"type": "section", "block_id": "flare_title", "text": _plain(text.title)}
-    ]
+    # No block_ids: Slack makes new ones for each message and each edit of it, as its docs
+    # ask ("if a message is updated, use a new block_id"); listeners go by action_id.
+    blocks: list[Block] = [{"type": "section", "text": _plain(text.title)}]
     if text.lines:
-        blocks.append(
-            {
-                "type": "context",
-                "block_id": "flare_facts",
-                "elements": [_plain(" · ".join(text.lines))],
-            }
-        )
+        blocks.append({"type": "context", "elements": [_plain(" · ".join(text.lines))]})
     buttons: list[Block] = []
     if text.open_label and pointer.link:
         buttons.append(
@@ -57,7 +51,7 @@ def pointer_blocks(pointer: Pointer, now: datetime) -> list[Block]:
             }
         )
     if buttons:
-        blocks.append({"type": "actions", "block_id": "flare_actions", "elements": buttons})
+        blocks.append({"type": "actions", "elements": buttons})
     return blocks
 
 

@@ -95,8 +95,7 @@ def home(work: MyWork, now: datetime) -> dict[str, Any]:
             "text": mrkdwn("*Flare* — your concerns, acknowledgements and follow-ups."),
         },
         {
-            "type": "actions",
-            "block_id": "home_actions",
+            "type": "actions",  # no block_id: each publish of the tab is a new iteration
             "elements": [
                 {
                     "type": "button",

@@ -20,7 +20,8 @@ from handlers.sharing import ShareOptions
 STEP_ONE = "flare_raise"
 STEP_TWO = "flare_raise_send"
 MAX_TEXT = 3000  # Slack's limit for a plain_text_input
-MAX_CHECKBOXES = 10
+MAX_CHECKBOXES = 10  # Slack's limit for a checkbox group
+MAX_OPTIONS = 100  # ... and for a select menu's options
 
 Block = dict[str, Any]
 View = dict[str, Any]
@@ -64,6 +65,11 @@ def mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
 
+def escape_mrkdwn(text: str) -> str:
+    """Data shown as itself in mrkdwn: Slack reads &, < and > as markup unless escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _option(value: str, label: str, description: str = "") -> dict[str, Any]:
     option: dict[str, Any] = {"text": plain(label[:75]), "value": value}
     if description:
@@ -105,12 +111,17 @@ def answer_blocks(clients: Sequence[ClientOption], *, client_id: str = "") -> li
     """Step 1's inputs. Only `client_id` (an opaque id) may be preset; typed text never is."""
     blocks: list[Block] = []
     if clients:
+        chosen = [c for c in clients if c.client_id == client_id]
+        # Slack lists at most 100 options, and a preset option must be one of them: a client
+        # picked ahead of time past the 100th takes the last place (others: by NHS number).
+        listed = list(clients[:MAX_OPTIONS])
+        if chosen and chosen[0] not in listed:
+            listed[-1] = chosen[0]
         element: dict[str, Any] = {
             "type": "static_select",
             "placeholder": plain("Choose a client"),
-            "options": [_option(c.client_id, c.reference) for c in clients[:100]],
+            "options": [_option(c.client_id, c.reference) for c in listed],
         }
-        chosen = [c for c in clients if c.client_id == client_id]
         if chosen:
             element["initial_option"] = _option(chosen[0].client_id, chosen[0].reference)
         blocks.append(
@@ -208,24 +219,29 @@ def _member_option(member: Any) -> dict[str, Any]:
 
 def step_two(clients: Sequence[ClientOption], options: ShareOptions, context: Context) -> View:
     """Who it will reach, pre-ticked by the routing policy; step 1's inputs kept below."""
-    members = list(options.members[:MAX_CHECKBOXES])
+    members = list(options.members[:MAX_OPTIONS])
     recommended = [_member_option(m) for m in members if m.recommended]
     blocks: list[Block] = [
         {
             "type": "section",
             "block_id": "reach",
             "text": mrkdwn(
-                f"*Who it will reach* — the network of client {options.client_reference}. "
+                "*Who it will reach* — the network of client "
+                f"{escape_mrkdwn(options.client_reference)}. "
                 "Ticked people are those the routing policy recommends. Untick anyone who "
                 "does not need to know, and say why."
             ),
         }
     ]
     if members:
+        # Checkboxes show at most 10 people; a larger network gets a multi-select, so nobody
+        # in it is left off the list (and the policy's picks stay ticked).
         element: dict[str, Any] = {
-            "type": "checkboxes",
+            "type": "checkboxes" if len(members) <= MAX_CHECKBOXES else "multi_static_select",
             "options": [_member_option(m) for m in members],
         }
+        if len(members) > MAX_CHECKBOXES:
+            element["placeholder"] = plain("Choose who it goes to")
         if recommended:
             element["initial_options"] = recommended
         blocks.append(_input("recipients", "Send to", element))

@@ -3,7 +3,6 @@ public /slack/events (for running behind a firewall). Started and stopped with t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 import structlog
@@ -19,13 +18,11 @@ class SocketConnection(Protocol):
 
 
 def _bolt_handler(app: App, app_token: str) -> SocketConnection:
+    """bolt's handler on slack_sdk's built-in WebSocket client: `apps.connections.open` on
+    SLACK_API_URL (bolt's own WebClient), then hello, envelopes, acks and refreshes."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     return SocketModeHandler(app, app_token=app_token)
-
-
-# What opens the connection; tests substitute a fake Slack end.
-HANDLER_FACTORY: Callable[[App, str], SocketConnection] = _bolt_handler
 
 
 class SocketMode:
@@ -42,7 +39,7 @@ class SocketMode:
 
     def start(self) -> None:
         if self._connection is None:
-            self._connection = HANDLER_FACTORY(self._app, self._token)
+            self._connection = _bolt_handler(self._app, self._token)
             self._connection.connect()  # returns at once; bolt keeps the socket in a thread
             log.info("slack.socket_mode_started")
 

@@ -166,7 +166,7 @@ def running_world(
         app.state.slack_app.listener_runner.listener_executor = InlineExecutor()
     web = World(app, runtime, clock, dict(directory.people), dict(directory.clients))
     with serve(app) as url:
-        yield SlackWorld(web, slack, SlackSender(url))
+        yield SlackWorld(web, slack, SlackSender(url, slack=slack))
 
 
 @pytest.fixture

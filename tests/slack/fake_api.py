@@ -11,6 +11,12 @@ calls with the shapes Slack documents, keeps DM histories (with message metadata
         slack.fail("chat.postMessage", status=500, apply=True)   # lands, then answers 500
         slack.fail("chat.postMessage", error="account_inactive")
         slack.fail("chat.postMessage", delay=3.0)                 # a slow answer (timeouts)
+
+Every `views.*` and `chat.*` body, and every post to a `response_url`, is checked as Slack
+would check it (tests/slack/block_kit_check.py: slack_sdk's models and Slack's documented
+limits). A body Slack would refuse gets Slack's answer (`ok: false`, `invalid_blocks` or
+`invalid_arguments`) and is kept in `violations`; the autouse fixture
+`slack_payloads_are_valid` (tests/conftest.py) fails the test that caused it.
 """
 
 from __future__ import annotations
@@ -20,14 +26,16 @@ import itertools
 import json
 import threading
 import time
+import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.loopback import LoopbackServer
+from tests.slack.block_kit_check import message_problems, reply_problems, view_problems
 
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "users")
 
@@ -69,6 +77,17 @@ class RecordedRequest:
             f"{k}: {v}" for k, v in self.headers.items()
         )
         return head.encode() + b"\n\n" + self.body
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A body Slack would have refused: where it went and what was wrong with it."""
+
+    where: str
+    problems: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.where}: " + "; ".join(self.problems)
 
 
 @dataclass
@@ -118,14 +137,20 @@ class _State:
     published: dict[str, dict[str, Any]] = field(default_factory=dict)
     ephemeral: list[dict[str, Any]] = field(default_factory=list)
     oauth_codes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    app_tokens: dict[str, Callable[[], str]] = field(default_factory=dict)
     failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
 
 
 class FakeSlackAPI:
     """A threaded HTTP server speaking enough of the Slack Web API for Flare."""
 
+    # Every fake alive, so the autouse fixture can fail a test whose payloads were refused.
+    alive: ClassVar[weakref.WeakSet[FakeSlackAPI]] = weakref.WeakSet()
+
     def __init__(self) -> None:
+        FakeSlackAPI.alive.add(self)
         self.requests: list[RecordedRequest] = []
+        self.violations: list[Violation] = []
         self.state = _State()
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
@@ -181,6 +206,11 @@ class FakeSlackAPI:
         with self._lock:
             self.state.users[(team_id, user_id)] = user
         return user
+
+    def add_app_token(self, token: str, socket_url: Callable[[], str]) -> None:
+        """`apps.connections.open` with this app-level token answers `socket_url()`."""
+        with self._lock:
+            self.state.app_tokens[token] = socket_url
 
     def add_oauth_code(self, code: str, *, team_id: str, installer: str = "UINSTALLER") -> None:
         """`oauth.v2.access` with this code installs the app into `team_id`."""
@@ -243,6 +273,38 @@ class FakeSlackAPI:
         with self._lock:
             self.requests.clear()
 
+    # -- what Slack would refuse -------------------------------------------------------------
+    def record_violation(self, where: str, problems: list[str]) -> None:
+        """Keep a body that breaks Slack's rules; the test that sent it fails at teardown."""
+        with self._lock:
+            self.violations.append(Violation(where, tuple(problems)))
+
+    def take_violations(self) -> list[Violation]:
+        """The violations so far, forgotten here (a test that expects one takes it)."""
+        with self._lock:
+            taken, self.violations = self.violations, []
+        return taken
+
+    @classmethod
+    def refused_anywhere(cls) -> list[Violation]:
+        """Every violation any live fake has kept, taken from each (the autouse fixture's check)."""
+        return [v for api in list(cls.alive) for v in api.take_violations()]
+
+    def check_reply(self, where: str, submitted: dict[str, Any] | None, answer: Any) -> None:
+        """Flare's own answer to an interaction (an HTTP response or a Socket Mode ack's
+        payload), checked as Slack checks it; `submitted` is the payload it answers."""
+        problems = reply_problems(submitted, answer)
+        if problems:
+            self.record_violation(where, problems)
+
+    def check_http_reply(self, request_body: bytes, reply: bytes) -> None:
+        """The same, for a signed request to /slack/events and Flare's response body."""
+        try:
+            answer = json.loads(reply) if reply.strip() else None
+        except ValueError:
+            return  # a plain-text or empty ack: nothing for Slack to parse
+        self.check_reply("reply to /slack/events", _interaction(request_body), answer)
+
     # -- the API ---------------------------------------------------------------------------
     def _next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._ts)}.{next(self._ids):06d}"
@@ -278,6 +340,13 @@ class FakeSlackAPI:
         return 200, {}, answer
 
     def _answer(self, request: RecordedRequest) -> dict[str, Any]:
+        problems = _payload_problems(request)
+        if problems:
+            where = "response_url" if _is_hook(request) else request.method
+            self.record_violation(where, problems)
+            return _refusal(request, problems)
+        if request.method == "apps.connections.open":
+            return _connections_open_answer(self, request)
         method = METHODS.get(request.method)
         if method is None:
             return {"ok": False, "error": "unknown_method"}
@@ -289,6 +358,60 @@ class FakeSlackAPI:
             team = None
         with self._lock:
             return method(self, team, request.args)
+
+
+VIEW_KINDS = {
+    "views.open": "modal",
+    "views.push": "modal",
+    "views.update": "modal",
+    "views.publish": "home",
+}
+
+
+def _is_hook(request: RecordedRequest) -> bool:
+    return "/hooks/" in request.path
+
+
+def _payload_problems(request: RecordedRequest) -> list[str]:
+    """What Slack would refuse in a views.*, chat.* or response_url body."""
+    if _is_hook(request):
+        return message_problems(request.args)
+    if request.method.startswith("views."):
+        return view_problems(request.args.get("view"), kind=VIEW_KINDS.get(request.method))
+    if request.method.startswith("chat."):
+        return message_problems(request.args)
+    return []
+
+
+def _refusal(request: RecordedRequest, problems: list[str]) -> dict[str, Any]:
+    """Slack's answer: `invalid_blocks` for a message's blocks, else `invalid_arguments`."""
+    in_blocks = request.method.startswith("chat.") or _is_hook(request)
+    blocks = in_blocks and any(p.startswith("blocks") for p in problems)
+    return {
+        "ok": False,
+        "error": "invalid_blocks" if blocks else "invalid_arguments",
+        "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]},
+    }
+
+
+def _interaction(body: bytes) -> dict[str, Any] | None:
+    """The interaction payload in a form-encoded request body, if it is one."""
+    form = dict(parse_qsl(body.decode(errors="replace"), keep_blank_values=True))
+    try:
+        payload = json.loads(form.get("payload", ""))
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _connections_open_answer(api: FakeSlackAPI, request: RecordedRequest) -> dict[str, Any]:
+    """A fresh WebSocket URL for an app-level token; a bot token is the wrong kind."""
+    with api._lock:
+        issue = api.state.app_tokens.get(request.token or "")
+        is_bot = any(t.token == request.token for t in api.state.teams.values())
+    if issue is None:
+        return {"ok": False, "error": "not_allowed_token_type" if is_bot else "invalid_auth"}
+    return {"ok": True, "url": issue()}
 
 
 def _failure_response(failure: Failure) -> tuple[int, dict[str, str], dict[str, Any]]:
@@ -387,10 +510,21 @@ def _post_message(api: FakeSlackAPI, team: FakeTeam, args: dict[str, Any]) -> An
     return {"ok": True, "channel": channel, "ts": message.ts, "message": _as_json(message)}
 
 
+def _reused_block_ids(where: str, before: list[Any], after: list[Any]) -> list[str]:
+    """Slack: "block_id should be unique for each message and each iteration of a message.
+    If a message is updated, use a new block_id." (Slack takes it, and may show stale state.)"""
+    old = {b.get("block_id") for b in before if isinstance(b, dict) and b.get("block_id")}
+    new = [b.get("block_id") for b in after if isinstance(b, dict) and b.get("block_id")]
+    return [f"{where}: block_id {i!r} reused from the previous iteration" for i in new if i in old]
+
+
 def _update(api: FakeSlackAPI, team: FakeTeam, args: dict[str, Any]) -> Answer:
     channel, ts = str(args.get("channel", "")), str(args.get("ts", ""))
     for message in api.state.messages.get(channel, []):
         if message.ts == ts:
+            reused = _reused_block_ids("blocks", message.blocks, list(args.get("blocks") or []))
+            if reused:  # Slack answers ok all the same
+                api.record_violation("chat.update", reused)
             message.text = str(args.get("text", message.text))
             message.blocks = list(args.get("blocks") or message.blocks)
             if args.get("metadata"):
@@ -465,6 +599,10 @@ def _views_publish(api: FakeSlackAPI, team: FakeTeam, args: dict[str, Any]) -> A
     view = args.get("view")
     if not isinstance(view, dict) or view.get("type") != "home":
         return {"ok": False, "error": "invalid_arguments"}
+    before = api.state.published.get(user, {}).get("blocks") or []
+    reused = _reused_block_ids("view.blocks", before, list(view.get("blocks") or []))
+    if reused:  # the Home tab is one view, published again: the same rule as a message
+        api.record_violation("views.publish", reused)
     api.state.published[user] = view
     return {"ok": True, "view": {**view, "id": f"V{next(api._ids):08d}", "team_id": team.id}}
 

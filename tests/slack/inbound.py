@@ -16,12 +16,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+
+if TYPE_CHECKING:
+    from tests.slack.fake_api import FakeSlackAPI
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 
@@ -76,6 +79,17 @@ class SlackSender:
     base_url: str
     secret: str = SIGNING_SECRET
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10))
+    slack: FakeSlackAPI | None = None  # checks Flare's replies as Slack would
+
+    def __post_init__(self) -> None:
+        if self.slack is not None:
+            self.client.event_hooks["response"].append(self._check_reply)
+
+    def _check_reply(self, response: httpx.Response) -> None:
+        response.read()
+        ok = response.status_code == 200 and response.request.url.path == "/slack/events"
+        if ok and self.slack is not None:
+            self.slack.check_http_reply(response.request.content, response.content)
 
     @property
     def events_url(self) -> str:

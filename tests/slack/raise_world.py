@@ -103,8 +103,9 @@ class SlackWorld:
         self.slack.wait_idle()
 
 
-def settings_for(database_url: str, var_dir: Path, api_url: str) -> Settings:
+def settings_for(database_url: str, var_dir: Path, api_url: str, **extra: Any) -> Settings:
     return Settings(
+        **extra,
         env="test",
         public_url=PUBLIC_URL,
         database_url=database_url,
@@ -118,10 +119,19 @@ def settings_for(database_url: str, var_dir: Path, api_url: str) -> Settings:
 
 
 @contextmanager
-def slack_world(engine: Engine, var_dir: Path, *, linked: bool = True) -> Iterator[SlackWorld]:
-    with FakeSlackAPI() as slack:
+def slack_world(
+    engine: Engine,
+    var_dir: Path,
+    *,
+    linked: bool = True,
+    api: FakeSlackAPI | None = None,
+    **extra: Any,
+) -> Iterator[SlackWorld]:
+    """Flare served on loopback against `api` (a new fake if None); `extra`: more settings."""
+    with api or FakeSlackAPI() as slack:
         slack.add_team(TEAM, token=BOT_TOKEN)
-        settings = settings_for(engine.url.render_as_string(False), var_dir, slack.url)
+        database_url = engine.url.render_as_string(False)
+        settings = settings_for(database_url, var_dir, slack.url, **extra)
         clock = FakeClock()
         runtime = Runtime(
             settings=settings,
@@ -144,7 +154,7 @@ def slack_world(engine: Engine, var_dir: Path, *, linked: bool = True) -> Iterat
             world = SlackWorld(
                 runtime,
                 slack,
-                SlackSender(url, team=TEAM, response_base=slack.url.rstrip("/")),
+                SlackSender(url, team=TEAM, response_base=slack.url.rstrip("/"), slack=slack),
                 clock,
             )
             with runtime.uow() as uow:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bot.demo import SLACK_WORKSPACE
+from tests.slack.fake_api import FakeSlackAPI
 from tests.slack.inbound import signed_headers
 
 
@@ -44,6 +45,7 @@ class SlackSender:
     team: str = SLACK_WORKSPACE
     domain: str = "acme"
     response_base: str = ""  # where response_url points (the fake Slack API records it)
+    slack: FakeSlackAPI | None = None  # checks Flare's replies as Slack would
     exchanges: list[Exchange] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -52,6 +54,8 @@ class SlackSender:
         response = httpx.post(f"{self.base_url}/slack/events", content=body, headers=headers)
         exchange = Exchange(body, response.status_code, response.content)
         self.exchanges.append(exchange)
+        if self.slack is not None and response.status_code == 200:
+            self.slack.check_http_reply(body, response.content)
         return exchange
 
     def trigger(self) -> str:

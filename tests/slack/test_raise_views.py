@@ -89,6 +89,16 @@ def test_step_two_pre_ticks_the_policy_and_repeats_inputs_without_values() -> No
         assert block["block_id"] == "recipients" or "initial_option" not in element
 
 
+def test_a_network_larger_than_ten_is_listed_whole_in_a_multi_select() -> None:
+    network = tuple(_member(f"{i:032x}", Role.MEMBER, i % 3 == 0) for i in range(12))
+    view = step_two(CLIENTS, ShareOptions("a" * 32, "C-1001", network), Context(team="T1"))
+    people = _inputs(view)["recipients"]["element"]
+    assert people["type"] == "multi_static_select"  # checkboxes hold at most 10
+    assert [o["value"] for o in people["options"]] == [m.practitioner_id for m in network]
+    ticked = [o["value"] for o in people["initial_options"]]
+    assert ticked == [m.practitioner_id for m in network if m.recommended]
+
+
 def test_errors_land_on_a_block_of_the_view() -> None:
     view = step_one((), Context())
     shown = errors_for({"client": "Choose", "submission_key": "expired", "noticed": "Enter"}, view)

@@ -133,7 +133,7 @@ def test_raised_in_teams_acknowledged_in_slack(world: TeamsWorld, slack: FakeSla
         for e in b["elements"]
         if e["action_id"] == ACKNOWLEDGE_ACTION
     )
-    sender = SlackSender(world.url)
+    sender = SlackSender(world.url, slack=slack)
     payload = sender.block_action(
         team=TEAM,
         user=slack_user("erin"),
