@@ -49,6 +49,7 @@ def serve(host: str | None, port: int | None) -> None:
 
     from bot.app import create_app, freeze_startup_objects
     from bot.demo import seed
+    from bot.metrics_listener import listen_for_metrics
     from store.migrate import upgrade
 
     settings = _settings()
@@ -66,6 +67,11 @@ def serve(host: str | None, port: int | None) -> None:
         click.echo(
             f"flare: demo mode — open http://{bind_host}:{bind_port}/playground  (Ctrl-C to stop)"
         )
+    try:
+        listener = listen_for_metrics(runtime, bind_host, public_port=bind_port)
+    except SettingsError as exc:
+        click.echo(exc.line, err=True)
+        sys.exit(2)
     config = uvicorn.Config(
         app, host=bind_host, port=bind_port, log_config=None, access_log=True, lifespan="on"
     )
@@ -75,6 +81,8 @@ def serve(host: str | None, port: int | None) -> None:
     # uvicorn re-raises Ctrl-C after its graceful shutdown; that is a clean stop, exit 0.
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
+    if listener is not None:
+        listener.stop()
 
 
 @main.group()

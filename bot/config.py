@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR = Path("var")
+METRICS_TOKEN_MIN = 32
 
 
 class SettingsError(SystemExit):
@@ -37,6 +38,12 @@ class Settings(BaseSettings):
     var_dir: Path = Field(default=DEFAULT_VAR, validation_alias=_env("FLARE_VAR_DIR"))
     host: str = Field(default="127.0.0.1", validation_alias=_env("FLARE_HOST"))
     port: int = Field(default=8000, ge=1, le=65535, validation_alias=_env("FLARE_PORT"))
+    # /metrics: on its own listener (off the public port) and/or behind a bearer token;
+    # with neither, the public app answers 404 (docs/operations.md).
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, validation_alias=_env("FLARE_METRICS_PORT")
+    )
+    metrics_token: str = Field(default="", validation_alias=_env("FLARE_METRICS_TOKEN"))
     link_ttl_hours: float = Field(
         default=72, gt=0, le=24 * 30, validation_alias=_env("FLARE_LINK_TTL_HOURS")
     )
@@ -157,6 +164,13 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return value
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: str) -> str:
+        if value and len(value) < METRICS_TOKEN_MIN:
+            raise ValueError(f"must be at least {METRICS_TOKEN_MIN} characters (a random secret)")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -189,6 +203,12 @@ class Settings(BaseSettings):
             )
         if self.entra_authority and not self.entra_authority.startswith("https://"):
             raise ValueError("ENTRA_AUTHORITY must be an https:// URL")
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_port(self) -> Settings:
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise ValueError("FLARE_METRICS_PORT must differ from FLARE_PORT (the public port)")
         return self
 
     @property
