@@ -126,7 +126,7 @@ class Browser:
         )
 
     def forget(self, response: Response) -> None:
-        """Clear every Flare cookie (both names, prefixed or not) and nothing more is set."""
+        """Delete every Flare cookie (prefixed and plain names); this response sets none."""
         for base in (SESSION_COOKIE, BROWSER_COOKIE):
             for secure in (True, False) if self._secure else (False,):
                 response.delete_cookie(
