@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,8 @@ class Served:
     world: World
     base: str
     idps: Idps
+    responses: list[Any] = field(default_factory=list)  # every response Chromium received
+    contexts: list[Any] = field(default_factory=list)  # closed before the server stops
 
 
 @pytest.fixture(scope="module")
@@ -90,17 +92,22 @@ def served(tmp_path: Path, idps: Idps) -> Iterator[Served]:  # noqa: F811
         time.sleep(0.05)
     base = f"https://127.0.0.1:{port}"
     world.runtime.settings.public_url = base  # links and redirect URIs point at this server
-    yield Served(world, base, idps)
+    served = Served(world, base, idps)
+    yield served
+    for context in served.contexts:  # their keep-alive connections would hold up shutdown
+        context.close()
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()
 
 
-def person(chromium: Any) -> Any:
+def person(chromium: Any, served: Served) -> Any:
     """A fresh profile with JavaScript off (Flare's pages run none), trusting the test TLS."""
     context = chromium.new_context(
         viewport=PHONE, java_script_enabled=False, ignore_https_errors=True
     )
+    context.on("response", lambda response: served.responses.append(response))
+    served.contexts.append(context)
     return context.new_page()
 
 
@@ -116,7 +123,7 @@ def raise_as_amara(served: Served, chromium: Any) -> str:
     """Amara signs in with Slack and raises a concern about C-1001 through the pages."""
     world, base = served.world, served.base
     served.idps.as_person("slack", "amara")
-    amara = person(chromium)
+    amara = person(chromium, served)
     amara.goto(f"{base}/raise")  # not signed in: to the sign-in page, remembering /raise
     assert amara.url == f"{base}/signin"
     sign_in_at_provider(amara, "Sign in with Slack", served.idps.slack.base)
@@ -142,7 +149,7 @@ def open_pointer(served: Served, chromium: Any, ref: str, concern_id: str, provi
     world, base = served.world, served.base
     label = "Sign in with Slack" if provider == "slack" else "Sign in with Microsoft"
     served.idps.as_person(provider, ref)
-    page = person(chromium)
+    page = person(chromium, served)
     page.goto(f"{base}{pointer_path(world, ref, concern_id)}")
     go(page, "button:has-text('Continue')")
     assert page.url == f"{base}/signin"
@@ -164,10 +171,16 @@ def test_both_real_sign_ins_reach_the_concern_in_chromium_under_the_real_csp(
     assert world.delivery(concern_id, "chloe").opened_at is not None
     assert world.delivery(concern_id, "erin").opened_at is not None
 
-    # What the browser was actually sent: the real CSP and HSTS, on the concern page too.
-    headers = chloe.goto(f"{base}/concerns/{concern_id}").all_headers()
-    assert headers["content-security-policy"] == CSP
-    assert headers["strict-transport-security"] == HSTS
+    # What the browser was actually sent, on every response from Flare (the sign-in page,
+    # the start's redirect, the callback, the concern): the real CSP, and HSTS.
+    flare = [r for r in served.responses if r.url.startswith(f"{base}/")]
+    paths = {r.url.removeprefix(base).split("?")[0] for r in flare}
+    assert {"/signin", "/signin/slack", "/signin/microsoft/callback"} <= paths, paths
+    assert f"/concerns/{concern_id}" in paths
+    for response in flare:
+        headers = response.all_headers()
+        assert headers["content-security-policy"] == CSP, response.url
+        assert headers["strict-transport-security"] == HSTS, response.url
     assert "form-action 'self'" in CSP and "form-action" not in CSP.replace(
         "form-action 'self';", ""
     )
@@ -183,7 +196,7 @@ def test_both_real_sign_ins_reach_the_concern_in_chromium_under_the_real_csp(
 def test_sign_out_clears_every_flare_cookie(served: Served, chromium: Any) -> None:
     world, base = served.world, served.base
     served.idps.as_person("microsoft", "chloe")
-    chloe = person(chromium)
+    chloe = person(chromium, served)
     chloe.goto(f"{base}/signin")
     sign_in_at_provider(chloe, "Sign in with Microsoft", served.idps.entra.base)
     assert "Signed in as Chloe Patel" in text(chloe)
@@ -213,7 +226,7 @@ def test_the_csp_still_blocks_a_form_that_posts_to_another_origin(
     )
 
     def visit(*, keep_csp: bool) -> Any:
-        page = person(chromium)
+        page = person(chromium, served)
 
         def inject(route: Any) -> None:
             real = route.fetch()
