@@ -36,7 +36,7 @@ test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 browser: venv
-	$(BIN)/pytest -s -m browser tests/web/test_browser.py
+	$(BIN)/pytest -s -m browser tests/web/test_browser.py tests/web/test_browser_signin.py
 
 bench: venv
 	$(BIN)/python -m tests.bench

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import structlog
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.playground.notifier import PlaygroundNotifier
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import Scheduler
-from bot.web.security import SecurityHeaders
+from bot.web.security import InternalErrors, SecurityHeaders
 from bot.web.throttle import GuessLimiter, audit_every_window, audit_refused_guesses
 from handlers.values import Platform
 
@@ -72,9 +72,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         global_per_minute=settings.link_guesses_global_per_minute,
         now=lambda: runtime.clock.now().timestamp(),
     )
-    app.add_middleware(SecurityHeaders)
-    # Outermost: the client address every other part sees (the guess limits above all) is the
-    # socket peer, or what a trusted proxy says in X-Forwarded-For (docs/operations.md).
+    # Order matters: the last added is the outermost. The 500 page gets the headers, and
+    # outermost of all, the client address every other part sees (the guess limits above
+    # all) is the socket peer, or what a trusted proxy says in X-Forwarded-For.
+    app.add_middleware(InternalErrors)
+    app.add_middleware(SecurityHeaders, hsts=settings.env == "production")
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -89,10 +91,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             return JSONResponse({"ready": False, "reason": reason}, status_code=503)
         return JSONResponse({"ready": True})
 
-    @app.get("/metrics", include_in_schema=False)
-    def metrics_endpoint() -> PlainTextResponse:
-        return PlainTextResponse(metrics.render(runtime), media_type=metrics.CONTENT_TYPE)
-
+    if settings.metrics_token:
+        _mount_metrics(app, runtime)
     _mount_pages(app, settings)
     _mount_slack(app, runtime)
     if settings.teams_enabled:
@@ -100,6 +100,21 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
         mount_teams(app, runtime)
     return app
+
+
+def _mount_metrics(app: FastAPI, runtime: Runtime) -> None:
+    """/metrics on the public port only behind FLARE_METRICS_TOKEN; without it the path
+    does not exist here (404) and is served, if at all, on FLARE_METRICS_PORT."""
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics_endpoint(request: Request) -> Response:
+        if not metrics.authorised(runtime.settings, request.headers.get("authorization")):
+            return PlainTextResponse(
+                "unauthorised\n",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="flare-metrics"'},
+            )
+        return PlainTextResponse(metrics.render(runtime), media_type=metrics.CONTENT_TYPE)
 
 
 def _mount_slack(app: FastAPI, runtime: Runtime) -> None:

@@ -60,6 +60,7 @@ def serve(host: str | None, port: int | None, forwarded_allow_ips: str | None) -
 
     from bot.app import create_app, freeze_startup_objects
     from bot.demo import seed
+    from bot.metrics_listener import listen_for_metrics
     from bot.operations.environment import claim_database
     from store.migrate import upgrade
 
@@ -79,6 +80,11 @@ def serve(host: str | None, port: int | None, forwarded_allow_ips: str | None) -
     app = create_app(settings, runtime)
     if settings.env == "demo":
         click.echo(f"flare: demo mode — open {settings.public_url}/playground  (Ctrl-C to stop)")
+    try:
+        listener = listen_for_metrics(runtime, bind_host, public_port=bind_port)
+    except SettingsError as exc:
+        click.echo(exc.line, err=True)
+        sys.exit(2)
     # The app itself believes X-Forwarded-For from FLARE_TRUSTED_PROXIES only (bot/app.py);
     # uvicorn's own reading (and its FORWARDED_ALLOW_IPS variable) is switched off.
     config = uvicorn.Config(
@@ -96,6 +102,8 @@ def serve(host: str | None, port: int | None, forwarded_allow_ips: str | None) -
     # uvicorn re-raises Ctrl-C after its graceful shutdown; that is a clean stop, exit 0.
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
+    if listener is not None:
+        listener.stop()
 
 
 @main.group()

@@ -10,6 +10,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR = Path("var")
+METRICS_TOKEN_MIN = 32
 
 
 class SettingsError(SystemExit):
@@ -65,6 +66,12 @@ class Settings(BaseSettings):
     var_dir: Path = Field(default=DEFAULT_VAR, validation_alias=_env("FLARE_VAR_DIR"))
     host: str = Field(default="127.0.0.1", validation_alias=_env("FLARE_HOST"))
     port: int = Field(default=8000, ge=1, le=65535, validation_alias=_env("FLARE_PORT"))
+    # /metrics: on its own listener (off the public port) and/or behind a bearer token;
+    # with neither, the public app answers 404 (docs/operations.md).
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, validation_alias=_env("FLARE_METRICS_PORT")
+    )
+    metrics_token: str = Field(default="", validation_alias=_env("FLARE_METRICS_TOKEN"))
     link_ttl_hours: float = Field(
         default=72, gt=0, le=24 * 30, validation_alias=_env("FLARE_LINK_TTL_HOURS")
     )
@@ -201,6 +208,13 @@ class Settings(BaseSettings):
                 "must be IP addresses or networks separated by commas (e.g. 10.0.0.0/8,::1), or *"
             ) from None
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: str) -> str:
+        if value and len(value) < METRICS_TOKEN_MIN:
+            raise ValueError(f"must be at least {METRICS_TOKEN_MIN} characters (a random secret)")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -253,6 +267,12 @@ class Settings(BaseSettings):
                 "FLARE_ENV=demo runs only on a SQLite file under FLARE_VAR_DIR "
                 f"({self.var_dir}); unset it to use the demo database",
             )
+
+    @model_validator(mode="after")
+    def _metrics_port(self) -> Settings:
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise ValueError("FLARE_METRICS_PORT must differ from FLARE_PORT (the public port)")
+        return self
 
     @property
     def is_demo_like(self) -> bool:

@@ -48,8 +48,9 @@ SENSITIVE_KEYS = frozenset(
 )
 LINK_TOKEN = re.compile(r"/l/[A-Za-z0-9_\-]{16,}")
 SLACK_TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+")
-# The sign-in callback's query: an authorization code and its state.
-OIDC_QUERY = re.compile(r"([?&](?:code|state|session_state)=)[^&\s\"']+")
+# The sign-in callback's query (an authorization code and its state), and the sign-in
+# start's CSRF token.
+OIDC_QUERY = re.compile(r"([?&](?:code|state|session_state|csrf)=)[^&\s\"']+")
 
 
 def scrub(text: str) -> str:

@@ -6,6 +6,7 @@ from rows every replica shares, so any replica's /metrics gives the same answer.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from prometheus_client.metrics_core import HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from bot.config import Settings
 from bot.runtime import Runtime
 from store.models import AuditEvent, Concern, OutboxMessage
 
@@ -22,6 +24,17 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Acknowledgement latency buckets, in seconds: 5 min to 5 days.
 ACK_BUCKETS = (300.0, 900.0, 3600.0, 4 * 3600.0, 8 * 3600.0, 86400.0, 2 * 86400.0, 5 * 86400.0)
 ACK_WINDOW = timedelta(days=30)
+
+
+def authorised(settings: Settings, authorization: str | None) -> bool:
+    """Who may read the metrics: anyone who reaches the listener when no token is set,
+    else only a request with `Authorization: Bearer <FLARE_METRICS_TOKEN>`."""
+    if not settings.metrics_token:
+        return True
+    scheme, _, token = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        token.strip().encode(), settings.metrics_token.encode()
+    )
 
 
 def render(runtime: Runtime) -> bytes:

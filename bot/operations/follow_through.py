@@ -7,13 +7,15 @@ import threading
 
 import click
 
-from bot.operations.environment import claim_database, open_runtime
+from bot.operations.environment import SETTINGS_EXIT, claim_database, fail, open_runtime
 
 
 @click.command()
 @click.option("--no-sweeps", is_flag=True, help="Deliver the outbox only (no escalations etc.).")
 def worker(no_sweeps: bool) -> None:
     """Deliver the outbox and run the sweeps until stopped (any number may run)."""
+    from bot.config import SettingsError
+    from bot.metrics_listener import listen_for_metrics
     from bot.playground.notifier import PlaygroundNotifier
     from bot.scheduler import Scheduler
     from handlers.values import Platform
@@ -27,9 +29,15 @@ def worker(no_sweeps: bool) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    try:
+        listener = listen_for_metrics(runtime, runtime.settings.host)
+    except SettingsError as exc:
+        fail(exc.line, code=SETTINGS_EXIT)
     platforms = ", ".join(sorted(p.value for p in runtime.notifiers)) or "none"
     click.echo(f"flare: worker started (platforms: {platforms}); Ctrl-C to stop", err=True)
     Scheduler(runtime, sweeps=not no_sweeps).run_until(stop)
+    if listener is not None:
+        listener.stop()
     click.echo("flare: worker stopped", err=True)
 
 

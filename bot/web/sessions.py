@@ -4,6 +4,10 @@ The `flare_session` cookie holds a random id (HttpOnly, SameSite=Lax so it survi
 from Slack or Teams, Secure behind https); the server keeps only its SHA-256 with the signed-in
 identity (issuer + subject). A separate `flare_pre` cookie carries a random browser id for
 anonymous CSRF tokens and the one link a visitor is part-way through opening.
+
+Over https both names carry the `__Host-` prefix (Secure, Path=/, no Domain: no sibling
+subdomain can set or shadow them). Both are browser-session cookies, with no Max-Age or
+Expires: the idle and absolute limits are kept on the server, not in the browser.
 """
 
 from __future__ import annotations
@@ -23,6 +27,14 @@ from store.models import Practitioner, WebSession
 
 SESSION_COOKIE = "flare_session"
 BROWSER_COOKIE = "flare_pre"
+HOST_PREFIX = "__Host-"
+# What sign-out asks the browser to forget (https only; browsers ignore it over plain http).
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+
+
+def cookie_name(base: str, *, secure: bool) -> str:
+    """`__Host-flare_session` over https, `flare_session` over plain http (demo, tests)."""
+    return f"{HOST_PREFIX}{base}" if secure else base
 
 
 def _hash(value: str) -> str:
@@ -44,6 +56,8 @@ class Browser:
         self._runtime = runtime
         self._request = request
         self._secure = runtime.settings.public_url.startswith("https://")
+        self._session_cookie = cookie_name(SESSION_COOKIE, secure=self._secure)
+        self._browser_cookie = cookie_name(BROWSER_COOKIE, secure=self._secure)
         self._idle = timedelta(minutes=runtime.settings.session_idle_minutes)
         self._absolute = timedelta(hours=runtime.settings.session_absolute_hours)
         with runtime.uow() as uow:
@@ -55,7 +69,7 @@ class Browser:
 
     # --- the anonymous browser cookie --------------------------------------------------------
     def _read_pre(self) -> dict[str, str]:
-        raw = self._request.cookies.get(BROWSER_COOKIE)
+        raw = self._request.cookies.get(self._browser_cookie)
         if raw:
             try:
                 data = self._signer.loads(raw)
@@ -80,36 +94,53 @@ class Browser:
         return self._pre.get(key)
 
     def csrf_token(self) -> str:
-        if BROWSER_COOKIE not in self._request.cookies:
+        if self._browser_cookie not in self._request.cookies:
             self.changed = True
         return hmac.new(self._key, f"csrf:{self.browser_id}".encode(), "sha256").hexdigest()
 
-    def check_csrf(self, token: str | None) -> None:
-        if (
-            BROWSER_COOKIE not in self._request.cookies
-            or not token
-            or not hmac.compare_digest(
-                token, hmac.new(self._key, f"csrf:{self.browser_id}".encode(), "sha256").hexdigest()
+    def csrf_ok(self, token: str | None) -> bool:
+        """The token this browser's own pages carry (and the browser still has its cookie)."""
+        return (
+            self._browser_cookie in self._request.cookies
+            and bool(token)
+            and hmac.compare_digest(
+                str(token),
+                hmac.new(self._key, f"csrf:{self.browser_id}".encode(), "sha256").hexdigest(),
             )
-        ):
+        )
+
+    def check_csrf(self, token: str | None) -> None:
+        if not self.csrf_ok(token):
             raise HTTPException(
                 status_code=403, detail="This form has expired. Go back and try again."
             )
 
     def write(self, response: Response) -> None:
         if self.changed:
-            response.set_cookie(
-                BROWSER_COOKIE,
-                self._signer.dumps(self._pre),
-                httponly=True,
-                samesite="lax",
-                secure=self._secure,
-                path="/",
-            )
+            self._set(response, self._browser_cookie, self._signer.dumps(self._pre))
+
+    def _set(self, response: Response, name: str, value: str) -> None:
+        """A browser-session cookie: no Max-Age or Expires, no Domain, Path=/."""
+        response.set_cookie(
+            name, value, httponly=True, samesite="lax", secure=self._secure, path="/"
+        )
+
+    def forget(self, response: Response) -> None:
+        """Delete every Flare cookie (prefixed and plain names); this response sets none."""
+        for base in (SESSION_COOKIE, BROWSER_COOKIE):
+            for secure in (True, False) if self._secure else (False,):
+                response.delete_cookie(
+                    cookie_name(base, secure=secure),
+                    path="/",
+                    secure=self._secure,
+                    httponly=True,
+                    samesite="lax",
+                )
+        self.changed = False
 
     # --- the signed-in session ---------------------------------------------------------------
     def signed_in(self) -> SignedIn | None:
-        raw = self._request.cookies.get(SESSION_COOKIE)
+        raw = self._request.cookies.get(self._session_cookie)
         if not raw:
             return None
         now = self._runtime.clock.now()
@@ -153,15 +184,7 @@ class Browser:
                 "session.signed_in", at=now, actor_id=practitioner_id, detail={"provider": provider}
             )
             uow.commit()
-        response.set_cookie(
-            SESSION_COOKIE,
-            raw,
-            httponly=True,
-            samesite="lax",
-            secure=self._secure,
-            path="/",
-            max_age=int(self._absolute.total_seconds()),
-        )
+        self._set(response, self._session_cookie, raw)
         # A new browser id on sign-in: no CSRF token or pending link crosses the boundary.
         self._pre = {
             "b": secrets.token_urlsafe(16),
@@ -169,8 +192,9 @@ class Browser:
         }
         self.changed = True
 
-    def sign_out(self, response: Response, *, everywhere: bool = False) -> None:
-        raw = self._request.cookies.get(SESSION_COOKIE)
+    def sign_out(self, response: Response | None = None, *, everywhere: bool = False) -> None:
+        """End the session on the server (and, given a response, drop its cookie)."""
+        raw = self._request.cookies.get(self._session_cookie)
         now = self._runtime.clock.now()
         if raw:
             with self._runtime.uow() as uow:
@@ -190,7 +214,10 @@ class Browser:
                         detail={"everywhere": everywhere},
                     )
                     uow.commit()
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        if response is not None:
+            response.delete_cookie(
+                self._session_cookie, path="/", secure=self._secure, httponly=True, samesite="lax"
+            )
 
 
 def session_age_ok(

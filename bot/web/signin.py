@@ -1,12 +1,19 @@
 """Real sign-in: Sign in with Slack and Microsoft Entra ID, then the practitioner's session.
 
 `GET /signin` offers the configured providers, the platform the pending pointer came from
-first (and, in demo/test, the demo picker). `POST /signin/{provider}` (CSRF-checked) sends the
-browser to the provider with fresh state, nonce and PKCE kept in its signed cookie; the
-callback checks them, verifies the ID token, refuses a workspace or tenant no organisation
-declares, and maps the identity to a practitioner only through `handlers.identity.identify`.
-Every refusal is audited (with the identity's ids once known, never its e-mail) and leaves
-no session.
+first (and, in demo/test, the demo picker). Each is a link, `GET /signin/{provider}?csrf=…`,
+that sends the browser to the provider with fresh state, nonce and PKCE kept in its signed
+cookie; the callback checks them, verifies the ID token, refuses a workspace or tenant no
+organisation declares, and maps the identity to a practitioner only through
+`handlers.identity.identify`. Every refusal is audited (with the identity's ids once known,
+never its e-mail) and leaves no session.
+
+Why a link and not a form: Chromium applies the CSP's `form-action 'self'` to the redirects
+that follow a form submission, so a form posting to Flare that answers with a redirect to
+Slack or Microsoft is blocked. A navigation by link is not a form submission, and the CSP
+keeps forbidding forms that post anywhere but Flare. The start changes nothing on the server:
+it only puts a new flow in this browser's own cookie. It is still CSRF-checked, so another
+site cannot start (and so replace) a sign-in in someone's browser.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from bot.web.links import slow_down
 from bot.web.oidc import Provider, SignInFailed, Verified, providers
@@ -61,12 +68,12 @@ def _redirect_uri(page: Page, name: str) -> str:
     return f"{page.runtime.settings.public_url}/signin/{name}/callback"
 
 
-@router.post("/signin/{name}")
-def start(
-    name: str, page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
-) -> Response:
-    page.check_csrf(csrf)
+@router.get("/signin/{name}")
+def start(name: str, page: Annotated[Page, Depends(page_for)], csrf: str = "") -> Response:
     provider = _provider(page, name)
+    if not page.browser.csrf_ok(csrf):
+        # Not from this browser's own sign-in page (another site, an old bookmark): show it.
+        return page.redirect("/signin")
     try:
         started = provider.start(_redirect_uri(page, name))
     except SignInFailed as failed:

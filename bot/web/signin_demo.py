@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Response
 
 from bot.web.links import continue_after_sign_in
 from bot.web.rendering import Page, PageError, PageRoute, page_for
+from bot.web.sessions import CLEAR_SITE_DATA
 from handlers.people import active_practitioner, active_practitioners
 
 router = APIRouter(route_class=PageRoute)
@@ -70,7 +71,7 @@ def start_session(
     after = then or page.browser.recall("next") or "/"  # read first: sign-in renews the cookie
     if page.me() is not None:
         # Switching person (the playground does): end the old session on the server too.
-        page.browser.sign_out(Response())
+        page.browser.sign_out()
     page.browser.sign_in(
         response, practitioner_id=practitioner_id, provider=provider, issuer=issuer, subject=subject
     )
@@ -101,9 +102,13 @@ def signout(
     csrf: Annotated[str, Form()] = "",
     everywhere: Annotated[str, Form()] = "",
 ) -> Response:
-    """Sign out here, or (with `everywhere`) end every session of this practitioner."""
+    """Sign out here, or (with `everywhere`) end every session of this practitioner.
+
+    The browser is told to forget every Flare cookie, its cache and its storage."""
     page.check_csrf(csrf)
-    response = Response(status_code=303, headers={"location": "/"})
-    page.browser.sign_out(response, everywhere=everywhere == "yes")
-    page.browser.write(response)
+    response = Response(
+        status_code=303, headers={"location": "/", "Clear-Site-Data": CLEAR_SITE_DATA}
+    )
+    page.browser.sign_out(everywhere=everywhere == "yes")
+    page.browser.forget(response)
     return response

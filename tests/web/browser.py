@@ -78,6 +78,24 @@ def forms(html: str) -> list[Form]:
     return parser.forms
 
 
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def links(html: str) -> list[str]:
+    """Every link's href, in page order (entities decoded, as a browser would follow it)."""
+    parser = _LinkParser()
+    parser.feed(html)
+    return parser.hrefs
+
+
 @dataclass
 class Visit:
     """One request and its response, kept for the all-responses checks."""
@@ -126,6 +144,12 @@ class Browser:
     def follow(self, response: httpx.Response) -> httpx.Response:
         assert response.status_code in (302, 303), (response.status_code, response.text[:300])
         return self.get(response.headers["location"])
+
+    def click(self, html: str, path: str) -> httpx.Response:
+        """Follow the page's first link to `path` (its query, if any, comes along)."""
+        found = [h for h in links(html) if urlsplit(h).path == path]
+        assert found, f"no link to {path!r} on the page"
+        return self.get(found[0])
 
     def form(self, html: str, action: str | re.Pattern[str] | None = None) -> Form:
         """The page's form with this action (a string or pattern); None: the only form."""

@@ -2,6 +2,8 @@
 
 Each is a real HTTP server in a thread with its own RSA key. `authorize` answers like the
 real one after the person agrees: a redirect to `redirect_uri` with a code and the state.
+With `consent=True` it first shows a consent page, as the real ones do for a browser: its
+"Allow" button posts to the provider's own `/consent`, which then redirects back.
 The token endpoint checks the client secret, the redirect URI and the PKCE verifier, and
 issues an ID token whose claims `misbehave` can spoil (nonce, expiry, audience, signature).
 Entra must be https (msal refuses anything else), so it gets a self-signed certificate for
@@ -70,6 +72,9 @@ class FakeProvider:
         default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
     )
     kid: str = field(default_factory=lambda: secrets.token_hex(8))
+    consent: bool = False  # show a consent page before redirecting back (browser tests)
+    pending: dict[str, dict[str, str]] = field(default_factory=dict)  # consent id -> query
+    posted: list[str] = field(default_factory=list)  # every POST path, in order
 
     @property
     def issuer(self) -> str:
@@ -135,6 +140,19 @@ class FakeProvider:
     def _authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         if query.get("response_type") != "code" or query.get("code_challenge_method") != "S256":
             return 400, {}, b"bad authorize request"
+        if self.consent:
+            ask = secrets.token_urlsafe(8)
+            self.pending[ask] = query
+            page = (
+                "<!DOCTYPE html><html lang='en'><title>Allow Flare?</title><h1>Allow Flare to"
+                " see who you are?</h1><form method='post' action='/consent'>"
+                f"<input type='hidden' name='ask' value='{ask}'>"
+                "<button type='submit'>Allow</button></form></html>"
+            )
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
+        return self._grant(query)
+
+    def _grant(self, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         code = secrets.token_urlsafe(16)
         self.grants[code] = Grant(
             query["client_id"], query["redirect_uri"], query["nonce"], query["code_challenge"]
@@ -143,6 +161,15 @@ class FakeProvider:
         return 302, {"Location": f"{query['redirect_uri']}?{back}"}, b""
 
     def post(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        self.posted.append(path)
+        if path == "/consent":
+            query = self.pending.pop(form.get("ask", ""), None)
+            if query is None:
+                return 400, {}, b"no such consent request"
+            _, headers, body = self._grant(query)
+            return 303, headers, body
+        if not path.endswith("token"):
+            return 404, {}, b"not found"
         self.token_requests.append(form)
         grant = self.grants.pop(form.get("code", ""), None)
         verifier = form.get("code_verifier", "")

@@ -173,3 +173,87 @@ def test_a_bad_forwarded_allow_ips_stops_serve_in_one_line(tmp_path: Path) -> No
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("flare: bad setting FLARE_TRUSTED_PROXIES:")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _wait_until_answers(proc: subprocess.Popen[str], url: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert proc.poll() is None, proc.communicate()[0]
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"nothing answered {url}"
+        time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    try:
+        output, _ = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        output, _ = proc.communicate()
+        pytest.fail(f"did not stop within 15 s on SIGINT:\n{output}")
+    assert proc.returncode == 0, output
+    assert "Traceback" not in output, output
+    return output
+
+
+@pytest.mark.slow
+def test_serve_and_worker_serve_metrics_on_their_own_port_only(tmp_path: Path) -> None:
+    env = _clean_env(tmp_path / "var") | {"FLARE_ENV": "demo"}
+    port, serve_metrics, worker_metrics = _free_port(), _free_port(), _free_port()
+    serve = subprocess.Popen(
+        [str(FLARE), "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env | {"FLARE_METRICS_PORT": str(serve_metrics)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    worker: subprocess.Popen[str] | None = None
+    try:
+        _wait_until_answers(serve, f"http://127.0.0.1:{port}/healthz")
+        _wait_until_answers(serve, f"http://127.0.0.1:{serve_metrics}/metrics")
+        scraped = httpx.get(f"http://127.0.0.1:{serve_metrics}/metrics", timeout=5)
+        assert "flare_outbox_depth" in scraped.text
+        public = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        assert public.status_code == 404 and "flare_outbox" not in public.text
+        assert httpx.get(f"http://127.0.0.1:{serve_metrics}/", timeout=5).status_code == 404
+        # A demo database of its own: SQLite mode refuses a second process on one file.
+        worker = subprocess.Popen(
+            [str(FLARE), "worker"],
+            cwd=tmp_path,
+            env=_clean_env(tmp_path / "worker-var")
+            | {"FLARE_ENV": "demo", "FLARE_METRICS_PORT": str(worker_metrics)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        _wait_until_answers(worker, f"http://127.0.0.1:{worker_metrics}/metrics")
+        scraped = httpx.get(f"http://127.0.0.1:{worker_metrics}/metrics", timeout=5)
+        assert "flare_outbox_depth" in scraped.text
+    finally:
+        _stop(serve)
+        if worker is not None:
+            _stop(worker)
+
+
+def test_a_metrics_port_in_use_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        env = _clean_env(tmp_path / "var") | {"FLARE_ENV": "demo", "FLARE_METRICS_PORT": str(busy)}
+        done = subprocess.run(
+            [str(FLARE), "worker"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "FLARE_METRICS_PORT" in done.stderr and "Traceback" not in done.stderr

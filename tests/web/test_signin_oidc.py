@@ -18,11 +18,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.demo import SLACK_WORKSPACE
+from bot.web.security import HSTS
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import AuditEvent, Delivery, OutboxMessage, WebSession
 from tests.loopback import self_signed_certificate
-from tests.web.browser import Browser, forms
+from tests.web.browser import Browser, links
 from tests.web.conftest import World, make_world
 from tests.web.fake_oidc import (
     CLIENT_ID,
@@ -96,7 +97,7 @@ def oidc_sign_in(
 ) -> httpx.Response:
     page = browser.get("/signin")
     assert page.status_code == 200
-    back = at_provider(idps, name, browser.submit(browser.form(page.text, f"/signin/{name}")))
+    back = at_provider(idps, name, browser.click(page.text, f"/signin/{name}"))
     if state is not None:
         parts = urlsplit(back)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()} | {"state": state}
@@ -185,7 +186,7 @@ def test_a_callback_is_good_once_and_only_in_the_browser_that_started_it(
     idps.as_person(name, "chloe")
     victim = world.browser("victim")
     page = victim.get("/signin")
-    back = at_provider(idps, name, victim.submit(victim.form(page.text, f"/signin/{name}")))
+    back = at_provider(idps, name, victim.click(page.text, f"/signin/{name}"))
     # Login CSRF: an attacker's callback URL opened in another browser does nothing.
     other = world.browser("other")
     assert other.get(back).status_code == 400
@@ -199,7 +200,7 @@ def test_a_tampered_browser_cookie_loses_the_sign_in(oidc_world: World, idps: Id
     idps.as_person("slack", "chloe")
     browser = world.browser("chloe")
     page = browser.get("/signin")
-    back = at_provider(idps, "slack", browser.submit(browser.form(page.text, "/signin/slack")))
+    back = at_provider(idps, "slack", browser.click(page.text, "/signin/slack"))
     signed = browser.client.cookies["flare_pre"]
     browser.client.cookies.set(
         "flare_pre", signed[:-3] + ("AAA" if signed[-3:] != "AAA" else "BBB")
@@ -308,7 +309,7 @@ def test_sign_in_offers_first_the_platform_the_pointer_came_from(
     chloe = world.browser("chloe")
     chloe.follow(chloe.submit(chloe.form(chloe.get(link).text)))
     page = chloe.get("/signin")
-    actions = [f.action for f in forms(page.text) if f.action.startswith("/signin/")]
+    actions = [urlsplit(h).path for h in links(page.text) if h.startswith("/signin/")]
     assert actions[0] == f"/signin/{first}" and set(actions[:2]) == {
         "/signin/slack",
         "/signin/microsoft",
@@ -321,7 +322,7 @@ def test_return_url_is_flares_own_page_only(oidc_world: World, idps: Idps) -> No
     amara = world.browser("amara")
     assert amara.get("/raise").headers["location"] == "/signin"  # remembers /raise
     page = amara.get("/signin")
-    back = at_provider(idps, "slack", amara.submit(amara.form(page.text, "/signin/slack")))
+    back = at_provider(idps, "slack", amara.click(page.text, "/signin/slack"))
     # Parameters added to the callback cannot choose where the browser goes next.
     done = amara.get(back + "&next=https%3A%2F%2Fevil.example%2F&return_to=//evil.example")
     assert done.status_code == 303 and done.headers["location"] == "/raise"
@@ -345,13 +346,20 @@ def test_production_offers_real_sign_in_only(
         browser = world.browser(f"chloe-{name}")
         done = oidc_sign_in(world, idps, browser, name)
         assert done.status_code == 303
-        cookie = next(v for k, v in done.headers.multi_items() if v.startswith("flare_session="))
-        attributes = {a.strip().lower() for a in cookie.split(";")}
-        assert {"httponly", "secure", "samesite=lax", "path=/"} <= attributes
+        set_cookies = [v for k, v in done.headers.multi_items() if k == "set-cookie"]
+        assert {c.split("=", 1)[0] for c in set_cookies} == {
+            "__Host-flare_session",
+            "__Host-flare_pre",
+        }
+        for cookie in set_cookies:  # __Host-: Secure, Path=/, no Domain; a browser session
+            attributes = {a.strip().lower().split("=")[0] for a in cookie.split(";")[1:]}
+            assert attributes == {"httponly", "secure", "samesite", "path"}, cookie
+            assert "path=/" in cookie.lower() and "samesite=lax" in cookie.lower()
         assert "Signed in as Chloe Patel" in browser.get("/").text
     for visit in world.visits:  # sign-in pages and callbacks included
         headers = visit.response.headers
         assert headers["Cache-Control"] == "no-store", visit.path
+        assert headers["Strict-Transport-Security"] == HSTS, visit.path
         assert "unsafe-inline" not in headers["Content-Security-Policy"]
         assert "script-src" not in headers["Content-Security-Policy"]  # default-src 'none'
     engine.dispose()
@@ -374,11 +382,11 @@ def test_an_unreachable_provider_is_a_clear_refusal(engine: Engine, tmp_path: Pa
     )
     browser = world.browser("chloe")
     page = browser.get("/signin")
-    entra = browser.submit(browser.form(page.text, "/signin/microsoft"))
+    entra = browser.click(page.text, "/signin/microsoft")
     assert entra.status_code == 400 and "You are not signed in" in entra.text
     assert refusals(world) == [{"provider": "microsoft", "reason": "provider_unavailable"}]
     # Slack's authorize step is only a redirect; the exchange then fails cleanly.
-    started = browser.submit(browser.form(browser.get("/signin").text, "/signin/slack"))
+    started = browser.click(browser.get("/signin").text, "/signin/slack")
     state = parse_qs(urlsplit(started.headers["location"]).query)["state"][0]
     back = browser.get(f"/signin/slack/callback?code=abc&state={state}")
     assert back.status_code == 400 and sessions(world) == []
