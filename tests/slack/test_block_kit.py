@@ -23,6 +23,7 @@ from handlers.ports import Pointer
 from handlers.sharing import NetworkMember, ShareOptions
 from handlers.values import Platform, PointerKind, Role, Severity
 from tests.slack.block_kit_check import message_problems, reply_problems, view_problems
+from tests.slack.conftest import BOT_TOKEN, TEAM
 from tests.slack.fake_api import FakeSlackAPI
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -216,8 +217,8 @@ def test_the_fake_answers_as_slack_does_and_keeps_the_violation(slack: FakeSlack
 def test_an_edit_that_keeps_a_block_id_is_recorded_though_slack_takes_it(
     slack: FakeSlackAPI,
 ) -> None:
-    slack.add_user("T1", "U1", email=None)
-    client = WebClient(token="xoxb-test-t1", base_url=slack.url)
+    slack.add_user(TEAM, "U1", email=None)
+    client = WebClient(token=BOT_TOKEN, base_url=slack.url)
     block = {"type": "section", "block_id": "title", "text": {"type": "plain_text", "text": "a"}}
     posted = client.chat_postMessage(channel="U1", text="a", blocks=[block])
     edited = client.chat_update(
