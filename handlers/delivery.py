@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from handlers.acknowledge_rule import awaits_acknowledgement
 from handlers.ports import (
     Clock,
     LinkMinter,
@@ -26,7 +27,7 @@ from handlers.ports import (
     Sent,
     Undeliverable,
 )
-from handlers.values import ConcernStatus, DeliveryRole, Platform, PointerKind, Severity
+from handlers.values import Platform, PointerKind, Severity
 from store.crypto import token_hash
 from store.models import Delivery, Link, OutboxMessage, new_id
 from store.unit_of_work import UnitOfWork
@@ -34,7 +35,6 @@ from store.unit_of_work import UnitOfWork
 log = structlog.get_logger("flare.outbox")
 
 LEASE = timedelta(seconds=60)
-ACKNOWLEDGING_ROLES = (DeliveryRole.LEAD, DeliveryRole.DEPUTY, DeliveryRole.DUTY)
 
 
 def enqueue_pointer(
@@ -255,11 +255,7 @@ def _pointer_for(
         raised_at = concern.created_at
         entries = len(uow.concerns.entries(concern.id))
         acknowledged_at = concern.acknowledged_at
-        can_ack = (
-            delivery is not None
-            and delivery.role in ACKNOWLEDGING_ROLES
-            and concern.status == ConcernStatus.OPEN
-        )
+        can_ack = awaits_acknowledgement(concern, delivery)
         by_recipient = concern.acknowledged_by_id == row.recipient_id
     if delivery is not None and row.detail.get("link"):
         token = minter.mint()

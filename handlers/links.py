@@ -10,6 +10,7 @@ from enum import StrEnum
 from handlers.delivery import enqueue_pointer
 from handlers.ports import Clock, LinkMinter
 from handlers.values import PointerKind
+from handlers.viewing import record_seen
 from store.crypto import token_hash
 from store.models import Delivery, Link, new_id
 from store.unit_of_work import UnitOfWork
@@ -81,6 +82,7 @@ def open_link(
             return Refused(Refusal.NOT_YOU)
         first = delivery.opened_at is None
         delivery.opened_at = delivery.opened_at or now
+        record_seen(delivery, now)  # a signed-in POST with CSRF that shows the concern next
         uow.audit(
             "link.opened",
             at=now,
