@@ -374,3 +374,34 @@ def test_concurrent_retries_of_one_press_acknowledge_once(slack_world: SlackWorl
             uow.session.scalars(select(InboundEvent.key).where(InboundEvent.platform == "slack"))
         )
     assert keys.count(f"trigger:{payload['trigger_id']}") == 1
+
+
+def test_a_deputy_the_concern_was_not_delivered_to_cannot_acknowledge_from_slack(
+    slack_world: SlackWorld,
+) -> None:
+    """Erin is C-1001's deputy but the raiser left her off: a forged button press is refused."""
+    world = slack_world
+    cmd = RaiseConcern(
+        raiser_id=world.people["amara"],
+        client_id=world.clients["C-1001"],
+        category=Category.NEGLECT,
+        severity=Severity.HIGH,
+        noticed="noticed",
+        rationale="rationale",
+        lawful_basis=LawfulBasis.PUBLIC_TASK,
+        family_informed=FamilyInformed.YES,
+        submission_key="slack-left-off-1",
+        recipients=[world.people["chloe"]],
+        narrowing_reason="Only the lead",
+    )
+    runtime = world.runtime
+    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
+    assert isinstance(outcome, Raised)
+    runtime.deliver()
+    payload = _ack_payload(world, outcome.concern_id, "erin")
+    assert world.sender.action(payload).status_code == 200
+    (told,) = world.slack.wait_for("chat.postEphemeral")
+    assert told.args["user"] == slack_user("erin")
+    assert "lead professional or deputy" in told.args["text"]
+    assert _state(world)[1] == 0
+    assert "concern.acknowledge_refused" in world.audit_actions()

@@ -320,6 +320,32 @@ def test_a_member_cannot_acknowledge(world: TeamsWorld) -> None:
     assert concerns(world)[0].acknowledged_at is None
 
 
+def test_a_deputy_the_concern_was_not_delivered_to_cannot_acknowledge_from_teams(
+    world: TeamsWorld,
+) -> None:
+    """Erin is C-1001's deputy; Dev narrowed the concern to Chloe: the card action is refused."""
+    world.put_on_teams("erin")
+    world.say("erin", "help")
+    raise_in_dialog(
+        world,
+        "dev",
+        "C-1001",
+        recipients=world.people["chloe"],
+        narrowing_reason="Only the lead needs this",
+    )
+    (concern,) = concerns(world)
+    with world.runtime.uow() as uow:
+        assert uow.concerns.delivery_for(concern.id, world.people["erin"]) is None
+    answer = world.invoke("erin", "adaptiveCard/action", acknowledge_value(concern.id))
+    assert "Only the lead professional" in answer.json()["value"]
+    assert concerns(world)[0].acknowledged_at is None
+    before = len(world.messages("erin"))
+    world.say("erin", "inbox")
+    assert world.messages("erin")[before].activity["text"] == (
+        "Nothing is waiting for you in Flare."
+    )
+
+
 def test_inbox_sends_fresh_links_for_what_is_waiting(world: TeamsWorld) -> None:
     world.say("chloe", "help")
     raise_in_dialog(world, "dev", "C-1001")
