@@ -17,7 +17,7 @@ from store.models import Concern, Delivery
 from store.unit_of_work import UnitOfWork
 
 ACKNOWLEDGING_ROLES = frozenset({DeliveryRole.LEAD, DeliveryRole.DEPUTY, DeliveryRole.DUTY})
-ACKNOWLEDGEABLE = frozenset({ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED})
+ACKNOWLEDGEABLE_STATUSES = frozenset({ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED})
 
 
 def may_acknowledge(concern: Concern, delivery: Delivery | None) -> bool:
@@ -26,7 +26,7 @@ def may_acknowledge(concern: Concern, delivery: Delivery | None) -> bool:
         delivery is not None
         and delivery.concern_id == concern.id
         and delivery.role in ACKNOWLEDGING_ROLES
-        and concern.status in ACKNOWLEDGEABLE
+        and concern.status in ACKNOWLEDGEABLE_STATUSES
         and concern.shredded_at is None
     )
 
