@@ -33,10 +33,10 @@ from handlers.values import (
     PointerKind,
     Severity,
 )
-from store.models import AuditEvent, Concern, Membership, OutboxMessage
+from store.models import AuditEvent, Concern, OutboxMessage
 from store.unit_of_work import UnitOfWork
 from tests.conftest import FakeClock, FakeMinter
-from tests.directory import Directory, seed_directory
+from tests.directory import Directory, make_lead, seed_directory
 from tests.fakes import FakeNotifier
 
 UowFactory = Callable[[], UnitOfWork]
@@ -71,19 +71,6 @@ def raise_without_erin(d: Directory, uow_factory: UowFactory, clock: FakeClock) 
     outcome = raise_concern(cmd, uow_factory(), clock, WorkingCalendar())
     assert isinstance(outcome, Raised) and outcome.recipients == 2
     return outcome.concern_id
-
-
-def make_erin_lead(d: Directory, uow_factory: UowFactory) -> None:
-    """Chloe hands C-1001 over: Erin is now its lead, Chloe its deputy."""
-    with uow_factory() as uow:
-        for member in uow.session.scalars(
-            select(Membership).where(Membership.client_id == d.clients["C-1001"])
-        ):
-            if member.practitioner_id == d.people["erin"]:
-                member.role = "lead"
-            elif member.practitioner_id == d.people["chloe"]:
-                member.role = "deputy"
-        uow.commit()
 
 
 def waiting_everywhere(
@@ -139,7 +126,7 @@ def test_a_lead_the_concern_was_not_delivered_to_cannot_acknowledge_it_anywhere(
 ) -> None:
     d = seed_directory(uow_factory, clock.now())
     concern_id = raise_without_erin(d, uow_factory, clock)
-    make_erin_lead(d, uow_factory)
+    make_lead(uow_factory, d.clients["C-1001"], d.people["erin"])
     erin = d.people["erin"]
 
     assert waiting_everywhere(uow_factory, clock, erin) == NOTHING

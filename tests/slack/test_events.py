@@ -20,6 +20,7 @@ from handlers.identity import UNKNOWN_MESSAGE
 from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.models import AuditEvent, Concern, InboundEvent, OutboxMessage, Practitioner
+from tests.directory import make_lead
 from tests.slack.conftest import BOT_TOKEN, TEAM, SlackWorld, running_world, slack_user
 from tests.slack.fake_api import FakeSlackAPI
 from tests.slack.inbound import SIGNING_SECRET, signed_headers
@@ -376,10 +377,10 @@ def test_concurrent_retries_of_one_press_acknowledge_once(slack_world: SlackWorl
     assert keys.count(f"trigger:{payload['trigger_id']}") == 1
 
 
-def test_a_deputy_the_concern_was_not_delivered_to_cannot_acknowledge_from_slack(
+def test_a_lead_the_concern_was_not_delivered_to_cannot_acknowledge_from_slack(
     slack_world: SlackWorld,
 ) -> None:
-    """Erin is C-1001's deputy but the raiser left her off: a forged button press is refused."""
+    """The raiser left Erin off; she leads C-1001 since: a forged button press is refused."""
     world = slack_world
     cmd = RaiseConcern(
         raiser_id=world.people["amara"],
@@ -398,6 +399,7 @@ def test_a_deputy_the_concern_was_not_delivered_to_cannot_acknowledge_from_slack
     outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
     assert isinstance(outcome, Raised)
     runtime.deliver()
+    make_lead(runtime.uow, world.clients["C-1001"], world.people["erin"])
     payload = _ack_payload(world, outcome.concern_id, "erin")
     assert world.sender.action(payload).status_code == 200
     (told,) = world.slack.wait_for("chat.postEphemeral")

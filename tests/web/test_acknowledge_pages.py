@@ -11,6 +11,7 @@ from handlers.not_sharing import DecisionRecorded, record_decision_not_to_share
 from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.models import AuditEvent, Concern
+from tests.directory import make_lead
 from tests.web.browser import Browser
 from tests.web.conftest import World
 from tests.web.flows import pointer_path, sign_in
@@ -59,13 +60,14 @@ def _concern(world: World, concern_id: str) -> Concern:
         return concern
 
 
-def test_a_deputy_it_was_not_delivered_to_is_refused_by_the_page(world: World) -> None:
+def test_a_lead_it_was_not_delivered_to_is_refused_by_the_page(world: World) -> None:
     concern_id = _raise(
         world,
         recipients=[world.people["chloe"], world.people["amara"]],
         narrowing_reason="Only the lead and the school",
     )
-    erin, csrf = _signed_in(world, "erin")  # C-1001's deputy, left off
+    make_lead(world.runtime.uow, world.clients["C-1001"], world.people["erin"])
+    erin, csrf = _signed_in(world, "erin")  # left off as deputy, C-1001's lead since
     refused = erin.post(f"/concerns/{concern_id}/acknowledge", {"csrf": csrf})
     assert refused.status_code == 403
     assert NOTICED not in refused.text
