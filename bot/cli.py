@@ -160,9 +160,11 @@ def demo_seed(force: bool) -> None:
 
 # Operator commands (directory import, keys, audit) live in bot/operations/.
 from bot.operations import COMMANDS  # noqa: E402
+from bot.operations.database import roles as _db_roles  # noqa: E402
 
 for _command in COMMANDS:
     main.add_command(_command)
+db.add_command(_db_roles)
 
 # Slack: `flare slack manifest`.
 from bot.slack.manifest import slack as _slack  # noqa: E402

@@ -1,14 +1,15 @@
-"""The lead (or deputy) acknowledges a concern; the raiser gets a receipt."""
+"""The lead (or deputy, or the person it escalated to) acknowledges a concern; the raiser gets
+a receipt. Who may is `handlers.acknowledge_rule`; this is what acknowledging does."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers.acknowledge_rule import ACKNOWLEDGING_ROLES, acknowledger
 from handlers.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, DeliveryRole, PointerKind
-from handlers.viewing import can_acknowledge
 from store.unit_of_work import UnitOfWork
 
 ACKNOWLEDGEABLE = (
@@ -44,14 +45,14 @@ def acknowledge(
 ) -> AcknowledgeOutcome:
     with uow:
         concern = uow.concerns.get(concern_id)
-        if concern is None or not can_acknowledge(uow, concern, practitioner_id):
+        if concern is None or acknowledger(uow, concern, practitioner_id) is None:
             if concern is not None:
                 uow.audit(
                     "concern.acknowledge_refused",
                     at=clock.now(),
                     actor_id=practitioner_id,
                     concern_id=concern_id,
-                    detail={"via": via},
+                    detail={"via": via, "status": concern.status},
                 )
                 uow.commit()
             return NotAllowed(concern_id)
@@ -70,7 +71,7 @@ def acknowledge(
                 enqueue_pointer(
                     uow, delivery, PointerKind.ACK_RECEIPT, key=f"receipt:{concern.id}", at=now
                 )
-            elif delivery.role in (DeliveryRole.LEAD, DeliveryRole.DEPUTY, DeliveryRole.DUTY):
+            elif delivery.role in ACKNOWLEDGING_ROLES:
                 # Turn every "please acknowledge" pointer into "acknowledged", in place.
                 for original in uow.outbox.for_delivery(delivery.id, kinds=ACKNOWLEDGEABLE):
                     enqueue_pointer(

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from handlers.acknowledge_rule import awaits_acknowledgement
+from handlers.link_tokens import mint_link
 from handlers.ports import (
     Clock,
     LinkMinter,
@@ -26,15 +28,13 @@ from handlers.ports import (
     Sent,
     Undeliverable,
 )
-from handlers.values import ConcernStatus, DeliveryRole, Platform, PointerKind, Severity
-from store.crypto import token_hash
-from store.models import Delivery, Link, OutboxMessage, new_id
+from handlers.values import Platform, PointerKind, Severity
+from store.models import Delivery, OutboxMessage, new_id
 from store.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("flare.outbox")
 
 LEASE = timedelta(seconds=60)
-ACKNOWLEDGING_ROLES = (DeliveryRole.LEAD, DeliveryRole.DEPUTY, DeliveryRole.DUTY)
 
 
 def enqueue_pointer(
@@ -255,24 +255,10 @@ def _pointer_for(
         raised_at = concern.created_at
         entries = len(uow.concerns.entries(concern.id))
         acknowledged_at = concern.acknowledged_at
-        can_ack = (
-            delivery is not None
-            and delivery.role in ACKNOWLEDGING_ROLES
-            and concern.status == ConcernStatus.OPEN
-        )
+        can_ack = awaits_acknowledgement(concern, delivery)
         by_recipient = concern.acknowledged_by_id == row.recipient_id
     if delivery is not None and row.detail.get("link"):
-        token = minter.mint()
-        uow.concerns.add(
-            Link(
-                id=new_id(),
-                delivery_id=delivery.id,
-                token_hash=token_hash(token),
-                expires_at=now + policy.link_ttl,
-                created_at=now,
-            )
-        )
-        link_url = minter.url(token)
+        link_url = mint_link(uow, delivery, minter, now=now, ttl=policy.link_ttl)
     if row.updates_id:
         original = uow.outbox.get(row.updates_id)
         if original is not None and original.message_ref is None and original.state != "dead":

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from handlers.acknowledge_rule import to_acknowledge
 from handlers.deadlines import LONDON
 from handlers.delivery import enqueue_notice
 from handlers.ports import Clock
@@ -34,7 +35,7 @@ def send_digests(uow_factory: Callable[[], UnitOfWork], clock: Clock) -> DigestR
                 continue  # left, or another replica is writing their digest
             if uow.outbox.by_key(key) is not None:
                 continue
-            awaiting = len(uow.concerns.awaiting_acknowledgement(person.id))
+            awaiting = len(to_acknowledge(uow, person.id))
             due = sum(
                 1
                 for f in uow.concerns.follow_ups_owned(person.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers.acknowledge_rule import to_acknowledge as to_acknowledge_now
 from handlers.follow_ups import FollowUpView, view_follow_up
 from handlers.ports import Clock
 from handlers.values import Category, DeliveryRole, Severity
@@ -63,11 +64,7 @@ def what_awaits(uow: UnitOfWork, *, practitioner_id: str, clock: Clock) -> Await
                 new_entries=new_entries,
             )
 
-        to_acknowledge = tuple(
-            line(c)
-            for c in uow.concerns.awaiting_acknowledgement(practitioner_id)
-            if uow.concerns.delivery_for(c.id, practitioner_id) is not None
-        )
+        to_acknowledge = tuple(line(c) for c in to_acknowledge_now(uow, practitioner_id))
         owned = []
         for follow_up in uow.concerns.follow_ups_owned(practitioner_id):
             concern = uow.concerns.get(follow_up.concern_id)

@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from handlers.delivery import enqueue_pointer
+from handlers.link_tokens import is_live, mint_link
 from handlers.ports import Clock, LinkMinter
 from handlers.values import PointerKind
+from handlers.viewing import record_seen
 from store.crypto import token_hash
-from store.models import Delivery, Link, new_id
+from store.models import Delivery, Link
 from store.unit_of_work import UnitOfWork
 
 FRESH_LINK_COOLDOWN = timedelta(minutes=10)
@@ -59,7 +61,7 @@ def check_token(uow: UnitOfWork, token: str, clock: Clock) -> LinkTarget | Refus
 
 
 def _expired(link: Link, clock: Clock) -> bool:
-    return link.revoked_at is not None or link.expires_at <= clock.now()
+    return not is_live(link, clock.now())
 
 
 def open_link(
@@ -81,6 +83,7 @@ def open_link(
             return Refused(Refusal.NOT_YOU)
         first = delivery.opened_at is None
         delivery.opened_at = delivery.opened_at or now
+        record_seen(delivery, now)  # a signed-in POST with CSRF that shows the concern next
         uow.audit(
             "link.opened",
             at=now,
@@ -158,7 +161,8 @@ def links_for_viewer(
     """Short-lived links of the viewer's own, for concerns they received or raised.
 
     For surfaces only the viewer sees (App Home, an ephemeral inbox): each link names the
-    viewer's own delivery, so it is no use to anyone else, and only its hash is stored.
+    viewer's own delivery, so it is no use to anyone else, and only its hash is stored. Like
+    any fresh link it revokes the viewer's earlier links to that concern.
     """
     with uow:
         now = clock.now()
@@ -167,17 +171,7 @@ def links_for_viewer(
             delivery = uow.concerns.delivery_for(concern_id, practitioner_id)
             if delivery is None:
                 continue
-            token = minter.mint()
-            uow.concerns.add(
-                Link(
-                    id=new_id(),
-                    delivery_id=delivery.id,
-                    token_hash=token_hash(token),
-                    expires_at=now + ttl,
-                    created_at=now,
-                )
-            )
-            urls[concern_id] = minter.url(token)
+            urls[concern_id] = mint_link(uow, delivery, minter, now=now, ttl=ttl)
         if urls:
             uow.audit(
                 "links.minted",

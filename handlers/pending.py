@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from handlers.acknowledge_rule import awaits_acknowledgement
 from handlers.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, DeliveryRole, Platform, PointerKind
@@ -18,7 +19,6 @@ from store.unit_of_work import UnitOfWork
 
 RESEND_WINDOW = timedelta(minutes=10)
 MAX_ITEMS = 10
-ACKNOWLEDGING = (DeliveryRole.LEAD, DeliveryRole.DEPUTY, DeliveryRole.DUTY)
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def _waiting(uow: UnitOfWork, delivery: Delivery) -> str | None:
     concern = uow.concerns.get(delivery.concern_id)
     if concern is None or concern.status not in (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED):
         return None
-    if delivery.role in ACKNOWLEDGING and concern.acknowledged_at is None:
+    if awaits_acknowledgement(concern, delivery):
         return "acknowledge"
     return "unread" if delivery.viewed_at is None else None
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers.acknowledge_rule import awaits_acknowledgement, to_acknowledge
 from handlers.escalation import escalation_steps
 from handlers.ports import Clock
-from handlers.values import Category, FamilyInformed, LawfulBasis, Role, Severity
+from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.crypto import CryptoError
 from store.models import Concern, Delivery
 from store.unit_of_work import UnitOfWork
@@ -79,37 +80,48 @@ def may_see(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> Delivery
     return uow.concerns.delivery_for(concern.id, practitioner_id)
 
 
-def can_acknowledge(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:
-    membership = uow.directory.membership(concern.client_id, practitioner_id)
-    if membership is not None and membership.role in (Role.LEAD, Role.DEPUTY):
-        return True
-    # The organisation's duty contact, once a concern is escalated to them, may acknowledge.
-    delivery = uow.concerns.delivery_for(concern.id, practitioner_id)
-    return delivery is not None and delivery.role == "duty"
-
-
 def view_concern(
     uow: UnitOfWork, *, concern_id: str, practitioner_id: str, clock: Clock
 ) -> ConcernView:
-    """Decrypt a concern for one of its recipients, and audit that they read it."""
+    """Decrypt a concern for one of its recipients, and audit the access.
+
+    A page GET calls this, so it changes no state: "seen" is `mark_seen`, a signed-in POST.
+    """
     with uow:
         concern = uow.concerns.get(concern_id)
         delivery = may_see(uow, concern, practitioner_id) if concern else None
         if concern is None or delivery is None:
             raise NoAccess(concern_id)
         try:
-            view = _decrypt(uow, concern, practitioner_id)
+            view = _decrypt(uow, concern, delivery)
         except CryptoError:
             raise Unreadable(concern_id) from None
-        now = clock.now()
-        delivery.viewed_at = delivery.viewed_at or now
-        delivery.last_viewed_at = now
-        uow.audit("concern.viewed", at=now, actor_id=practitioner_id, concern_id=concern.id)
+        uow.audit("concern.viewed", at=clock.now(), actor_id=practitioner_id, concern_id=concern.id)
         uow.commit()
         return view
 
 
-def _decrypt(uow: UnitOfWork, concern: Concern, viewer_id: str) -> ConcernView:
+def record_seen(delivery: Delivery, now: datetime) -> None:
+    """The recipient has read the concern: it leaves "not read yet" and "new information"."""
+    delivery.viewed_at = delivery.viewed_at or now
+    delivery.last_viewed_at = now
+
+
+def mark_seen(uow: UnitOfWork, *, concern_id: str, practitioner_id: str, clock: Clock) -> bool:
+    """A recipient opens a concern from their inbox (a POST with CSRF); False if not theirs."""
+    with uow:
+        concern = uow.concerns.get(concern_id)
+        delivery = may_see(uow, concern, practitioner_id) if concern else None
+        if concern is None or delivery is None:
+            return False
+        now = clock.now()
+        record_seen(delivery, now)
+        uow.audit("concern.seen", at=now, actor_id=practitioner_id, concern_id=concern.id)
+        uow.commit()
+        return True
+
+
+def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery) -> ConcernView:
     if concern.data_key_id is None:
         raise CryptoError("shredded")
     key = concern.data_key_id
@@ -169,8 +181,7 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer_id: str) -> ConcernView:
         else None,
         entries=entries,
         recipients=recipients,
-        viewer_can_acknowledge=concern.status == "open"
-        and can_acknowledge(uow, concern, viewer_id),
+        viewer_can_acknowledge=awaits_acknowledgement(concern, viewer),
         escalation_level=concern.escalation_level,
         escalations=tuple(
             EscalationView(
@@ -180,7 +191,7 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer_id: str) -> ConcernView:
             if all(r in people for r in step.recipient_ids)
         ),
         client_id=client.id,
-        viewer_in_network=uow.directory.membership(client.id, viewer_id) is not None,
+        viewer_in_network=uow.directory.membership(client.id, viewer.recipient_id) is not None,
     )
 
 
@@ -218,11 +229,7 @@ def inbox(uow: UnitOfWork, *, practitioner_id: str) -> Inbox:
                 reason,
             )
 
-        to_ack = [
-            c
-            for c in uow.concerns.awaiting_acknowledgement(practitioner_id)
-            if uow.concerns.delivery_for(c.id, practitioner_id) is not None
-        ]
+        to_ack = to_acknowledge(uow, practitioner_id)
         received = [
             uow.concerns.get(d.concern_id)
             for d in uow.concerns.received_by(practitioner_id)

@@ -3,6 +3,12 @@
 Appends lock the single `audit_head` row, so the chain stays linear with any number of
 processes. `verify` recomputes every link; it detects edits, deletions and reordering. The
 head it returns is the checkpoint an operator keeps outside the database to catch truncation.
+
+On PostgreSQL the head is locked and moved only through the SECURITY DEFINER functions
+`flare_audit_head()` and `flare_audit_advance(seq, hash)` (migration 0010); the latter
+refuses a head that does not extend the chain. So the application's role needs no UPDATE on
+`audit_head` nor on `audit_events` (`flare db roles`). The head moves when the unit of work
+commits (`settle`), after the transaction's events are written.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from store.models import AuditEvent, AuditHead
@@ -38,6 +44,15 @@ def _canonical(event: AuditEvent) -> bytes:
 
 def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+@dataclass
+class _Head:
+    """The chain's head as this transaction sees it (PostgreSQL: moved by a function)."""
+
+    seq: int
+    hash: str
+    moved: bool = False
 
 
 def append(
@@ -64,25 +79,46 @@ def append(
     event.hash = event_hash(event)
     session.add(event)
     head.seq, head.hash = event.seq, event.hash
+    if isinstance(head, _Head):
+        head.moved = True
     return event
 
 
-def _locked_head(session: Session) -> AuditHead:
+def settle(session: Session) -> None:
+    """Before commit: move the head to this transaction's newest event (PostgreSQL)."""
+    cached = session.info.get("audit_head")
+    if cached is None or cached[0] is not session.get_transaction():
+        return
+    head = cached[1]
+    if isinstance(head, _Head) and head.moved:
+        session.flush()
+        session.execute(
+            text("SELECT flare_audit_advance(:seq, :hash)"), {"seq": head.seq, "hash": head.hash}
+        )
+        head.moved = False
+
+
+def _locked_head(session: Session) -> AuditHead | _Head:
     """The head row, locked once per transaction (later appends in it reuse the lock)."""
     transaction = session.get_transaction()
     cached = session.info.get("audit_head")
     if cached is not None and cached[0] is transaction:
-        head: AuditHead = cached[1]
+        head: AuditHead | _Head = cached[1]
         return head
-    found = session.scalars(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).one_or_none()
-    if found is None:
-        found = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(found)
-        session.flush()  # a second process racing here fails on the primary key, not later
-    session.info["audit_head"] = (transaction, found)
-    return found
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(text("SELECT head_seq, head_hash FROM flare_audit_head()")).one()
+        head = _Head(int(row[0]), str(row[1]))
+    else:
+        found = session.scalars(
+            select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        ).one_or_none()
+        if found is None:
+            found = AuditHead(id=1, seq=0, hash=GENESIS)
+            session.add(found)
+            session.flush()  # a second process racing here fails on the primary key, not later
+        head = found
+    session.info["audit_head"] = (transaction, head)
+    return head
 
 
 @dataclass(frozen=True)

@@ -258,18 +258,15 @@ class ConcernRepository:
             .order_by(Concern.created_at.desc())
         ).all()
 
-    def awaiting_acknowledgement(self, practitioner_id: str) -> Sequence[Concern]:
-        """Open concerns whose client network has this practitioner as lead or deputy."""
-        return self._s.scalars(
-            select(Concern)
-            .join(Membership, Membership.client_id == Concern.client_id)
-            .where(
-                Concern.status == "open",
-                Membership.practitioner_id == practitioner_id,
-                Membership.role.in_(("lead", "deputy")),
-            )
-            .order_by(Concern.acknowledge_by)
+    def received_with_concerns(self, practitioner_id: str) -> Sequence[tuple[Delivery, Concern]]:
+        """Every delivery to this practitioner with its concern, in one query."""
+        rows = self._s.execute(
+            select(Delivery, Concern)
+            .join(Concern, Concern.id == Delivery.concern_id)
+            .where(Delivery.recipient_id == practitioner_id)
+            .order_by(Delivery.created_at.desc())
         ).all()
+        return [(row[0], row[1]) for row in rows]
 
     def received_by(self, practitioner_id: str) -> Sequence[Delivery]:
         return self._s.scalars(

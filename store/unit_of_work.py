@@ -57,6 +57,7 @@ class UnitOfWork:
             self.session.close()
 
     def commit(self) -> None:
+        audit.settle(self.session)
         self.session.commit()
 
     def rollback(self) -> None:

@@ -6,8 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from bot.demo import demo_rows
 from handlers.directory import import_directory
+from store.models import Membership
 from store.unit_of_work import UnitOfWork
 
 
@@ -45,4 +48,17 @@ def declare(
         for provider, ids in (("slack", slack), ("entra", entra)):
             if ids is not None:
                 uow.directory.declare_workspaces(org.id, provider, ids, at=at)
+        uow.commit()
+
+
+def make_lead(uow_factory: Callable[[], UnitOfWork], client_id: str, practitioner_id: str) -> None:
+    """The network's lead hands over: this practitioner leads now, the old lead deputises."""
+    with uow_factory() as uow:
+        for member in uow.session.scalars(
+            select(Membership).where(Membership.client_id == client_id)
+        ):
+            if member.practitioner_id == practitioner_id:
+                member.role = "lead"
+            elif member.role == "lead":
+                member.role = "deputy"
         uow.commit()

@@ -20,7 +20,7 @@ from handlers.follow_ups import (
     list_follow_ups,
 )
 from handlers.information import InformationAdded, add_information
-from handlers.viewing import NoAccess, Unreadable, view_concern
+from handlers.viewing import NoAccess, Unreadable, mark_seen, view_concern
 
 router = APIRouter(route_class=PageRoute)
 CONCERN_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -88,7 +88,26 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
 
 @router.get("/concerns/{concern_id}")
 def concern_page(concern_id: str, page: Annotated[Page, Depends(page_for)]) -> Response:
+    """Shows the concern and audits the access; changes nothing else (links can cause a GET)."""
     return show(page, _concern_id(concern_id))
+
+
+@router.post("/concerns/{concern_id}/open")
+def open_concern(
+    concern_id: str, page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Open a concern from the inbox: it is recorded as read, then shown."""
+    page.check_csrf(csrf)
+    concern_id = _concern_id(concern_id)
+    me = page.require_me(after="/inbox")
+    if not mark_seen(
+        page.runtime.uow(),
+        concern_id=concern_id,
+        practitioner_id=me.practitioner_id,
+        clock=page.runtime.clock,
+    ):
+        raise _no_access()
+    return page.redirect(f"/concerns/{concern_id}")
 
 
 @router.post("/concerns/{concern_id}/acknowledge")

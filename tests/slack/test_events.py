@@ -20,7 +20,7 @@ from handlers.identity import UNKNOWN_MESSAGE, WORKSPACE_MESSAGE
 from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.models import AuditEvent, Concern, InboundEvent, OutboxMessage, Practitioner
-from tests.directory import declare
+from tests.directory import declare, make_lead
 from tests.slack.conftest import BOT_TOKEN, TEAM, SlackWorld, running_world, slack_user
 from tests.slack.fake_api import FakeSlackAPI
 from tests.slack.inbound import SIGNING_SECRET, signed_headers
@@ -440,3 +440,35 @@ def test_an_enterprise_grid_org_declared_by_the_council_lets_its_workspaces_in(
         _wait(lambda: len(world.web.audit_details("identity.refused")) == 1)
         (refusal,) = world.web.audit_details("identity.refused")
         assert refusal["reason"] == "workspace_not_allowed"
+
+
+def test_a_lead_the_concern_was_not_delivered_to_cannot_acknowledge_from_slack(
+    slack_world: SlackWorld,
+) -> None:
+    """The raiser left Erin off; she leads C-1001 since: a forged button press is refused."""
+    world = slack_world
+    cmd = RaiseConcern(
+        raiser_id=world.people["amara"],
+        client_id=world.clients["C-1001"],
+        category=Category.NEGLECT,
+        severity=Severity.HIGH,
+        noticed="noticed",
+        rationale="rationale",
+        lawful_basis=LawfulBasis.PUBLIC_TASK,
+        family_informed=FamilyInformed.YES,
+        submission_key="slack-left-off-1",
+        recipients=[world.people["chloe"]],
+        narrowing_reason="Only the lead",
+    )
+    runtime = world.runtime
+    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
+    assert isinstance(outcome, Raised)
+    runtime.deliver()
+    make_lead(runtime.uow, world.clients["C-1001"], world.people["erin"])
+    payload = _ack_payload(world, outcome.concern_id, "erin")
+    assert world.sender.action(payload).status_code == 200
+    (told,) = world.slack.wait_for("chat.postEphemeral")
+    assert told.args["user"] == slack_user("erin")
+    assert "lead professional or deputy" in told.args["text"]
+    assert _state(world)[1] == 0
+    assert "concern.acknowledge_refused" in world.audit_actions()

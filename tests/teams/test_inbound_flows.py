@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from bot.teams.dialog import CARD_CONTENT_TYPE
 from bot.teams.package import RAISE_COMMAND_ID
 from store.models import Concern
+from tests.directory import make_lead
 from tests.teams.fake_connector import APP_ID, TENANT_ID, FakeTeams
 from tests.teams.inbound_world import TeamsWorld, teams_world
 
@@ -320,6 +321,33 @@ def test_a_member_cannot_acknowledge(world: TeamsWorld) -> None:
     assert body["type"] == "application/vnd.microsoft.activity.message"
     assert "Only the lead professional" in body["value"]
     assert concerns(world)[0].acknowledged_at is None
+
+
+def test_a_lead_the_concern_was_not_delivered_to_cannot_acknowledge_from_teams(
+    world: TeamsWorld,
+) -> None:
+    """Dev narrowed the concern to Chloe; Erin leads C-1001 since: the card action is refused."""
+    world.put_on_teams("erin")
+    world.say("erin", "help")
+    raise_in_dialog(
+        world,
+        "dev",
+        "C-1001",
+        recipients=world.people["chloe"],
+        narrowing_reason="Only the lead needs this",
+    )
+    (concern,) = concerns(world)
+    make_lead(world.runtime.uow, world.clients["C-1001"], world.people["erin"])
+    with world.runtime.uow() as uow:
+        assert uow.concerns.delivery_for(concern.id, world.people["erin"]) is None
+    answer = world.invoke("erin", "adaptiveCard/action", acknowledge_value(concern.id))
+    assert "Only the lead professional" in answer.json()["value"]
+    assert concerns(world)[0].acknowledged_at is None
+    before = len(world.messages("erin"))
+    world.say("erin", "inbox")
+    assert world.messages("erin")[before].activity["text"] == (
+        "Nothing is waiting for you in Flare."
+    )
 
 
 def test_inbox_sends_fresh_links_for_what_is_waiting(world: TeamsWorld) -> None:

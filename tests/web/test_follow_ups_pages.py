@@ -248,9 +248,13 @@ def test_inbox_shows_acknowledgements_unread_and_new_information(world: World) -
     to_ack = inbox.text.split("To acknowledge")[1].split("Your follow-ups")[0]
     assert f"/concerns/{concern_id}" in to_ack
     unread = inbox.text.split("Not read yet")[1].split("New information")[0]
-    assert f"/concerns/{concern_id}" in unread
+    assert f"/concerns/{concern_id}/open" in unread
 
-    chloe.get(f"/concerns/{concern_id}")
+    chloe.get(f"/concerns/{concern_id}")  # a GET reads; it does not mark the concern read
+    assert f"/concerns/{concern_id}/open" in chloe.get("/inbox").text.split("Not read yet")[1]
+    opened = chloe.submit(chloe.form(inbox.text, f"/concerns/{concern_id}/open"))
+    assert opened.status_code == 303 and opened.headers["location"] == f"/concerns/{concern_id}"
+    assert "You have read everything shared with you." in chloe.get("/inbox").text
     world.clock.advance(minutes=5)
     erin = _signed_in(world, "erin")
     page = erin.get(f"/concerns/{concern_id}")
@@ -259,8 +263,8 @@ def test_inbox_shows_acknowledgements_unread_and_new_information(world: World) -
         set={"information": "Missed the last two appointments"},
     )
     news = chloe.get("/inbox").text.split("New information")[1]
-    assert f"/concerns/{concern_id}" in news and "1 new entry" in news
-    chloe.get(f"/concerns/{concern_id}")
+    assert f"/concerns/{concern_id}/open" in news and "1 new entry" in news
+    chloe.submit(chloe.form(chloe.get("/inbox").text, f"/concerns/{concern_id}/open"))
     assert f"/concerns/{concern_id}" not in chloe.get("/inbox").text.split("New information")[1]
     assert world.browser("nobody").get("/inbox").status_code == 303
 

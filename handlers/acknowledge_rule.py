@@ -1,0 +1,56 @@
+"""Who may acknowledge a concern: the one rule every surface, inbox and digest calls.
+
+A concern may be acknowledged by a lead or deputy *to whom it was delivered*, or by the
+person it was escalated to (escalation gives them a deputy or duty delivery). Network role
+alone counts for nothing: a lead added after the concern was raised, or a deputy the raiser
+left off, was not told about it and cannot acknowledge it. A recorded decision not to share,
+a closed concern and one past retention have nothing to acknowledge.
+
+The web concern page, Slack's and Teams' Acknowledge buttons, the web inbox, App Home, the
+chat inboxes and the digest all go through `may_acknowledge` / `awaits_acknowledgement`.
+"""
+
+from __future__ import annotations
+
+from handlers.values import ConcernStatus, DeliveryRole
+from store.models import Concern, Delivery
+from store.unit_of_work import UnitOfWork
+
+ACKNOWLEDGING_ROLES = frozenset({DeliveryRole.LEAD, DeliveryRole.DEPUTY, DeliveryRole.DUTY})
+ACKNOWLEDGEABLE_STATUSES = frozenset({ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED})
+
+
+def may_acknowledge(concern: Concern, delivery: Delivery | None) -> bool:
+    """True when `delivery` makes its recipient one who may acknowledge `concern` (the rule)."""
+    return (
+        delivery is not None
+        and delivery.concern_id == concern.id
+        and delivery.role in ACKNOWLEDGING_ROLES
+        and concern.status in ACKNOWLEDGEABLE_STATUSES
+        and concern.shredded_at is None
+    )
+
+
+def awaits_acknowledgement(concern: Concern, delivery: Delivery | None) -> bool:
+    """The rule, for a concern nobody has acknowledged yet: it waits for this recipient."""
+    return (
+        may_acknowledge(concern, delivery)
+        and concern.status == ConcernStatus.OPEN
+        and concern.acknowledged_at is None
+    )
+
+
+def acknowledger(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> Delivery | None:
+    """The practitioner's delivery of the concern when the rule lets them acknowledge it."""
+    delivery = uow.concerns.delivery_for(concern.id, practitioner_id)
+    return delivery if may_acknowledge(concern, delivery) else None
+
+
+def to_acknowledge(uow: UnitOfWork, practitioner_id: str) -> list[Concern]:
+    """Concerns waiting for this practitioner's acknowledgement, the earliest deadline first."""
+    waiting = [
+        concern
+        for delivery, concern in uow.concerns.received_with_concerns(practitioner_id)
+        if awaits_acknowledgement(concern, delivery)
+    ]
+    return sorted(waiting, key=lambda c: (c.acknowledge_by or c.created_at, c.id))
