@@ -22,7 +22,9 @@ class Refusal(Exception):
         self.reason = reason
 
     def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.reason.replace("_", " ")}, status_code=self.status)
+        """The answer: why, for a malformed request; only "unauthorized" for a 401."""
+        said = "unauthorized" if self.status == 401 else self.reason.replace("_", " ")
+        return JSONResponse({"error": said}, status_code=self.status)
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
