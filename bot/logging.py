@@ -204,7 +204,13 @@ class OneLineFormatter(logging.Formatter):
         return f"{frames}{getattr(kind, '__name__', 'Exception')}"
 
     def format(self, record: logging.LogRecord) -> str:
-        return escape(super().format(record))
+        # Not Formatter.format: another handler may have cached the full traceback text,
+        # message included, on the record (record.exc_text); that is never printed here.
+        record.message = record.getMessage()
+        text = self.formatMessage(record)
+        if record.exc_info:
+            text = f"{text}\n{self.formatException(record.exc_info)}"
+        return escape(text)
 
 
 class FlareHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -20,7 +20,7 @@ import pytest
 import structlog
 from sqlalchemy import Engine
 
-from bot.logging import configure, reset_root_handler
+from bot.logging import FlareHandler, configure, reset_root_handler
 from handlers.deadlines import WorkingCalendar
 from store.crypto import KeyRing, generate_master_key_spec
 from store.db import make_engine, session_factory
@@ -151,6 +151,7 @@ def no_traceback_logged(request: pytest.FixtureRequest) -> Iterator[TracebackCat
     or let an exception kill a thread: a bad request is a 4xx, never a traceback."""
     catcher = TracebackCatcher()
     root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
     root.addHandler(catcher)
     previous_hook = threading.excepthook
 
@@ -166,6 +167,11 @@ def no_traceback_logged(request: pytest.FixtureRequest) -> Iterator[TracebackCat
     finally:
         threading.excepthook = previous_hook
         root.removeHandler(catcher)
+        # What a test's `configure` (or `flare serve` in process) set on the root goes too.
+        for handler in root.handlers:
+            if handler not in handlers and isinstance(handler, FlareHandler):
+                root.removeHandler(handler)
+        root.setLevel(level)
     if catcher.caught and request.node.get_closest_marker("logs_traceback") is None:
         pytest.fail(f"a traceback was logged: {catcher.caught[:5]}", pytrace=False)
 
