@@ -3,6 +3,12 @@
 PostgreSQL tests use a throwaway database per session at FLARE_TEST_PG (default
 postgresql://postgres@127.0.0.1:5432/postgres). Locally they skip if it is unreachable; in CI
 (CI=true) an unreachable PostgreSQL is a failure, never a skip.
+
+Every test runs under `no_traceback_logged`: a test whose code (a server, a worker, a
+listener thread) logs a record with an exception or a traceback, or lets an exception end a
+thread, fails; a bad request is a 4xx, never a traceback. Only a test marked
+`logs_traceback` (one that forces an error on purpose) is let through. `debug_logs`
+captures everything Flare logs, structlog and the libraries, at DEBUG.
 """
 
 from __future__ import annotations
