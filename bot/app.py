@@ -123,9 +123,11 @@ def _mount_slack(app: FastAPI, runtime: Runtime) -> None:
         return
     from bot.slack.app import build_slack_app
     from bot.slack.http import slack_router
+    from bot.slack.request import SlackSignature
 
     app.state.slack_app = build_slack_app(runtime)
-    app.include_router(slack_router(app.state.slack_app))
+    signature = SlackSignature(runtime.settings.slack_signing_secret)
+    app.include_router(slack_router(app.state.slack_app, signature))
     if runtime.settings.slack_app_token:  # Socket Mode: no public URL needed
         from bot.slack.socket_mode import SocketMode
 

@@ -52,6 +52,7 @@ def serve_bare(port: int, api_url: str) -> None:
     from slack_sdk import WebClient
 
     from bot.slack.http import slack_router
+    from bot.slack.request import SlackSignature
 
     bolt = App(signing_secret=SIGNING_SECRET, client=WebClient(token=BOT_TOKEN, base_url=api_url))
 
@@ -71,7 +72,7 @@ def serve_bare(port: int, api_url: str) -> None:
     # Flare's work alone. Bolt's stock FastAPI adapter dispatches on the event loop, which
     # serialises a burst: that baseline was ~4x slower than the same App mounted so.
     api = FastAPI()
-    api.include_router(slack_router(bolt))
+    api.include_router(slack_router(bolt, SlackSignature(SIGNING_SECRET)))
 
     @api.get("/healthz")
     def healthz() -> str:

@@ -3,19 +3,30 @@
 PostgreSQL tests use a throwaway database per session at FLARE_TEST_PG (default
 postgresql://postgres@127.0.0.1:5432/postgres). Locally they skip if it is unreachable; in CI
 (CI=true) an unreachable PostgreSQL is a failure, never a skip.
+
+Every test runs under `no_traceback_logged`: a test whose code (a server, a worker, a
+listener thread) logs a record with an exception or a traceback, or lets an exception end a
+thread, fails; a bad request is a 4xx, never a traceback. Only a test marked
+`logs_traceback` (one that forces an error on purpose) is let through. `debug_logs`
+captures everything Flare logs, structlog and the libraries, at DEBUG.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import structlog
 from sqlalchemy import Engine
 
+from bot.logging import FlareHandler, configure, reset_root_handler
 from handlers.deadlines import WorkingCalendar
 from store.crypto import KeyRing, generate_master_key_spec
 from store.db import make_engine, session_factory
@@ -133,3 +144,68 @@ def minter() -> FakeMinter:
 @pytest.fixture
 def calendar() -> WorkingCalendar:
     return WorkingCalendar()
+
+
+class TracebackCatcher(logging.Handler):
+    """Records every log record that carries an exception or a printed traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.NOTSET)
+        self.caught: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        if record.exc_info or record.exc_text or "Traceback (most recent call last)" in message:
+            kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+            self.caught.append(
+                f"{record.name}: {message.splitlines()[0] if message else ''} {kind}"
+            )
+
+
+@pytest.fixture(autouse=True)
+def no_traceback_logged(request: pytest.FixtureRequest) -> Iterator[TracebackCatcher]:
+    """Fail any test whose code (a server, a worker, a listener thread) logged a traceback
+    or let an exception kill a thread: a bad request is a 4xx, never a traceback."""
+    catcher = TracebackCatcher()
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    root.addHandler(catcher)
+    previous_hook = threading.excepthook
+
+    def thread_died(args: threading.ExceptHookArgs) -> None:
+        catcher.caught.append(
+            f"thread {getattr(args.thread, 'name', '?')}: {args.exc_type.__name__}"
+        )
+        previous_hook(args)
+
+    threading.excepthook = thread_died
+    try:
+        yield catcher
+    finally:
+        threading.excepthook = previous_hook
+        root.removeHandler(catcher)
+        # What a test's `configure` (or `flare serve` in process) set on the root goes too.
+        for handler in root.handlers:
+            if handler not in handlers and isinstance(handler, FlareHandler):
+                root.removeHandler(handler)
+        root.setLevel(level)
+    if catcher.caught and request.node.get_closest_marker("logs_traceback") is None:
+        pytest.fail(f"a traceback was logged: {catcher.caught[:5]}", pytrace=False)
+
+
+@pytest.fixture
+def debug_logs() -> Iterator[io.StringIO]:
+    """Everything Flare logs (structlog and the libraries' root handler) at DEBUG, as JSON."""
+    buffer = io.StringIO()
+    root = logging.getLogger()
+    previous = root.level
+    configure(json=True, level="DEBUG", stream=buffer)
+    try:
+        yield buffer
+    finally:
+        reset_root_handler()
+        root.setLevel(previous)
+        structlog.reset_defaults()

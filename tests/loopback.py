@@ -1,13 +1,17 @@
 """The HTTP server every fake platform (Slack, Bot Connector, OIDC providers) listens with,
-and the certificate the TLS ones serve."""
+the certificate the TLS ones serve, and a bare-socket client for what httpx will not send."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
+import socket
+from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -79,3 +83,28 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
         )
     )
     return cert_path, key_path
+
+
+def raw_post(url: str, head: dict[str, str], chunks: Iterator[bytes]) -> int:
+    """POST over a bare socket (a client may declare any length and send any amount);
+    returns the status Flare answered with, stopping sending once it has answered."""
+    parsed = httpx.URL(url)
+    with socket.create_connection((parsed.host, parsed.port or 80), timeout=10) as conn:
+        lines = [f"POST {parsed.raw_path.decode()} HTTP/1.1", f"Host: {parsed.host}"]
+        lines += [f"{name}: {value}" for name, value in head.items()]
+        conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        conn.setblocking(False)
+        answer = b""
+        for chunk in chunks:
+            with contextlib.suppress(BlockingIOError):  # nothing answered yet
+                answer += conn.recv(4096)
+            if answer:
+                break
+            try:
+                conn.sendall(chunk)
+            except (BlockingIOError, ConnectionError):
+                break
+        conn.setblocking(True)
+        while b"\r\n" not in answer:
+            answer += conn.recv(4096)
+    return int(answer.split(b" ", 2)[1])

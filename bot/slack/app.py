@@ -1,9 +1,14 @@
-"""The slack-bolt App: signature checks, replay and retry de-duplication, then the listeners.
+"""The slack-bolt App: replay and retry de-duplication, then the listeners.
 
 `build_slack_app(runtime)` returns a bolt App whose Web API client talks to SLACK_API_URL.
 Every listener module in LISTENER_MODULES exposes `register(app, runtime) -> None`; a
 listener acks first (bolt answers Slack as soon as `ack()` is called, well inside Slack's
 3 seconds) and then does its one handler call.
+
+The signature, size and shape of a request are checked before bolt sees it
+(bot/slack/http.py), so bolt's own request verification is off: it would log a refused
+request's whole body. Bolt logs through a logger under `slack_bolt`, held at WARNING, and any
+error in a middleware or listener is logged by its type and answered 400 (never a traceback).
 
 Before any listener runs, one middleware (the InboundLedger: concurrent requests share one
 INSERT ... ON CONFLICT DO NOTHING, committed before the ack):
@@ -14,6 +19,7 @@ INSERT ... ON CONFLICT DO NOTHING, committed before the ack):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from types import ModuleType
@@ -23,9 +29,11 @@ import structlog
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot.logging import hold_libraries
 from bot.runtime import Runtime
 from bot.slack import acknowledge, app_home, installation, raise_modal
-from bot.slack.notifier import quiet_library_debug, web_client
+from bot.slack.http import refuse_by_type
+from bot.slack.notifier import web_client
 from store.inbound_ledger import InboundLedger
 
 log = structlog.get_logger("flare.slack")
@@ -36,6 +44,7 @@ LISTENER_MODULES: list[ModuleType] = [acknowledge, installation, raise_modal, ap
 SIGNATURE_HEADER = "x-slack-signature"
 RETRY_HEADER = "x-slack-retry-num"
 LISTENER_THREADS = 32
+BOLT_LOGGER = "slack_bolt.flare"
 
 
 def build_slack_app(
@@ -46,10 +55,11 @@ def build_slack_app(
 ) -> App:
     """The bolt App for this runtime: single workspace (SLACK_BOT_TOKEN) or OAuth."""
     settings = runtime.settings
-    quiet_library_debug()
     common: dict[str, Any] = {
         "name": "flare",
+        "logger": logging.getLogger(BOLT_LOGGER),
         "signing_secret": settings.slack_signing_secret,
+        "request_verification_enabled": False,  # done before bolt, on the raw bytes
         # The client carries SLACK_API_URL (and, single-workspace, the bot token) to listeners.
         "client": web_client(settings.slack_bot_token or None, settings.slack_api_url),
         "process_before_response": False,
@@ -64,8 +74,10 @@ def build_slack_app(
         app = App(oauth_settings=oauth_settings or installation.oauth_settings(runtime), **common)
     else:
         app = App(token_verification_enabled=False, **common)
+    app.error(refuse_by_type)
     for module in LISTENER_MODULES:
         module.register(app, runtime)
+    hold_libraries()  # bolt set its loggers' levels from the root's
     return app
 
 
@@ -83,10 +95,9 @@ def inbound_guard(ledger: InboundLedger) -> Callable[..., BoltResponse | None]:
 
     def guard(req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> Any:
         keys: list[tuple[str, str]] = []
-        if req.mode == "http":
-            signature = _header(req, SIGNATURE_HEADER)
-            if signature:
-                keys.append(("slack-signature", signature))
+        signature = _header(req, SIGNATURE_HEADER)  # over HTTP; Socket Mode has none
+        if signature:
+            keys.append(("slack-signature", signature))
         content_key = inbound_key(req.body)
         if content_key:
             keys.append(("slack", content_key))

@@ -11,7 +11,6 @@ connection faults -> RetryLater(ambiguous=True); a permanent `ok: false` -> Unde
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.logging import hold_libraries
 from bot.slack.blocks import POINTER_EVENT, fallback_text, pointer_blocks, pointer_metadata
 from handlers.ports import (
     Clock,
@@ -61,14 +61,6 @@ class SingleWorkspace:
         return self.token
 
 
-def quiet_library_debug() -> None:
-    """slack_bolt and slack_sdk print request and response bodies at DEBUG (a modal's
-    answers among them): they never log below INFO, whatever FLARE_LOG_LEVEL says."""
-    for name in ("slack_bolt", "slack_sdk"):
-        library = logging.getLogger(name)
-        library.setLevel(max(logging.INFO, library.getEffectiveLevel()))
-
-
 def web_client(token: str | None, api_url: str, timeout: float = TIMEOUT_SECONDS) -> WebClient:
     """A WebClient against SLACK_API_URL that never retries on its own (the outbox does)."""
     return WebClient(
@@ -105,7 +97,7 @@ class SlackNotifier:
         *,
         timeout: float = TIMEOUT_SECONDS,
     ) -> None:
-        quiet_library_debug()
+        hold_libraries()  # slack_sdk prints requests and responses below WARNING
         self._uow = uow_factory
         self._clock = clock
         self._tokens = tokens

@@ -2,11 +2,13 @@
 
 Every POST /api/messages carries `Authorization: Bearer <JWT>` signed by the Bot Connector.
 We accept it only when: the header names RS256 and a key id; the key comes from the JWKS the
-OpenID metadata (TEAMS_OPENID_METADATA_URL) points to, endorsed for the activity's channel;
-the signature verifies; the issuer is https://api.botframework.com; the audience is
-TEAMS_APP_ID; `exp`/`nbf` hold within five minutes of skew; and the `serviceUrl` claim is the
-activity's `serviceUrl`. Keys are cached and fetched again when a token names an unknown key
-id — at most once per cool-down, so forged key ids cannot make us hammer the metadata host.
+OpenID metadata (TEAMS_OPENID_METADATA_URL) points to; the signature verifies; the issuer is
+https://api.botframework.com; the audience is TEAMS_APP_ID; `exp`/`nbf` hold within five
+minutes of skew (all of that from the header alone, before the body is parsed: `verify_token`);
+and then, for the parsed activity, the key is endorsed for its channel and the `serviceUrl`
+claim is its `serviceUrl` (`VerifiedToken.vouches_for`). Keys are cached and fetched again
+when a token names an unknown key id — at most once per cool-down, so forged key ids cannot
+make us hammer the metadata host.
 """
 
 from __future__ import annotations
@@ -119,6 +121,24 @@ class BotIdentity:
     claims: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A token the Bot Connector signed for this bot; not yet bound to an activity."""
+
+    claims: Mapping[str, Any]
+    endorsements: frozenset[str] | None
+
+    def vouches_for(self, *, service_url: str, channel_id: str) -> BotIdentity:
+        """The identity for this activity, or Unauthorized if the token is for another
+        service URL or its key is not endorsed for the activity's channel."""
+        if self.endorsements is not None and channel_id not in self.endorsements:
+            raise Unauthorized("not_endorsed")
+        claimed = self.claims.get("serviceUrl") or self.claims.get("serviceurl")
+        if not isinstance(claimed, str) or not _same_url(claimed, service_url):
+            raise Unauthorized("service_url")
+        return BotIdentity(service_url=service_url, claims=self.claims)
+
+
 class BotFrameworkAuth:
     """Validates the Bot Framework JWT on each inbound request."""
 
@@ -141,6 +161,13 @@ class BotFrameworkAuth:
         self, authorization: str | None, *, service_url: str, channel_id: str
     ) -> BotIdentity:
         """Return the verified identity, or raise Unauthorized."""
+        return self.verify_token(authorization).vouches_for(
+            service_url=service_url, channel_id=channel_id
+        )
+
+    def verify_token(self, authorization: str | None) -> VerifiedToken:
+        """The token's signature, algorithm, key, issuer, audience and lifetime — all from
+        the header alone, so a request is refused before its body is read as anything."""
         token = _bearer(authorization)
         try:
             header = jwt.get_unverified_header(token)
@@ -152,8 +179,6 @@ class BotFrameworkAuth:
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("no_key_id")
         signing = self._keys.get(kid)
-        if signing.endorsements is not None and channel_id not in signing.endorsements:
-            raise Unauthorized("not_endorsed")
         try:
             claims = jwt.decode(
                 token,
@@ -176,10 +201,7 @@ class BotFrameworkAuth:
             raise Unauthorized("missing_claim") from None
         except jwt.PyJWTError:
             raise Unauthorized("signature") from None
-        claimed = claims.get("serviceUrl") or claims.get("serviceurl")
-        if not isinstance(claimed, str) or not _same_url(claimed, service_url):
-            raise Unauthorized("service_url")
-        return BotIdentity(service_url=service_url, claims=claims)
+        return VerifiedToken(claims=claims, endorsements=signing.endorsements)
 
 
 def _bearer(authorization: str | None) -> str:

@@ -1,7 +1,10 @@
 """POST /api/messages: verify the Bot Framework's JWT, then hand the activity to Flare.
 
-A request whose token does not verify gets 401 and changes nothing: the body is parsed
-only to learn which serviceUrl and channel the token must vouch for.
+Each bad request is refused before anything happens, and logs its reason only: 413 for a
+body over 1 MiB (unread), 401 unless the token verifies (from the header alone, before the
+body is decoded), 400 for a body that is not a UTF-8 JSON activity, and 401 again unless the
+token vouches for the activity's serviceUrl and channel. An exception while handling a
+verified activity is a 400 logged by its type, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from bot.request_body import Refusal, read_body
 from bot.runtime import Runtime
 from bot.teams.activity import Activity, BadActivity
 from bot.teams.auth import BotFrameworkAuth, SigningKeys, Unauthorized
@@ -22,11 +26,18 @@ from bot.teams.notifier import TeamsNotifier
 from handlers.values import Platform
 
 log = structlog.get_logger("flare")
-MAX_BODY = 256 * 1024
 
 
 def _unauthorized() -> JSONResponse:
     return JSONResponse({"error": "unauthorized"}, status_code=401)
+
+
+def parse_activity(body: bytes) -> Activity:
+    """The verified request's body as an activity, or Refusal(400)."""
+    try:
+        return Activity.parse(json.loads(body.decode("utf-8")))
+    except (ValueError, RecursionError, BadActivity):  # UnicodeDecodeError is a ValueError
+        raise Refusal(400, "not_an_activity") from None
 
 
 def teams_router(auth: BotFrameworkAuth, inbound: TeamsInbound) -> APIRouter:
@@ -34,24 +45,22 @@ def teams_router(auth: BotFrameworkAuth, inbound: TeamsInbound) -> APIRouter:
 
     @router.post("/api/messages", include_in_schema=False)
     async def messages(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return JSONResponse({"error": "too large"}, status_code=413)
         try:
-            activity = Activity.parse(json.loads(body))
-        except (ValueError, BadActivity):
-            return JSONResponse({"error": "not a Bot Framework activity"}, status_code=400)
-        try:
-            await run_in_threadpool(
-                auth.verify,
-                request.headers.get("authorization"),
-                service_url=activity.service_url,
-                channel_id=activity.channel_id,
-            )
+            body = await read_body(request)
+            token = await run_in_threadpool(auth.verify_token, request.headers.get("authorization"))
+            activity = parse_activity(body)
+            token.vouches_for(service_url=activity.service_url, channel_id=activity.channel_id)
         except Unauthorized as refused:
             log.warning("teams.unauthorized", reason=refused.reason)
             return _unauthorized()
-        answer = await run_in_threadpool(inbound.handle, activity)
+        except Refusal as refused:
+            log.warning("teams.refused", status=refused.status, reason=refused.reason)
+            return refused.response()
+        try:
+            answer = await run_in_threadpool(inbound.handle, activity)
+        except Exception as exc:
+            log.warning("teams.request_failed", error=type(exc).__name__)
+            return JSONResponse({"error": "bad request"}, status_code=400)
         if answer.body is None:
             return Response(status_code=answer.status)
         return JSONResponse(answer.body, status_code=answer.status)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-import structlog
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine
 
-from bot.logging import configure
 from bot.slack.notifier import SingleWorkspace, SlackNotifier
 from handlers.acknowledge import Acknowledged, acknowledge
 from handlers.delivery import deliver_due
@@ -27,6 +27,13 @@ from handlers.values import Category, Platform, Severity
 from tests.canary_concern import canary_client, raise_canary_concern
 from tests.directory import seed_directory
 from tests.identifiers import fresh_nhs_number
+from tests.refused_requests import (
+    SLACK_EXPECTED,
+    TEAMS_EXPECTED,
+    Refusing,
+    flare_for_refusals,
+    slack_submission,
+)
 from tests.slack.conftest import BOT_TOKEN, link_everyone_to_slack, slack_user
 from tests.teams.conftest import aad_id, make_notifier
 from tests.teams.fake_connector import TENANT_ID
@@ -38,11 +45,14 @@ free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=2
 
 
 @pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    configure(json=True, level="DEBUG", stream=buffer)
-    yield buffer
-    structlog.reset_defaults()
+def logs(debug_logs: io.StringIO) -> io.StringIO:
+    return debug_logs
+
+
+@pytest.fixture
+def refusing(engine: Engine, tmp_path: Path) -> Iterator[Refusing]:
+    with flare_for_refusals(engine, tmp_path) as flare:
+        yield flare
 
 
 def _people(uow_factory, clock, slack, teams) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -75,7 +85,7 @@ def _people(uow_factory, clock, slack, teams) -> dict[str, str]:  # type: ignore
     ),
 )
 def test_no_canary_reaches_either_platform_however_the_network_is_split(  # type: ignore[no-untyped-def]
-    uow_factory, clock, slack, teams, logs, extra, platforms
+    uow_factory, clock, slack, teams, logs, refusing, extra, platforms
 ):
     people = _people(uow_factory, clock, slack, teams)
     with uow_factory() as uow:
@@ -121,6 +131,9 @@ def test_no_canary_reaches_either_platform_however_the_network_is_split(  # type
             assert on_teams >= 1 and on_slack == 0, person
 
     raw = slack.sent_bytes() + b"\n".join(r.raw for r in teams.all_requests[first_teams:])
+    # The same content in requests Flare must refuse (see tests/refused_requests.py).
+    assert refusing.slack(slack_submission(*t.values(), nhs), mark) == SLACK_EXPECTED
+    assert refusing.teams(refusing.activity(" ".join([*t.values(), nhs])), mark) == TEAMS_EXPECTED
     log_text = logs.getvalue()
     spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
     for needle in [*t.values(), nhs, spaced, mark]:

@@ -3,7 +3,10 @@
 A unique canary goes into every sensitive field: what was noticed, the sharing rationale,
 the family reason, the narrowing reason, protected identities, the client's name, the NHS
 number and added information. The whole flow runs — raise, deliver, a refused open, open,
-view, acknowledge, add information, deliver again — with logs captured as JSON. The canary
+view, acknowledge, add information, deliver again — with logs captured as JSON at DEBUG
+(structlog and the libraries). Then the same content is posted to /slack/events and
+/api/messages the ways Flare must refuse (stale, re-signed with a rotated secret, replayed,
+oversized, malformed; no, expired or foreign tokens). The canary
 must appear in no Pointer, no chat wording, no playground message, no log line and nowhere
 in the database in plaintext; and it must come back from `view_concern` to the recipient,
 so the test would notice if it were looking in the wrong place.
@@ -18,12 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import structlog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from bot.logging import configure
 from bot.playground.notifier import PlaygroundNotifier
 from handlers.acknowledge import Acknowledged, acknowledge
 from handlers.delivery import deliver_due
@@ -36,6 +37,13 @@ from store.models import Base
 from tests.canary_concern import canary_client, raise_canary_concern
 from tests.directory import Directory, seed_directory
 from tests.fakes import FakeNotifier
+from tests.refused_requests import (
+    SLACK_EXPECTED,
+    TEAMS_EXPECTED,
+    Refusing,
+    flare_for_refusals,
+    slack_submission,
+)
 
 FIELDS = (
     "noticed",
@@ -91,11 +99,14 @@ class ExplodingNotifier(FakeNotifier):
 
 
 @pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    configure(json=True, level="DEBUG", stream=buffer)
-    yield buffer
-    structlog.reset_defaults()
+def logs(debug_logs: io.StringIO) -> io.StringIO:
+    return debug_logs
+
+
+@pytest.fixture
+def refusing(engine: Engine, tmp_path: Path) -> Iterator[Refusing]:
+    with flare_for_refusals(engine, tmp_path) as flare:
+        yield flare
 
 
 def _flow(uow_factory, d: Directory, clock, canaries: Canaries, chat: FakeNotifier):  # type: ignore[no-untyped-def]
@@ -179,7 +190,12 @@ def _database_text(engine: Engine) -> bytes:
 )
 @given(extra=st.fixed_dictionaries({f: free_text for f in FIELDS}))
 def test_canary_reaches_only_the_recipient(  # type: ignore[no-untyped-def]
-    engine: Engine, uow_factory, clock, logs: io.StringIO, extra: dict[str, str]
+    engine: Engine,
+    uow_factory,
+    clock,
+    logs: io.StringIO,
+    refusing: Refusing,
+    extra: dict[str, str],
 ) -> None:
     with uow_factory() as uow:
         if uow.directory.practitioner_by_ref("chloe") is None:
@@ -207,6 +223,12 @@ def test_canary_reaches_only_the_recipient(  # type: ignore[no-untyped-def]
         text = describe(pointer, clock.now())
         chat_bytes.append(repr(pointer) + repr(text))
     assert len(chat.sent) >= 6 and chat.exploded
+    # Requests carrying the content that Flare must refuse: a late or re-signed Slack
+    # submission, a replay, an oversized or malformed body; Teams without a valid token.
+    submission = slack_submission(*canaries.texts.values(), canaries.nhs)
+    assert refusing.slack(submission, mark) == SLACK_EXPECTED
+    activity = refusing.activity(" ".join([*canaries.texts.values(), canaries.nhs]))
+    assert refusing.teams(activity, mark) == TEAMS_EXPECTED
     log_text = logs.getvalue()
     assert "outbox.send_raised" in log_text  # the capture works: the explosion was logged
     stored = _database_text(engine)

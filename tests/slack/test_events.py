@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import structlog
 from sqlalchemy import Engine, func, select
 
-from bot import logging as flare_logging
 from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
 from handlers.identity import UNKNOWN_MESSAGE, WORKSPACE_MESSAGE
 from handlers.raise_concern import RaiseConcern, Raised, raise_concern
@@ -329,31 +326,21 @@ def test_url_verification_and_open_button_are_answered(slack_world: SlackWorld) 
 
 
 def test_logs_carry_no_content_and_no_tokens_even_at_debug(
-    engine: Engine, tmp_path: Path, slack: FakeSlackAPI
+    engine: Engine, tmp_path: Path, slack: FakeSlackAPI, debug_logs: io.StringIO
 ) -> None:
-    stream = io.StringIO()
-    flare_logging.configure(json=True, level="DEBUG", stream=stream)
-    handler = logging.StreamHandler(stream)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    level, root.level = root.level, logging.DEBUG
-    try:
-        with running_world(engine, tmp_path, slack) as world:
-            concern_id = _raise_and_deliver(world)
-            slack.fail("chat.postMessage", status=500, apply=True)  # an ambiguous receipt
-            world.sender.action(_ack_payload(world, concern_id))
-            world.runtime.clock.advance(hours=1)  # type: ignore[attr-defined]
-            world.runtime.deliver()
-            links = [
-                b["url"]
-                for p in slack.calls("chat.postMessage")
-                for b in p.args["blocks"][-1].get("elements", [])
-                if "url" in b
-            ]
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
-        structlog.reset_defaults()
+    with running_world(engine, tmp_path, slack) as world:
+        concern_id = _raise_and_deliver(world)
+        slack.fail("chat.postMessage", status=500, apply=True)  # an ambiguous receipt
+        world.sender.action(_ack_payload(world, concern_id))
+        world.runtime.clock.advance(hours=1)  # type: ignore[attr-defined]
+        world.runtime.deliver()
+        links = [
+            b["url"]
+            for p in slack.calls("chat.postMessage")
+            for b in p.args["blocks"][-1].get("elements", [])
+            if "url" in b
+        ]
+    stream = debug_logs
     logs = stream.getvalue()
     assert "slack.acknowledged" in logs and "slack.send_failed" in logs
     assert CANARY not in logs

@@ -5,7 +5,9 @@ noticed, the rationale, the family reason, people to protect, the narrowing reas
 client's name — and a fresh NHS number typed as the identifier (and after `/concern`). Every
 Slack flow then runs over real HTTP: the modal's two steps, DM pointers, acknowledgement
 with `chat.update` and the raiser's receipt, App Home, `/concern inbox` and the message
-shortcut. No canary may appear in any byte Flare sent to the fake Slack API (Web API calls
+shortcut. Then the modal's answers are posted the ways Flare must refuse (a stale timestamp,
+another secret, a replay, oversized, malformed). No canary may appear in any byte Flare sent
+to the fake Slack API (Web API calls
 and response_url posts), in any response body Flare gave Slack on /slack/events (modal
 updates ride there), or in any log line (structlog and the standard library, at DEBUG).
 """
@@ -14,21 +16,20 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-import structlog
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.logging import configure
 from handlers.directory import DirectoryRow, import_directory
 from handlers.viewing import view_concern
 from tests.identifiers import fresh_nhs_number
+from tests.refused_requests import SLACK_EXPECTED, slack_refusals
 from tests.slack.raise_world import SlackWorld, slack_user, slack_world
 from tests.slack.slack_client import picked, state, ticked, typed
 
@@ -43,18 +44,20 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[SlackWorld]:
 
 
 @pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    configure(json=True, level="DEBUG", stream=buffer)
-    handler = logging.StreamHandler(buffer)
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield buffer
-    root.removeHandler(handler)
-    root.setLevel(previous)
-    structlog.reset_defaults()
+def logs(debug_logs: io.StringIO) -> io.StringIO:
+    return debug_logs
+
+
+def _refused(world: SlackWorld, canary: str) -> None:
+    """The modal's answers, posted again the ways Flare must refuse: stale, re-signed with a
+    rotated secret, replayed, oversized, malformed, not UTF-8."""
+    body = next(e.body for e in reversed(world.sender.exchanges) if canary.encode() in e.body)
+    url = f"{world.sender.base_url}/slack/events"
+
+    def post(data: bytes, headers: dict[str, str]) -> int:
+        return httpx.post(url, content=data, headers=headers, timeout=20).status_code
+
+    assert slack_refusals(post, body, canary) == SLACK_EXPECTED
 
 
 def _client(world: SlackWorld, label: str, nhs: str) -> str:
@@ -161,6 +164,7 @@ def test_no_canary_reaches_slack_or_a_log_line(
     answered_before = len(world.sender.exchanges)
 
     _flows(world, ref, texts, nhs)
+    _refused(world, canary)
 
     world.slack.wait_idle()
     sent = b"\n".join(r.raw() for r in world.slack.requests[sent_before:])

@@ -5,7 +5,9 @@ family reason, rationale, protected identities, narrowing reason), into the clie
 and NHS number, and into the Teams message the raiser started from ("..." menu). Then the
 whole Teams journey runs: install, help, open the dialog, a submit that needs correcting,
 the raise, a redelivered submit, pointers delivered, inbox with fresh links, acknowledge
-from the card (refreshed in place), the receipt. Not one canary byte may reach the fake
+from the card (refreshed in place), the receipt; then the answers are posted the ways Flare
+must refuse (no, expired or foreign token, oversized, not UTF-8). Not one canary byte may
+reach the fake
 Bot Connector or its login (any request, headers and body), nor any log line; and the
 lead's decrypted view must hold them all (so the test looks in the right place).
 """
@@ -13,21 +15,22 @@ lead's decrypted view must hold them all (so the test looks in the right place).
 from __future__ import annotations
 
 import io
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-import structlog
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.logging import configure
 from bot.teams.package import RAISE_COMMAND_ID
 from handlers.directory import DirectoryRow, find_client, import_directory
 from handlers.viewing import view_concern
 from tests.identifiers import fresh_nhs_number
+from tests.refused_requests import TEAMS_EXPECTED, teams_refusals
 from tests.teams.fake_connector import APP_ID, FakeTeams
 from tests.teams.inbound_world import TeamsWorld, teams_world
 from tests.teams.test_inbound_flows import (
@@ -43,11 +46,23 @@ free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=4
 
 
 @pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    configure(json=True, level="DEBUG", stream=buffer)
-    yield buffer
-    structlog.reset_defaults()
+def logs(debug_logs: io.StringIO) -> io.StringIO:
+    return debug_logs
+
+
+def _refused(world: TeamsWorld, texts: dict[str, str], mark: str) -> None:
+    """The dialog's answers in an activity posted the ways Flare must refuse (no, expired or
+    foreign token; oversized; not UTF-8), and once more as a redelivery that changes nothing."""
+    data = {"commandId": RAISE_COMMAND_ID, "data": dict(texts)}
+    activity = world.activity("dev", "invoke", name="composeExtension/submitAction", value=data)
+    body = json.dumps(activity).encode()
+    url = f"{world.url}/api/messages"
+
+    def post(raw: bytes, headers: dict[str, str]) -> int:
+        return httpx.post(url, content=raw, headers=headers, timeout=20).status_code
+
+    issuer, service_url = world.issuer, world.teams.connector.url
+    assert teams_refusals(post, body, mark, issuer, service_url) == TEAMS_EXPECTED
 
 
 @pytest.fixture
@@ -152,6 +167,7 @@ def test_no_canary_reaches_teams_or_the_logs(
     sent_before = len(world.teams.connector.requests)
 
     concern_id = _journey(world, client_id, texts, f"qz{mark}messagezq {extra['message']}")
+    _refused(world, texts, mark)
 
     # The positive control: the lead's decrypted view holds every canary.
     view = view_concern(

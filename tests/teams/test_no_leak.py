@@ -15,14 +15,14 @@ import io
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine
 
-from bot.logging import configure
 from bot.teams.cards import CARD_CONTENT_TYPE, CARD_SCHEMA, pointer_activity
 from handlers.acknowledge import Acknowledged, acknowledge
 from handlers.delivery import deliver_due
@@ -41,6 +41,13 @@ from handlers.viewing import view_concern
 from tests.canary_concern import canary_client, raise_canary_concern
 from tests.directory import Directory
 from tests.identifiers import fresh_nhs_number
+from tests.refused_requests import (
+    SLACK_EXPECTED,
+    TEAMS_EXPECTED,
+    Refusing,
+    flare_for_refusals,
+    slack_submission,
+)
 from tests.teams.conftest import make_notifier, move_to_teams
 
 CARD_WORDS = {
@@ -126,11 +133,14 @@ free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=2
 
 
 @pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    configure(json=True, level="DEBUG", stream=buffer)
-    yield buffer
-    structlog.reset_defaults()
+def logs(debug_logs: io.StringIO) -> io.StringIO:
+    return debug_logs
+
+
+@pytest.fixture
+def refusing(engine: Engine, tmp_path: Path) -> Iterator[Refusing]:
+    with flare_for_refusals(engine, tmp_path) as flare:
+        yield flare
 
 
 class _Minter:
@@ -161,7 +171,7 @@ def _directory(uow_factory, clock, teams) -> tuple[Directory, dict[str, str]]:  
 )
 @given(extra=st.fixed_dictionaries({f: free_text for f in FIELDS}))
 def test_no_canary_byte_reaches_teams_in_any_flow(  # type: ignore[no-untyped-def]
-    uow_factory, clock, teams, logs, extra
+    uow_factory, clock, teams, logs, refusing, extra
 ):
     d, aad = _directory(uow_factory, clock, teams)
     mark = secrets.token_hex(6)
@@ -211,6 +221,9 @@ def test_no_canary_byte_reaches_teams_in_any_flow(  # type: ignore[no-untyped-de
     assert len(kinds_seen) >= 6  # new, forwarded, acknowledged, receipt, information, fresh
     assert any(r.method == "PUT" for r in sent)  # the acknowledged card, updated in place
     raw = b"\n".join(r.raw for r in sent)
+    # The same content in requests Flare must refuse (see tests/refused_requests.py).
+    assert refusing.slack(slack_submission(*t.values(), nhs), mark) == SLACK_EXPECTED
+    assert refusing.teams(refusing.activity(" ".join([*t.values(), nhs])), mark) == TEAMS_EXPECTED
     log_text = logs.getvalue()
     spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
     for needle in [*t.values(), nhs, spaced, mark]:
