@@ -10,10 +10,10 @@ import click
 import yaml
 
 from bot.cli import main
-from bot.config import _NAMES
+from bot.config import ENV_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
-FLARE_VARIABLES = set(_NAMES.values())
+FLARE_VARIABLES = set(ENV_NAMES.values())
 POSTGRES_VARIABLES = {"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD"}
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
 
