@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from bot.teams.cards import CARD_SCHEMA, CARD_VERSION
 from handlers.people import clients_of
 from handlers.raise_answers import choice_labels, parse_answers
 from handlers.raise_concern import Invalid, Raised, raise_concern
@@ -58,8 +59,8 @@ def task_message(text: str) -> dict[str, Any]:
 def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> Card:
     return {
         "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.4",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
         "body": body,
         "actions": actions,
     }
