@@ -45,13 +45,15 @@ def main() -> None:
 @click.option("--port", default=None, type=int, help="Port (default FLARE_PORT or 8000).")
 def serve(host: str | None, port: int | None) -> None:
     """Serve the web app, the platform endpoints and (by default) the outbox worker."""
-    import uvicorn
+    settings = _settings()
+    _serve(settings, _prepared(settings, host, port), host, port)
 
-    from bot.app import create_app, freeze_startup_objects
+
+def _prepared(settings: Settings, host: str | None, port: int | None):  # type: ignore[no-untyped-def]
+    """The runtime, with the schema upgraded and the demo seeded outside production."""
     from bot.demo import seed
     from store.migrate import upgrade
 
-    settings = _settings()
     if settings.env == "demo" and "FLARE_PUBLIC_URL" not in os.environ and port:
         # Demo links must point at the port actually served, or the playground's Open fails.
         settings.public_url = f"http://{host or settings.host}:{port}"
@@ -60,6 +62,14 @@ def serve(host: str | None, port: int | None) -> None:
         upgrade(runtime.engine)
         if settings.env == "demo" and seed(runtime) is not None:
             click.echo("flare: demo data seeded (3 organisations, 6 practitioners, 3 clients)")
+    return runtime
+
+
+def _serve(settings: Settings, runtime, host: str | None, port: int | None) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from bot.app import create_app, freeze_startup_objects
+
     app = create_app(settings, runtime)
     bind_host, bind_port = host or settings.host, port or settings.port
     if settings.env == "demo":
@@ -119,6 +129,43 @@ def demo_seed(force: bool) -> None:
         sys.exit(1)
     else:
         click.echo(f"flare: demo data seeded: {report.created}")
+
+
+@demo.command("teams-playground")
+@click.option("--port", default=None, type=int, help="Flare's port (default FLARE_PORT or 8000).")
+@click.option("--playground-port", default=56150, show_default=True, help="The first Playground.")
+def demo_teams_playground(port: int | None, playground_port: int) -> None:
+    """Flare in demo mode with Microsoft 365 Agents Playground as two demo people's Teams."""
+    from bot.teams.playground import playground_mode
+    from bot.teams.playground_demo import PlaygroundProcesses, map_demo_people, seats
+
+    settings = _settings()
+    if not playground_mode(settings):
+        click.echo(
+            "flare: the Agents Playground needs FLARE_ENV=demo "
+            "and no TEAMS_APP_ID/TEAMS_APP_PASSWORD",
+            err=True,
+        )
+        sys.exit(2)
+    runtime = _prepared(settings, None, port)
+    chosen = seats(playground_port)
+    map_demo_people(runtime, chosen)
+    flare_port = port or settings.port
+    playgrounds = PlaygroundProcesses(
+        flare_url=f"http://127.0.0.1:{flare_port}", var_dir=settings.var_dir, chosen=chosen
+    )
+    try:
+        playgrounds.start()
+    except (FileNotFoundError, TimeoutError) as exc:
+        playgrounds.stop()
+        click.echo(f"flare: {exc}", err=True)
+        sys.exit(2)
+    for seat in chosen:
+        click.echo(f"flare: Teams (Agents Playground) as {seat.ref} ({seat.role}): open {seat.url}")
+    try:
+        _serve(settings, runtime, "127.0.0.1", flare_port)
+    finally:
+        playgrounds.stop()
 
 
 # Operator commands (directory import, keys, audit) live in bot/operations/.
