@@ -71,15 +71,22 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 
 
 def _choices(
-    input_id: str, label: str, options: list[tuple[str, str]], value: str = ""
+    input_id: str,
+    label: str,
+    options: list[tuple[str, str]],
+    value: str = "",
+    *,
+    style: str = "compact",
 ) -> dict[str, Any]:
+    """A required single choice: a drop-down, or (`expanded`) radio buttons that show long
+    answers whole."""
     return {
         "type": "Input.ChoiceSet",
         "id": input_id,
         "label": label,
         "isRequired": True,
         "errorMessage": f"{label} is required",
-        "style": "compact",
+        "style": style,
         "value": value,
         "choices": [{"title": title, "value": v} for v, title in options],
     }
@@ -179,6 +186,7 @@ def answers_card(
             "Has the family been told you are sharing this?",
             labels["family_informed"],
             said("family_informed"),
+            style="expanded",
         ),
         _area("family_reason", "If not, why not", said("family_reason"), required=False),
         _area(
@@ -187,7 +195,13 @@ def answers_card(
             said("rationale"),
             required=True,
         ),
-        _choices("lawful_basis", "Lawful basis", labels["lawful_basis"], said("lawful_basis")),
+        _choices(
+            "lawful_basis",
+            "Lawful basis",
+            labels["lawful_basis"],
+            said("lawful_basis"),
+            style="expanded",
+        ),
         _area(
             "protected_identities",
             "People whose identity must be protected (optional)",
