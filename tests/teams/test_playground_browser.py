@@ -71,9 +71,9 @@ def playgrounds(tmp_path: Path) -> Iterator[Running]:
         FLARE_LOG_LEVEL="WARNING",
     )
     log = (tmp_path / "flare.out").open("wb")
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "bot.cli", "demo", "teams-playground"]
-        + ["--port", str(flare_port), "--playground-port", str(first)],
+    command = ["demo", "teams-playground", "--port", str(flare_port)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *command, "--playground-port", str(first)],
         cwd=ROOT,
         env=env,
         stdout=log,
