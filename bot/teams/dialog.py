@@ -134,14 +134,24 @@ def routing_card(
             "Clients are shown by their Flare reference."
         ),
         *_errors(errors or {}),
+    ]
+    advice = {"type": "Action.OpenUrl", "title": "Seek advice first", "url": advice_url}
+    if not clients:  # no empty drop-down (Teams' renderer refuses a choice set without choices)
+        body.append(
+            _text(
+                "You are not in any client's network yet, so there is no one to raise a "
+                "concern about. Ask your Flare administrator to add you.",
+                color="attention",
+            )
+        )
+        return _card(body, [advice])
+    body += [
         _choices("client", "Client", clients, str(answers.get("client", ""))),
         _choices(
             "category", "What kind of concern", labels["category"], str(answers.get("category", ""))
         ),
         _choices("severity", "How serious", labels["severity"], str(answers.get("severity", ""))),
     ]
-    if not clients:
-        body.append(_text("You are not in any client's network yet.", color="attention"))
     key = submission_key or secrets.token_urlsafe(24)
     actions: list[dict[str, Any]] = [
         {
@@ -149,7 +159,7 @@ def routing_card(
             "title": "Next",
             "data": {STEP: "answers", "submission_key": key},
         },
-        {"type": "Action.OpenUrl", "title": "Seek advice first", "url": advice_url},
+        advice,
     ]
     return _card(body, actions)
 

@@ -76,7 +76,7 @@ function walk(node, where, version, problems) {
       if (registration.schemaVersion.compareTo(version) > 0) {
         problems.push(`${where}: ${type} needs version ${registration.schemaVersion}, the card says ${version}`);
       }
-      known = schemaNames(registry.createInstance(type, TEAMS_MAX));
+      known = schemaNames(registry.createInstance(type, AC.Versions.latest));
     }
   } else if (type === "AdaptiveCard") {
     known = schemaNames(new AC.AdaptiveCard());
