@@ -144,7 +144,8 @@ class PlaygroundProcesses:
                 **os.environ,
                 "TEAMSAPPTESTER_BROWSER": "none",
                 "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(folder / CONFIG_FILE),
-                "M365_AGENTS_PLAYGROUND_LOGFILE": str(folder / "playground.log"),
+                # its own log would keep the traffic, typed answers included: not kept
+                "M365_AGENTS_PLAYGROUND_LOGFILE": os.devnull,
             }
             command = [
                 node,
