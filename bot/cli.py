@@ -140,7 +140,7 @@ def demo_teams_playground(port: int | None, playground_port: int) -> None:
     from bot.teams.playground_demo import PlaygroundProcesses, map_demo_people, seats
 
     settings = _settings()
-    if not playground_mode(settings):
+    if settings.env != "demo" or not playground_mode(settings):
         click.echo(
             "flare: the Agents Playground needs FLARE_ENV=demo "
             "and no TEAMS_APP_ID/TEAMS_APP_PASSWORD",

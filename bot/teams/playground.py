@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.config import Settings
 from bot.teams.activity import Activity, BadActivity
 from bot.teams.connector import BotConnector, Outcome, Refused
+from bot.teams.endpoint import MAX_BODY
 from bot.teams.inbound import TeamsInbound
 from bot.teams.notifier import TeamsNotifier
 from handlers.ports import Clock
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger("flare")
 
 PLAYGROUND_HEADER = "x-ms-agents-playground"
-MAX_BODY = 256 * 1024
 
 
 def playground_mode(settings: Settings) -> bool:

@@ -285,3 +285,24 @@ def test_loopback_means_the_loopback_addresses_and_localhost(
             loopback_url(f"http://{host if ':' not in host or '[' in host else f'[{host}]'}:8/x")
             is loopback
         )
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"FLARE_ENV": "test"},
+        {"FLARE_ENV": "demo", "TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "secret"},
+    ],
+)
+def test_flare_demo_teams_playground_needs_demo_mode_without_teams_credentials(
+    tmp_path: Path, environment: dict[str, str]
+) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    env = {"FLARE_VAR_DIR": str(tmp_path), "TEAMS_APP_ID": "", "TEAMS_APP_PASSWORD": ""}
+    result = CliRunner().invoke(main, ["demo", "teams-playground"], env={**env, **environment})
+    assert result.exit_code == 2
+    assert "needs FLARE_ENV=demo and no TEAMS_APP_ID/TEAMS_APP_PASSWORD" in result.output
+    assert not (tmp_path / "teams-playground").exists()

@@ -57,6 +57,7 @@ class Running:
     flare: str
     amara: str
     chloe: str
+    folder: Path  # FLARE_VAR_DIR: Flare's database, key and log, the Playgrounds' files
 
 
 @pytest.fixture
@@ -83,6 +84,7 @@ def playgrounds(tmp_path: Path) -> Iterator[Running]:
         f"http://127.0.0.1:{flare_port}",
         f"http://127.0.0.1:{first}",
         f"http://127.0.0.1:{first + 1}",
+        tmp_path,
     )
     try:
         _wait_until_up(running, process, tmp_path)
@@ -214,4 +216,8 @@ def test_a_concern_raised_in_the_playground_reaches_the_lead_who_acknowledges_it
             if "Warning:" in line and "Task module (task/fetch)" not in line
         ]
         assert warnings == []
+    for path in playgrounds.folder.rglob("*"):  # no plaintext in Flare's files or logs
+        if path.is_file():
+            data = path.read_bytes()
+            assert NOTICED.encode() not in data and RATIONALE.encode() not in data, path
     print(f"\nteams playground flow: {time.monotonic() - started:.1f}s")
