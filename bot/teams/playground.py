@@ -3,8 +3,8 @@
 The Playground (`@microsoft/m365agentsplayground`, docs/teams.md "Try it locally") posts
 activities to /api/messages WITHOUT a Bot Framework token, marked `x-ms-agents-playground:
 true`, and plays the Bot Connector itself at `<its address>/_connector`. Flare accepts such
-an unauthenticated activity only when ALL of these hold, and otherwise answers 401 before
-reading the body and changes nothing:
+an unauthenticated activity only when ALL of these hold, and otherwise answers 401 and
+changes nothing (the first three are checked before the body is read):
 
 - FLARE_ENV is demo or test;
 - no Teams credentials are set (TEAMS_APP_ID, TEAMS_APP_PASSWORD): a real bot always checks
