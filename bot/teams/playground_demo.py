@@ -120,6 +120,9 @@ def map_demo_people(runtime: Runtime, chosen: tuple[PlaygroundSeat, ...]) -> Non
         uow.commit()
 
 
+PLAYGROUND_LOG = "playground.log"
+
+
 class PlaygroundProcesses:
     """One `agentsplayground` per seat, pointed at Flare's /api/messages; stopped on exit."""
 
@@ -144,8 +147,10 @@ class PlaygroundProcesses:
                 **os.environ,
                 "TEAMSAPPTESTER_BROWSER": "none",
                 "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(folder / CONFIG_FILE),
-                # its own log would keep the traffic, typed answers included: not kept
-                "M365_AGENTS_PLAYGROUND_LOGFILE": os.devnull,
+                # Its own log keeps the traffic, typed answers included: it lives beside the
+                # config and is deleted on stop. Never os.devnull: the Playground's logger
+                # replaces its log file, and as root that turned /dev/null into a plain file.
+                "M365_AGENTS_PLAYGROUND_LOGFILE": str(folder / PLAYGROUND_LOG),
             }
             command = [
                 node,
@@ -174,6 +179,8 @@ class PlaygroundProcesses:
             except subprocess.TimeoutExpired:
                 process.kill()
         self._running.clear()
+        for seat in self._seats:
+            (self._var_dir / "teams-playground" / seat.ref / PLAYGROUND_LOG).unlink(missing_ok=True)
 
 
 def _wait_for_port(port: int, timeout: float = 60.0) -> None:
