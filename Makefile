@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: venv run test lint typecheck pytest bench browser clean
+.PHONY: venv run test lint typecheck pytest bench browser clean teams-tools teams-playground
 
 $(UV):
 	@$(PYTHON) -m venv .tools
@@ -20,6 +20,17 @@ venv: $(UV)
 run: venv
 	@FLARE_ENV=demo $(BIN)/flare serve
 
+# Microsoft's Teams pieces (Agents Playground, adaptivecards), pinned in tools/teams/package-lock.json.
+TEAMS_TOOLS := tools/teams/node_modules/.package-lock.json
+$(TEAMS_TOOLS): tools/teams/package.json tools/teams/package-lock.json
+	@cd tools/teams && npm ci --no-audit --no-fund --loglevel=error
+
+teams-tools: $(TEAMS_TOOLS)
+
+# Flare in demo mode with two demo people in Microsoft 365 Agents Playground (docs/teams.md).
+teams-playground: venv teams-tools
+	@FLARE_ENV=demo $(BIN)/flare demo teams-playground
+
 lint: venv
 	$(BIN)/ruff check bot handlers store tests
 	$(BIN)/ruff format --check bot handlers store tests
@@ -30,7 +41,7 @@ typecheck: venv
 pytest: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: venv
+test: venv teams-tools
 	$(BIN)/ruff check bot handlers store tests
 	$(BIN)/mypy bot handlers store
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -99,6 +99,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         from bot.teams.endpoint import mount_teams
 
         mount_teams(app, runtime)
+    else:
+        from bot.teams.playground import mount_playground, playground_mode
+
+        if playground_mode(settings):
+            mount_playground(app, runtime)
     return app
 
 

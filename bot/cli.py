@@ -56,20 +56,21 @@ def main() -> None:
 )
 def serve(host: str | None, port: int | None, forwarded_allow_ips: str | None) -> None:
     """Serve the web app, the platform endpoints and (by default) the outbox worker."""
-    import uvicorn
+    overrides = {} if forwarded_allow_ips is None else {"trusted_proxies": forwarded_allow_ips}
+    settings = _settings(**overrides)
+    _serve(settings, _prepared(settings, host, port), host, port)
 
-    from bot.app import create_app, freeze_startup_objects
+
+def _prepared(settings: Settings, host: str | None, port: int | None):  # type: ignore[no-untyped-def]
+    """The runtime, with the schema upgraded and the demo seeded outside production."""
     from bot.demo import seed
-    from bot.metrics_listener import listen_for_metrics
     from bot.operations.environment import claim_database
     from store.migrate import upgrade
 
-    overrides = {} if forwarded_allow_ips is None else {"trusted_proxies": forwarded_allow_ips}
-    settings = _settings(**overrides)
-    bind_host, bind_port = host or settings.host, port or settings.port
     if settings.env == "demo" and "FLARE_PUBLIC_URL" not in os.environ:
         # Demo links must point at the address actually served (--port or FLARE_PORT alike),
         # or the playground's Open fails.
+        bind_host, bind_port = host or settings.host, port or settings.port
         settings.public_url = f"http://{_reachable(bind_host)}:{bind_port}"
     runtime = _runtime(settings)
     claim_database(runtime)
@@ -77,6 +78,16 @@ def serve(host: str | None, port: int | None, forwarded_allow_ips: str | None) -
         upgrade(runtime.engine)
         if settings.env == "demo" and seed(runtime) is not None:
             click.echo("flare: demo data seeded (3 organisations, 6 practitioners, 3 clients)")
+    return runtime
+
+
+def _serve(settings: Settings, runtime, host: str | None, port: int | None) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from bot.app import create_app, freeze_startup_objects
+    from bot.metrics_listener import listen_for_metrics
+
+    bind_host, bind_port = host or settings.host, port or settings.port
     app = create_app(settings, runtime)
     if settings.env == "demo":
         click.echo(f"flare: demo mode — open {settings.public_url}/playground  (Ctrl-C to stop)")
@@ -156,6 +167,43 @@ def demo_seed(force: bool) -> None:
         sys.exit(1)
     else:
         click.echo(f"flare: demo data seeded: {report.created}")
+
+
+@demo.command("teams-playground")
+@click.option("--port", default=None, type=int, help="Flare's port (default FLARE_PORT or 8000).")
+@click.option("--playground-port", default=56150, show_default=True, help="The first Playground.")
+def demo_teams_playground(port: int | None, playground_port: int) -> None:
+    """Flare in demo mode with Microsoft 365 Agents Playground as two demo people's Teams."""
+    from bot.teams.playground import playground_mode
+    from bot.teams.playground_demo import PlaygroundProcesses, map_demo_people, seats
+
+    settings = _settings()
+    if settings.env != "demo" or not playground_mode(settings):
+        click.echo(
+            "flare: the Agents Playground needs FLARE_ENV=demo "
+            "and no TEAMS_APP_ID/TEAMS_APP_PASSWORD",
+            err=True,
+        )
+        sys.exit(2)
+    runtime = _prepared(settings, None, port)
+    chosen = seats(playground_port)
+    map_demo_people(runtime, chosen)
+    flare_port = port or settings.port
+    playgrounds = PlaygroundProcesses(
+        flare_url=f"http://127.0.0.1:{flare_port}", var_dir=settings.var_dir, chosen=chosen
+    )
+    try:
+        playgrounds.start()
+    except (FileNotFoundError, TimeoutError) as exc:
+        playgrounds.stop()
+        click.echo(f"flare: {exc}", err=True)
+        sys.exit(2)
+    for seat in chosen:
+        click.echo(f"flare: Teams (Agents Playground) as {seat.ref} ({seat.role}): open {seat.url}")
+    try:
+        _serve(settings, runtime, "127.0.0.1", flare_port)
+    finally:
+        playgrounds.stop()
 
 
 # Operator commands (directory import, keys, audit) live in bot/operations/.

@@ -15,7 +15,7 @@ from handlers.values import Severity
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
-CARD_VERSION = "1.4"  # Action.Execute (Universal Actions) needs 1.4
+CARD_VERSION = "1.5"  # what Teams renders; Teams wants 1.5 for Action.Execute (docs/teams.md)
 ACKNOWLEDGE_VERB = "acknowledge"
 
 _SEVERITY_COLOUR = {

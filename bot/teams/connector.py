@@ -139,17 +139,21 @@ class BotConnector:
         path = f"v3/conversations/{_seg(conversation.id)}/members/{_seg(user_id)}"
         return self._call("GET", _url(conversation.service_url, path), None, create=False)
 
-    def _call(self, method: str, url: str, body: dict[str, Any] | None, *, create: bool) -> Outcome:
+    def _authorization(self) -> dict[str, str] | Outcome:
+        """The bearer token header (the Agents Playground's connector takes none: playground.py)."""
         try:
-            token = self._tokens.token()
+            return {"Authorization": f"Bearer {self._tokens.token()}"}
         except TokenError as exc:
             if exc.transient:
                 return Retry(exc.reason)
             return Refused(exc.reason, 401)
+
+    def _call(self, method: str, url: str, body: dict[str, Any] | None, *, create: bool) -> Outcome:
+        headers = self._authorization()
+        if not isinstance(headers, dict):
+            return headers
         try:
-            response = self._http.request(
-                method, url, json=body, headers={"Authorization": f"Bearer {token}"}
-            )
+            response = self._http.request(method, url, json=body, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             return Retry(f"connect: {type(exc).__name__}")  # nothing reached the service
         except httpx.HTTPError as exc:
@@ -163,7 +167,7 @@ class BotConnector:
                 data = {}
             return Done(data if isinstance(data, dict) else {})
         log.info("teams.connector_status", method=method, status=status)
-        if status == 401:
+        if status == 401 and headers:
             self._tokens.forget()
             return Retry("unauthorised: token refreshed")
         if status in (429, 412):

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from bot.teams.cards import CARD_SCHEMA, CARD_VERSION
 from handlers.people import clients_of
 from handlers.raise_answers import choice_labels, parse_answers
 from handlers.raise_concern import Invalid, Raised, raise_concern
@@ -58,8 +59,8 @@ def task_message(text: str) -> dict[str, Any]:
 def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> Card:
     return {
         "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.4",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
         "body": body,
         "actions": actions,
     }
@@ -70,15 +71,22 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 
 
 def _choices(
-    input_id: str, label: str, options: list[tuple[str, str]], value: str = ""
+    input_id: str,
+    label: str,
+    options: list[tuple[str, str]],
+    value: str = "",
+    *,
+    style: str = "compact",
 ) -> dict[str, Any]:
+    """A required single choice: a drop-down, or (`expanded`) radio buttons that show long
+    answers whole."""
     return {
         "type": "Input.ChoiceSet",
         "id": input_id,
         "label": label,
         "isRequired": True,
         "errorMessage": f"{label} is required",
-        "style": "compact",
+        "style": style,
         "value": value,
         "choices": [{"title": title, "value": v} for v, title in options],
     }
@@ -126,14 +134,24 @@ def routing_card(
             "Clients are shown by their Flare reference."
         ),
         *_errors(errors or {}),
+    ]
+    advice = {"type": "Action.OpenUrl", "title": "Seek advice first", "url": advice_url}
+    if not clients:  # no empty drop-down (Teams' renderer refuses a choice set without choices)
+        body.append(
+            _text(
+                "You are not in any client's network yet, so there is no one to raise a "
+                "concern about. Ask your Flare administrator to add you.",
+                color="attention",
+            )
+        )
+        return _card(body, [advice])
+    body += [
         _choices("client", "Client", clients, str(answers.get("client", ""))),
         _choices(
             "category", "What kind of concern", labels["category"], str(answers.get("category", ""))
         ),
         _choices("severity", "How serious", labels["severity"], str(answers.get("severity", ""))),
     ]
-    if not clients:
-        body.append(_text("You are not in any client's network yet.", color="attention"))
     key = submission_key or secrets.token_urlsafe(24)
     actions: list[dict[str, Any]] = [
         {
@@ -141,7 +159,7 @@ def routing_card(
             "title": "Next",
             "data": {STEP: "answers", "submission_key": key},
         },
-        {"type": "Action.OpenUrl", "title": "Seek advice first", "url": advice_url},
+        advice,
     ]
     return _card(body, actions)
 
@@ -178,6 +196,7 @@ def answers_card(
             "Has the family been told you are sharing this?",
             labels["family_informed"],
             said("family_informed"),
+            style="expanded",
         ),
         _area("family_reason", "If not, why not", said("family_reason"), required=False),
         _area(
@@ -186,7 +205,13 @@ def answers_card(
             said("rationale"),
             required=True,
         ),
-        _choices("lawful_basis", "Lawful basis", labels["lawful_basis"], said("lawful_basis")),
+        _choices(
+            "lawful_basis",
+            "Lawful basis",
+            labels["lawful_basis"],
+            said("lawful_basis"),
+            style="expanded",
+        ),
         _area(
             "protected_identities",
             "People whose identity must be protected (optional)",

@@ -22,7 +22,13 @@ from typing import Any
 import structlog
 
 from bot.teams.activity import Activity
-from bot.teams.cards import ACKNOWLEDGE_VERB, CARD_CONTENT_TYPE, acknowledged_card
+from bot.teams.cards import (
+    ACKNOWLEDGE_VERB,
+    CARD_CONTENT_TYPE,
+    CARD_SCHEMA,
+    CARD_VERSION,
+    acknowledged_card,
+)
 from bot.teams.connector import BotConnector, ConversationRef, Done
 from bot.teams.dialog import RaiseDialog, submitted, task_message
 from bot.teams.package import RAISE_COMMAND_ID
@@ -291,8 +297,8 @@ def _inbox_text(to_acknowledge: int, unread: int) -> str:
 def _help_activity() -> dict[str, Any]:
     card = {
         "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.4",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
         "body": [
             {"type": "TextBlock", "text": "Flare", "weight": "bolder", "size": "medium"},
             {"type": "TextBlock", "text": HELP, "wrap": True},

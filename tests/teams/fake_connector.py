@@ -4,6 +4,9 @@
 certificate made at start-up: the tenant's OpenID configuration and a client-credentials
 token endpoint. `FakeConnector` is a plain-HTTP Bot Connector that checks the bearer token,
 records every request's raw bytes, and can be told to answer 429 (with Retry-After) or 500.
+Every Adaptive Card posted or put is checked with Microsoft's renderer library
+(tests/teams/adaptive_cards.py): a card with problems is refused with 400, like Teams refuses
+a bad card, and `fake_teams()` fails the test that sent it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from tests.loopback import LoopbackServer, self_signed_certificate
+from tests.teams.adaptive_cards import card_problems
 
 APP_ID = "00000000-0000-0000-0000-00000000b07a"
 APP_PASSWORD = "fake-bot-password"
@@ -164,6 +168,7 @@ class FakeConnector(_Server):
         self.conversations: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, Message] = {}
         self.members: dict[str, dict[str, Any]] = {}  # user id or aadObjectId -> account
+        self.card_problems: list[str] = []
 
     def fail_next(
         self,
@@ -228,6 +233,11 @@ class FakeConnector(_Server):
             conversation_id = parts[3]
             if conversation_id not in self.conversations:
                 return 404, {"error": {"code": "ConversationNotFound"}}
+            if parts[4] == "activities" and request.method in ("POST", "PUT"):
+                problems = card_problems(request.json())
+                if problems:
+                    self.card_problems += problems
+                    return 400, {"error": {"code": "BadArgument", "message": problems}}
             if parts[4] == "activities" and len(parts) == 5 and request.method == "POST":
                 activity_id = f"1:{secrets.token_hex(8)}"
                 self.messages[activity_id] = Message(conversation_id, activity_id, request.json())
@@ -270,3 +280,6 @@ def fake_teams() -> Iterator[FakeTeams]:
         finally:
             connector.stop()
             login.stop()
+        assert not connector.card_problems, (
+            f"Teams would refuse these cards: {connector.card_problems}"
+        )

@@ -32,6 +32,7 @@ from store.crypto import KeyRing, generate_master_key_spec
 from store.db import session_factory
 from store.models import AuditEvent, Concern, InboundEvent, OutboxMessage
 from tests.conftest import FakeClock
+from tests.teams.adaptive_cards import card_problems
 from tests.teams.conftest import aad_id
 from tests.teams.fake_connector import APP_ID, APP_PASSWORD, TENANT_ID, FakeTeams, Message
 from tests.teams.fake_openid import FakeOpenId, running_openid
@@ -112,7 +113,15 @@ class TeamsWorld:
     def post(self, activity: dict[str, Any], *, token: str | None = None) -> httpx.Response:
         token = token if token is not None else self.issuer.token(activity["serviceUrl"])
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.post(f"{self.url}/api/messages", json=activity, headers=headers, timeout=20)
+        response = httpx.post(
+            f"{self.url}/api/messages", json=activity, headers=headers, timeout=20
+        )
+        if response.content and response.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            problems = card_problems(response.json())  # dialogs and Action.Execute answers
+            assert not problems, f"Teams would refuse the cards Flare answered with: {problems}"
+        return response
 
     def say(self, ref: str, text: str) -> httpx.Response:
         return self.post(self.activity(ref, "message", text=text))

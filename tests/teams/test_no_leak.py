@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.teams.cards import CARD_CONTENT_TYPE, CARD_SCHEMA, pointer_activity
+from bot.teams.cards import CARD_CONTENT_TYPE, CARD_SCHEMA, CARD_VERSION, pointer_activity
 from handlers.acknowledge import Acknowledged, acknowledge
 from handlers.delivery import deliver_due
 from handlers.information import InformationAdded, add_information
@@ -55,7 +55,7 @@ CARD_WORDS = {
     CARD_CONTENT_TYPE,
     CARD_SCHEMA,
     "AdaptiveCard",
-    "1.4",
+    CARD_VERSION,
     "TextBlock",
     "FactSet",
     "Flare",

@@ -61,7 +61,7 @@ def test_a_teams_lead_gets_a_card_in_a_new_one_to_one_chat(  # type: ignore[no-u
 
     (lead_message,) = teams.connector.messages_to(on_teams.aad["chloe"])
     card = _card(lead_message)
-    assert card["version"] == "1.4"
+    assert card["version"] == "1.5"  # Teams: Action.Execute needs 1.5
     actions = _actions(card)
     assert actions["Action.OpenUrl"]["url"] == minter.url(minter.minted[0]) or actions[
         "Action.OpenUrl"

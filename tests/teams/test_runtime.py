@@ -8,6 +8,7 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.runtime import build_runtime
 from bot.teams.endpoint import default_connector
 from bot.teams.notifier import TeamsNotifier
+from bot.teams.playground import PlaygroundConnector
 from handlers.raise_concern import Raised, raise_concern
 from handlers.values import Platform
 from store.crypto import generate_master_key_spec
@@ -53,11 +54,30 @@ def test_teams_credentials_wire_a_working_notifier(  # type: ignore[no-untyped-d
         runtime.engine.dispose()
 
 
-def test_without_teams_credentials_there_is_no_teams_notifier(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(env="test", var_dir=tmp_path, master_keys=generate_master_key_spec("t2"))
+def test_without_teams_credentials_production_has_no_teams_notifier(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(
+        env="production",
+        var_dir=tmp_path,
+        master_keys=generate_master_key_spec("t2"),
+        public_url="https://flare.test",
+    )
     runtime = build_runtime(settings)
     try:
         assert Platform.TEAMS not in runtime.notifiers
+    finally:
+        runtime.engine.dispose()
+
+
+@pytest.mark.parametrize("env", ["demo", "test"])
+def test_without_teams_credentials_demo_and_test_talk_to_the_agents_playground(  # type: ignore[no-untyped-def]
+    tmp_path, env
+):
+    settings = Settings(env=env, var_dir=tmp_path, master_keys=generate_master_key_spec("t3"))
+    runtime = build_runtime(settings)
+    try:
+        notifier = runtime.notifiers[Platform.TEAMS]
+        assert isinstance(notifier, TeamsNotifier)
+        assert isinstance(notifier.connector, PlaygroundConnector)  # no token, loopback only
     finally:
         runtime.engine.dispose()
 
