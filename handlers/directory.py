@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from handlers import workspaces
 from handlers.values import Role
+from handlers.workspaces import Declared
 from store.crypto import BlindIndex, InvalidIdentifier
 from store.models import Client, ClientIdentifier, Membership, Organisation, Practitioner, new_id
 from store.unit_of_work import UnitOfWork
@@ -123,22 +124,6 @@ LIMITS = {
 }
 OPTIONAL_COLUMNS = tuple(LIMITS)  # every column but kind and ref, in the header's order
 REF_LIMIT = {"client": 32}
-# Declared workspaces: Slack team (T…) or Enterprise Grid (E…) ids; Entra tenant ids (GUIDs).
-SLACK_WORKSPACE = re.compile(r"[TE][A-Z0-9]{1,31}")
-ENTRA_TENANT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def declared_ids(value: str) -> list[str]:
-    """A cell's workspace or tenant ids, separated by spaces or semicolons (tenants lowered)."""
-    return [part for part in re.split(r"[\s;]+", value) if part]
-
-
-def _slack_workspaces(row: DirectoryRow) -> list[str]:
-    return declared_ids(row.slack_workspaces)
-
-
-def _entra_tenants(row: DirectoryRow) -> list[str]:
-    return [tenant.lower() for tenant in declared_ids(row.entra_tenants)]
 
 
 def import_directory(
@@ -187,7 +172,7 @@ class _Seen:
     slack: dict[str, str] = field(default_factory=dict)
     teams: dict[str, str] = field(default_factory=dict)
     nhs: dict[str, str] = field(default_factory=dict)
-    declared: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    declared: dict[str, Declared] = field(default_factory=dict)
 
 
 def _validate(
@@ -198,7 +183,7 @@ def _validate(
         people={r.ref for r in rows if r.kind == "practitioner"},
         clients={r.ref for r in rows if r.kind == "client"},
         declared={
-            r.ref: (_slack_workspaces(r), _entra_tenants(r))
+            r.ref: Declared.from_cells(r.slack_workspaces, r.entra_tenants)
             for r in rows
             if r.kind == "organisation"
         },
@@ -244,7 +229,7 @@ def _problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen, index: BlindIndex)
             return "an organisation needs a name"
         if row.role and row.role not in ORG_KINDS:
             return f"organisation role (its kind) must be one of {', '.join(ORG_KINDS)}"
-        return _declared_problem(row)
+        return Declared.from_cells(row.slack_workspaces, row.entra_tenants).problem()
     if row.kind == "practitioner":
         return _practitioner_problem(uow, row, seen)
     if row.kind == "client":
@@ -256,41 +241,6 @@ def _problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen, index: BlindIndex)
             return f"unknown practitioner {row.ref!r}"
         if row.role not in {r.value for r in Role}:
             return "membership role must be lead, deputy or member"
-    return None
-
-
-def _declared_problem(row: DirectoryRow) -> str | None:
-    if not all(SLACK_WORKSPACE.fullmatch(w) for w in _slack_workspaces(row)):
-        return (
-            "slack_workspaces must be Slack workspace (T…) or Enterprise Grid (E…) ids, "
-            "separated by spaces"
-        )
-    if not all(ENTRA_TENANT.fullmatch(t) for t in _entra_tenants(row)):
-        return "entra_tenants must be Entra tenant ids (GUIDs), separated by spaces"
-    return None
-
-
-def _declared_by(uow: UnitOfWork, ref: str, seen: _Seen) -> tuple[list[str], list[str]]:
-    """The Slack workspaces and Entra tenants an organisation declares (the file first)."""
-    if ref in seen.declared:
-        return seen.declared[ref]
-    org = uow.directory.organisation_by_ref(ref)
-    if org is None:
-        return [], []
-    return (
-        uow.directory.declared_workspaces(org.id, "slack"),
-        uow.directory.declared_workspaces(org.id, "entra"),
-    )
-
-
-def _identity_outside_problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen) -> str | None:
-    """A provisioned chat identity must come from a workspace its organisation declares."""
-    slack, entra = _declared_by(uow, row.organisation, seen)
-    grid = any(w.startswith("E") for w in slack)  # a grid's workspaces are not listed one by one
-    if row.slack_team and row.slack_team not in slack and not grid:
-        return f"slack_team is not one of organisation {row.organisation!r}'s slack_workspaces"
-    if row.teams_tenant and row.teams_tenant.lower() not in entra:
-        return f"teams_tenant is not one of organisation {row.organisation!r}'s entra_tenants"
     return None
 
 
@@ -311,7 +261,12 @@ def _practitioner_problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen) -> st
         return "platform slack needs slack_team and slack_user"
     if row.platform == "teams" and not row.teams_user:
         return "platform teams needs teams_tenant and teams_user"
-    outside = _identity_outside_problem(uow, row, seen)
+    declared = seen.declared.get(row.organisation)  # the file's row wins over the store
+    if declared is None:
+        declared = workspaces.stored(uow, row.organisation)
+    outside = declared.outside(
+        row.organisation, slack_team=row.slack_team, teams_tenant=row.teams_tenant
+    )
     if outside:
         return outside
     email = row.email.strip().lower()
@@ -368,8 +323,8 @@ def _apply(uow: UnitOfWork, row: DirectoryRow, at: datetime, report: ImportRepor
             org = Organisation(id=new_id(), ref=row.ref, created_at=at, policy={})
             uow.directory.add(org)
         org.name, org.kind = row.name, row.role or "agency"
-        uow.directory.declare_workspaces(org.id, "slack", _slack_workspaces(row), at=at)
-        uow.directory.declare_workspaces(org.id, "entra", _entra_tenants(row), at=at)
+        declared = Declared.from_cells(row.slack_workspaces, row.entra_tenants)
+        workspaces.store(uow, org.id, declared, at=at)
     elif row.kind == "practitioner":
         org = uow.directory.organisation_by_ref(row.organisation)
         assert org is not None
