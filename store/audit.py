@@ -95,8 +95,8 @@ class Verification:
     reason: str | None = None
 
 
-def _events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
-    last = 0
+def _events(session: Session, after: int = 0, batch: int = 2000) -> Iterator[AuditEvent]:
+    last = after
     while True:
         rows = session.scalars(
             select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
@@ -108,11 +108,31 @@ def _events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def verify(session: Session, *, expect_head: str | None = None) -> Verification:
-    """Walk the chain; report the first broken link."""
+def verify(
+    session: Session, *, expect_head: str | None = None, start: str | None = None
+) -> Verification:
+    """Walk the chain; report the first broken link.
+
+    `start` (SEQ:HASH, a head printed by an earlier run) begins the walk after that event
+    instead of at the first one, so a verified past is not walked again; the event stored
+    at SEQ must still carry HASH.
+    """
     checkpoint = parse_checkpoint(expect_head)
     prev_hash, expected_seq, checked = GENESIS, 1, 0
-    for event in _events(session):
+    begin = parse_checkpoint(start)
+    if begin is not None and begin[0] > 0:
+        stored = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == begin[0]))
+        if stored != begin[1]:
+            reason = (
+                f"there is no event {begin[0]} to start from"
+                if stored is None
+                else "does not match the start you gave"
+            )
+            return Verification(False, 0, begin[0] - 1, "", begin[0], reason)
+        prev_hash, expected_seq = begin[1], begin[0] + 1
+    elif begin is not None and begin[1] != GENESIS:
+        return Verification(False, 0, 0, GENESIS, 0, "the chain's start is 0:" + GENESIS)
+    for event in _events(session, after=expected_seq - 1):
         if checkpoint and event.seq == checkpoint[0] and event.hash != checkpoint[1]:
             return Verification(
                 False,
