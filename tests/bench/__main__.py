@@ -18,9 +18,15 @@ def _sizes(tiny: bool, scale: float) -> dict[str, dict[str, object]]:
         return {
             "crypto": {"seconds": 0.05, "rewrap_keys": 50},
             "ingress": {"concurrency": 4, "rounds": 1},
-            "link": {"concurrency": 4, "requests": 16},
-            "delivery": {"network": 6, "rounds": 2, "large_network": 12, "speed": 20.0},
-            "store": {"scale": 0.00002, "samples": 5},
+            "link": {"concurrency": 4, "requests": 8, "rounds": 1},
+            "delivery": {
+                "network": 4,
+                "rounds": 1,
+                "large_network": 6,
+                "speed": 20.0,
+                "burst": 2.0,
+            },
+            "store": {"scale": 0.00002, "samples": 3},
         }
     return {
         "crypto": {"seconds": 3.0, "rewrap_keys": 20000},

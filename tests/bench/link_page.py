@@ -101,12 +101,14 @@ def _bare_app(var_dir: Path):  # type: ignore[no-untyped-def]
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
 
-    body = (var_dir / "bare.html").read_text()
+    body: list[str] = []  # read at the first request: the size is known once Flare is up
     api = FastAPI()
 
     @api.get("/page")
     def page() -> HTMLResponse:
-        return HTMLResponse(body)
+        if not body:
+            body.append((var_dir / "bare.html").read_text())
+        return HTMLResponse(body[0])
 
     @api.get("/healthz")
     def healthz() -> str:
@@ -169,14 +171,13 @@ def run(*, concurrency: int, requests: int, rounds: int = 10) -> BenchResult:
         var = Path(tmp)
         ports = {"web-flare": free_port(), "web-bare": free_port()}
         bases = {k: f"http://127.0.0.1:{p}" for k, p in ports.items()}
-        procs = [start_server("web-flare", ports["web-flare"], var=tmp, db=database_url)]
+        procs = [start_server(k, port, var=tmp, db=database_url) for k, port in ports.items()]
         try:
-            wait_healthy(bases["web-flare"], procs[0])
+            for kind, proc in zip(ports, procs, strict=True):
+                wait_healthy(bases[kind], proc)
             info = json.loads((var / "link-page.json").read_text())
             cookies, size = sign_in_and_open(bases["web-flare"], info)
             (var / "bare.html").write_text(_page_of(size))
-            procs.append(start_server("web-bare", ports["web-bare"], var=tmp, db=database_url))
-            wait_healthy(bases["web-bare"], procs[1])
             with httpx.Client(base_url=bases["web-flare"], cookies=cookies) as client:
                 link_path = httpx.URL(info["link"]).path
                 link_form = {"csrf": _csrf(client, link_path)}

@@ -49,6 +49,7 @@ class Figure:
     target: str = ""  # e.g. "ratio <= 2"
     limit: float | None = None  # the number in the target
     higher_is_better: bool = False  # the ratio is value / baseline either way
+    on_value: bool = False  # the target is on the value itself, not on the ratio
 
     @property
     def ratio(self) -> float | None:
@@ -60,7 +61,7 @@ class Figure:
     def met(self) -> bool | None:
         if self.limit is None:
             return None
-        subject = self.ratio if self.ratio is not None else self.value
+        subject = self.value if self.on_value or self.ratio is None else self.ratio
         return subject >= self.limit if self.higher_is_better else subject <= self.limit
 
     def as_json(self) -> dict[str, Any]:
