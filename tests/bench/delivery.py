@@ -120,6 +120,9 @@ def _slack_bucket(request: RecordedRequest) -> tuple[str, Any]:
 
 
 def build(database_url: str, var_dir: Path, slack: FakeSlackAPI, teams: FakeTeams) -> Runtime:
+    from bot.logging import configure
+
+    configure(json=True, level="WARNING")  # the worker's per-sweep lines would flood the run
     settings = Settings(
         env="test",
         public_url="https://flare.bench",
