@@ -8,7 +8,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.bench.results import RESULTS, BenchResult, write
+from tests.bench.ingress import flare_database
+from tests.bench.results import RESULTS, BenchResult, write, write_summary
 
 BENCHES = ("crypto", "ingress", "link", "delivery", "store")
 
@@ -84,9 +85,9 @@ def main() -> None:
     for name in args.only.split(","):
         if name not in BENCHES:
             parser.error(f"unknown bench {name!r}; choose from {', '.join(BENCHES)}")
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'rotate.db'}"
+        with tempfile.TemporaryDirectory() as tmp, flare_database(Path(tmp)) as url:
             write(run_bench(name, sizes[name], Path(tmp), url), args.out)
+            write_summary(args.out)
 
 
 def serve(args: argparse.Namespace) -> None:

@@ -190,3 +190,29 @@ def write(result: BenchResult, out: Path) -> Path:
     (out / f"{result.name}.md").write_text(markdown(data))
     print(markdown(data))
     return path
+
+
+def write_summary(out: Path) -> Path:
+    """`README.md` under `out`: every figure of every bench whose JSON is there, one table."""
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` from the JSON files here (one per bench, each with its own",
+        "markdown, plans and notes). Every baseline was measured in the same run as its figure.",
+        "",
+        "| bench | run at | figure | value | baseline | ratio | target | met |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for path in sorted(out.glob("*.json")):
+        data = json.loads(path.read_text())
+        for f in data["figures"]:
+            met = {True: "yes", False: "**no**", None: ""}[f["met"]]
+            ratio = "-" if f["ratio"] is None else f"{f['ratio']:.2f}"
+            base = _number(f["baseline"], f["unit"]) if f["baseline"] is not None else "-"
+            lines.append(
+                f"| [{data['name']}]({data['name']}.md) | {data['at']} | {f['name']} "
+                f"| {_number(f['value'], f['unit'])} | {base} | {ratio} | {f['target']} | {met} |"
+            )
+    target = out / "README.md"
+    target.write_text("\n".join(lines) + "\n")
+    return target
