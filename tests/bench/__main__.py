@@ -34,7 +34,7 @@ def _sizes(tiny: bool, scale: float) -> dict[str, dict[str, object]]:
         "ingress": {"concurrency": 50, "rounds": 10},
         "link": {"concurrency": 20, "requests": 2000},
         "delivery": {"network": 20, "rounds": 20, "large_network": 200, "speed": 1.0},
-        "store": {"scale": scale, "samples": 200},
+        "store": {"scale": scale, "samples": 100},
     }
 
 

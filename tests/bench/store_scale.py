@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, event, insert
+from sqlalchemy import insert
 
 from bot.config import Settings
 from bot.playground.notifier import PlaygroundNotifier
@@ -42,7 +42,9 @@ from store import audit
 from store.crypto import generate_master_key_spec
 from store.migrate import upgrade
 from store.models import Organisation, new_id
-from tests.bench.results import BenchResult, Figure, latency
+from tests.bench.results import BenchResult
+from tests.bench.store_plans import Explainer, Statement
+from tests.bench.store_report import NETWORKS_OF_ONE, SWEEPS, report
 from tests.bench.store_seed import (
     ORGANISATIONS,
     Filler,
@@ -54,17 +56,6 @@ from tests.bench.store_seed import (
 )
 
 REPEATS = 3  # each phase's raises and sweeps, to take each sweep's median
-NETWORKS_OF_ONE = 200  # the practitioner whose inbox is measured is in this many networks
-SWEEPS = ("outbox", "patterns", "reminders", "escalation", "retention")
-LARGE = (
-    "clients", "client_identifiers", "memberships", "concerns", "deliveries", "outbox",
-    "follow_ups", "audit_events", "data_keys", "links",
-)  # fmt: skip
-
-
-def seq_scans(plan: str) -> list[str]:
-    """The large tables a plan reads whole."""
-    return sorted({t for t in LARGE if f"Seq Scan on {t} " in plan})
 
 
 @dataclass
@@ -91,75 +82,6 @@ def bench_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-# --- statements a sweep runs, and their plans -------------------------------------------------
-
-
-@dataclass
-class Statement:
-    sql: str
-    runs: int = 0
-    seconds: float = 0.0
-    plan: str = ""
-
-
-class Explainer:
-    """Times each statement on the engine; explains each new SELECT on a side connection."""
-
-    def __init__(self, engine: Engine, url: str) -> None:
-        self.statements: dict[str, Statement] = {}
-        self.explain_seconds = 0.0
-        self.active = False
-        self._side = psycopg.connect(url, autocommit=True)
-        self._started: dict[int, float] = {}
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-
-    def _before(self, conn: Any, cursor: Any, sql: str, params: Any, *_a: Any) -> None:
-        if not self.active:
-            return
-        found = self.statements.get(sql)
-        if found is None:
-            found = self.statements[sql] = Statement(sql)
-            if sql.lstrip().upper().startswith("SELECT"):
-                t0 = time.perf_counter()
-                found.plan = self._explain(sql, params)
-                self.explain_seconds += time.perf_counter() - t0
-        self._started[id(cursor)] = time.perf_counter()
-
-    def _after(self, conn: Any, cursor: Any, sql: str, *_a: Any) -> None:
-        started = self._started.pop(id(cursor), None)
-        if started is not None and sql in self.statements:
-            self.statements[sql].runs += 1
-            self.statements[sql].seconds += time.perf_counter() - started
-
-    def _explain(self, sql: str, params: Any) -> str:
-        # FOR UPDATE would wait on the sweep's own locks from another connection; the plan is
-        # the same without it.
-        plain = sql.replace(" FOR UPDATE SKIP LOCKED", "").replace(" FOR UPDATE", "")
-        try:
-            rows = self._side.execute(f"EXPLAIN (ANALYZE, BUFFERS) {plain}", params).fetchall()
-        except psycopg.Error as exc:
-            return f"(not explained: {type(exc).__name__})"
-        return "\n".join(str(r[0]) for r in rows)
-
-    @contextmanager
-    def watching(self) -> Iterator[None]:
-        self.statements, self.explain_seconds, self.active = {}, 0.0, True
-        try:
-            yield
-        finally:
-            self.active = False
-
-    def costliest(self, count: int = 3) -> list[Statement]:
-        """The sweep's claim (the statement with a LIMIT), then its costliest other SELECTs."""
-        chosen = [s for s in self.statements.values() if s.plan]
-        chosen.sort(key=lambda s: (" LIMIT " not in s.sql, -s.seconds))
-        return chosen[:count]
-
-    def close(self) -> None:
-        self._side.close()
-
-
 # --- the world ---------------------------------------------------------------------------------
 
 
@@ -172,6 +94,7 @@ class World:
     filler: Filler
     explainer: Explainer
     inbox_person: str = ""
+    inbox_clients: frozenset[int] = frozenset()  # the networks that practitioner is in
     phases: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def psycopg(self) -> psycopg.Connection[Any]:
@@ -254,6 +177,7 @@ def add_inbox_person(world: World, clients: int) -> None:
                 )
         conn.commit()
     world.inbox_person = person
+    world.inbox_clients = frozenset(n * (clients // networks) for n in range(networks))
 
 
 # --- one phase ---------------------------------------------------------------------------------
@@ -276,6 +200,8 @@ def raise_many(
     ids: list[str] = []
     for i in range(count):
         client = start + ((rep * count + i) // 3 * 7919) % (stop - start)
+        if client in world.inbox_clients:  # one more recipient there: keep due items equal
+            client = client + 1 if client + 1 < stop else client - 1
         raiser = rid("0b", sizes.member(client, 2 + i % 3))
         cmd = RaiseConcern(
             raiser_id=raiser,
@@ -497,103 +423,3 @@ def run(*, scale: float, samples: int) -> BenchResult:
             world.explainer.close()
             world.runtime.engine.dispose()
     return report(sizes, scale, samples, small, large)
-
-
-def report(
-    sizes: Sizes, scale: float, samples: int, small: dict[str, Any], large: dict[str, Any]
-) -> BenchResult:
-    result = BenchResult(
-        "store",
-        "The store at scale on PostgreSQL: look-ups, raising, the inbox, sweeps, audit verify",
-        params={"scale": scale, "samples": samples, "clients": sizes.clients},
-    )
-    for name, what in (
-        ("lookup", "blind-index look-up of a client"),
-        ("raise", "raise a concern (handler, one commit)"),
-        ("inbox", f"inbox of a practitioner in {NETWORKS_OF_ONE} networks"),
-    ):
-        result.add(
-            Figure(
-                f"{what}, p99",
-                latency(large[name])["p99"],
-                "ms",
-                latency(small[name])["p99"],
-                "same at 1x",
-            )
-        )
-    for name in SWEEPS:
-        ms_large, numbers, _, _ = large["sweeps"][name]
-        ms_small, numbers_small, _, _ = small["sweeps"][name]
-        result.add(
-            Figure(
-                f"sweep: {name} {numbers}",
-                ms_large,
-                "ms",
-                ms_small,
-                f"same due items at 1x {numbers_small}",
-                "ratio <= 1.2",
-                1.2,
-            )
-        )
-    v = large["verify"]
-    result.add(
-        Figure(
-            f"flare audit verify --from a checkpoint ({v['events']:,} events)",
-            v["verify"],
-            "events/s",
-            v["read"],
-            "plain read of the same rows",
-            higher_is_better=True,
-        )
-    )
-    v1 = small["verify"]
-    result.add(
-        Figure(
-            f"flare audit verify, whole chain at 1x ({v1['events']:,} events)",
-            v1["verify"],
-            "events/s",
-            v1["read"],
-            "plain read of the same rows",
-            higher_is_better=True,
-        )
-    )
-    result.tables["table sizes"] = [
-        {"table": t, "1x": small["tables"][t], "10x": large["tables"][t]} for t in small["tables"]
-    ]
-    result.tables["seeding (COPY, plain indexes rebuilt after)"] = [
-        {"phase": label, "table": table, "rows": rows, "seconds": seconds,
-         "rows/s": rows / seconds if seconds else 0.0}
-        for label, p in (("1x", small), ("10x", large))
-        for table, (rows, seconds) in p["rows"].items()
-    ] + [
-        {"phase": label, "table": "all, with ANALYZE", "rows": total,
-         "seconds": p["seed_seconds"], "rows/s": total / p["seed_seconds"]}
-        for label, p in (("1x", small), ("10x", large))
-        for total in [sum(r for r, _ in p["rows"].values())]
-    ]  # fmt: skip
-    result.tables["sweep runs (ms; the median is the figure)"] = [
-        {"sweep": name, "1x": str([round(x) for x in small["sweeps"][name][3]]),
-         "10x": str([round(x) for x in large["sweeps"][name][3]])}
-        for name in SWEEPS
-    ]  # fmt: skip
-    result.tables["latency (ms)"] = [
-        {"what": f"{name} {label}", **{k: float(x) for k, x in latency(p[name]).items()}}
-        for name in ("lookup", "raise", "inbox")
-        for label, p in (("1x", small), ("10x", large))
-    ]
-    for name in SWEEPS:
-        for n, statement in enumerate(large["sweeps"][name][2], 1):
-            scans = seq_scans(statement.plan)
-            seq = f" (Seq Scan on {', '.join(scans)})" if scans else ""
-            title = f"{name} #{n}: {statement.runs} run(s), {statement.seconds * 1000:.1f} ms{seq}"
-            result.plans[title] = statement.sql + "\n\n" + statement.plan
-    result.notes += [
-        "Each store figure's baseline is the same measurement at 1x (a tenth of the rows) in "
-        "the same run and database.",
-        f"Due items per sweep run: {samples} raised concerns (their pointers for the outbox; open "
-        f"past their deadline for escalation), {samples} follow-ups due, {samples} concerns "
-        "past retention; patterns sees the same concerns raised in its window.",
-        "Plans are EXPLAIN (ANALYZE, BUFFERS) of the sweep's statements, taken at 10x on a side "
-        "connection just before each first ran (without FOR UPDATE), not counted in its time.",
-    ]
-    return result
