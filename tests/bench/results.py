@@ -216,3 +216,9 @@ def write_summary(out: Path) -> Path:
     target = out / "README.md"
     target.write_text("\n".join(lines) + "\n")
     return target
+
+
+def round_p99(rounds: list[list[float]]) -> float:
+    """The median over rounds of each round's p99: on a shared machine one stalled round
+    (someone else's burst) sets the pooled p99 on its own; this shows the typical round."""
+    return statistics.median(percentile(r, 99) for r in rounds if r)
