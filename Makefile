@@ -49,8 +49,9 @@ test: venv teams-tools
 browser: venv
 	$(BIN)/pytest -s -m browser tests/web/test_browser.py tests/web/test_browser_signin.py
 
+# BENCH_ARGS, e.g. "--only store --scale 0.1" (python -m tests.bench --help)
 bench: venv
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache

@@ -133,6 +133,10 @@ class Throttle:
     def pause(self, platform: Platform, until: datetime) -> None:
         self._until[platform] = max(until, self._until.get(platform, until))
 
+    def next_resume(self, now: datetime) -> datetime | None:
+        """When the earliest pause still running ends (None if no platform is paused)."""
+        return min((u for u in self._until.values() if u > now), default=None)
+
 
 @dataclass(frozen=True)
 class _Claim:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -190,8 +191,37 @@ class Membership(Base):
     practitioner: Mapped[Practitioner] = relationship(lazy="joined")
 
 
+# Only rows a sweep can still pick (migration 0010): these stay small as history grows.
+_RETAINED = text("shredded_at IS NULL AND status IN ('closed', 'not_shared')")
+_RETAINED_UNCLOSED = text(
+    "shredded_at IS NULL AND closed_at IS NULL AND status IN ('closed', 'not_shared')"
+)
+_OPEN = text("state = 'open'")
+_SHREDDED = text("shredded_at IS NOT NULL")
+
+
 class Concern(Base):
     __tablename__ = "concerns"
+    __table_args__ = (
+        Index(
+            "ix_concerns_retention_closed",
+            "closed_at",
+            postgresql_where=_RETAINED,
+            sqlite_where=_RETAINED,
+        ),
+        Index(
+            "ix_concerns_retention_unclosed",
+            "created_at",
+            postgresql_where=_RETAINED_UNCLOSED,
+            sqlite_where=_RETAINED_UNCLOSED,
+        ),
+        Index(
+            "ix_concerns_shredded",
+            "shredded_at",
+            postgresql_where=_SHREDDED,
+            sqlite_where=_SHREDDED,
+        ),
+    )
     id: Mapped[str] = _id()
     client_id: Mapped[str] = _fk("clients.id")
     raiser_id: Mapped[str] = _fk("practitioners.id")
@@ -261,6 +291,9 @@ class Link(Base):
 
 class FollowUp(Base):
     __tablename__ = "follow_ups"
+    __table_args__ = (
+        Index("ix_follow_ups_open_due", "due_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
+    )
     id: Mapped[str] = _id()
     concern_id: Mapped[str] = _fk("concerns.id")
     owner_id: Mapped[str] = _fk("practitioners.id")

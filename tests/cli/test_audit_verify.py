@@ -131,3 +131,47 @@ def test_rewritten_event_differs_from_checkpoint(flare: Flare, chain) -> None:  
 def test_malformed_checkpoint_is_a_usage_error(flare: Flare, chain) -> None:  # type: ignore[no-untyped-def]
     result = flare("audit", "verify", "--checkpoint", "nonsense")
     assert result.exit_code == 2 and "SEQ:HASH" in result.stderr
+
+
+def _more_events(uow_factory, count: int) -> None:  # type: ignore[no-untyped-def]
+    with uow_factory() as uow:
+        for n in range(count):
+            uow.audit("concern.viewed", at=AT + timedelta(hours=1, minutes=n), detail={"m": n})
+        uow.commit()
+
+
+def test_verify_from_a_checkpoint_walks_only_the_newer_events(flare: Flare, chain) -> None:  # type: ignore[no-untyped-def]
+    earlier = _head(flare("audit", "verify").stdout)
+    _more_events(chain, 3)
+    result = flare("audit", "verify", "--from", earlier)
+    assert result.exit_code == 0, result.output
+    assert "3 events checked after event 6" in result.stdout
+    assert _head(result.stdout) == _head(flare("audit", "verify").stdout)
+
+
+def test_verify_from_a_checkpoint_finds_tampering_after_it(flare: Flare, chain) -> None:  # type: ignore[no-untyped-def]
+    earlier = _head(flare("audit", "verify").stdout)
+    _more_events(chain, 3)
+    _tamper(chain, update(AuditEvent).where(AuditEvent.seq == 8).values(detail={"m": 99}))
+    assert "broken at event 8: its contents" in _broken_at(flare, "--from", earlier)
+
+
+def test_verify_from_a_checkpoint_that_no_longer_matches_fails(flare: Flare, chain) -> None:  # type: ignore[no-untyped-def]
+    earlier = _head(flare("audit", "verify").stdout)
+    _tamper(chain, update(AuditEvent).where(AuditEvent.seq == 6).values(hash="e" * 64))
+    assert _broken_at(flare, "--from", earlier) == (
+        "flare: audit chain broken at event 6: does not match the start you gave"
+    )
+    assert _broken_at(flare, "--from", "7:" + "a" * 64) == (
+        "flare: audit chain broken at event 7: there is no event 7 to start from"
+    )
+
+
+def test_verify_from_the_genesis_walks_everything(flare: Flare, chain) -> None:  # type: ignore[no-untyped-def]
+    result = flare("audit", "verify", "--from", "0:" + "0" * 64)
+    assert result.exit_code == 0 and "6 events checked" in result.stdout
+
+
+def test_malformed_start_is_a_usage_error(flare: Flare, chain) -> None:  # type: ignore[no-untyped-def]
+    result = flare("audit", "verify", "--from", "6:short")
+    assert result.exit_code == 2 and "--from" in result.stderr

@@ -12,6 +12,7 @@ from bot.config import load_settings
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from handlers.acknowledge import acknowledge
+from handlers.ports import RetryLater
 from handlers.values import Platform, Severity
 from store.crypto import KeyRing
 from store.db import session_factory
@@ -144,3 +145,34 @@ def test_metrics_show_outbox_escalations_and_acknowledgement_latency(
 class _Now:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+def test_outbox_sweep_resumes_when_a_platform_pause_ends_before_the_next_tick(
+    engine, ring, uow_factory, clock
+):  # type: ignore[no-untyped-def]
+    """A 429 pauses the platform; the sweep waits out a short pause instead of the next tick."""
+    d = seed_directory(uow_factory, clock.now())
+    raise_one(uow_factory, clock, d)
+    runtime = _runtime(engine, ring, outbox_interval_seconds=30)
+    chat = FakeNotifier(failures=[RetryLater("rate limited", after=0.4)])
+    runtime.notifiers[Platform.PLAYGROUND] = chat
+    with uow_factory() as uow:
+        due = uow.session.scalar(select(func.count()).select_from(OutboxMessage))
+    started = time.monotonic()
+    Scheduler(runtime, sweeps=False)._drain_outbox()
+    # The rows held back by the pause went out in this one wake-up; the row that met the 429
+    # waits its own backoff (at least Retry-After).
+    assert len(chat.sent) == due - 1 >= 1
+    assert 0.4 <= time.monotonic() - started < 10
+
+
+def test_outbox_sweep_leaves_a_long_pause_to_a_later_tick(engine, ring, uow_factory, clock):  # type: ignore[no-untyped-def]
+    d = seed_directory(uow_factory, clock.now())
+    raise_one(uow_factory, clock, d)
+    runtime = _runtime(engine, ring, outbox_interval_seconds=1)
+    chat = FakeNotifier(failures=[RetryLater("rate limited", after=30)])
+    runtime.notifiers[Platform.PLAYGROUND] = chat
+    started = time.monotonic()
+    Scheduler(runtime, sweeps=False)._drain_outbox()
+    assert time.monotonic() - started < 5  # it did not sit out a 30-second Retry-After
+    assert chat.sent == []  # the platform is paused: the rest waits for a later tick

@@ -1,0 +1,112 @@
+"""The store bench's figures, tables and plans, from its two phases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.bench.results import BenchResult, Figure, latency
+from tests.bench.store_plans import seq_scans
+from tests.bench.store_seed import Sizes
+
+NETWORKS_OF_ONE = 200  # the practitioner whose inbox is measured is in this many networks
+SWEEPS = ("outbox", "patterns", "reminders", "escalation", "retention")
+
+
+def report(
+    sizes: Sizes, scale: float, samples: int, small: dict[str, Any], large: dict[str, Any]
+) -> BenchResult:
+    result = BenchResult(
+        "store",
+        "The store at scale on PostgreSQL: look-ups, raising, the inbox, sweeps, audit verify",
+        params={"scale": scale, "samples": samples, "clients": sizes.clients},
+    )
+    for name, what in (
+        ("lookup", "blind-index look-up of a client"),
+        ("raise", "raise a concern (handler, one commit)"),
+        ("inbox", f"inbox of a practitioner in {NETWORKS_OF_ONE} networks"),
+    ):
+        result.add(
+            Figure(
+                f"{what}, p99",
+                latency(large[name])["p99"],
+                "ms",
+                latency(small[name])["p99"],
+                "same at 1x",
+            )
+        )
+    for name in SWEEPS:
+        ms_large, numbers, _, _ = large["sweeps"][name]
+        ms_small, numbers_small, _, _ = small["sweeps"][name]
+        result.add(
+            Figure(
+                f"sweep: {name} {numbers}",
+                ms_large,
+                "ms",
+                ms_small,
+                f"same due items at 1x {numbers_small}",
+                "ratio <= 1.2",
+                1.2,
+            )
+        )
+    v = large["verify"]
+    result.add(
+        Figure(
+            f"flare audit verify --from a checkpoint ({v['events']:,} events)",
+            v["verify"],
+            "events/s",
+            v["read"],
+            "plain read of the same rows",
+            higher_is_better=True,
+        )
+    )
+    v1 = small["verify"]
+    result.add(
+        Figure(
+            f"flare audit verify, whole chain at 1x ({v1['events']:,} events)",
+            v1["verify"],
+            "events/s",
+            v1["read"],
+            "plain read of the same rows",
+            higher_is_better=True,
+        )
+    )
+    result.tables["table sizes"] = [
+        {"table": t, "1x": small["tables"][t], "10x": large["tables"][t]} for t in small["tables"]
+    ]
+    result.tables["seeding (COPY, plain indexes rebuilt after)"] = [
+        {"phase": label, "table": table, "rows": rows, "seconds": seconds,
+         "rows/s": rows / seconds if seconds else 0.0}
+        for label, p in (("1x", small), ("10x", large))
+        for table, (rows, seconds) in p["rows"].items()
+    ] + [
+        {"phase": label, "table": "all, with ANALYZE", "rows": total,
+         "seconds": p["seed_seconds"], "rows/s": total / p["seed_seconds"]}
+        for label, p in (("1x", small), ("10x", large))
+        for total in [sum(r for r, _ in p["rows"].values())]
+    ]  # fmt: skip
+    result.tables["sweep runs (ms; the median is the figure)"] = [
+        {"sweep": name, "1x": str([round(x) for x in small["sweeps"][name][3]]),
+         "10x": str([round(x) for x in large["sweeps"][name][3]])}
+        for name in SWEEPS
+    ]  # fmt: skip
+    result.tables["latency (ms)"] = [
+        {"what": f"{name} {label}", **{k: float(x) for k, x in latency(p[name]).items()}}
+        for name in ("lookup", "raise", "inbox")
+        for label, p in (("1x", small), ("10x", large))
+    ]
+    for name in SWEEPS:
+        for n, statement in enumerate(large["sweeps"][name][2], 1):
+            scans = seq_scans(statement.plan)
+            seq = f" (Seq Scan on {', '.join(scans)})" if scans else ""
+            title = f"{name} #{n}: {statement.runs} run(s), {statement.seconds * 1000:.1f} ms{seq}"
+            result.plans[title] = statement.sql + "\n\n" + statement.plan
+    result.notes += [
+        "Each store figure's baseline is the same measurement at 1x (a tenth of the rows) in "
+        "the same run and database.",
+        f"Due items per sweep run: {samples} raised concerns (their pointers for the outbox; open "
+        f"past their deadline for escalation), {samples} follow-ups due, {samples} concerns "
+        "past retention; patterns sees the same concerns raised in its window.",
+        "Plans are EXPLAIN (ANALYZE, BUFFERS) of the sweep's statements, taken at 10x on a side "
+        "connection just before each first ran (without FOR UPDATE), not counted in its time.",
+    ]
+    return result
