@@ -148,9 +148,10 @@ def make_network(
     """A client whose network has `members` people (half Slack, half Teams) and a raiser;
     returns (raiser id, client id, member ids)."""
     rows = [
-        DirectoryRow(1, "organisation", f"{name}-school", name="School", role="school"),
+        DirectoryRow(1, "organisation", f"{name}-school", name="School", role="school",
+                     slack_workspaces=TEAM, entra_tenants=TENANT_ID),
         DirectoryRow(2, "organisation", f"{name}-council", name="Council",
-                     role="children_services"),
+                     role="children_services", slack_workspaces=TEAM, entra_tenants=TENANT_ID),
         DirectoryRow(3, "practitioner", f"{name}-raiser", name="Raiser",
                      organisation=f"{name}-school", email=f"{name}-raiser@bench.invalid",
                      platform="playground"),
