@@ -8,6 +8,7 @@ used to preselect a client and is never echoed; nothing typed in the modal is se
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -79,6 +80,15 @@ def submission_key(team_id: str, view_id: str) -> str:
 def loading_id(team_id: str, trigger_id: str) -> str:
     """The modal's external id: unique per team, so the form can replace the loading view."""
     return "flare-raise-" + hashlib.sha256(f"{team_id}:{trigger_id}".encode()).hexdigest()[:40]
+
+
+def _refuse_fields(ack: Ack, errors: Mapping[str, str], view: Mapping[str, Any]) -> None:
+    """Point each error at its field; a view with no fields of ours gets a plain refusal."""
+    shown = errors_for(errors, view)
+    if shown:
+        ack(response_action="errors", errors=shown)
+    else:
+        ack(response_action="update", view=refusal_view(COULD_NOT_LOAD))
 
 
 def loading_view(external_id: str) -> dict[str, Any]:
@@ -290,7 +300,7 @@ class RaiseModal:
         if isinstance(outcome, Invalid):
             found = {**outcome.errors, **found}
         if found or outcome is None or isinstance(outcome, Invalid):
-            ack(response_action="errors", errors=errors_for(found, view))
+            _refuse_fields(ack, found, view)
             return
         clients = client_options(self.runtime.uow(), who.practitioner_id)
         context = Context.load(view.get("private_metadata"))
@@ -306,7 +316,7 @@ class RaiseModal:
         answers, bad_client = self._answers(body, who)
         cmd, errors = to_command(answers, who.practitioner_id, with_recipients=True, via="slack")
         if bad_client or errors:
-            ack(response_action="errors", errors=errors_for(_merge(errors, bad_client), view))
+            _refuse_fields(ack, _merge(errors, bad_client), view)
             return
         runtime = self.runtime
         try:
@@ -314,7 +324,7 @@ class RaiseModal:
         except IntegrityError:  # a concurrent submission of this view won: it is the duplicate
             outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
         if isinstance(outcome, Invalid):
-            ack(response_action="errors", errors=errors_for(outcome.errors, view))
+            _refuse_fields(ack, outcome.errors, view)
             return
         ack(response_action="update", view=sent(outcome.recipients, duplicate=outcome.duplicate))
         log.info("slack.concern_raised", recipients=outcome.recipients, duplicate=outcome.duplicate)

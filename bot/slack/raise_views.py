@@ -279,6 +279,8 @@ def errors_for(errors: Mapping[str, str], view: Mapping[str, Any]) -> dict[str, 
     for name, message in errors.items():
         target = name if name in block_ids else ("identifier" if name == "client" else "")
         if target not in block_ids:
-            target = block_ids[0] if block_ids else name
+            if not block_ids:  # not a form Flare built: Slack takes errors on input blocks only
+                continue
+            target = block_ids[0]
         shown[target] = f"{shown[target]} {message}" if target in shown else message
     return shown

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.demo import PRACTITIONERS
+from bot.demo import ENTRA_TENANT, PRACTITIONERS
 from bot.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools" / "teams"
 CLI = TOOLS / "node_modules" / "@microsoft" / "m365agentsplayground" / "cli.js"
-TENANT_ID = "0f1a7e00-0000-4000-8000-00000000f1a7"
+# The tenant the demo organisations declare: an identity counts only inside it.
+TENANT_ID = ENTRA_TENANT
 BOT_ID = "28:flare-demo-bot"
 CONFIG_FILE = ".m365agentsplayground.yml"
 

@@ -181,7 +181,14 @@ def _rows(world: SlackWorld) -> dict[str, int]:
     with world.runtime.uow() as uow:
         s = uow.session
         return {
-            "audit": s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+            # A signed command from an earlier example may still be identifying its sender on
+            # the fill-in thread; that refusal's audit row is its own, not this request's.
+            "audit": s.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action != "identity.refused")
+            )
+            or 0,
             "concerns": s.scalar(select(func.count()).select_from(Concern)) or 0,
             "outbox": s.scalar(select(func.count()).select_from(OutboxMessage)) or 0,
             "inbound": s.scalar(select(func.count()).select_from(InboundEvent)) or 0,

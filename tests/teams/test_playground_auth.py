@@ -23,7 +23,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.demo import seed
+from bot.demo import ENTRA_TENANT, seed
 from bot.runtime import Runtime
 from bot.teams.inbound import TeamsInbound
 from bot.teams.playground import (
@@ -35,14 +35,15 @@ from bot.teams.playground import (
 )
 from handlers.deadlines import WorkingCalendar
 from store.crypto import KeyRing, generate_master_key_spec
-from store.db import session_factory
+from store.db import make_engine, session_factory
+from store.migrate import upgrade
 from store.models import AuditEvent, InboundEvent, OutboxMessage
 from tests.conftest import FakeClock
 from tests.loopback import LoopbackServer
 from tests.teams.adaptive_cards import card_problems
 from tests.teams.inbound_world import serving
 
-TENANT = "0f1a7e00-0000-4000-8000-0000000000aa"
+TENANT = ENTRA_TENANT  # declared by the demo organisations
 CHLOE_AAD = "0f1a7e00-0000-4000-8000-0000000000c1"
 BOT = "28:flare-test-bot"
 
@@ -156,6 +157,9 @@ def _flare(settings: Settings, engine: Engine) -> Iterator[tuple[str, Runtime, F
 def test_the_playground_is_answered_through_its_own_connector_without_a_token(
     engine: Engine, tmp_path: Path, env: str
 ) -> None:
+    if env == "demo":  # the demo runs only on its own SQLite file under FLARE_VAR_DIR
+        engine = make_engine(f"sqlite:///{tmp_path / 'flare.db'}")
+        upgrade(engine)
     with (
         FakePlayground() as playground,
         _flare(_settings(engine, tmp_path, env=env), engine) as (
@@ -288,14 +292,18 @@ def test_loopback_means_the_loopback_addresses_and_localhost(
 
 
 @pytest.mark.parametrize(
-    "environment",
+    ("environment", "refusal"),
     [
-        {"FLARE_ENV": "test"},
-        {"FLARE_ENV": "demo", "TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "secret"},
+        ({"FLARE_ENV": "test"}, "needs FLARE_ENV=demo and no TEAMS_APP_ID/TEAMS_APP_PASSWORD"),
+        # The demo itself refuses real credentials, naming the first it meets.
+        (
+            {"FLARE_ENV": "demo", "TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "secret"},
+            "flare: bad setting TEAMS_APP_ID: must not be set when FLARE_ENV=demo",
+        ),
     ],
 )
 def test_flare_demo_teams_playground_needs_demo_mode_without_teams_credentials(
-    tmp_path: Path, environment: dict[str, str]
+    tmp_path: Path, environment: dict[str, str], refusal: str
 ) -> None:
     from click.testing import CliRunner
 
@@ -304,5 +312,5 @@ def test_flare_demo_teams_playground_needs_demo_mode_without_teams_credentials(
     env = {"FLARE_VAR_DIR": str(tmp_path), "TEAMS_APP_ID": "", "TEAMS_APP_PASSWORD": ""}
     result = CliRunner().invoke(main, ["demo", "teams-playground"], env={**env, **environment})
     assert result.exit_code == 2
-    assert "needs FLARE_ENV=demo and no TEAMS_APP_ID/TEAMS_APP_PASSWORD" in result.output
+    assert refusal in result.output
     assert not (tmp_path / "teams-playground").exists()

@@ -258,3 +258,28 @@ def test_a_metrics_port_in_use_stops_start_up_with_one_line(tmp_path: Path) -> N
         )
     assert done.returncode == 2, done.stderr
     assert "FLARE_METRICS_PORT" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_the_demo_console_is_quiet_between_events(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(FLARE), "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path / "var") | {"FLARE_ENV": "demo", "FLARE_LOG_LEVEL": "INFO"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_serving(proc, port)
+        httpx.get(f"http://127.0.0.1:{port}/playground", timeout=5)
+        time.sleep(4)  # four outbox ticks and the first run of every sweep
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=20)
+    lines = output.strip().splitlines()
+    # Start-up says what it did and where to go; ticks, requests and libraries say nothing.
+    assert not [line for line in lines if "apscheduler" in line or "Running job" in line]
+    assert not [line for line in lines if "GET /" in line or "uvicorn" in line], output
+    assert len(lines) <= 8, output
