@@ -56,16 +56,21 @@ def teams_router(auth: BotFrameworkAuth, inbound: TeamsInbound) -> APIRouter:
         except Refusal as refused:
             log.warning("teams.refused", status=refused.status, reason=refused.reason)
             return refused.response()
-        try:
-            answer = await run_in_threadpool(inbound.handle, activity)
-        except Exception as exc:
-            log.warning("teams.request_failed", error=type(exc).__name__)
-            return JSONResponse({"error": "bad request"}, status_code=400)
-        if answer.body is None:
-            return Response(status_code=answer.status)
-        return JSONResponse(answer.body, status_code=answer.status)
+        return await answer(inbound, activity)
 
     return router
+
+
+async def answer(inbound: TeamsInbound, activity: Activity) -> Response:
+    """Hand an admitted activity to Flare; an exception is a 400 logged by its type only."""
+    try:
+        answered = await run_in_threadpool(inbound.handle, activity)
+    except Exception as exc:
+        log.warning("teams.request_failed", error=type(exc).__name__)
+        return JSONResponse({"error": "bad request"}, status_code=400)
+    if answered.body is None:
+        return Response(status_code=answered.status)
+    return JSONResponse(answered.body, status_code=answered.status)
 
 
 def default_connector(runtime: Runtime) -> BotConnector:

@@ -26,12 +26,11 @@ from urllib.parse import urlsplit
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from bot.config import Settings
 from bot.request_body import Refusal, read_body
 from bot.teams.connector import BotConnector, Outcome, Refused
-from bot.teams.endpoint import parse_activity
+from bot.teams.endpoint import answer, parse_activity
 from bot.teams.inbound import TeamsInbound
 from bot.teams.notifier import TeamsNotifier
 from handlers.ports import Clock
@@ -136,14 +135,7 @@ def playground_router(settings: Settings, inbound: TeamsInbound) -> APIRouter:
         if not loopback_url(activity.service_url):
             log.warning("teams.playground_refused", reason="service_url_not_loopback")
             return _unauthorized()
-        try:
-            answer = await run_in_threadpool(inbound.handle, activity)
-        except Exception as exc:
-            log.warning("teams.request_failed", error=type(exc).__name__)
-            return JSONResponse({"error": "bad request"}, status_code=400)
-        if answer.body is None:
-            return Response(status_code=answer.status)
-        return JSONResponse(answer.body, status_code=answer.status)
+        return await answer(inbound, activity)
 
     return router
 

@@ -38,15 +38,19 @@ def _clean_env(var_dir: Path) -> dict[str, str]:
 
 def wait_until_serving(proc: subprocess.Popen[str] | subprocess.Popen[bytes], port: int) -> None:
     """Poll /healthz until `flare serve` answers; fail with its output if it exits first."""
+    _wait_until_answers(proc, f"http://127.0.0.1:{port}/healthz")
+
+
+def _wait_until_answers(proc: subprocess.Popen[str] | subprocess.Popen[bytes], url: str) -> None:
     deadline = time.monotonic() + 60
     while True:
         assert proc.poll() is None, proc.communicate()[0]
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
-        assert time.monotonic() < deadline, "flare serve did not answer /healthz"
+        assert time.monotonic() < deadline, f"nothing answered {url}"
         time.sleep(0.2)
 
 
@@ -174,19 +178,6 @@ def test_a_bad_forwarded_allow_ips_stops_serve_in_one_line(tmp_path: Path) -> No
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("flare: bad setting FLARE_TRUSTED_PROXIES:")
     assert len(result.stderr.strip().splitlines()) == 1
-
-
-def _wait_until_answers(proc: subprocess.Popen[str], url: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, proc.communicate()[0]
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, f"nothing answered {url}"
-        time.sleep(0.2)
 
 
 def _stop(proc: subprocess.Popen[str]) -> str:
