@@ -13,7 +13,7 @@ from datetime import datetime
 
 import click
 
-from handlers.activity import happenings_since, latest_seq
+from handlers.my_work.activity import happenings_since, latest_seq
 from store.unit_of_work import UnitOfWork
 
 

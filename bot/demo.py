@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.runtime import Runtime
-from handlers.directory import DirectoryRow, ImportReport, import_directory
+from handlers.network.directory import DirectoryRow, ImportReport, import_directory
 from store.models import Organisation
 
 # The Slack workspace and Entra tenant the demo agencies share and declare (a partnership's

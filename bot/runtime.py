@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, SettingsError
 from handlers.deadlines import WorkingCalendar
-from handlers.delivery import DeliveryReport, OutboxPolicy, Throttle, deliver_due
-from handlers.digest import DigestReport, send_digests
-from handlers.escalation import EscalationReport, escalate_due
-from handlers.inbound_retention import ForgottenDeliveries, forget_old_deliveries
-from handlers.patterns import PatternPolicy, PatternReport, detect_patterns
+from handlers.follow_through.escalation import EscalationReport, escalate_due
+from handlers.follow_through.patterns import PatternPolicy, PatternReport, detect_patterns
+from handlers.follow_through.reminders import ReminderPolicy, ReminderReport, remind_due
+from handlers.my_work.digest import DigestReport, send_digests
+from handlers.outbox.delivery import DeliveryReport, OutboxPolicy, Throttle, deliver_due
 from handlers.ports import Notifier
-from handlers.reminders import ReminderPolicy, ReminderReport, remind_due
+from handlers.retention.inbound_keys import ForgottenDeliveries, forget_old_deliveries
 from handlers.values import Platform
 from store.crypto import CryptoError, KeyRing, load_or_create_key_file, new_link_token
 from store.db import make_engine, session_factory

@@ -143,7 +143,7 @@ class DeclaredWorkspace(Base):
     """A Slack workspace (team or Enterprise Grid id) or Entra tenant an organisation uses.
 
     An identity from a workspace counts only for the organisations that declare it
-    (handlers.identity); several organisations may share one (a shared tenant).
+    (handlers.network.identity); several organisations may share one (a shared tenant).
     """
 
     __tablename__ = "declared_workspaces"

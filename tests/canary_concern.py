@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
-from handlers.directory import DirectoryRow, find_client, import_directory
+from handlers.network.directory import DirectoryRow, find_client, import_directory
 from handlers.ports import Clock
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.unit_of_work import UnitOfWork
 

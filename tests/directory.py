@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.demo import demo_rows
-from handlers.directory import import_directory
+from handlers.network.directory import import_directory
 from store.models import Membership
 from store.unit_of_work import UnitOfWork
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.acknowledge import Acknowledged, NotAllowed, acknowledge
-from handlers.delivery import deliver_due
-from handlers.links import Opened, Refusal, Refused, check_token, open_link
+from handlers.concern.opening import Opened, Refusal, Refused, check_token, open_link
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.concern.viewing import NoAccess, view_concern
+from handlers.follow_through.acknowledge import Acknowledged, NotAllowed, acknowledge
+from handlers.invalid import Invalid
+from handlers.outbox.delivery import deliver_due
 from handlers.ports import RetryLater
-from handlers.raise_concern import Invalid, RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, PointerKind, Severity
-from handlers.viewing import NoAccess, view_concern
 from tests.directory import seed_directory
 from tests.fakes import FakeNotifier
 

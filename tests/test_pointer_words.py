@@ -9,7 +9,7 @@ import pytest
 
 from bot.slack.blocks import fallback_text, pointer_blocks
 from bot.teams.cards import pointer_card
-from handlers.pointers import describe
+from handlers.outbox.pointer_words import describe
 from handlers.ports import Pointer
 from handlers.values import Platform, PointerKind, Severity
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from bot.operations.environment import fail, open_runtime
-from handlers.directory import OPTIONAL_COLUMNS, DirectoryRow
+from handlers.network.directory import OPTIONAL_COLUMNS, DirectoryRow
 
 COLUMNS = ("kind", "ref", *OPTIONAL_COLUMNS)
 REQUIRED = ("kind", "ref")
@@ -148,7 +148,7 @@ def directory() -> None:
 @directory.command("import", help=HELP)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_file(file: Path) -> None:
-    from handlers.directory import import_directory
+    from handlers.network.directory import import_directory
 
     try:
         with file.open(newline="", encoding="utf-8-sig") as stream:

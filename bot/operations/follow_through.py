@@ -51,7 +51,7 @@ def retention() -> None:
 @click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 10000))
 def retention_run(dry_run: bool, batch: int) -> None:
     """Shred data keys, then delete rows, leaving audit tombstones that still verify."""
-    from handlers.retention import retention_due, run_retention
+    from handlers.retention.concerns import retention_due, run_retention
 
     runtime = open_runtime()
     counts = retention_due(runtime.uow, runtime.clock)

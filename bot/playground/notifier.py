@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from handlers.pointers import describe
+from handlers.outbox.pointer_words import describe
 from handlers.ports import Clock, MessageRef, Pointer, SendResult, Sent
 from handlers.values import Platform
 from store.models import PlaygroundMessage, new_id

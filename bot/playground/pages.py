@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Form, Response
 from bot.playground.chat import message_counts, messages_for
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from bot.web.signin_demo import sign_in_as
-from handlers.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
-from handlers.people import PersonSummary, active_practitioner, active_practitioners
+from handlers.follow_through.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
+from handlers.network.people import PersonSummary, active_practitioner, active_practitioners
 
 router = APIRouter(route_class=PageRoute)
 PageDep = Annotated[Page, Depends(page_for)]

@@ -1,6 +1,6 @@
 """The Acknowledge button on a pointer: acknowledge, then edit the message in place.
 
-Parse (who pressed it, which concern) -> handlers.acknowledge.acknowledge -> the outbox turns
+Parse (who pressed it, which concern) -> `follow_through.acknowledge` -> the outbox turns
 every "please acknowledge" pointer into "Acknowledged by ... at 14:02" with chat.update;
 this listener delivers that concern's rows at once so the pressed message changes while you
 look.
@@ -17,8 +17,8 @@ from slack_sdk import WebClient
 from bot.runtime import Runtime
 from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
 from bot.slack.identity import channel_of, identify_slack_user, slack_user_of, tell, tell_refused
-from handlers.acknowledge import NotAllowed, acknowledge
-from handlers.identity import Known
+from handlers.follow_through.acknowledge import NotAllowed, acknowledge
+from handlers.network.identity import Known
 from handlers.ports import OPAQUE_ID
 
 log = structlog.get_logger("flare.slack")

@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 
 from bot.slack import home_views
 from bot.slack.raiser import practitioner_for
-from handlers.identity import Known
-from handlers.my_work import my_work
+from handlers.my_work.summary import my_work
+from handlers.network.identity import Known
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime

@@ -1,6 +1,7 @@
 """Block Kit for a Pointer: severity, age and counts, an Open button, Acknowledge for leads.
 
-Built only from `handlers.pointers.describe(pointer)`: nothing sensitive exists here to leak.
+Built only from `handlers.outbox.pointer_words.describe(pointer)`: nothing sensitive exists
+here to leak.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from handlers.pointers import describe
+from handlers.outbox.pointer_words import describe
 from handlers.ports import Pointer
 
 OPEN_ACTION = "flare_open"

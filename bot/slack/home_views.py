@@ -1,6 +1,6 @@
 """Block Kit for App Home and `/concern inbox`: counts, severities, ages and my own links.
 
-Built only from `handlers.my_work` values — severities, statuses, times, counts and the
+Built only from `handlers.my_work.summary` values — severities, statuses, times, counts and the
 viewer's own Flare links — so there is nothing sensitive here to leak.
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.slack.raise_views import Block, mrkdwn, plain
 from handlers.deadlines import LONDON
-from handlers.my_work import MyWork, WorkItem, WorkList
-from handlers.pointers import age
+from handlers.my_work.summary import MyWork, WorkItem, WorkList
+from handlers.outbox.pointer_words import age
 
 HELP = (
     "*Flare* — raise and follow up safeguarding concerns without putting them in Slack.\n"

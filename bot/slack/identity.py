@@ -1,9 +1,9 @@
 """Who is this Slack user? Team (and Enterprise Grid org) + user id, else `users.info`.
 
 On first contact only, and only from a workspace some organisation declares, the e-mail
-Slack has confirmed is fetched with `users.info` for handlers.identity to link by.
+Slack has confirmed is fetched with `users.info` for handlers.network.identity to link by.
 
-The rule lives in handlers.identity; this module only fetches what Slack vouches for and
+The rule lives in handlers.network.identity; this module only fetches what Slack vouches for and
 words a refusal as an ephemeral message (seen only by that user, never in history).
 """
 
@@ -17,7 +17,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
-from handlers.identity import Ambiguous, ChatIdentity, Identified, Unknown, explain, identify
+from handlers.network.identity import (
+    Ambiguous,
+    ChatIdentity,
+    Identified,
+    Unknown,
+    explain,
+    identify,
+)
 from handlers.values import Platform
 
 log = structlog.get_logger("flare.slack")

@@ -28,7 +28,7 @@ from slack_sdk.oauth.installation_store import Bot, Installation, InstallationSt
 from slack_sdk.oauth.state_store import OAuthStateStore
 
 from bot.runtime import Runtime
-from handlers.identity import installation_allowed
+from handlers.network.identity import installation_allowed
 from handlers.ports import Clock
 from store.platform_secrets import PlatformSecrets
 from store.unit_of_work import UnitOfWork

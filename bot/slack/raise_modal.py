@@ -33,12 +33,13 @@ from bot.slack.raise_views import (
     step_two,
 )
 from bot.slack.raiser import practitioner_for
-from handlers.client_choice import client_options, match_client, resolve_client
-from handlers.identity import Known
-from handlers.my_work import my_work
-from handlers.raise_answers import RaiseAnswers, to_command
-from handlers.raise_concern import Invalid, raise_concern
-from handlers.raise_preview import preview_raise
+from handlers.concern.answers import RaiseAnswers, to_command
+from handlers.concern.preview import preview_raise
+from handlers.concern.raising import raise_concern
+from handlers.invalid import Invalid
+from handlers.my_work.summary import my_work
+from handlers.network.client_lookup import client_options, match_client, resolve_client
+from handlers.network.identity import Known
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from handlers.client_choice import ClientOption
-from handlers.raise_answers import choice_labels
-from handlers.sharing import ShareOptions
+from handlers.concern.answers import choice_labels
+from handlers.network.client_lookup import ClientOption
+from handlers.network.routing import ShareOptions
 
 STEP_ONE = "flare_raise"
 STEP_TWO = "flare_raise_send"

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.slack.identity import identify_slack_user, slack_user_of
-from handlers.identity import Known, Unknown, explain
+from handlers.network.identity import Known, Unknown, explain
 
 
 def practitioner_for(runtime: Runtime, client: WebClient, body: dict[str, Any]) -> Known | str:

@@ -1,4 +1,4 @@
-"""Adaptive Cards for pointers: the words come from handlers.pointers, the shape from here.
+"""Adaptive Cards for pointers: words from handlers.outbox.pointer_words, the shape from here.
 
 A card carries only what a Pointer carries (kind, severity, age, counts, the recipient's
 own link, the concern's opaque id for "Acknowledge"): nothing sensitive can reach Teams.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from handlers.pointers import describe
+from handlers.outbox.pointer_words import describe
 from handlers.ports import Pointer
 from handlers.values import Severity
 

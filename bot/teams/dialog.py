@@ -3,7 +3,7 @@
 Card 1 asks the routing choices (client, category, severity). Card 2 shows the answers to
 give (what you noticed, whether the family knows, why sharing is necessary and the lawful
 basis, identities to protect) and then who it will reach, recommended people ticked, to
-narrow with a reason. Submit raises through `handlers.raise_concern` with the submission key
+narrow with a reason. Submit raises through `handlers.concern.raising` with the submission key
 minted when the dialog opened, so a redelivered submit is one concern. Nothing is posted to
 any conversation. Clients are listed by their Flare reference, never by name.
 
@@ -19,11 +19,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.teams.cards import CARD_SCHEMA, CARD_VERSION
-from handlers.people import clients_of
-from handlers.raise_answers import choice_labels, parse_answers
-from handlers.raise_concern import Invalid, Raised, raise_concern
-from handlers.raise_preview import preview_recipients
-from handlers.sharing import ShareOptions
+from handlers.concern.answers import choice_labels, parse_answers
+from handlers.concern.preview import preview_recipients
+from handlers.concern.raising import Raised, raise_concern
+from handlers.invalid import Invalid
+from handlers.network.people import clients_of
+from handlers.network.routing import ShareOptions
 from handlers.values import Category, Severity
 from store.unit_of_work import UnitOfWork
 

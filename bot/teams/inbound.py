@@ -10,7 +10,7 @@
 Users are known by tenant id + AAD object id, and only from a tenant some organisation
 declares (in a multi-tenant bot anyone's tenant can send activities); on first contact in
 such a tenant the Bot Connector's member lookup supplies the UPN that
-`handlers.identity.identify` links by.
+`handlers.network.identity.identify` links by.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from bot.teams.cards import (
 from bot.teams.connector import BotConnector, ConversationRef, Done
 from bot.teams.dialog import RaiseDialog, submitted, task_message
 from bot.teams.package import RAISE_COMMAND_ID
-from handlers.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
-from handlers.acknowledge_view import acknowledged_pointer
-from handlers.conversations import ConversationReference, first_delivery, remember_conversation
 from handlers.deadlines import WorkingCalendar
-from handlers.identity import (
+from handlers.follow_through.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
+from handlers.follow_through.acknowledged_card import acknowledged_pointer
+from handlers.my_work.resend import resend_pending
+from handlers.network.identity import (
     Ambiguous,
     ChatIdentity,
     Identified,
@@ -46,7 +46,11 @@ from handlers.identity import (
     identify,
     refuse,
 )
-from handlers.pending import resend_pending
+from handlers.outbox.conversations import (
+    ConversationReference,
+    first_delivery,
+    remember_conversation,
+)
 from handlers.ports import Clock
 from handlers.values import Platform
 from store.unit_of_work import UnitOfWork

@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from bot.web.rendering import Page, PageError, PageRoute, page_for
-from handlers.chronology import ChronologyFilters, chronology
-from handlers.follow_ups import date_from_fields
-from handlers.network import network_of
-from handlers.sharing import NotInNetwork
+from handlers.concern.chronology import ChronologyFilters, chronology
+from handlers.follow_through.follow_ups import date_from_fields
+from handlers.network.members import network_of
+from handlers.network.routing import NotInNetwork
 from handlers.values import Category, Severity
 
 router = APIRouter(route_class=PageRoute)

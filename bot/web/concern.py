@@ -9,8 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Response
 
 from bot.web.rendering import Page, PageError, PageRoute, page_for
-from handlers.acknowledge import NotAllowed, acknowledge
-from handlers.follow_ups import (
+from handlers.concern.information import InformationAdded, add_information
+from handlers.concern.viewing import NoAccess, Unreadable, mark_seen, view_concern
+from handlers.follow_through.acknowledge import NotAllowed, acknowledge
+from handlers.follow_through.follow_ups import (
     FollowUpAdded,
     NotOwner,
     add_follow_up,
@@ -19,8 +21,6 @@ from handlers.follow_ups import (
     follow_up_owners,
     list_follow_ups,
 )
-from handlers.information import InformationAdded, add_information
-from handlers.viewing import NoAccess, Unreadable, mark_seen, view_concern
 
 router = APIRouter(route_class=PageRoute)
 CONCERN_ID = re.compile(r"^[0-9a-f]{32}$")

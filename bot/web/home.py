@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from bot.web.rendering import Page, PageRoute, page_for
-from handlers.viewing import inbox
+from handlers.concern.viewing import inbox
 
 router = APIRouter(route_class=PageRoute)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from bot.web.rendering import Page, PageRoute, page_for
-from handlers.inbox import what_awaits
+from handlers.my_work.inbox import what_awaits
 
 router = APIRouter(route_class=PageRoute)
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 
 from bot.web.rendering import Page, PageRoute, page_for
 from bot.web.throttle import refuse_guess
-from handlers.links import (
+from handlers.concern.opening import (
     LinkTarget,
     Opened,
     Refusal,

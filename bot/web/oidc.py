@@ -5,7 +5,7 @@ against the provider's published keys (signature, audience, expiry, nonce), then
 some organisation declares the token's workspace or tenant, and only then its issuer (for a
 multi-tenant Entra authority, `/organizations` or `/common`, the issuer is built from the
 verified `tid`), and turn its claims into a `ChatIdentity`. Which practitioner that is,
-`handlers.identity` decides. Entra's `email` claim is never used: Microsoft does not verify
+`handlers.network.identity` decides. Entra's `email` claim is never used: Microsoft does not verify
 it; the UPN (`upn`, else `preferred_username`) within a declared tenant is.
 What must survive the round trip (state, nonce, PKCE verifier) travels in the browser's
 signed cookie and is checked here; nothing is kept on the server.
@@ -29,7 +29,7 @@ import msal
 import structlog
 
 from bot.config import Settings
-from handlers.identity import ChatIdentity
+from handlers.network.identity import ChatIdentity
 from handlers.values import Platform
 
 log = structlog.get_logger("flare")

@@ -14,12 +14,13 @@ from fastapi import APIRouter, Depends, Form, Response
 from pydantic import BaseModel
 
 from bot.web.rendering import Page, PageRoute, page_for
-from handlers.not_sharing import record_decision_not_to_share
-from handlers.people import advice_for, clients_of
-from handlers.raise_answers import choice_labels, parse_answers
-from handlers.raise_concern import Invalid, RaiseConcern, raise_concern
-from handlers.raise_preview import preview_raise
-from handlers.sharing import ShareOptions
+from handlers.concern.answers import choice_labels, parse_answers
+from handlers.concern.not_sharing import record_decision_not_to_share
+from handlers.concern.preview import preview_raise
+from handlers.concern.raising import RaiseConcern, raise_concern
+from handlers.invalid import Invalid
+from handlers.network.people import advice_for, clients_of
+from handlers.network.routing import ShareOptions
 
 router = APIRouter(route_class=PageRoute)
 

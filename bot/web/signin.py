@@ -5,7 +5,7 @@ first (and, in demo/test, the demo picker). Each is a link, `GET /signin/{provid
 that sends the browser to the provider with fresh state, nonce and PKCE kept in its signed
 cookie; the callback checks them, verifies the ID token, refuses a workspace or tenant no
 organisation declares, and maps the identity to a practitioner only through
-`handlers.identity.identify`. Every refusal is audited (with the identity's ids once known,
+`handlers.network.identity.identify`. Every refusal is audited (with the identity's ids once known,
 never its e-mail) and leaves no session.
 
 Why a link and not a form: Chromium applies the CSP's `form-action 'self'` to the redirects
@@ -30,8 +30,8 @@ from bot.web.oidc import Provider, SignInFailed, Verified, providers
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from bot.web.signin_demo import start_session
 from bot.web.throttle import refuse_guess
-from handlers.identity import ChatIdentity, Known, explain, identify, workspace_declared
-from handlers.people import active_practitioners
+from handlers.network.identity import ChatIdentity, Known, explain, identify, workspace_declared
+from handlers.network.people import active_practitioners
 
 router = APIRouter(route_class=PageRoute)
 log = structlog.get_logger("flare")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Response
 from bot.web.links import continue_after_sign_in
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from bot.web.sessions import CLEAR_SITE_DATA
-from handlers.people import active_practitioner, active_practitioners
+from handlers.network.people import active_practitioner, active_practitioners
 
 router = APIRouter(route_class=PageRoute)
 # Where a sign-in may return to: only Flare's own token-free pages, never an open redirect.

@@ -35,8 +35,8 @@ from bot.demo import SLACK_WORKSPACE
 from bot.playground.notifier import PlaygroundNotifier
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import Scheduler
-from handlers.directory import DirectoryRow, import_directory
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.network.directory import DirectoryRow, import_directory
 from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
 from store.crypto import generate_master_key_spec
 from store.migrate import upgrade

@@ -45,7 +45,7 @@ def _flare_app(port: int, var_dir: Path, database_url: str):  # type: ignore[no-
     from bot.logging import configure
     from bot.playground.chat import messages_for
     from bot.runtime import build_runtime
-    from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+    from handlers.concern.raising import RaiseConcern, Raised, raise_concern
     from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
     from store.crypto import generate_master_key_spec
     from store.migrate import upgrade

@@ -34,9 +34,9 @@ from sqlalchemy import insert
 from bot.config import Settings
 from bot.playground.notifier import PlaygroundNotifier
 from bot.runtime import Runtime, build_runtime
-from handlers.inbox import what_awaits
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
-from handlers.retention import run_retention
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.my_work.inbox import what_awaits
+from handlers.retention.concerns import run_retention
 from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
 from store import audit
 from store.crypto import generate_master_key_spec

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from handlers.directory import find_client
+from handlers.network.directory import find_client
 from store.models import AuditEvent, Client, Membership, Organisation, Practitioner
 from tests.cli.conftest import Flare
 

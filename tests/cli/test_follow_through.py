@@ -11,7 +11,7 @@ from bot import metrics
 from bot.config import load_settings
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
-from handlers.acknowledge import acknowledge
+from handlers.follow_through.acknowledge import acknowledge
 from handlers.ports import RetryLater
 from handlers.values import Platform, Severity
 from store.crypto import KeyRing

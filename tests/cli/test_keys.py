@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, select
 
-from handlers.viewing import view_concern
+from handlers.concern.viewing import view_concern
 from store.crypto import KeyRing, generate_master_key_spec
 from store.db import session_factory
 from store.keys import rewrap_batches

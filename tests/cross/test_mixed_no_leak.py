@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.slack.notifier import SingleWorkspace, SlackNotifier
-from handlers.acknowledge import Acknowledged, acknowledge
-from handlers.delivery import deliver_due
-from handlers.information import InformationAdded, add_information
+from handlers.concern.information import InformationAdded, add_information
+from handlers.follow_through.acknowledge import Acknowledged, acknowledge
+from handlers.outbox.delivery import deliver_due
 from handlers.values import Category, Platform, Severity
 from tests.canary_concern import canary_client, raise_canary_concern
 from tests.directory import seed_directory

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from handlers.delivery import OutboxPolicy, deliver_due
+from handlers.outbox.delivery import OutboxPolicy, deliver_due
 from handlers.ports import MessageRef, Pointer, SendResult, Sent
 from handlers.values import Platform
 from store.crypto import KeyRing

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.acknowledge import Acknowledged, acknowledge
+from handlers.concern.viewing import view_concern
 from handlers.deadlines import WorkingCalendar
-from handlers.delivery import deliver_due
-from handlers.escalation import escalate_due
+from handlers.follow_through.acknowledge import Acknowledged, acknowledge
+from handlers.follow_through.escalation import escalate_due
+from handlers.outbox.delivery import deliver_due
 from handlers.values import Platform, PointerKind, Severity
-from handlers.viewing import view_concern
 from store import audit
 from store.models import AuditEvent, Concern
 from tests.directory import seed_directory

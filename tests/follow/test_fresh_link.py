@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.delivery import deliver_due
-from handlers.links import Refusal, Refused, check_token, request_fresh_link
+from handlers.concern.opening import Refusal, Refused, check_token, request_fresh_link
+from handlers.outbox.delivery import deliver_due
 from handlers.values import Platform, PointerKind
 from tests.directory import seed_directory
 from tests.fakes import FakeNotifier

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from handlers.delivery import OutboxPolicy, Throttle, deliver_due
+from handlers.outbox.delivery import OutboxPolicy, Throttle, deliver_due
 from handlers.ports import Undeliverable
 from handlers.values import Platform, PointerKind
 from store.models import OutboxMessage

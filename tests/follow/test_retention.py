@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from handlers.retention import retention_due, run_retention
-from handlers.viewing import Unreadable, view_concern
+from handlers.concern.viewing import Unreadable, view_concern
+from handlers.retention.concerns import retention_due, run_retention
 from store import audit
 from store.crypto import CryptoError, FieldCipher
 from store.models import AuditEvent, Concern, ConcernEntry, DataKey, Delivery, Link, OutboxMessage

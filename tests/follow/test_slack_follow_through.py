@@ -6,10 +6,10 @@ import time
 from datetime import UTC, datetime
 
 from bot.slack.notifier import SingleWorkspace, SlackNotifier
-from handlers.acknowledge import Acknowledged, acknowledge
 from handlers.deadlines import WorkingCalendar
-from handlers.delivery import OutboxPolicy, Throttle, deliver_due
-from handlers.escalation import escalate_due
+from handlers.follow_through.acknowledge import Acknowledged, acknowledge
+from handlers.follow_through.escalation import escalate_due
+from handlers.outbox.delivery import OutboxPolicy, Throttle, deliver_due
 from handlers.values import Platform, Severity
 from tests.directory import seed_directory
 from tests.follow.flows import CANARY, raise_one, set_duty_contact

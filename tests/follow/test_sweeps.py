@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.delivery import deliver_due
-from handlers.digest import send_digests
-from handlers.patterns import PatternPolicy, detect_patterns
-from handlers.reminders import remind_due
+from handlers.follow_through.patterns import PatternPolicy, detect_patterns
+from handlers.follow_through.reminders import remind_due
+from handlers.my_work.digest import send_digests
+from handlers.outbox.delivery import deliver_due
 from handlers.values import Platform, PointerKind, Severity
 from store.models import FollowUp, new_id
 from tests.directory import seed_directory
@@ -16,7 +16,7 @@ from tests.follow.flows import raise_one
 
 
 def _follow_up(uow_factory, concern_id, owner_id, due):  # type: ignore[no-untyped-def]
-    """Follow-ups are created by handlers.follow_ups; these tests insert the row directly."""
+    """Follow-ups are created by follow_through.follow_ups; these tests insert the row directly."""
     with uow_factory() as uow:
         row = FollowUp(
             id=new_id(),

@@ -14,17 +14,17 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.acknowledge import Acknowledged, NotAllowed, acknowledge
+from handlers.concern.not_sharing import DecisionRecorded, record_decision_not_to_share
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
-from handlers.delivery import deliver_due
-from handlers.digest import send_digests
-from handlers.escalation import escalate_due
-from handlers.inbox import what_awaits
-from handlers.my_work import my_work
-from handlers.not_sharing import DecisionRecorded, record_decision_not_to_share
-from handlers.pending import resend_pending
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
-from handlers.retention import retention_due
+from handlers.follow_through.acknowledge import Acknowledged, NotAllowed, acknowledge
+from handlers.follow_through.escalation import escalate_due
+from handlers.my_work.digest import send_digests
+from handlers.my_work.inbox import what_awaits
+from handlers.my_work.resend import resend_pending
+from handlers.my_work.summary import my_work
+from handlers.outbox.delivery import deliver_due
+from handlers.retention.concerns import retention_due
 from handlers.values import (
     Category,
     FamilyInformed,

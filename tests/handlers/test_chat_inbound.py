@@ -6,18 +6,18 @@ import secrets
 
 import pytest
 
-from handlers.acknowledge import acknowledge
-from handlers.acknowledge_view import acknowledged_pointer
-from handlers.conversations import (
+from handlers.concern.answers import parse_answers
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.deadlines import WorkingCalendar
+from handlers.follow_through.acknowledge import acknowledge
+from handlers.follow_through.acknowledged_card import acknowledged_pointer
+from handlers.my_work.resend import resend_pending
+from handlers.outbox.conversations import (
     ConversationReference,
     first_delivery,
     inbound_key,
     remember_conversation,
 )
-from handlers.deadlines import WorkingCalendar
-from handlers.pending import resend_pending
-from handlers.raise_answers import parse_answers
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import (
     Category,
     FamilyInformed,

@@ -6,12 +6,13 @@ from collections.abc import Callable
 
 import pytest
 
-from handlers.acknowledge import acknowledge
-from handlers.client_choice import client_options, match_client, resolve_client
-from handlers.links import Opened, Refusal, Refused, check_token, open_link
-from handlers.my_work import my_work
-from handlers.raise_answers import RaiseAnswers, to_command
-from handlers.raise_concern import Invalid, Raised, raise_concern
+from handlers.concern.answers import RaiseAnswers, to_command
+from handlers.concern.opening import Opened, Refusal, Refused, check_token, open_link
+from handlers.concern.raising import Raised, raise_concern
+from handlers.follow_through.acknowledge import acknowledge
+from handlers.invalid import Invalid
+from handlers.my_work.summary import my_work
+from handlers.network.client_lookup import client_options, match_client, resolve_client
 from handlers.values import Category, Severity
 from store.models import FollowUp, new_id
 from store.unit_of_work import UnitOfWork

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from handlers.chronology import ChronologyFilters, chronology
+from handlers.concern.chronology import ChronologyFilters, chronology
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
-from handlers.follow_ups import (
+from handlers.follow_through.follow_ups import (
     FollowUpAdded,
     add_follow_up,
     date_from_fields,
@@ -17,8 +18,8 @@ from handlers.follow_ups import (
     follow_up_owners,
     list_follow_ups,
 )
-from handlers.raise_concern import Invalid, RaiseConcern, Raised, raise_concern
-from handlers.sharing import NotInNetwork
+from handlers.invalid import Invalid
+from handlers.network.routing import NotInNetwork
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.unit_of_work import UnitOfWork
 from tests.conftest import FakeClock

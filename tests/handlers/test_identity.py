@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.demo import ENTRA_TENANT, SLACK_WORKSPACE
-from handlers.identity import (
+from handlers.network.identity import (
     UNKNOWN_MESSAGE,
     WORKSPACE_MESSAGE,
     Ambiguous,

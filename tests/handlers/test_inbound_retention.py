@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from handlers.inbound_retention import forget_old_deliveries
+from handlers.retention.inbound_keys import forget_old_deliveries
 from store.models import InboundEvent
 from store.unit_of_work import UnitOfWork
 from tests.conftest import FakeClock

@@ -26,13 +26,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from bot.playground.notifier import PlaygroundNotifier
-from handlers.acknowledge import Acknowledged, acknowledge
-from handlers.delivery import deliver_due
-from handlers.information import InformationAdded, add_information
-from handlers.links import Opened, Refused, check_token, open_link
-from handlers.pointers import describe
+from handlers.concern.information import InformationAdded, add_information
+from handlers.concern.opening import Opened, Refused, check_token, open_link
+from handlers.concern.viewing import inbox, view_concern
+from handlers.follow_through.acknowledge import Acknowledged, acknowledge
+from handlers.outbox.delivery import deliver_due
+from handlers.outbox.pointer_words import describe
 from handlers.values import Platform
-from handlers.viewing import inbox, view_concern
 from store.models import Base
 from tests.canary_concern import canary_client, raise_canary_concern
 from tests.directory import Directory, seed_directory

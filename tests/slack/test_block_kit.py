@@ -16,11 +16,11 @@ from bot.slack import home_views
 from bot.slack.blocks import fallback_text, pointer_blocks, pointer_metadata
 from bot.slack.raise_modal import COULD_NOT_LOAD, loading_id, loading_view, refusal_view
 from bot.slack.raise_views import Context, errors_for, sent, step_one, step_two
-from handlers.client_choice import ClientOption
-from handlers.identity import AMBIGUOUS_MESSAGE, UNKNOWN_MESSAGE
-from handlers.my_work import MyWork, WorkItem, WorkList
+from handlers.my_work.summary import MyWork, WorkItem, WorkList
+from handlers.network.client_lookup import ClientOption
+from handlers.network.identity import AMBIGUOUS_MESSAGE, UNKNOWN_MESSAGE
+from handlers.network.routing import NetworkMember, ShareOptions
 from handlers.ports import Pointer
-from handlers.sharing import NetworkMember, ShareOptions
 from handlers.values import Platform, PointerKind, Role, Severity
 from tests.slack.block_kit_check import message_problems, reply_problems, view_problems
 from tests.slack.conftest import BOT_TOKEN, TEAM

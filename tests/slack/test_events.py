@@ -13,8 +13,8 @@ import httpx
 from sqlalchemy import Engine, func, select
 
 from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
-from handlers.identity import UNKNOWN_MESSAGE, WORKSPACE_MESSAGE
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.network.identity import UNKNOWN_MESSAGE, WORKSPACE_MESSAGE
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.models import AuditEvent, Concern, InboundEvent, OutboxMessage, Practitioner
 from tests.directory import declare, make_lead

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from handlers.links import Opened, Refusal, Refused, check_token, open_link
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.concern.opening import Opened, Refusal, Refused, check_token, open_link
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from tests.slack.raise_world import PUBLIC_URL, SlackWorld, slack_user, slack_world
 

@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from handlers.directory import DirectoryRow, import_directory
-from handlers.viewing import view_concern
+from handlers.concern.viewing import view_concern
+from handlers.network.directory import DirectoryRow, import_directory
 from tests.identifiers import fresh_nhs_number
 from tests.refused_requests import SLACK_EXPECTED, slack_refusals
 from tests.slack.raise_world import SlackWorld, slack_user, slack_world

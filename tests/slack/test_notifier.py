@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
 from bot.slack.notifier import SingleWorkspace, SlackNotifier
-from handlers.acknowledge import Acknowledged, acknowledge
-from handlers.delivery import deliver_due
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.follow_through.acknowledge import Acknowledged, acknowledge
+from handlers.outbox.delivery import deliver_due
 from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
 from store.models import AuditEvent, OutboxMessage
 from tests.slack.conftest import BOT_TOKEN, TEAM, slack_user

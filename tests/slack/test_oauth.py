@@ -12,8 +12,8 @@ from sqlalchemy import Engine, select
 
 from bot.slack.blocks import ACKNOWLEDGE_ACTION
 from bot.slack.installation import BOT_SCOPES, store_for
-from handlers.identity import UNKNOWN_MESSAGE
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.network.identity import UNKNOWN_MESSAGE
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.models import DataKey, PlatformSecret
 from tests.directory import declare

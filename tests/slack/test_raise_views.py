@@ -15,9 +15,9 @@ from bot.slack.raise_views import (
     step_one,
     step_two,
 )
-from handlers.client_choice import ClientOption
-from handlers.my_work import MyWork, WorkItem, WorkList
-from handlers.sharing import NetworkMember, ShareOptions
+from handlers.my_work.summary import MyWork, WorkItem, WorkList
+from handlers.network.client_lookup import ClientOption
+from handlers.network.routing import NetworkMember, ShareOptions
 from handlers.values import Role, Severity
 
 CLIENTS = (ClientOption("a" * 32, "C-1001"), ClientOption("b" * 32, "C-1002"))

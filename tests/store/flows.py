@@ -6,10 +6,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from handlers.concern.information import InformationAdded, add_information
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
-from handlers.directory import add_identifier
-from handlers.information import InformationAdded, add_information
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.network.directory import add_identifier
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.unit_of_work import UnitOfWork
 from tests.conftest import FakeClock

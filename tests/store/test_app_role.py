@@ -19,9 +19,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.cli import main
-from handlers.acknowledge import Acknowledged, acknowledge
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.follow_through.acknowledge import Acknowledged, acknowledge
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store import audit
 from store.crypto import KeyRing, generate_master_key_spec

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, select, update
 
-from handlers.directory import find_client
-from handlers.viewing import Unreadable, view_concern
+from handlers.concern.viewing import Unreadable, view_concern
+from handlers.network.directory import find_client
 from store.crypto import CryptoError, KeyRing, generate_master_key_spec
 from store.db import session_factory
 from store.keys import keys_to_rewrap, rewrap_batches

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from handlers.viewing import Unreadable, view_concern
+from handlers.concern.viewing import Unreadable, view_concern
 from store.audit import verify
 from store.crypto import KeyRing, generate_master_key_spec
 from store.db import make_engine, session_factory

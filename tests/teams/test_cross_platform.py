@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.slack.blocks import ACKNOWLEDGE_ACTION
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from tests.slack.conftest import BOT_TOKEN, TEAM, InlineExecutor, slack_user
 from tests.slack.fake_api import FakeSlackAPI

@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.teams.package import RAISE_COMMAND_ID
-from handlers.directory import DirectoryRow, find_client, import_directory
-from handlers.viewing import view_concern
+from handlers.concern.viewing import view_concern
+from handlers.network.directory import DirectoryRow, find_client, import_directory
 from tests.identifiers import fresh_nhs_number
 from tests.refused_requests import TEAMS_EXPECTED, teams_refusals
 from tests.teams.fake_connector import APP_ID, FakeTeams

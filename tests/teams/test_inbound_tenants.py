@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from bot.teams.cards import ACKNOWLEDGE_VERB
 from bot.teams.package import RAISE_COMMAND_ID
-from handlers.identity import UNKNOWN_MESSAGE, WORKSPACE_MESSAGE
+from handlers.network.identity import UNKNOWN_MESSAGE, WORKSPACE_MESSAGE
 from store.models import Concern
 from tests.directory import declare
 from tests.teams.conftest import aad_id

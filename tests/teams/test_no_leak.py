@@ -2,7 +2,7 @@
 
 Two properties. (1) For every pointer kind and any values a Pointer may hold, every string
 in the activity Flare sends is either fixed card vocabulary, the pointer's own wording
-(handlers.pointers.describe), the recipient's link or the concern's opaque id — nothing
+(handlers.outbox.pointer_words.describe), the recipient's link or the concern's opaque id — nothing
 else can be in it. (2) With a canary in every sensitive field, a whole flow in which
 everyone is on Teams (raise, forwarded link, open, acknowledge, receipt, added information,
 fresh link) puts zero canary bytes into any request to the fake login or Bot Connector,
@@ -24,11 +24,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.teams.cards import CARD_CONTENT_TYPE, CARD_SCHEMA, CARD_VERSION, pointer_activity
-from handlers.acknowledge import Acknowledged, acknowledge
-from handlers.delivery import deliver_due
-from handlers.information import InformationAdded, add_information
-from handlers.links import Opened, Refused, check_token, open_link, request_fresh_link
-from handlers.pointers import describe
+from handlers.concern.information import InformationAdded, add_information
+from handlers.concern.opening import Opened, Refused, check_token, open_link, request_fresh_link
+from handlers.concern.viewing import view_concern
+from handlers.follow_through.acknowledge import Acknowledged, acknowledge
+from handlers.outbox.delivery import deliver_due
+from handlers.outbox.pointer_words import describe
 from handlers.ports import Pointer
 from handlers.values import (
     Category,
@@ -37,7 +38,6 @@ from handlers.values import (
     PointerKind,
     Severity,
 )
-from handlers.viewing import view_concern
 from tests.canary_concern import canary_client, raise_canary_concern
 from tests.directory import Directory
 from tests.identifiers import fresh_nhs_number

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.acknowledge import Acknowledged, acknowledge
-from handlers.delivery import deliver_due
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.follow_through.acknowledge import Acknowledged, acknowledge
+from handlers.outbox.delivery import deliver_due
 from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
 from store.models import OutboxMessage, TeamsActivity
 from tests.fakes import FakeNotifier

@@ -9,7 +9,7 @@ from bot.runtime import build_runtime
 from bot.teams.endpoint import default_connector
 from bot.teams.notifier import TeamsNotifier
 from bot.teams.playground import PlaygroundConnector
-from handlers.raise_concern import Raised, raise_concern
+from handlers.concern.raising import Raised, raise_concern
 from handlers.values import Platform
 from store.crypto import generate_master_key_spec
 from tests.directory import seed_directory

@@ -6,9 +6,9 @@ import secrets
 
 from sqlalchemy import select
 
+from handlers.concern.not_sharing import DecisionRecorded, record_decision_not_to_share
+from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
-from handlers.not_sharing import DecisionRecorded, record_decision_not_to_share
-from handlers.raise_concern import RaiseConcern, Raised, raise_concern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.models import AuditEvent, Concern
 from tests.directory import make_lead

@@ -6,8 +6,8 @@ import secrets
 
 from sqlalchemy import select
 
-from handlers.links import Refused, check_token, links_for_viewer
-from handlers.pending import resend_pending
+from handlers.concern.opening import Refused, check_token, links_for_viewer
+from handlers.my_work.resend import resend_pending
 from handlers.values import Platform
 from store.crypto import token_hash
 from store.models import Link

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.directory import DirectoryRow, import_directory
+from handlers.network.directory import DirectoryRow, import_directory
 from tests.identifiers import fresh_nhs_number
 from tests.web.conftest import World
 from tests.web.flows import CONCERN_URL, pointer_path, send, sign_in, step_two

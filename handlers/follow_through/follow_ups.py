@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from handlers.deadlines import LONDON
-from handlers.delivery import enqueue_pointer
+from handlers.invalid import MAX_TEXT, Invalid
+from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
-from handlers.raise_concern import MAX_TEXT, Invalid
 from handlers.values import PointerKind, Role
 from store.crypto import CryptoError
 from store.models import Concern, FollowUp, new_id

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.deadlines import WorkingCalendar, organisation_deadline
-from handlers.delivery import enqueue_pointer
+from handlers.invalid import MAX_TEXT, Invalid
+from handlers.network.routing import NetworkMember, NotInNetwork, who_can_i_share_with
+from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
-from handlers.sharing import NetworkMember, NotInNetwork, who_can_i_share_with
 from handlers.values import (
     Category,
     ConcernStatus,
@@ -22,8 +23,6 @@ from handlers.values import (
 )
 from store.models import Concern, ConcernEntry, Delivery, new_id
 from store.unit_of_work import UnitOfWork
-
-MAX_TEXT = 5000
 
 
 @dataclass(frozen=True)
@@ -49,13 +48,6 @@ class Raised:
     concern_id: str
     recipients: int
     duplicate: bool = False
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """Input the raiser must correct; `errors` maps a field to a message for that field."""
-
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 RaiseOutcome = Raised | Invalid

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from handlers import workspaces
+from handlers.network import workspaces
+from handlers.network.workspaces import Declared
 from handlers.values import Role
-from handlers.workspaces import Declared
 from store.crypto import BlindIndex, InvalidIdentifier
 from store.models import Client, ClientIdentifier, Membership, Organisation, Practitioner, new_id
 from store.unit_of_work import UnitOfWork

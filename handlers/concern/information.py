@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.delivery import enqueue_pointer
+from handlers.concern.raising import add_entry
+from handlers.invalid import MAX_TEXT, Invalid
+from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
-from handlers.raise_concern import MAX_TEXT, Invalid, add_entry
 from handlers.values import PointerKind
 from store.unit_of_work import UnitOfWork
 

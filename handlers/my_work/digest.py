@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from handlers.acknowledge_rule import to_acknowledge
 from handlers.deadlines import LONDON
-from handlers.delivery import enqueue_notice
+from handlers.outbox.delivery import enqueue_notice
 from handlers.ports import Clock
 from handlers.values import PointerKind
 from store.unit_of_work import UnitOfWork

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from handlers.acknowledge_rule import awaits_acknowledgement
-from handlers.link_tokens import mint_link
+from handlers.outbox.links import mint_link
 from handlers.ports import (
     Clock,
     LinkMinter,

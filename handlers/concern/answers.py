@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from handlers.raise_concern import RaiseConcern
+from handlers.concern.raising import RaiseConcern
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 
 CHOICES: dict[str, tuple[type[StrEnum], str]] = {

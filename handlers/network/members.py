@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.network.routing import NotInNetwork
 from handlers.ports import Clock
-from handlers.sharing import NotInNetwork
 from handlers.values import Platform, Role
 from store.crypto import CryptoError
 from store.models import Client

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.acknowledge_rule import to_acknowledge as to_acknowledge_now
-from handlers.follow_ups import FollowUpView, view_follow_up
+from handlers.follow_through.follow_ups import FollowUpView, view_follow_up
 from handlers.ports import Clock
 from handlers.values import Category, DeliveryRole, Severity
 from store.models import Concern, Delivery

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from handlers.delivery import enqueue_pointer
-from handlers.link_tokens import is_live, mint_link
+from handlers.concern.viewing import record_seen
+from handlers.outbox.delivery import enqueue_pointer
+from handlers.outbox.links import is_live, mint_link
 from handlers.ports import Clock, LinkMinter
 from handlers.values import PointerKind
-from handlers.viewing import record_seen
 from store.crypto import token_hash
 from store.models import Delivery, Link
 from store.unit_of_work import UnitOfWork

@@ -1,7 +1,7 @@
 """The Slack workspaces and Entra tenants an organisation declares, as the directory has them.
 
 An organisation row lists them in `slack_workspaces` (team ids `T…`, Enterprise Grid ids
-`E…`) and `entra_tenants` (GUIDs), separated by spaces or semicolons. handlers.identity
+`E…`) and `entra_tenants` (GUIDs), separated by spaces or semicolons. handlers.network.identity
 admits an identity only from a workspace or tenant its practitioner's organisation declares.
 """
 

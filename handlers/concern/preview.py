@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.raise_concern import Invalid, RaiseConcern, validate
-from handlers.sharing import NotInNetwork, ShareOptions, who_can_i_share_with
+from handlers.concern.raising import RaiseConcern, validate
+from handlers.invalid import Invalid
+from handlers.network.routing import NotInNetwork, ShareOptions, who_can_i_share_with
 from handlers.values import Category, Severity
 from store.unit_of_work import UnitOfWork
 

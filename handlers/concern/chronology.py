@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from handlers.deadlines import LONDON
-from handlers.follow_ups import view_follow_up
-from handlers.network import client_label, member_client
+from handlers.follow_through.follow_ups import view_follow_up
+from handlers.network.members import client_label, member_client
 from handlers.ports import Clock
 from handlers.values import Category, ConcernStatus, Severity
 from store.crypto import CryptoError

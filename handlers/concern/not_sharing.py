@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.concern.raising import RaiseConcern, add_entry, validate
+from handlers.invalid import MAX_TEXT, Invalid
 from handlers.ports import Clock
-from handlers.raise_concern import MAX_TEXT, Invalid, RaiseConcern, add_entry, validate
 from handlers.values import ConcernStatus, DeliveryRole
 from store.models import Concern, Delivery, new_id
 from store.unit_of_work import UnitOfWork

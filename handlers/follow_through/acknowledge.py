@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.acknowledge_rule import ACKNOWLEDGING_ROLES, acknowledger
-from handlers.delivery import enqueue_pointer
+from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, DeliveryRole, PointerKind
 from store.unit_of_work import UnitOfWork

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.links import VIEWER_LINK_TTL, links_for_viewer
+from handlers.concern.opening import VIEWER_LINK_TTL, links_for_viewer
+from handlers.concern.viewing import inbox
 from handlers.ports import Clock, LinkMinter
 from handlers.values import Severity
-from handlers.viewing import inbox
 from store.unit_of_work import UnitOfWork
 
 SHOWN = 10

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from handlers.acknowledge_rule import awaits_acknowledgement
-from handlers.delivery import enqueue_pointer
+from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, DeliveryRole, Platform, PointerKind
 from store.models import Delivery

@@ -1,6 +1,6 @@
 """Follow-up reminders: a pointer before the due time and when due; overdue goes to the lead.
 
-Reads follow-ups (created by `handlers.follow_ups`); only moves `reminders_sent` on, which is
+Reads follow-ups (created by `follow_through.follow_ups`); only moves `reminders_sent` on, which is
 the stage reached: 1 = reminded before, 2 = reminded when due, 3 = overdue sent to the lead.
 A stage that was missed (the worker was down) is skipped, never sent late alongside the next.
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.delivery import enqueue_pointer
+from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import DeliveryRole, PointerKind, Role
 from store.models import Concern, Delivery, FollowUp, new_id

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.acknowledge_rule import awaits_acknowledgement, to_acknowledge
-from handlers.escalation import escalation_steps
+from handlers.follow_through.escalation import escalation_steps
 from handlers.ports import Clock
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.crypto import CryptoError

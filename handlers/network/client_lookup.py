@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.directory import find_client
-from handlers.raise_concern import Invalid
+from handlers.invalid import Invalid
+from handlers.network.directory import find_client
 from store.unit_of_work import UnitOfWork
 
 IDENTIFIER_KINDS = ("nhs_number",)

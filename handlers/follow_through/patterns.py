@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.delivery import enqueue_pointer
+from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import PointerKind, Role
 from store.unit_of_work import UnitOfWork

@@ -1,0 +1,5 @@
+"""Who is around a client, and who may act.
+
+The routing policy (who receives by default), network members, finding a client by an
+exact identifier, people, identity across Slack, Teams and sign-in, and the directory.
+"""
