@@ -39,6 +39,8 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["when"] = _when
+# Where "Exit this page" goes: a busy, ordinary site, as GOV.UK's pattern recommends.
+env.globals["exit_url"] = EXIT_URL = "https://www.bbc.co.uk/weather"
 
 
 class PageError(Exception):

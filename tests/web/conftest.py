@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, func, select
 
@@ -22,6 +26,20 @@ from store.migrate import upgrade
 from store.models import AuditEvent, Delivery
 from tests.conftest import FakeClock
 from tests.web.browser import Browser, Visit
+
+# Debian's chromium, headless, as the machine notes say to run it.
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+PHONE = {"width": 375, "height": 812}
+HEADLESS_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 PUBLIC_URL = "http://testserver"
 
@@ -132,3 +150,33 @@ def sqlite_world(sqlite_path: Path, tmp_path: Path) -> Iterator[World]:
     upgrade(engine)
     yield make_world(engine, tmp_path)
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=HEADLESS_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def served(sqlite_world: World) -> Iterator[tuple[World, str]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    config = uvicorn.Config(sqlite_world.app, host="127.0.0.1", port=port, log_config=None)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    # Links in chat point at FLARE_PUBLIC_URL: make it this server.
+    sqlite_world.runtime.settings.public_url = f"http://127.0.0.1:{port}"
+    yield sqlite_world, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

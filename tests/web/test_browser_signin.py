@@ -33,9 +33,9 @@ from bot.web.sessions import CLEAR_SITE_DATA
 from handlers.values import Platform
 from store.db import make_engine
 from store.migrate import upgrade
-from tests.web.conftest import World, make_world
+from tests.web.conftest import PHONE, World, make_world
 from tests.web.flows import pointer_path
-from tests.web.test_browser import CHROMIUM, HEADLESS_ARGS, PHONE, go, text
+from tests.web.test_browser import go, text
 from tests.web.test_signin_oidc import Idps, idps  # noqa: F401 - the fake providers fixture
 
 pytestmark = pytest.mark.browser
@@ -49,16 +49,6 @@ class Served:
     idps: Idps
     responses: list[Any] = field(default_factory=list)  # every response Chromium received
     contexts: list[Any] = field(default_factory=list)  # closed before the server stops
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=HEADLESS_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
