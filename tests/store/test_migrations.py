@@ -14,7 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
@@ -147,23 +147,59 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[E
     engine.dispose()
 
 
-def test_flare_db_upgrade_builds_an_empty_production_database(
-    empty_database: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
+def _flare_db_upgrade(engine: Engine, tmp_path: Path, *args: str) -> list[Result]:
+    """`flare db upgrade` twice, as an operator runs it in production."""
     env = {
         "FLARE_ENV": "production",
         "FLARE_PUBLIC_URL": "https://flare.example",
         "FLARE_MASTER_KEYS": generate_master_key_spec("prod1"),
-        "FLARE_DATABASE_URL": empty_database.url.render_as_string(hide_password=False),
+        "FLARE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "FLARE_VAR_DIR": str(tmp_path / "var"),
     }
     try:
-        result = CliRunner().invoke(main, ["db", "upgrade"], env=env, catch_exceptions=False)
-        again = CliRunner().invoke(main, ["db", "upgrade"], env=env, catch_exceptions=False)
+        return [
+            CliRunner().invoke(main, ["db", "upgrade", *args], env=env, catch_exceptions=False)
+            for _ in range(2)
+        ]
     finally:
         structlog.reset_defaults()
-    assert result.exit_code == 0, result.output
-    assert result.stdout.strip().endswith("is at head")
+
+
+def test_flare_db_upgrade_builds_an_empty_production_database(
+    empty_database: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    first, again = _flare_db_upgrade(empty_database, tmp_path)
+    assert first.exit_code == 0, first.output
+    assert first.stdout.strip().endswith("is at head")
     assert again.exit_code == 0, again.output  # a second run has nothing to do
     _assert_at_head(empty_database)
+
+
+@pytest.mark.parametrize("stamp", ["0009", "0013"])
+def test_a_revision_this_release_does_not_know_stops_flare_db_upgrade_in_one_line(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stamp: str
+) -> None:
+    """An older revision from before the squash, or one a newer release made."""
+    monkeypatch.chdir(tmp_path)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": stamp})
+    result, _ = _flare_db_upgrade(engine, tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"flare: the database is at revision {stamp}, which this release does not know: a "
+        "newer release migrated it, or it predates the squash into 0001 (upgrade it to 0012 "
+        "with an earlier release first)"
+    ]
+    assert schema_heads(engine) == frozenset({stamp})  # nothing changed
+
+
+def test_flare_db_upgrade_to_a_revision_that_does_not_exist_is_one_line(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result, _ = _flare_db_upgrade(engine, tmp_path, "--revision", "0012")
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("flare: cannot upgrade to 0012: ")
+    _assert_at_head(engine)
