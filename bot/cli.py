@@ -64,8 +64,7 @@ def serve(host: str | None, port: int | None, forwarded_allow_ips: str | None) -
 def _prepared(settings: Settings, host: str | None, port: int | None):  # type: ignore[no-untyped-def]
     """The runtime, with the schema upgraded and the demo seeded outside production."""
     from bot.demo import seed
-    from bot.operations.environment import claim_database
-    from store.migrate import upgrade
+    from bot.operations.environment import claim_database, upgrade_schema
 
     if settings.env == "demo" and "FLARE_PUBLIC_URL" not in os.environ:
         # Demo links must point at the address actually served (--port or FLARE_PORT alike),
@@ -75,7 +74,7 @@ def _prepared(settings: Settings, host: str | None, port: int | None):  # type: 
     runtime = _runtime(settings)
     claim_database(runtime)
     if settings.env != "production":
-        upgrade(runtime.engine)
+        upgrade_schema(runtime)
         if settings.env == "demo" and seed(runtime) is not None:
             click.echo("flare: demo data seeded (3 organisations, 6 practitioners, 3 clients)")
     return runtime
@@ -126,10 +125,10 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations to FLARE_DATABASE_URL."""
-    from store.migrate import upgrade
+    from bot.operations.environment import upgrade_schema
 
     runtime = _runtime(_settings())
-    upgrade(runtime.engine, revision)
+    upgrade_schema(runtime, revision)
     click.echo(
         f"flare: database at {runtime.engine.url.render_as_string(hide_password=True)} "
         f"is at {revision}"
@@ -146,7 +145,7 @@ def demo() -> None:
 def demo_seed(force: bool) -> None:
     """Load the demo organisations, practitioners, clients and networks."""
     from bot.demo import seed
-    from store.migrate import upgrade
+    from bot.operations.environment import upgrade_schema
 
     settings = _settings()
     if settings.env == "production":
@@ -157,7 +156,7 @@ def demo_seed(force: bool) -> None:
         )
         sys.exit(2)
     runtime = _runtime(settings)
-    upgrade(runtime.engine)
+    upgrade_schema(runtime)
     report = seed(runtime, if_empty=not force)
     if report is None:
         click.echo("flare: demo data already present (use --force to refresh)")

@@ -5,7 +5,7 @@ processes. `verify` recomputes every link; it detects edits, deletions and reord
 head it returns is the checkpoint an operator keeps outside the database to catch truncation.
 
 On PostgreSQL the head is locked and moved only through the SECURITY DEFINER functions
-`flare_audit_head()` and `flare_audit_advance(seq, hash)` (migration 0010); the latter
+`flare_audit_head()` and `flare_audit_advance(seq, hash)` (made by the migrations); the latter
 refuses a head that does not extend the chain. So the application's role needs no UPDATE on
 `audit_head` nor on `audit_events` (`flare db roles`). The head moves when the unit of work
 commits (`settle`), after the transaction's events are written.

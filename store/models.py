@@ -191,7 +191,7 @@ class Membership(Base):
     practitioner: Mapped[Practitioner] = relationship(lazy="joined")
 
 
-# Only rows a sweep can still pick (migration 0010): these stay small as history grows.
+# Only rows a sweep can still pick: these stay small as history grows (`make bench`).
 _RETAINED = text("shredded_at IS NULL AND status IN ('closed', 'not_shared')")
 _RETAINED_UNCLOSED = text(
     "shredded_at IS NULL AND closed_at IS NULL AND status IN ('closed', 'not_shared')"

@@ -3,7 +3,7 @@
 The owner role (the one that ran the migrations) runs this SQL. The application role it
 makes may read and write Flare's tables, may INSERT audit events but not UPDATE, DELETE or
 TRUNCATE them, and may move the chain's head only through `flare_audit_advance`, which
-refuses a head that does not extend the chain (migration 0010). A trigger refuses UPDATE,
+refuses a head that does not extend the chain (made by the migrations). A trigger refuses UPDATE,
 DELETE and TRUNCATE of audit events to every role, the owner included, as a second layer.
 
 The SQL is idempotent: run it again after every `flare db upgrade`.

@@ -38,9 +38,7 @@ def open_runtime(*, migrate: bool = True) -> Runtime:
         fail(exc.line, code=SETTINGS_EXIT)
     ensure_reachable(runtime)
     if migrate and settings.env != "production":
-        from store.migrate import upgrade
-
-        upgrade(runtime.engine)
+        upgrade_schema(runtime)
     elif not schema_is_current(runtime):
         fail("flare: the database schema is not up to date; run `flare db upgrade` first")
     return runtime
@@ -58,6 +56,20 @@ def ensure_reachable(runtime: Runtime) -> None:
             f"flare: cannot use the database named by FLARE_DATABASE_URL: {reason}",
             code=SETTINGS_EXIT,
         )
+
+
+def upgrade_schema(runtime: Runtime, revision: str = "head") -> None:
+    """Apply the migrations, or say in one line why this release cannot."""
+    from alembic.util import CommandError
+
+    from store.migrate import UnknownRevision, upgrade
+
+    try:
+        upgrade(runtime.engine, revision)
+    except UnknownRevision as exc:
+        fail(f"flare: {exc}")
+    except CommandError as exc:  # e.g. --revision names one that does not exist
+        fail(f"flare: cannot upgrade to {revision}: {exc}")
 
 
 def schema_is_current(runtime: Runtime) -> bool:
