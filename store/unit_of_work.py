@@ -20,6 +20,7 @@ from store.repositories import (
     InboundRepository,
     OutboxRepository,
 )
+from store.sealed import Sealed
 
 
 class UnitOfWork:
@@ -28,6 +29,7 @@ class UnitOfWork:
     outbox: OutboxRepository
     inbound: InboundRepository
     vault: Vault
+    sealed: Sealed
     session: Session
 
     def __init__(self, sessions: sessionmaker[Session], ring: KeyRing) -> None:
@@ -42,6 +44,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.inbound = InboundRepository(self.session)
         self.vault = Vault(self.session, self._ring)
+        self.sealed = Sealed(self.vault)
         return self
 
     def __exit__(
