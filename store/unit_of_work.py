@@ -14,12 +14,10 @@ from store import audit
 from store.crypto import KeyRing
 from store.keys import Vault
 from store.models import AuditEvent
-from store.repositories import (
-    ConcernRepository,
-    DirectoryRepository,
-    InboundRepository,
-    OutboxRepository,
-)
+from store.repositories.concerns import ConcernRepository
+from store.repositories.directory import DirectoryRepository
+from store.repositories.inbound import InboundRepository
+from store.repositories.outbox import OutboxRepository
 from store.sealed import Sealed
 
 
