@@ -156,3 +156,8 @@ class Sealed:
 
     def platform_secret(self, secret: PlatformSecret) -> SealedRow[SecretField]:
         return SealedRow(SecretField, self._key(secret.data_key_id), secret)
+
+    def forget_concern(self, concern: Concern) -> None:
+        """Empty every sealed field of a concern whose key is shredded (noise without it)."""
+        for field in ConcernField:
+            setattr(concern, column(field), None)

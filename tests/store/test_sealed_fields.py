@@ -210,6 +210,19 @@ def test_a_value_sealed_the_old_way_still_opens(
         assert crypto.unseal(key, blob, aad) == b"sealed the new way"
 
 
+def test_a_forgotten_concern_keeps_none_of_its_sealed_fields(
+    uow_factory: UowFactory, rows: Rows
+) -> None:
+    with uow_factory() as uow:
+        concern = _concern(uow, rows)
+        assert all(getattr(concern, column(f)) is not None for f in ConcernField)
+        uow.sealed.forget_concern(concern)
+        uow.commit()
+    with uow_factory() as uow:
+        concern = _concern(uow, rows)
+        assert all(getattr(concern, column(f)) is None for f in ConcernField)
+
+
 def test_a_field_left_empty_opens_blank_and_is_unreadable_when_asked_for() -> None:
     sealed = SealedRow(ConcernField, crypto.new_data_key(), Concern(id=new_id()))
     assert sealed.open_or_blank(ConcernField.FAMILY_REASON) == ""
