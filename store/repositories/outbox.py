@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from store.models import OutboxMessage
+from store.repositories.claims import claimable
 
 
 class OutboxRepository:
@@ -60,6 +61,4 @@ class OutboxRepository:
         )
         if concern_id is not None:
             stmt = stmt.where(OutboxMessage.concern_id == concern_id)
-        if self._s.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        return self._s.scalars(stmt).all()
+        return self._s.scalars(claimable(self._s, stmt)).all()
