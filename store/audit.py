@@ -178,8 +178,30 @@ def verify(
     at SEQ must still carry HASH.
     """
     checkpoint = parse_checkpoint(expect_head)
-    prev_hash, expected_seq, checked = GENESIS, 1, 0
-    begin = parse_checkpoint(start)
+    walk = _start_walk(session, parse_checkpoint(start))
+    if isinstance(walk, Verification):
+        return walk
+    for event in _events(session, after=walk.expected_seq - 1):
+        fault = _link_fault(event, walk, checkpoint)
+        if fault is not None:
+            at, reason = fault
+            return Verification(False, walk.checked, at - 1, walk.prev_hash, at, reason)
+        walk.prev_hash, walk.expected_seq = event.hash, walk.expected_seq + 1
+        walk.checked += 1
+    return _end_of_chain(session, walk, checkpoint)
+
+
+@dataclass
+class _Walk:
+    """How far a walk has got: the last good event's hash, the next seq due, links checked."""
+
+    prev_hash: str
+    expected_seq: int
+    checked: int = 0
+
+
+def _start_walk(session: Session, begin: tuple[int, str] | None) -> _Walk | Verification:
+    """Where the walk begins: the first event, or after a start the caller verified before."""
     if begin is not None and begin[0] > 0:
         stored = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == begin[0]))
         if stored != begin[1]:
@@ -189,67 +211,40 @@ def verify(
                 else "does not match the start you gave"
             )
             return Verification(False, 0, begin[0] - 1, "", begin[0], reason)
-        prev_hash, expected_seq = begin[1], begin[0] + 1
-    elif begin is not None and begin[1] != GENESIS:
+        return _Walk(begin[1], begin[0] + 1)
+    if begin is not None and begin[1] != GENESIS:
         return Verification(False, 0, 0, GENESIS, 0, "the chain's start is 0:" + GENESIS)
-    for event in _events(session, after=expected_seq - 1):
-        if checkpoint and event.seq == checkpoint[0] and event.hash != checkpoint[1]:
-            return Verification(
-                False,
-                checked,
-                event.seq - 1,
-                prev_hash,
-                event.seq,
-                "does not match the checkpoint you gave",
-            )
-        if event.seq != expected_seq:
-            return Verification(
-                False,
-                checked,
-                expected_seq - 1,
-                prev_hash,
-                expected_seq,
-                f"event {expected_seq} is missing (next is {event.seq})",
-            )
-        if event.prev_hash != prev_hash:
-            return Verification(
-                False,
-                checked,
-                event.seq - 1,
-                prev_hash,
-                event.seq,
-                "does not link to the event before it",
-            )
-        if event_hash(event) != event.hash:
-            return Verification(
-                False,
-                checked,
-                event.seq - 1,
-                prev_hash,
-                event.seq,
-                "its contents were changed after it was written",
-            )
-        prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    return _Walk(GENESIS, 1)
+
+
+def _link_fault(
+    event: Chained, walk: _Walk, checkpoint: tuple[int, str] | None
+) -> tuple[int, str] | None:
+    """Where and why this event breaks the chain (the seq it breaks at), or None."""
+    if checkpoint and event.seq == checkpoint[0] and event.hash != checkpoint[1]:
+        return event.seq, "does not match the checkpoint you gave"
+    if event.seq != walk.expected_seq:
+        return walk.expected_seq, f"event {walk.expected_seq} is missing (next is {event.seq})"
+    if event.prev_hash != walk.prev_hash:
+        return event.seq, "does not link to the event before it"
+    if event_hash(event) != event.hash:
+        return event.seq, "its contents were changed after it was written"
+    return None
+
+
+def _end_of_chain(
+    session: Session, walk: _Walk, checkpoint: tuple[int, str] | None
+) -> Verification:
+    """The walk reached the last event: it must be the recorded head and the checkpoint."""
+    last = walk.expected_seq - 1
     head = session.get(AuditHead, 1)
-    if head is not None and (head.seq, head.hash) != (expected_seq - 1, prev_hash):
-        return Verification(
-            False,
-            checked,
-            expected_seq - 1,
-            prev_hash,
-            expected_seq - 1,
-            f"the chain ends before the recorded head (event {head.seq})",
-        )
-    if checkpoint and checkpoint[0] > expected_seq - 1:
-        return Verification(
-            False,
-            checked,
-            expected_seq - 1,
-            prev_hash,
-            expected_seq,
-            f"the chain ends before the checkpoint (event {checkpoint[0]})",
-        )
-    return Verification(True, checked, expected_seq - 1, prev_hash)
+    if head is not None and (head.seq, head.hash) != (last, walk.prev_hash):
+        reason = f"the chain ends before the recorded head (event {head.seq})"
+        return Verification(False, walk.checked, last, walk.prev_hash, last, reason)
+    if checkpoint and checkpoint[0] > last:
+        reason = f"the chain ends before the checkpoint (event {checkpoint[0]})"
+        return Verification(False, walk.checked, last, walk.prev_hash, walk.expected_seq, reason)
+    return Verification(True, walk.checked, last, walk.prev_hash)
 
 
 def parse_checkpoint(text: str | None) -> tuple[int, str] | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from store.repositories import record_inbound
+from store.repositories.inbound import record_inbound
 
 Key = tuple[str, str]
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from store.crypto import (
     BlindIndex,
     CryptoError,
-    FieldCipher,
     KeyRing,
     KeyUnavailable,
     new_data_key,
@@ -46,9 +45,6 @@ class Vault:
         key = self._ring.unwrap(row.master_kid, row.wrapped, key_id=key_id)
         self._cache[key_id] = key
         return key
-
-    def cipher(self, key_id: str, table: str, row_id: str) -> FieldCipher:
-        return FieldCipher(self.data_key(key_id), table, row_id)
 
     def shred(self, key_id: str) -> None:
         row = self._session.get(DataKey, key_id)

@@ -15,9 +15,7 @@ from sqlalchemy.orm import Session
 
 from store.keys import Vault
 from store.models import PlatformSecret, new_id
-
-TABLE = "platform_secrets"
-FIELD = "value"
+from store.sealed import Sealed, SecretField
 
 
 class PlatformSecrets:
@@ -26,6 +24,7 @@ class PlatformSecrets:
     def __init__(self, session: Session, vault: Vault) -> None:
         self._s = session
         self._vault = vault
+        self._sealed = Sealed(vault)
 
     def _row(self, platform: str, scope: str) -> PlatformSecret | None:
         return self._s.scalars(
@@ -48,8 +47,7 @@ class PlatformSecrets:
                 value_ct=b"",
             )
             self._s.add(row)
-        cipher = self._vault.cipher(row.data_key_id, TABLE, row.id)
-        row.value_ct = cipher.seal(FIELD, value)
+        self._sealed.platform_secret(row).seal(SecretField.VALUE, value)
         row.detail = dict(detail)
         row.updated_at = at
         self._s.flush()
@@ -58,7 +56,7 @@ class PlatformSecrets:
         row = self._row(platform, scope)
         if row is None:
             return None
-        return self._vault.cipher(row.data_key_id, TABLE, row.id).open(FIELD, row.value_ct)
+        return self._sealed.platform_secret(row).open(SecretField.VALUE)
 
     def delete(self, platform: str, scope: str) -> bool:
         """Shred the secret's data key, then delete the row; False if there was none."""

@@ -14,12 +14,11 @@ from store import audit
 from store.crypto import KeyRing
 from store.keys import Vault
 from store.models import AuditEvent
-from store.repositories import (
-    ConcernRepository,
-    DirectoryRepository,
-    InboundRepository,
-    OutboxRepository,
-)
+from store.repositories.concerns import ConcernRepository
+from store.repositories.directory import DirectoryRepository
+from store.repositories.inbound import InboundRepository
+from store.repositories.outbox import OutboxRepository
+from store.sealed import Sealed
 
 
 class UnitOfWork:
@@ -28,6 +27,7 @@ class UnitOfWork:
     outbox: OutboxRepository
     inbound: InboundRepository
     vault: Vault
+    sealed: Sealed
     session: Session
 
     def __init__(self, sessions: sessionmaker[Session], ring: KeyRing) -> None:
@@ -42,6 +42,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.inbound = InboundRepository(self.session)
         self.vault = Vault(self.session, self._ring)
+        self.sealed = Sealed(self.vault)
         return self
 
     def __exit__(

@@ -18,6 +18,7 @@ from handlers.ports import Clock
 from handlers.values import Category, ConcernStatus, Severity
 from store.crypto import CryptoError
 from store.models import Concern
+from store.sealed import EntryField
 from store.unit_of_work import UnitOfWork
 
 
@@ -170,9 +171,7 @@ def _first_entry(uow: UnitOfWork, concern: Concern) -> str:
         return ""
     first = entries[0]
     try:
-        return uow.vault.cipher(concern.data_key_id, "concern_entries", first.id).open(
-            "body", first.body_ct or b""
-        )
+        return uow.sealed.entry(concern, first).open(EntryField.BODY)
     except CryptoError:
         return ""
 

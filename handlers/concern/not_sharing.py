@@ -14,6 +14,7 @@ from handlers.invalid import MAX_TEXT, Invalid
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, DeliveryRole
 from store.models import Concern, Delivery, new_id
+from store.sealed import ConcernField
 from store.unit_of_work import UnitOfWork
 
 
@@ -57,12 +58,12 @@ def record_decision_not_to_share(
             created_at=now,
         )
         concern.data_key_id = uow.vault.create_key("concern")
-        cipher = uow.vault.cipher(concern.data_key_id, "concerns", concern.id)
-        concern.rationale_ct = cipher.seal("rationale", reason)
+        sealed = uow.sealed.concern(concern)
+        sealed.seal(ConcernField.RATIONALE, reason)
         if cmd.family_reason.strip():
-            concern.family_reason_ct = cipher.seal("family_reason", cmd.family_reason)
+            sealed.seal(ConcernField.FAMILY_REASON, cmd.family_reason)
         if cmd.protected_identities.strip():
-            concern.protected_ct = cipher.seal("protected", cmd.protected_identities)
+            sealed.seal(ConcernField.PROTECTED, cmd.protected_identities)
         uow.concerns.add(concern)
         uow.flush()
         add_entry(uow, concern, author_id=cmd.raiser_id, kind="raised", text=cmd.noticed, at=now)

@@ -22,6 +22,7 @@ from handlers.values import (
     Severity,
 )
 from store.models import Concern, ConcernEntry, Delivery, new_id
+from store.sealed import ConcernField, EntryField
 from store.unit_of_work import UnitOfWork
 
 
@@ -122,14 +123,14 @@ def raise_concern(
             ),
         )
         concern.data_key_id = uow.vault.create_key("concern")
-        cipher = uow.vault.cipher(concern.data_key_id, "concerns", concern.id)
-        concern.rationale_ct = cipher.seal("rationale", cmd.rationale)
+        sealed = uow.sealed.concern(concern)
+        sealed.seal(ConcernField.RATIONALE, cmd.rationale)
         if cmd.family_reason.strip():
-            concern.family_reason_ct = cipher.seal("family_reason", cmd.family_reason)
+            sealed.seal(ConcernField.FAMILY_REASON, cmd.family_reason)
         if cmd.narrowing_reason.strip():
-            concern.narrowing_reason_ct = cipher.seal("narrowing_reason", cmd.narrowing_reason)
+            sealed.seal(ConcernField.NARROWING_REASON, cmd.narrowing_reason)
         if cmd.protected_identities.strip():
-            concern.protected_ct = cipher.seal("protected", cmd.protected_identities)
+            sealed.seal(ConcernField.PROTECTED, cmd.protected_identities)
         uow.concerns.add(concern)
         uow.flush()
         add_entry(uow, concern, author_id=cmd.raiser_id, kind="raised", text=cmd.noticed, at=now)
@@ -211,8 +212,6 @@ def add_entry(
         id=new_id(), concern_id=concern.id, author_id=author_id, kind=kind, created_at=at
     )
     assert concern.data_key_id is not None
-    entry.body_ct = uow.vault.cipher(concern.data_key_id, "concern_entries", entry.id).seal(
-        "body", text
-    )
+    uow.sealed.entry(concern, entry).seal(EntryField.BODY, text)
     uow.concerns.add(entry)
     return entry

@@ -11,6 +11,7 @@ from handlers.ports import Clock
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.crypto import CryptoError
 from store.models import Concern, Delivery
+from store.sealed import ClientField, ConcernField, EntryField
 from store.unit_of_work import UnitOfWork
 
 
@@ -124,24 +125,17 @@ def mark_seen(uow: UnitOfWork, *, concern_id: str, practitioner_id: str, clock: 
 def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery) -> ConcernView:
     if concern.data_key_id is None:
         raise CryptoError("shredded")
-    key = concern.data_key_id
-    fields = uow.vault.cipher(key, "concerns", concern.id)
-
-    def opened(name: str, blob: bytes | None) -> str:
-        return fields.open(name, blob) if blob is not None else ""
-
+    fields = uow.sealed.concern(concern)
     client = uow.directory.client(concern.client_id)
     assert client is not None
-    label = uow.vault.cipher(client.data_key_id, "clients", client.id).open(
-        "label", client.label_ct
-    )
+    label = uow.sealed.client(client).open(ClientField.LABEL)
     people = {p.id: p for p in uow.directory.practitioners()}
     entries = tuple(
         EntryView(
             author=people[e.author_id].name,
             organisation=people[e.author_id].organisation.name,
             kind=e.kind,
-            text=uow.vault.cipher(key, "concern_entries", e.id).open("body", e.body_ct or b""),
+            text=uow.sealed.entry(concern, e).open(EntryField.BODY),
             at=e.created_at,
         )
         for e in uow.concerns.entries(concern.id)
@@ -170,10 +164,10 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery) -> ConcernView
         raiser_organisation=raiser.organisation.name,
         lawful_basis=LawfulBasis(concern.lawful_basis),
         family_informed=FamilyInformed(concern.family_informed),
-        family_reason=opened("family_reason", concern.family_reason_ct),
-        rationale=opened("rationale", concern.rationale_ct),
-        narrowing_reason=opened("narrowing_reason", concern.narrowing_reason_ct),
-        protected_identities=opened("protected", concern.protected_ct),
+        family_reason=fields.open_or_blank(ConcernField.FAMILY_REASON),
+        rationale=fields.open_or_blank(ConcernField.RATIONALE),
+        narrowing_reason=fields.open_or_blank(ConcernField.NARROWING_REASON),
+        protected_identities=fields.open_or_blank(ConcernField.PROTECTED),
         acknowledge_by=concern.acknowledge_by,
         acknowledged_at=concern.acknowledged_at,
         acknowledged_by=people[concern.acknowledged_by_id].name

@@ -18,6 +18,7 @@ from handlers.ports import Clock
 from handlers.values import PointerKind, Role
 from store.crypto import CryptoError
 from store.models import Concern, FollowUp, new_id
+from store.sealed import FollowUpField
 from store.unit_of_work import UnitOfWork
 
 DUE_TIME = time(17, 0)  # a follow-up is due by 5pm (London) on its day
@@ -138,9 +139,7 @@ def add_follow_up(
             state="open",
             created_at=now,
         )
-        follow_up.note_ct = uow.vault.cipher(concern.data_key_id, "follow_ups", follow_up.id).seal(
-            "note", action
-        )
+        uow.sealed.follow_up(concern, follow_up).seal(FollowUpField.NOTE, action)
         uow.concerns.add(follow_up)
         notified = owner_id != created_by_id
         if notified:
@@ -265,8 +264,6 @@ def _action(uow: UnitOfWork, concern: Concern, follow_up: FollowUp) -> str:
     if concern.data_key_id is None or follow_up.note_ct is None:
         return ""
     try:
-        return uow.vault.cipher(concern.data_key_id, "follow_ups", follow_up.id).open(
-            "note", follow_up.note_ct
-        )
+        return uow.sealed.follow_up(concern, follow_up).open(FollowUpField.NOTE)
     except CryptoError:
         return ""

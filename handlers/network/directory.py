@@ -11,6 +11,7 @@ from handlers.network.workspaces import Declared
 from handlers.values import Role
 from store.crypto import BlindIndex, InvalidIdentifier
 from store.models import Client, ClientIdentifier, Membership, Organisation, Practitioner, new_id
+from store.sealed import ClientField, IdentifierField
 from store.unit_of_work import UnitOfWork
 
 ORG_KINDS = ("children_centre", "school", "children_services", "health", "housing", "agency")
@@ -53,9 +54,7 @@ class ImportReport:
 def new_client(uow: UnitOfWork, *, reference: str, label: str, at: datetime) -> Client:
     client = Client(id=new_id(), reference=reference, created_at=at)
     client.data_key_id = uow.vault.create_key("client")
-    client.label_ct = uow.vault.cipher(client.data_key_id, "clients", client.id).seal(
-        "label", label
-    )
+    uow.sealed.client(client).seal(ClientField.LABEL, label)
     uow.directory.add(client)
     return client
 
@@ -63,9 +62,7 @@ def new_client(uow: UnitOfWork, *, reference: str, label: str, at: datetime) -> 
 def add_identifier(uow: UnitOfWork, client: Client, kind: str, raw: str) -> ClientIdentifier:
     blind = uow.vault.blind_index().digest(kind, raw)
     ident = ClientIdentifier(id=new_id(), client_id=client.id, kind=kind, blind=blind)
-    ident.value_ct = uow.vault.cipher(client.data_key_id, "client_identifiers", ident.id).seal(
-        "value", raw.strip()
-    )
+    uow.sealed.identifier(client, ident).seal(IdentifierField.VALUE, raw.strip())
     uow.directory.add(ident)
     return ident
 
@@ -347,9 +344,7 @@ def _apply(uow: UnitOfWork, row: DirectoryRow, at: datetime, report: ImportRepor
         if client is None:
             client = new_client(uow, reference=row.ref, label=row.name, at=at)
         else:
-            client.label_ct = uow.vault.cipher(client.data_key_id, "clients", client.id).seal(
-                "label", row.name
-            )
+            uow.sealed.client(client).seal(ClientField.LABEL, row.name)
         if (
             row.nhs_number
             and uow.directory.client_by_blind(

@@ -9,6 +9,7 @@ from handlers.ports import Clock
 from handlers.values import Platform, Role
 from store.crypto import CryptoError
 from store.models import Client
+from store.sealed import ClientField
 from store.unit_of_work import UnitOfWork
 
 REACH = {
@@ -62,9 +63,7 @@ def member_client(
 def client_label(uow: UnitOfWork, client: Client) -> str:
     """The client's label, or "" when its key cannot be opened (fail closed)."""
     try:
-        return uow.vault.cipher(client.data_key_id, "clients", client.id).open(
-            "label", client.label_ct
-        )
+        return uow.sealed.client(client).open(ClientField.LABEL)
     except CryptoError:
         return ""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from store.crypto import CryptoError
+from store.sealed import ClientField
 from store.unit_of_work import UnitOfWork
 
 
@@ -60,9 +61,7 @@ def clients_of(uow: UnitOfWork, practitioner_id: str) -> tuple[ClientChoice, ...
         choices = []
         for client in uow.directory.clients_of(practitioner_id):
             try:
-                label = uow.vault.cipher(client.data_key_id, "clients", client.id).open(
-                    "label", client.label_ct
-                )
+                label = uow.sealed.client(client).open(ClientField.LABEL)
             except CryptoError:
                 label = ""
             choices.append(ClientChoice(client.id, client.reference, label))

@@ -66,8 +66,7 @@ def run_retention(
                     if concern.data_key_id is not None:
                         uow.vault.shred(concern.data_key_id)
                     concern.shredded_at = now
-                    concern.rationale_ct = concern.family_reason_ct = None
-                    concern.narrowing_reason_ct = concern.protected_ct = None
+                    uow.sealed.forget_concern(concern)
                     uow.audit(
                         "concern.shredded",
                         at=now,

@@ -41,7 +41,8 @@ from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Sev
 from store import audit
 from store.crypto import generate_master_key_spec
 from store.migrate import upgrade
-from store.models import Organisation, new_id
+from store.models import Client, Organisation, new_id
+from store.sealed import ClientField
 from tests.bench.results import BenchResult
 from tests.bench.store_plans import Explainer, Statement
 from tests.bench.store_report import NETWORKS_OF_ONE, SWEEPS, report
@@ -127,7 +128,9 @@ def build(url: str, sizes: Sizes, var_dir: Path) -> World:
             ],
         )
         key_id = uow.vault.create_key("bench-filler")
-        blob = uow.vault.cipher(key_id, "clients", "filler").seal("label", "filler")
+        filler_row = Client(id="filler", data_key_id=key_id)
+        uow.sealed.client(filler_row).seal(ClientField.LABEL, "filler")
+        blob = filler_row.label_ct
         blind = uow.vault.blind_index()
         uow.commit()
     filler = Filler(key_id, "\\\\x" + blob.hex(), blind, tuple(organisations))

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from handlers.network.directory import find_client
 from store.models import AuditEvent, Client, Membership, Organisation, Practitioner
+from store.sealed import ClientField
 from tests.cli.conftest import Flare
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "directory-example.csv"
@@ -59,9 +60,7 @@ def test_example_file_imports(flare: Flare, uow_factory) -> None:  # type: ignor
         assert ivo.job_title == "Designated safeguarding lead"
         client = find_client(uow, raw="999-000-1006", kinds=["nhs_number"])
         assert client is not None and client.reference == "K-0042"
-        label = uow.vault.cipher(client.data_key_id, "clients", client.id).open(
-            "label", client.label_ct
-        )
+        label = uow.sealed.client(client).open(ClientField.LABEL)
         assert label == "Casey Example (age 5)"
         audit = uow.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "directory.imported")

@@ -10,6 +10,7 @@ from handlers.retention.concerns import retention_due, run_retention
 from store import audit
 from store.crypto import CryptoError, FieldCipher
 from store.models import AuditEvent, Concern, ConcernEntry, DataKey, Delivery, Link, OutboxMessage
+from store.sealed import ConcernField
 from tests.directory import seed_directory
 from tests.follow.flows import CANARY, raise_one
 
@@ -39,9 +40,8 @@ def test_dry_run_then_real_run(uow_factory, clock, engine):  # type: ignore[no-u
         org.retention_days = 365
         concern = uow.session.get(Concern, old)
         saved_key = concern.data_key_id
-        saved_ct = concern.rationale_ct
         entry_ct = uow.concerns.entries(old)[0].body_ct
-        assert uow.vault.cipher(saved_key, "concerns", old).open("rationale", saved_ct)
+        assert uow.sealed.concern(concern).open(ConcernField.RATIONALE)
         uow.commit()
     _close(uow_factory, old, clock.now())
     clock.advance(days=200)
@@ -66,7 +66,7 @@ def test_dry_run_then_real_run(uow_factory, clock, engine):  # type: ignore[no-u
 
     with uow_factory() as uow:
         with pytest.raises(CryptoError):  # the key is gone: the old ciphertext is noise now
-            uow.vault.cipher(saved_key, "concerns", old)
+            uow.vault.data_key(saved_key)
         with pytest.raises(CryptoError):  # and no other key opens it
             FieldCipher(bytes(32), "concern_entries", old).open("body", entry_ct)
         tombstones = uow.audit_events(old, action="concern.shredded")

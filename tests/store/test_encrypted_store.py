@@ -11,6 +11,7 @@ from store.crypto import CryptoError, KeyRing, generate_master_key_spec
 from store.db import session_factory
 from store.keys import keys_to_rewrap, rewrap_batches
 from store.models import Client, ClientIdentifier, Concern, ConcernEntry, DataKey, SystemKey
+from store.sealed import ClientField, IdentifierField
 from store.unit_of_work import UnitOfWork
 from tests.directory import seed_directory
 from tests.store.flows import Texts, add_info, add_name_identifier, raise_full
@@ -99,10 +100,10 @@ def test_identifier_moved_to_another_row_fails(uow_factory, world) -> None:  # t
     with uow_factory() as uow:
         client = uow.directory.client(d.clients["C-1001"])
         name, nhs = sorted(uow.directory.identifiers(client.id), key=lambda i: i.kind)
-        cipher = uow.vault.cipher(client.data_key_id, "client_identifiers", name.id)
-        assert cipher.open("value", name.value_ct) == "Jamie Rivers"
+        assert uow.sealed.identifier(client, name).open(IdentifierField.VALUE) == "Jamie Rivers"
+        name.value_ct = nhs.value_ct  # in this session only: never flushed
         with pytest.raises(CryptoError):
-            cipher.open("value", nhs.value_ct)
+            uow.sealed.identifier(client, name).open(IdentifierField.VALUE)
 
 
 def _uow_with(engine: Engine, spec: str):  # type: ignore[no-untyped-def]
@@ -160,14 +161,10 @@ def test_rotation_keeps_everything_readable(  # type: ignore[no-untyped-def]
         found = find_client(uow, raw="943 476 5919", kinds=["nhs_number"])
         assert found is not None and found.id == d.clients["C-1001"]
         for client in uow.session.scalars(select(Client)).all():
-            uow.vault.cipher(client.data_key_id, "clients", client.id).open(
-                "label", client.label_ct
-            )
+            uow.sealed.client(client).open(ClientField.LABEL)
         for ident in uow.session.scalars(select(ClientIdentifier)).all():
             owner = uow.directory.client(ident.client_id)
-            value = uow.vault.cipher(owner.data_key_id, "client_identifiers", ident.id).open(
-                "value", ident.value_ct
-            )
+            value = uow.sealed.identifier(owner, ident).open(IdentifierField.VALUE)
             assert value in ("9434765919", "9434765870", "Jamie Rivers")
     view = _view(only_new, d, clock, first)
     assert [e.text for e in view.entries] == [Texts().noticed, Texts().information]

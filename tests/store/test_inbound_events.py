@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from store.inbound_ledger import InboundLedger
-from store.repositories import record_inbound
+from store.repositories.inbound import record_inbound
 from store.unit_of_work import UnitOfWork
 
 

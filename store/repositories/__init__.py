@@ -1,0 +1,7 @@
+"""Repositories: the queries the use cases need, one module per concept.
+
+`directory` (organisations, practitioners, clients, networks), `concerns` (a concern, its
+entries, deliveries, links and follow-ups), with the rows the sweeps claim in `sweeps` and
+retention's deletes in `retention`; `outbox`, `inbound` (platform retries de-duplicated), and
+`claims` (the row lock a sweep takes on PostgreSQL).
+"""
