@@ -148,6 +148,9 @@ class Settings(BaseSettings):
     session_absolute_hours: float = Field(
         default=8, gt=0, le=24 * 7, validation_alias=_env("FLARE_SESSION_ABSOLUTE_HOURS")
     )
+    step_up_minutes: float = Field(
+        default=15, gt=0, le=24 * 60, validation_alias=_env("FLARE_STEP_UP_MINUTES")
+    )
     link_guesses_per_minute: float = Field(
         default=10, gt=0, validation_alias=_env("FLARE_LINK_GUESSES_PER_MINUTE")
     )

@@ -378,6 +378,8 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column()
     last_seen_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # When the provider last authenticated the person (ID token `auth_time`), for step-up.
+    authenticated_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class PlatformSecret(Base):

@@ -81,7 +81,7 @@ FILTER_FIELDS = (
 @router.get("/clients/{client_id}/chronology")
 def chronology_page(client_id: str, request: Request, page: PageDep) -> Response:
     client_id = _client_id(client_id)
-    me = page.require_me(after=f"/clients/{client_id}/chronology")
+    me = page.require_recent_sign_in(after=f"/clients/{client_id}/chronology")
     filters, answers, errors = _filters(request.query_params)
     try:
         view = chronology(
@@ -108,7 +108,7 @@ def chronology_page(client_id: str, request: Request, page: PageDep) -> Response
 @router.get("/clients/{client_id}/network")
 def network_page(client_id: str, page: PageDep) -> Response:
     client_id = _client_id(client_id)
-    me = page.require_me(after=f"/clients/{client_id}/network")
+    me = page.require_recent_sign_in(after=f"/clients/{client_id}/network")
     try:
         view = network_of(
             page.runtime.uow(),

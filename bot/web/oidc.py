@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -68,6 +69,8 @@ class Verified:
     identity: ChatIdentity
     issuer: str
     subject: str
+    # How long ago the provider authenticated the person (the token's `auth_time`), if said.
+    authenticated_seconds_ago: float | None = None
 
 
 class Provider(Protocol):
@@ -75,7 +78,9 @@ class Provider(Protocol):
     label: str
     platform: Platform
 
-    def start(self, redirect_uri: str) -> Started: ...
+    def start(self, redirect_uri: str, *, max_age: int | None = None) -> Started:
+        """`max_age` (seconds) asks the provider to authenticate the person again (step-up)."""
+        ...
 
     def finish(
         self, flow: Mapping[str, Any], query: Mapping[str, str], declared: Declared
@@ -114,6 +119,20 @@ def verify_id_token(
     if not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
         raise SignInFailed("nonce")
     return claims
+
+
+def authenticated_seconds_ago(claims: Mapping[str, Any], flow: Mapping[str, Any]) -> float | None:
+    """The age of the person's authentication at the provider (`auth_time`).
+
+    A step-up flow (one started with `max_age`) must get an `auth_time` within it: a provider
+    that answered from an older sign-in (ignoring the request) is refused, not trusted.
+    """
+    auth_time = claims.get("auth_time")
+    age = time.time() - auth_time if isinstance(auth_time, int | float) else None
+    max_age = flow.get("max_age")
+    if isinstance(max_age, int) and (age is None or age > max_age + LEEWAY_SECONDS):
+        raise SignInFailed("stale_authentication")
+    return None if age is None else max(age, 0.0)
 
 
 def _check_declared(identity: ChatIdentity, declared: Declared) -> None:
@@ -158,11 +177,15 @@ class SlackSignIn:
         self._secret = settings.slack_client_secret
         self._keys: jwt.PyJWKSet | None = None
 
-    def start(self, redirect_uri: str) -> Started:
+    def start(self, redirect_uri: str, *, max_age: int | None = None) -> Started:
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         verifier, challenge = _pkce_pair()
+        # Slack documents no `prompt=login`; `max_age` is standard OIDC, and the `auth_time`
+        # Slack signs is checked against it on the way back (authenticated_seconds_ago).
+        step_up = {"max_age": str(max_age)} if max_age is not None else {}
         query = urlencode(
             {
+                **step_up,
                 "response_type": "code",
                 "scope": "openid email profile",
                 "client_id": self._client_id,
@@ -173,7 +196,14 @@ class SlackSignIn:
                 "code_challenge_method": "S256",
             }
         )
-        flow = {"state": state, "nonce": nonce, "verifier": verifier, "redirect_uri": redirect_uri}
+        flow: dict[str, Any] = {
+            "state": state,
+            "nonce": nonce,
+            "verifier": verifier,
+            "redirect_uri": redirect_uri,
+        }
+        if max_age is not None:
+            flow["max_age"] = max_age
         return Started(f"{self._base}/openid/connect/authorize?{query}", flow)
 
     def finish(
@@ -223,7 +253,8 @@ class SlackSignIn:
             enterprise if isinstance(enterprise, str) else "",
         )
         _check_declared(identity, declared)
-        return Verified(identity, str(claims["iss"]), str(claims["sub"]))
+        age = authenticated_seconds_ago(claims, flow)
+        return Verified(identity, str(claims["iss"]), str(claims["sub"]), age)
 
     def _key_set(self) -> jwt.PyJWKSet:
         if self._keys is None:
@@ -265,11 +296,16 @@ class EntraSignIn:
             log.warning("signin.entra_unavailable", error=type(exc).__name__)
             raise SignInFailed("provider_unavailable") from None
 
-    def start(self, redirect_uri: str) -> Started:
+    def start(self, redirect_uri: str, *, max_age: int | None = None) -> Started:
         # The code comes back in the query, not by form_post (msal warns): a cross-site POST
         # would not carry the SameSite=Lax cookie that holds this flow. The code alone is
         # useless without the PKCE verifier and the client secret, and logs scrub it.
-        flow = self._app().initiate_auth_code_flow(scopes=["email"], redirect_uri=redirect_uri)
+        # Step-up: prompt=login makes Entra ask for credentials again whatever its own SSO
+        # session; max_age makes it sign `auth_time`, which msal and we both check.
+        step_up: dict[str, Any] = {"prompt": "login", "max_age": max_age} if max_age else {}
+        flow = self._app().initiate_auth_code_flow(
+            scopes=["email"], redirect_uri=redirect_uri, **step_up
+        )
         url = str(flow.pop("auth_uri"))
         return Started(url, {k: v for k, v in flow.items() if v is not None})
 
@@ -304,7 +340,8 @@ class EntraSignIn:
         issuer = str(config.get("issuer", "")).replace("{tenantid}", identity.workspace)
         if not issuer or claims["iss"] != issuer:
             raise SignInFailed("issuer", identity.ids())
-        return Verified(identity, issuer, str(claims["sub"]))
+        age = authenticated_seconds_ago(claims, flow)
+        return Verified(identity, issuer, str(claims["sub"]), age)
 
     def _configuration(self, app: msal.ConfidentialClientApplication) -> dict[str, Any]:
         return self._get_json(app, f"{self._authority}/v2.0/.well-known/openid-configuration")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,10 @@ class PageError(Exception):
         self.status, self.title, self.message = status, title, message
 
 
+# The browser-cookie key that marks a sign-in as a step-up (the provider must authenticate anew).
+STEP_UP = "step_up"
+
+
 class SignInRequired(Exception):
     """The page needs a signed-in practitioner: send the browser to sign in first."""
 
@@ -91,6 +95,19 @@ class Page:
     def require_me(self, after: str | None = None) -> SignedIn:
         me = self.me()
         if me is None:
+            raise SignInRequired(self.browser, after)
+        return me
+
+    def require_recent_sign_in(self, after: str) -> SignedIn:
+        """Signed in, and authenticated within FLARE_STEP_UP_MINUTES: for a child's history.
+
+        An older authentication sends the browser to sign in again (a step-up: the provider
+        is asked to authenticate the person anew); a single concern's link never needs this.
+        """
+        me = self.require_me(after=after)
+        limit = timedelta(minutes=self.runtime.settings.step_up_minutes)
+        if self.runtime.clock.now() - me.authenticated_at > limit:
+            self.browser.remember(STEP_UP, "1")
             raise SignInRequired(self.browser, after)
         return me
 

@@ -47,6 +47,7 @@ class SignedIn:
     name: str
     provider: str
     session_hash: str
+    authenticated_at: datetime  # when the provider last authenticated the person
 
 
 class Browser:
@@ -161,11 +162,22 @@ class Browser:
                 return None
             session.last_seen_at = now
             uow.commit()
-            return SignedIn(person.id, person.name, session.provider, session.id_hash)
+            authenticated = session.authenticated_at or session.created_at
+            return SignedIn(
+                person.id, person.name, session.provider, session.id_hash, authenticated
+            )
 
     def sign_in(
-        self, response: Response, *, practitioner_id: str, provider: str, issuer: str, subject: str
+        self,
+        response: Response,
+        *,
+        practitioner_id: str,
+        provider: str,
+        issuer: str,
+        subject: str,
+        authenticated_at: datetime | None = None,
     ) -> None:
+        """A new session; `authenticated_at` is the provider's `auth_time` (else now)."""
         raw = secrets.token_urlsafe(32)
         now = self._runtime.clock.now()
         with self._runtime.uow() as uow:
@@ -178,6 +190,7 @@ class Browser:
                     subject=subject,
                     created_at=now,
                     last_seen_at=now,
+                    authenticated_at=min(authenticated_at or now, now),
                 )
             )
             uow.audit(

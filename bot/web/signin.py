@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 import structlog
@@ -27,7 +28,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from bot.web.links import slow_down
 from bot.web.oidc import Provider, SignInFailed, Verified, providers
-from bot.web.rendering import Page, PageError, PageRoute, page_for
+from bot.web.rendering import STEP_UP, Page, PageError, PageRoute, page_for
 from bot.web.signin_demo import start_session
 from bot.web.throttle import refuse_guess
 from handlers.network.identity import ChatIdentity, Known, explain, identify, workspace_declared
@@ -54,6 +55,8 @@ def signin_page(page: Annotated[Page, Depends(page_for)]) -> Response:
         providers=offered(page),
         people=people,
         pending=page.browser.recall("link") is not None,
+        step_up=page.browser.recall(STEP_UP) is not None,
+        step_up_minutes=round(page.runtime.settings.step_up_minutes),
     )
 
 
@@ -74,8 +77,10 @@ def start(name: str, page: Annotated[Page, Depends(page_for)], csrf: str = "") -
     if not page.browser.csrf_ok(csrf):
         # Not from this browser's own sign-in page (another site, an old bookmark): show it.
         return page.redirect("/signin")
+    step_up = page.browser.recall(STEP_UP) is not None
+    max_age = int(page.runtime.settings.step_up_minutes * 60) if step_up else None
     try:
-        started = provider.start(_redirect_uri(page, name))
+        started = provider.start(_redirect_uri(page, name), max_age=max_age)
     except SignInFailed as failed:
         return _refused(page, name, failed.reason)
     page.browser.remember(FLOW, json.dumps({"provider": name, **started.flow}))
@@ -127,12 +132,14 @@ def _signed_in(page: Page, name: str, verified: Verified) -> Response:
             title="You cannot sign in to Flare yet",
             message=explain(outcome),
         )
+    age = verified.authenticated_seconds_ago
     return start_session(
         page,
         practitioner_id=outcome.practitioner_id,
         provider=name,
         issuer=verified.issuer,
         subject=verified.subject,
+        authenticated_at=None if age is None else runtime.clock.now() - timedelta(seconds=age),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Response
@@ -65,6 +66,7 @@ def start_session(
     issuer: str,
     subject: str,
     then: str | None = None,
+    authenticated_at: datetime | None = None,
 ) -> Response:
     """Start a session (any sign-in) and continue where the browser was going."""
     response = Response(status_code=303)
@@ -73,7 +75,12 @@ def start_session(
         # Switching person (the playground does): end the old session on the server too.
         page.browser.sign_out()
     page.browser.sign_in(
-        response, practitioner_id=practitioner_id, provider=provider, issuer=issuer, subject=subject
+        response,
+        practitioner_id=practitioner_id,
+        provider=provider,
+        issuer=issuer,
+        subject=subject,
+        authenticated_at=authenticated_at,
     )
     pending = continue_after_sign_in(page, practitioner_id)
     if pending is not None:

@@ -45,6 +45,7 @@ class Grant:
     redirect_uri: str
     nonce: str
     challenge: str
+    auth_time: int = 0  # when the provider (last) authenticated the person
 
 
 @dataclass
@@ -75,6 +76,12 @@ class FakeProvider:
     consent: bool = False  # show a consent page before redirecting back (browser tests)
     pending: dict[str, dict[str, str]] = field(default_factory=dict)  # consent id -> query
     posted: list[str] = field(default_factory=list)  # every POST path, in order
+    authorize_queries: list[dict[str, str]] = field(default_factory=list)
+    # The provider's own single sign-on session: when the person last typed a password.
+    # Slack signs the grant time as `auth_time`; Entra its SSO session's, unless prompt=login.
+    # `ignores_step_up` answers prompt=login and max_age from the old session regardless.
+    sso_since: int | None = None
+    ignores_step_up: bool = False
 
     @property
     def issuer(self) -> str:
@@ -97,6 +104,7 @@ class FakeProvider:
             "iat": now - 5,
             "exp": now - 600 if self.misbehave == "expired" else now + 3600,
             "nonce": "not-the-nonce" if self.misbehave == "nonce" else grant.nonce,
+            "auth_time": grant.auth_time,
         }
         p = self.person
         if self.kind == "slack":
@@ -154,8 +162,17 @@ class FakeProvider:
 
     def _grant(self, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         code = secrets.token_urlsafe(16)
+        self.authorize_queries.append(query)
+        now = int(time.time())
+        if self.sso_since is None or (query.get("prompt") == "login" and not self.ignores_step_up):
+            self.sso_since = now
+        fresh = self.kind == "slack" and not self.ignores_step_up
         self.grants[code] = Grant(
-            query["client_id"], query["redirect_uri"], query["nonce"], query["code_challenge"]
+            query["client_id"],
+            query["redirect_uri"],
+            query["nonce"],
+            query["code_challenge"],
+            auth_time=now if fresh else self.sso_since,
         )
         back = urlencode({"code": code, "state": query["state"]})
         return 302, {"Location": f"{query['redirect_uri']}?{back}"}, b""
