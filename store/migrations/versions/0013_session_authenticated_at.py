@@ -5,7 +5,7 @@ provider last authenticated the person (the ID token's `auth_time`, or the sign-
 Reading a child's history asks for an authentication within the last few minutes.
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0001
 """
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 import store.models
 
 revision = '0013'
-down_revision = '0012'
+down_revision = '0001'
 branch_labels = None
 depends_on = None
 
