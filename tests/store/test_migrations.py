@@ -5,6 +5,7 @@ applies to an empty database."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.cli import main
 from store.crypto import generate_master_key_spec
 from store.db import make_engine
-from store.migrate import SQUASHED, alembic_config, upgrade
+from store.migrate import INITIAL, SQUASHED, alembic_config, upgrade
 from store.models import Base
 from store.readiness import migration_heads, schema_heads
 
@@ -62,7 +63,7 @@ def _index_definitions(engine: Engine) -> dict[str, str]:
 
 
 def _assert_at_head(engine: Engine) -> None:
-    assert schema_heads(engine) == frozenset({"0001"})
+    assert schema_heads(engine) == migration_heads() and len(migration_heads()) == 1
     assert _differences(engine) == []
     definitions = _index_definitions(engine)
     assert all(" WHERE " in definitions[name] for name in PARTIAL_INDEXES)
@@ -70,13 +71,17 @@ def _assert_at_head(engine: Engine) -> None:
         assert _audit_functions(engine) == AUDIT_FUNCTIONS
 
 
-def test_the_history_is_one_initial_revision_and_a_single_head() -> None:
+def test_the_history_is_one_initial_revision_then_a_line_to_a_single_head() -> None:
     scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    revisions = list(scripts.walk_revisions())
-    assert [(r.revision, r.down_revision) for r in revisions] == [("0001", None)]
-    assert scripts.get_heads() == ["0001"]
-    assert migration_heads() == frozenset({"0001"})
-    assert not SQUASHED & {r.revision for r in revisions}  # old stamps stay unambiguous
+    oldest_first = list(reversed(list(scripts.walk_revisions())))
+    assert (oldest_first[0].revision, oldest_first[0].down_revision) == ("0001", None)
+    for parent, child in itertools.pairwise(oldest_first):
+        assert child.down_revision == parent.revision, child.revision  # in order, no branch
+        assert int(child.revision) > int(parent.revision), child.revision
+    head = oldest_first[-1].revision
+    assert scripts.get_heads() == [head]
+    assert migration_heads() == frozenset({head})
+    assert not SQUASHED & {r.revision for r in oldest_first}  # old stamps stay unambiguous
 
 
 def test_the_schema_is_what_the_models_declare(engine: Engine) -> None:
@@ -121,11 +126,20 @@ def test_downgrade_to_base_then_upgrade_again(engine: Engine) -> None:
     _assert_at_head(engine)
 
 
+def downgrade_to_the_squash(engine: Engine) -> None:
+    """The schema a database had at the pre-squash head: the initial revision's."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, INITIAL)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+
+
 def test_a_database_at_the_head_before_the_squash_is_restamped_not_rebuilt(
     engine: Engine,
 ) -> None:
+    downgrade_to_the_squash(engine)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0012'"))
         conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "a"})
     upgrade(engine)
     _assert_at_head(engine)
@@ -177,7 +191,7 @@ def test_flare_db_upgrade_builds_an_empty_production_database(
     _assert_at_head(empty_database)
 
 
-@pytest.mark.parametrize("stamp", ["0009", "0013"])
+@pytest.mark.parametrize("stamp", ["0009", "9999"])
 def test_a_revision_this_release_does_not_know_stops_flare_db_upgrade_in_one_line(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stamp: str
 ) -> None:

@@ -9,6 +9,7 @@ from store.crypto import KeyRing, generate_master_key_spec
 from store.db import make_engine
 from store.migrate import upgrade
 from store.readiness import migration_heads
+from tests.store.test_migrations import downgrade_to_the_squash
 from tests.web.conftest import World
 
 
@@ -22,22 +23,21 @@ def test_ready_when_database_schema_and_keys_are_sound(world: World) -> None:
 
 
 def test_not_ready_when_the_schema_is_not_at_head(world: World) -> None:
-    assert migration_heads() == frozenset({"0001"})  # one history: the squashed initial one
+    (head,) = migration_heads()  # one history, one head
     with world.runtime.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'an_older_one'"))
     try:
         assert _readyz(world) == (503, {"ready": False, "reason": "schema_not_at_head"})
     finally:
         with world.runtime.engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+            conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
     assert _readyz(world)[0] == 200
 
 
 def test_a_database_at_the_head_before_the_squash_is_ready_after_db_upgrade(
     world: World,
 ) -> None:
-    with world.runtime.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+    downgrade_to_the_squash(world.runtime.engine)
     assert _readyz(world) == (503, {"ready": False, "reason": "schema_not_at_head"})
     upgrade(world.runtime.engine)  # what `flare db upgrade` runs: it re-stamps, builds nothing
     assert _readyz(world) == (200, {"ready": True})
