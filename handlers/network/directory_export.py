@@ -12,6 +12,7 @@ from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import chain
 
 from handlers.network.directory_checks import Progress
 from handlers.network.directory_rows import DirectoryRow, derived_platform
@@ -68,16 +69,16 @@ def directory_rows(uow: UnitOfWork, tick: Progress) -> list[DirectoryRow]:
         (m for m in uow.directory.memberships() if m.practitioner_id in refs),
         key=lambda m: (by_client[m.client_id], refs[m.practitioner_id]),
     )
-    rows = [
-        *(_organisation(uow, org) for org in sorted(uow.directory.organisations(), key=_ref)),
-        *(_practitioner(p) for p in sorted(people, key=_ref)),
-        *(_client(uow, c) for c in clients),
-        *(_membership(m, by_client, refs) for m in memberships),
-    ]
-    numbered = [replace(row, line=n) for n, row in enumerate(rows, start=2)]
-    for _ in numbered:
+    rows: list[DirectoryRow] = []
+    for row in chain(
+        (_organisation(uow, org) for org in sorted(uow.directory.organisations(), key=_ref)),
+        (_practitioner(p) for p in sorted(people, key=_ref)),
+        (_client(uow, c) for c in clients),
+        (_membership(m, by_client, refs) for m in memberships),
+    ):
+        rows.append(replace(row, line=len(rows) + 2))  # the CSV's line: after the header
         tick("exported")
-    return numbered
+    return rows
 
 
 def _ref(row: Organisation | Practitioner) -> str:
