@@ -121,9 +121,6 @@ class _Counting:
         if self.done % self.EVERY == 0:
             click.echo(f"flare: {stage} {self.done} rows so far", err=True)
 
-    def close(self) -> None:
-        pass
-
 
 def _plural(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(counts.items()))
@@ -197,29 +194,33 @@ def _run(runtime: Any, parsed: ParsedFile, file: Path, *, full: bool, check_only
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "chosen", type=click.Choice(FORMATS), help="Default: from FILE's suffix.")
 def export_file(file: Path | None, chosen: str | None) -> None:
-    from handlers.network.directory_export import UnreadableClient, export_directory
-
     to_stdout = file is None or str(file) == "-"
     output = format_of(None if to_stdout else file, chosen)
     runtime = open_runtime()
+    if to_stdout or file is None:
+        counts = _export(runtime, sys.stdout, output)
+    else:
+        try:
+            with private_file(file) as stream:  # writable before anything is decrypted
+                counts = _export(runtime, stream, output, written=file)
+        except OSError as exc:
+            fail(f"flare: cannot write {file}: {exc.strerror}")
+    where = "standard output" if to_stdout else str(file)
+    click.echo(f"flare: exported {_plural(counts) or 'nothing'} to {where} ({output})", err=True)
+
+
+def _export(runtime: Any, stream: Any, output: str, written: Path | None = None) -> dict[str, int]:
+    """Export (audited) and write; an export that cannot be read leaves no file behind."""
+    from handlers.network.directory_export import UnreadableClient, export_directory
+
     stages = _Counting()
     try:
         exported = export_directory(
             runtime.uow(), at=runtime.clock.now(), actor="cli", output=output, progress=stages
         )
     except UnreadableClient as exc:
+        if written is not None:
+            written.unlink(missing_ok=True)
         fail(f"flare: {exc}; nothing was exported")
-    finally:
-        stages.close()
-    if to_stdout:
-        write(exported.rows, sys.stdout, output)
-    else:
-        assert file is not None
-        try:
-            with private_file(file) as stream:
-                write(exported.rows, stream, output)
-        except OSError as exc:
-            fail(f"flare: cannot write {file}: {exc.strerror}")
-    where = "standard output" if to_stdout else str(file)
-    summary = _plural(exported.counts) or "nothing"
-    click.echo(f"flare: exported {summary} to {where} ({output})", err=True)
+    write(exported.rows, stream, output)
+    return exported.counts

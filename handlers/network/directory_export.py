@@ -23,10 +23,13 @@ from store.unit_of_work import UnitOfWork
 
 
 class UnreadableClient(Exception):
-    """A client's name or NHS number cannot be decrypted with the keys at hand."""
+    """A client's name or NHS number cannot be decrypted (a missing key, a damaged row)."""
 
     def __init__(self, reference: str) -> None:
-        super().__init__(f"client {reference!r} cannot be decrypted with these keys")
+        super().__init__(
+            f"client {reference!r} cannot be decrypted "
+            "(a key missing from FLARE_MASTER_KEYS, or a damaged row)"
+        )
         self.reference = reference
 
 

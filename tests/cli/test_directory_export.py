@@ -244,3 +244,28 @@ def test_a_big_export_to_stdout_keeps_its_progress_on_stderr(flare: Flare, tmp_p
     assert "flare: exported 1000 rows so far" in result.stderr
     assert len(result.stdout.splitlines()) == 1 + 1201
     assert "so far" not in result.stdout
+
+
+def test_an_export_that_cannot_be_written_or_read_says_so_in_one_line_and_leaves_nothing(  # type: ignore[no-untyped-def]
+    flare: Flare, uow_factory, tmp_path: Path
+) -> None:
+    assert flare("directory", "import", str(EXAMPLE)).exit_code == 0
+    nowhere = flare("directory", "export", str(tmp_path / "missing" / "out.csv"))
+    assert nowhere.exit_code == 1
+    assert nowhere.stderr.strip().splitlines() == [
+        f"flare: cannot write {tmp_path / 'missing' / 'out.csv'}: No such file or directory"
+    ]
+    target = tmp_path / "out.csv"
+    with uow_factory() as uow:  # one client's name moved onto the other: it cannot open there
+        k42, k43 = (uow.directory.client_by_reference(ref) for ref in ("K-0042", "K-0043"))
+        assert k42 is not None and k43 is not None
+        k42.label_ct = k43.label_ct
+        uow.commit()
+    unreadable = flare("directory", "export", str(target))
+    assert unreadable.exit_code == 1
+    assert unreadable.stderr.strip().splitlines()[-1] == (
+        "flare: client 'K-0042' cannot be decrypted (a key missing from FLARE_MASTER_KEYS, "
+        "or a damaged row); nothing was exported"
+    )
+    assert not target.exists()
+    assert _audit(uow_factory, "directory.exported") == []
