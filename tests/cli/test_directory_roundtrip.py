@@ -183,3 +183,36 @@ def test_import_export_import_is_a_fixed_point(  # type: ignore[no-untyped-def]
     assert _cells(export_directory(uow_factory(), at=AT, actor="test", output=output).rows) == (
         _cells(exported)
     )
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(directory=directories(), data=st.data())
+def test_a_full_import_deactivates_exactly_whoever_the_file_leaves_out(  # type: ignore[no-untyped-def]
+    uow_factory, directory: list[DirectoryRow], data: st.DataObject
+) -> None:
+    wipe_directory(uow_factory)
+    assert import_directory(uow_factory(), _numbered(directory), at=AT, actor="test").ok
+    people = sorted(row.ref for row in directory if row.kind == "practitioner")
+    leavers = set(
+        data.draw(st.lists(st.sampled_from(people), unique=True) if people else st.just([]))
+    )
+    kept = [
+        row
+        for row in directory
+        if not (row.kind in ("practitioner", "membership") and row.ref in leavers)
+    ]
+
+    report = import_directory(uow_factory(), _numbered(kept), at=AT, actor="test", full=True)
+
+    assert report.ok and report.applied and report.plan is not None
+    assert set(report.plan.deactivated) == leavers
+    assert (report.plan.added, report.plan.changed) == ((), ())
+    exported = export_directory(uow_factory(), at=AT, actor="test", output="csv").rows
+    assert _cells(exported) == _cells(kept)
+    with uow_factory() as uow:
+        active = {p.ref for p in uow.directory.practitioners() if p.active}
+    assert active == set(people) - leavers
