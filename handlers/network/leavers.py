@@ -5,7 +5,8 @@
 - is signed out everywhere (their web sessions end; sign-in already refuses the inactive);
 - gets no further pointers (queued ones are withdrawn, and the outbox sends none later);
 - finds the links in their open pointers dead (they answer like an unknown or expired one);
-- owns no open follow-up: each goes back to the client's lead (or deputy, if they were it).
+- owns no open follow-up: each goes back to the client's lead (or deputy, if they were it)
+  among those the concern was shared with.
 Nothing is deleted: their deliveries, memberships and audit history stay as they were.
 """
 
@@ -89,7 +90,7 @@ def _hand_back_follow_ups(
     """Give each open follow-up the leaver owns to its client's lead; (handed, kept)."""
     handed = kept = 0
     for follow_up, client_id in uow.leavers.open_follow_ups(leaver_id):
-        successor = _successor(uow, client_id, leaver_id)
+        successor = _successor(uow, client_id, follow_up.concern_id, leaver_id)
         if successor is None:
             kept += 1  # no active lead or deputy: the network has to be mended first
             continue
@@ -106,12 +107,22 @@ def _hand_back_follow_ups(
     return handed, kept
 
 
-def _successor(uow: UnitOfWork, client_id: str, leaver_id: str) -> str | None:
-    """The client's active lead, else its active deputy (never the leaver)."""
+def _successor(uow: UnitOfWork, client_id: str, concern_id: str, leaver_id: str) -> str | None:
+    """The client's active lead, else its active deputy, who received the concern.
+
+    Never the leaver, and never someone the concern was not shared with: handing a
+    follow-up over must not widen who can read the concern (a lead who took over after it
+    was raised may not have it).
+    """
     network = uow.directory.network(client_id)
     for role in (Role.LEAD, Role.DEPUTY):
         for member in network:
             person = member.practitioner
-            if member.role == role and person.id != leaver_id and person.active:
+            if (
+                member.role == role
+                and person.id != leaver_id
+                and person.active
+                and uow.concerns.delivery_for(concern_id, person.id) is not None
+            ):
                 return person.id
     return None

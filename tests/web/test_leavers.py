@@ -16,7 +16,8 @@ from handlers.concern.opening import Refused, check_token
 from handlers.follow_through.follow_ups import FollowUpAdded, add_follow_up
 from handlers.network.leavers import Deactivated, deactivate_practitioner
 from store.leavers import WITHDRAWN
-from store.models import FollowUp, OutboxMessage, WebSession
+from store.models import FollowUp, Membership, OutboxMessage, WebSession, new_id
+from tests.directory import make_lead
 from tests.web.browser import Browser
 from tests.web.conftest import World
 from tests.web.flows import pointer_path, raise_concern, sign_in
@@ -167,6 +168,34 @@ def test_a_leavers_follow_ups_go_to_the_clients_lead_or_to_the_deputy_if_they_le
         (world.people["chloe"], world.people["erin"]),
         (world.people["chloe"], world.people["erin"]),
     ]
+
+
+def test_a_follow_up_never_goes_to_a_lead_the_concern_was_not_shared_with(
+    world: World,
+) -> None:
+    amara = world.browser("amara")
+    sign_in(world, amara, "amara")
+    concern_id = raise_concern(world, amara, "C-1001")
+    devs = _follow_up(world, concern_id, by="chloe", owner="dev")
+    with world.runtime.uow() as uow:  # Ben takes the lead after the concern was raised
+        uow.directory.add(
+            Membership(
+                id=new_id(),
+                client_id=world.clients["C-1001"],
+                practitioner_id=world.people["ben"],
+                role="lead",
+                created_at=world.runtime.clock.now(),
+            )
+        )
+        uow.commit()
+    make_lead(world.runtime.uow, world.clients["C-1001"], world.people["ben"])
+
+    _leave(world, "dev")
+
+    assert _owner(world, devs) == world.people["chloe"]  # now the deputy, and a recipient
+    _leave(world, "chloe")
+    assert _leave(world, "erin").follow_ups_without_lead == 1  # nobody left who may read it
+    assert _owner(world, devs) == world.people["erin"]
 
 
 def test_deactivating_twice_changes_nothing_the_second_time(world: World) -> None:
