@@ -148,6 +148,8 @@ def _read(file: Path, output: str) -> ParsedFile:
 def import_file(file: Path, chosen: str | None, full: bool, yes: bool) -> None:
     from bot.operations.directory_full import confirm_full, print_plan
 
+    if yes and not full:
+        fail("flare: --yes goes with --full (a plain import applies without asking)", code=2)
     parsed = _read(file, format_of(file, chosen))
     runtime = open_runtime()
     if full and not parsed.errors:

@@ -269,3 +269,11 @@ def test_an_export_that_cannot_be_written_or_read_says_so_in_one_line_and_leaves
     )
     assert not target.exists()
     assert _audit(uow_factory, "directory.exported") == []
+
+
+def test_yes_without_full_is_refused_in_one_line(flare: Flare) -> None:
+    result = flare("directory", "import", "--yes", str(EXAMPLE))
+    assert result.exit_code == 2
+    assert (
+        result.stderr == "flare: --yes goes with --full (a plain import applies without asking)\n"
+    )
