@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from store import audit
 from store.crypto import KeyRing
 from store.keys import Vault
+from store.leavers import LeaverRepository
 from store.models import AuditEvent
 from store.repositories.concerns import ConcernRepository
 from store.repositories.directory import DirectoryRepository
@@ -26,6 +27,7 @@ class UnitOfWork:
     concerns: ConcernRepository
     outbox: OutboxRepository
     inbound: InboundRepository
+    leavers: LeaverRepository
     vault: Vault
     sealed: Sealed
     session: Session
@@ -41,6 +43,7 @@ class UnitOfWork:
         self.concerns = ConcernRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.inbound = InboundRepository(self.session)
+        self.leavers = LeaverRepository(self.session)
         self.vault = Vault(self.session, self._ring)
         self.sealed = Sealed(self.vault)
         return self

@@ -6,11 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from bot.demo import demo_rows
 from handlers.network.directory import import_directory
-from store.models import Membership
+from store.models import (
+    Client,
+    ClientIdentifier,
+    DeclaredWorkspace,
+    Membership,
+    Organisation,
+    Practitioner,
+    WebSession,
+)
 from store.unit_of_work import UnitOfWork
 
 
@@ -61,4 +69,21 @@ def make_lead(uow_factory: Callable[[], UnitOfWork], client_id: str, practitione
                 member.role = "lead"
             elif member.role == "lead":
                 member.role = "deputy"
+        uow.commit()
+
+
+def wipe_directory(uow_factory: Callable[[], UnitOfWork]) -> None:
+    """Delete every organisation, practitioner, client and membership (keys stay)."""
+    with uow_factory() as uow:
+        uow.session.execute(update(Organisation).values(duty_contact_id=None))
+        for model in (
+            Membership,
+            ClientIdentifier,
+            Client,
+            DeclaredWorkspace,
+            WebSession,
+            Practitioner,
+            Organisation,
+        ):
+            uow.session.execute(delete(model))
         uow.commit()

@@ -1,6 +1,8 @@
-"""Operator commands for `flare`: directory import, master keys, the audit trail.
+"""Operator commands for `flare`: directory import and export, master keys, the audit trail.
 
-Each module holds one click group; `bot/cli.py` registers `COMMANDS`.
+Each module holds one click group (the directory's file formats and its full import's
+summary sit beside it in directory_files.py and directory_full.py); `bot/cli.py`
+registers `COMMANDS`.
 """
 
 from __future__ import annotations

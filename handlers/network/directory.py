@@ -1,43 +1,45 @@
-"""The directory: organisations, practitioners, clients (encrypted) and networks."""
+"""The directory: organisations, practitioners, clients (encrypted) and networks.
+
+`import_directory` checks every row (handlers.network.directory_checks) and then applies all
+or none; re-importing updates by `ref`. A full import also reinstates the practitioners in
+the file and deactivates (handlers.network.leavers) everyone else.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.network import workspaces
+from handlers.network.directory_checks import Progress, problems
+from handlers.network.directory_export import FullPlan, full_plan
+from handlers.network.directory_rows import (
+    OPTIONAL_COLUMNS,
+    ORG_KINDS,
+    PLATFORMS,
+    DirectoryRow,
+    derived_platform,
+)
+from handlers.network.leavers import deactivate
 from handlers.network.workspaces import Declared
-from handlers.values import Role
-from store.crypto import BlindIndex, InvalidIdentifier
+from store.crypto import InvalidIdentifier
 from store.models import Client, ClientIdentifier, Membership, Organisation, Practitioner, new_id
 from store.sealed import ClientField, IdentifierField
 from store.unit_of_work import UnitOfWork
 
-ORG_KINDS = ("children_centre", "school", "children_services", "health", "housing", "agency")
-PLATFORMS = ("slack", "teams", "playground")
-
-
-@dataclass(frozen=True)
-class DirectoryRow:
-    """One line of a directory import (see `flare directory import --help`)."""
-
-    line: int
-    kind: str
-    ref: str
-    name: str = ""
-    organisation: str = ""
-    email: str = ""
-    role: str = ""
-    nhs_number: str = ""
-    platform: str = ""
-    slack_team: str = ""
-    slack_user: str = ""
-    teams_tenant: str = ""
-    teams_user: str = ""
-    client: str = ""
-    slack_workspaces: str = ""
-    entra_tenants: str = ""
+__all__ = [
+    "OPTIONAL_COLUMNS",
+    "ORG_KINDS",
+    "PLATFORMS",
+    "DirectoryRow",
+    "ImportReport",
+    "Progress",
+    "add_identifier",
+    "find_client",
+    "import_directory",
+    "new_client",
+]
 
 
 @dataclass
@@ -45,6 +47,8 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    plan: FullPlan | None = None  # a full import's: what it changes (or would)
+    applied: bool = False
 
     @property
     def ok(self) -> bool:
@@ -80,49 +84,6 @@ def find_client(uow: UnitOfWork, *, raw: str, kinds: Iterable[str]) -> Client | 
     return None
 
 
-Progress = Callable[[str], None]
-"""Called once per row with the stage it finished: "checked" or "imported"."""
-
-# Which columns each kind of row uses; anything else on that row must be empty, so a
-# misaligned column is caught instead of being stored in the wrong place.
-USED = {
-    "organisation": frozenset({"name", "role", "slack_workspaces", "entra_tenants"}),
-    "practitioner": frozenset(
-        {
-            "name",
-            "organisation",
-            "email",
-            "role",
-            "platform",
-            "slack_team",
-            "slack_user",
-            "teams_tenant",
-            "teams_user",
-        }
-    ),
-    "client": frozenset({"name", "nhs_number"}),
-    "membership": frozenset({"client", "role"}),
-}
-# The most characters each column may hold (the store's column sizes).
-LIMITS = {
-    "name": 200,
-    "organisation": 64,
-    "email": 320,
-    "role": 200,
-    "nhs_number": 20,
-    "platform": 16,
-    "slack_team": 32,
-    "slack_user": 32,
-    "teams_tenant": 64,
-    "teams_user": 64,
-    "client": 32,
-    "slack_workspaces": 2000,
-    "entra_tenants": 2000,
-}
-OPTIONAL_COLUMNS = tuple(LIMITS)  # every column but kind and ref, in the header's order
-REF_LIMIT = {"client": 32}
-
-
 def import_directory(
     uow: UnitOfWork,
     rows: Iterable[DirectoryRow],
@@ -131,181 +92,56 @@ def import_directory(
     actor: str = "cli",
     progress: Progress | None = None,
     check_only: bool = False,
+    full: bool = False,
 ) -> ImportReport:
     """Validate every row, then apply all or none. Re-importing updates by `ref`.
 
     With `check_only` nothing is written: the caller already knows the import must fail
-    (lines it could not parse) and wants every other problem reported too.
+    (lines it could not parse) and wants every other problem reported too, or (with `full`)
+    wants the plan: what a full import would add, change and deactivate.
     """
     rows = list(rows)
     report = ImportReport()
     tick = progress or (lambda _stage: None)
     with uow:
-        _validate(uow, rows, report, tick)
+        report.errors = problems(uow, rows, tick, full=full)
+        if report.ok and full:
+            report.plan = full_plan(uow, rows)
         if check_only or not report.ok:
             return report
         for row in rows:
             _apply(uow, row, at, report)
             uow.flush()
             tick("imported")
-        uow.audit(
-            "directory.imported",
-            at=at,
-            detail={"by": actor, "created": report.created, "updated": report.updated},
-        )
+        detail: dict[str, object] = {"by": actor, "created": report.created}
+        detail["updated"] = report.updated
+        if report.plan is not None:
+            detail.update(_settle_people(uow, report.plan, at=at, actor=actor))
+        uow.audit("directory.imported", at=at, detail=detail)
         uow.commit()
+        report.applied = True
     return report
 
 
-@dataclass
-class _Seen:
-    """What the file itself declares, to check references and uniqueness within it."""
-
-    orgs: set[str]
-    people: set[str]
-    clients: set[str]
-    keys: set[tuple[str, str]] = field(default_factory=set)
-    emails: dict[str, str] = field(default_factory=dict)
-    slack: dict[str, str] = field(default_factory=dict)
-    teams: dict[str, str] = field(default_factory=dict)
-    nhs: dict[str, str] = field(default_factory=dict)
-    declared: dict[str, Declared] = field(default_factory=dict)
-
-
-def _validate(
-    uow: UnitOfWork, rows: list[DirectoryRow], report: ImportReport, tick: Progress
-) -> None:
-    seen = _Seen(
-        orgs={r.ref for r in rows if r.kind == "organisation"},
-        people={r.ref for r in rows if r.kind == "practitioner"},
-        clients={r.ref for r in rows if r.kind == "client"},
-        declared={
-            r.ref: Declared.from_cells(r.slack_workspaces, r.entra_tenants)
-            for r in rows
-            if r.kind == "organisation"
-        },
-    )
-    index = uow.vault.blind_index()
-    for row in rows:
-        problem = _shape_problem(row) or _problem(uow, row, seen, index)
-        key = (row.kind, row.ref if row.kind != "membership" else f"{row.client}/{row.ref}")
-        if problem is None and key in seen.keys:
-            problem = f"{row.kind} {key[1]!r} appears twice"
-        seen.keys.add(key)
-        if problem:
-            report.errors.append((row.line, problem))
-        tick("checked")
-
-
-def _shape_problem(row: DirectoryRow) -> str | None:
-    """Kind, ref, lengths and unused columns; messages name columns, never values."""
-    used = USED.get(row.kind)
-    if used is None:
-        return "kind must be organisation, practitioner, client or membership"
-    ref_limit = REF_LIMIT.get(row.kind, 64)
-    if not row.ref or len(row.ref) > ref_limit:
-        return f"ref is required (at most {ref_limit} characters)"
-    for column in OPTIONAL_COLUMNS:
-        value = getattr(row, column)
-        if value and column not in used:
-            return f"column {column} is not used for a {row.kind}; leave it empty"
-        if len(value) > LIMITS[column]:
-            return f"{column} is longer than {LIMITS[column]} characters"
-    return None
-
-
-def _claimed(registry: dict[str, str], key: str, ref: str) -> str | None:
-    """Record that `ref` uses `key`; return the other ref that already did, if any."""
-    other = registry.setdefault(key, ref)
-    return other if other != ref else None
-
-
-def _problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen, index: BlindIndex) -> str | None:
-    if row.kind == "organisation":
-        if not row.name:
-            return "an organisation needs a name"
-        if row.role and row.role not in ORG_KINDS:
-            return f"organisation role (its kind) must be one of {', '.join(ORG_KINDS)}"
-        return Declared.from_cells(row.slack_workspaces, row.entra_tenants).problem()
-    if row.kind == "practitioner":
-        return _practitioner_problem(uow, row, seen)
-    if row.kind == "client":
-        return _client_problem(uow, row, seen, index)
-    if row.kind == "membership":
-        if row.client not in seen.clients and uow.directory.client_by_reference(row.client) is None:
-            return f"unknown client {row.client!r}"
-        if row.ref not in seen.people and uow.directory.practitioner_by_ref(row.ref) is None:
-            return f"unknown practitioner {row.ref!r}"
-        if row.role not in {r.value for r in Role}:
-            return "membership role must be lead, deputy or member"
-    return None
-
-
-def _practitioner_problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen) -> str | None:
-    if not row.name:
-        return "a practitioner needs a name"
-    if row.organisation not in seen.orgs and (
-        uow.directory.organisation_by_ref(row.organisation) is None
-    ):
-        return f"unknown organisation {row.organisation!r}"
-    if row.platform and row.platform not in PLATFORMS:
-        return f"platform must be one of {', '.join(PLATFORMS)}"
-    if bool(row.slack_team) != bool(row.slack_user):
-        return "slack_team and slack_user go together"
-    if bool(row.teams_tenant) != bool(row.teams_user):
-        return "teams_tenant and teams_user go together"
-    if row.platform == "slack" and not row.slack_user:
-        return "platform slack needs slack_team and slack_user"
-    if row.platform == "teams" and not row.teams_user:
-        return "platform teams needs teams_tenant and teams_user"
-    declared = seen.declared.get(row.organisation)  # the file's row wins over the store
-    if declared is None:
-        declared = workspaces.stored(uow, row.organisation)
-    outside = declared.outside(
-        row.organisation, slack_team=row.slack_team, teams_tenant=row.teams_tenant
-    )
-    if outside:
-        return outside
-    email = row.email.strip().lower()
-    if email:
-        if "@" not in email or " " in email:
-            return "email is not an email address"
-        others = [p.ref for p in uow.directory.practitioner_by_email(email) if p.ref != row.ref]
-        other = _claimed(seen.emails, email, row.ref) or (others[0] if others else None)
-        if other:
-            return f"email is already used by practitioner {other!r}"
-    if row.slack_user:
-        found = uow.directory.practitioner_by_slack(row.slack_team, row.slack_user)
-        other = _claimed(seen.slack, f"{row.slack_team}/{row.slack_user}", row.ref) or (
-            found.ref if found and found.ref != row.ref else None
-        )
-        if other:
-            return f"that Slack user is already linked to practitioner {other!r}"
-    if row.teams_user:
-        found = uow.directory.practitioner_by_teams(row.teams_tenant.lower(), row.teams_user)
-        other = _claimed(seen.teams, f"{row.teams_tenant}/{row.teams_user}", row.ref) or (
-            found.ref if found and found.ref != row.ref else None
-        )
-        if other:
-            return f"that Teams user is already linked to practitioner {other!r}"
-    return None
-
-
-def _client_problem(
-    uow: UnitOfWork, row: DirectoryRow, seen: _Seen, index: BlindIndex
-) -> str | None:
-    if not row.name:
-        return "a client needs a name (it is stored encrypted)"
-    if not row.nhs_number:
-        return None
-    try:
-        blind = index.digest("nhs_number", row.nhs_number)
-    except InvalidIdentifier as exc:
-        return str(exc)
-    found = uow.directory.client_by_blind("nhs_number", blind)
-    if _claimed(seen.nhs, blind, row.ref) or (found and found.reference != row.ref):
-        return "that NHS number is already recorded for another client"
-    return None
+def _settle_people(
+    uow: UnitOfWork, plan: FullPlan, *, at: datetime, actor: str
+) -> dict[str, object]:
+    """A full import's last step: reinstate those in the file, deactivate those missing."""
+    for ref in plan.reactivated:
+        person = uow.directory.practitioner_by_ref(ref)
+        assert person is not None
+        person.active = True
+        uow.audit("practitioner.reactivated", at=at, subject=person.id, detail={"via": actor})
+    for ref in plan.deactivated:
+        person = uow.directory.practitioner_by_ref(ref)
+        assert person is not None
+        deactivate(uow, person, at=at, actor_id=None, via=f"{actor}: full import")
+    return {
+        "full": True,
+        "changed": len(plan.changed),
+        "reactivated": len(plan.reactivated),
+        "deactivated": len(plan.deactivated),
+    }
 
 
 def _count(bucket: dict[str, int], kind: str) -> None:
@@ -313,63 +149,82 @@ def _count(bucket: dict[str, int], kind: str) -> None:
 
 
 def _apply(uow: UnitOfWork, row: DirectoryRow, at: datetime, report: ImportReport) -> None:
-    if row.kind == "organisation":
-        org = uow.directory.organisation_by_ref(row.ref)
-        _count(report.updated if org else report.created, row.kind)
-        if org is None:
-            org = Organisation(id=new_id(), ref=row.ref, created_at=at, policy={})
-            uow.directory.add(org)
-        org.name, org.kind = row.name, row.role or "agency"
-        declared = Declared.from_cells(row.slack_workspaces, row.entra_tenants)
-        workspaces.store(uow, org.id, declared, at=at)
-    elif row.kind == "practitioner":
-        org = uow.directory.organisation_by_ref(row.organisation)
-        assert org is not None
-        person = uow.directory.practitioner_by_ref(row.ref)
-        _count(report.updated if person else report.created, row.kind)
-        if person is None:
-            person = Practitioner(id=new_id(), ref=row.ref, created_at=at)
-            uow.directory.add(person)
-        person.organisation_id, person.name = org.id, row.name
-        if row.role:
-            person.job_title = row.role
-        person.email = row.email.strip().lower() or None
-        person.preferred_platform = row.platform or _platform(row)
-        person.slack_team_id, person.slack_user_id = row.slack_team or None, row.slack_user or None
-        person.teams_tenant_id = row.teams_tenant.lower() or None
-        person.teams_aad_object_id = row.teams_user or None
-    elif row.kind == "client":
-        client = uow.directory.client_by_reference(row.ref)
-        _count(report.updated if client else report.created, row.kind)
-        if client is None:
-            client = new_client(uow, reference=row.ref, label=row.name, at=at)
-        else:
-            uow.sealed.client(client).seal(ClientField.LABEL, row.name)
-        if (
-            row.nhs_number
-            and uow.directory.client_by_blind(
-                "nhs_number", uow.vault.blind_index().digest("nhs_number", row.nhs_number)
-            )
-            is None
-        ):
-            add_identifier(uow, client, "nhs_number", row.nhs_number)
+    {
+        "organisation": _apply_organisation,
+        "practitioner": _apply_practitioner,
+        "client": _apply_client,
+        "membership": _apply_membership,
+    }[row.kind](uow, row, at, report)
+
+
+def _apply_organisation(
+    uow: UnitOfWork, row: DirectoryRow, at: datetime, report: ImportReport
+) -> None:
+    org = uow.directory.organisation_by_ref(row.ref)
+    _count(report.updated if org else report.created, row.kind)
+    if org is None:
+        org = Organisation(id=new_id(), ref=row.ref, created_at=at, policy={})
+        uow.directory.add(org)
+    org.name, org.kind = row.name, row.role or "agency"
+    declared = Declared.from_cells(row.slack_workspaces, row.entra_tenants)
+    workspaces.store(uow, org.id, declared, at=at)
+
+
+def _apply_practitioner(
+    uow: UnitOfWork, row: DirectoryRow, at: datetime, report: ImportReport
+) -> None:
+    org = uow.directory.organisation_by_ref(row.organisation)
+    assert org is not None
+    person = uow.directory.practitioner_by_ref(row.ref)
+    _count(report.updated if person else report.created, row.kind)
+    if person is None:
+        person = Practitioner(id=new_id(), ref=row.ref, created_at=at)
+        uow.directory.add(person)
+    person.organisation_id, person.name = org.id, row.name
+    if row.role:
+        person.job_title = row.role
+    person.email = row.email.strip().lower() or None
+    person.preferred_platform = derived_platform(row)
+    person.slack_team_id, person.slack_user_id = row.slack_team or None, row.slack_user or None
+    person.teams_tenant_id = row.teams_tenant.lower() or None
+    person.teams_aad_object_id = row.teams_user or None
+
+
+def _apply_client(uow: UnitOfWork, row: DirectoryRow, at: datetime, report: ImportReport) -> None:
+    client = uow.directory.client_by_reference(row.ref)
+    _count(report.updated if client else report.created, row.kind)
+    if client is None:
+        client = new_client(uow, reference=row.ref, label=row.name, at=at)
     else:
-        client = uow.directory.client_by_reference(row.client)
-        person = uow.directory.practitioner_by_ref(row.ref)
-        assert client is not None and person is not None
-        membership = uow.directory.membership(client.id, person.id)
-        _count(report.updated if membership else report.created, row.kind)
-        if membership is None:
-            membership = Membership(
-                id=new_id(), client_id=client.id, practitioner_id=person.id, created_at=at
-            )
-            uow.directory.add(membership)
-        membership.role = row.role
+        uow.sealed.client(client).seal(ClientField.LABEL, row.name)
+    if row.nhs_number:
+        _set_nhs_number(uow, client, row.nhs_number)
 
 
-def _platform(row: DirectoryRow) -> str:
-    if row.slack_user:
-        return "slack"
-    if row.teams_user:
-        return "teams"
-    return "playground"
+def _set_nhs_number(uow: UnitOfWork, client: Client, raw: str) -> None:
+    """The client's one NHS number becomes `raw` (checked already: no other client has it)."""
+    blind = uow.vault.blind_index().digest("nhs_number", raw)
+    current = [i for i in uow.directory.identifiers(client.id) if i.kind == "nhs_number"]
+    if not current:
+        add_identifier(uow, client, "nhs_number", raw)
+        return
+    ident = current[0]
+    if ident.blind != blind:  # a corrected number replaces the old one, in place
+        ident.blind = blind
+        uow.sealed.identifier(client, ident).seal(IdentifierField.VALUE, raw.strip())
+
+
+def _apply_membership(
+    uow: UnitOfWork, row: DirectoryRow, at: datetime, report: ImportReport
+) -> None:
+    client = uow.directory.client_by_reference(row.client)
+    person = uow.directory.practitioner_by_ref(row.ref)
+    assert client is not None and person is not None
+    membership = uow.directory.membership(client.id, person.id)
+    _count(report.updated if membership else report.created, row.kind)
+    if membership is None:
+        membership = Membership(
+            id=new_id(), client_id=client.id, practitioner_id=person.id, created_at=at
+        )
+        uow.directory.add(membership)
+    membership.role = row.role

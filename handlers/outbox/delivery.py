@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from handlers.acknowledge_rule import awaits_acknowledgement
+from handlers.network.leavers import LEFT, receives_pointers
 from handlers.outbox.links import mint_link
 from handlers.ports import (
     Clock,
@@ -115,6 +116,7 @@ class DeliveryReport:
     retried: int = 0
     dead: int = 0
     deferred: int = 0
+    withdrawn: int = 0
 
 
 class Throttle:
@@ -227,6 +229,10 @@ def _claim(
     with uow:
         now = clock.now()
         for row in uow.outbox.claim_due(now, policy.batch, concern_id=concern_id):
+            if not receives_pointers(uow.directory.practitioner(row.recipient_id)):
+                uow.leavers.withdraw(row, reason=LEFT)  # they left after it was queued
+                report.withdrawn += 1
+                continue
             ambiguous = row.state == "sending" or bool(row.detail.get("reconcile"))
             try:
                 pointer = _pointer_for(uow, row, minter, now, policy)

@@ -134,6 +134,14 @@ class DirectoryRepository:
     def client(self, client_id: str) -> Client | None:
         return self._s.get(Client, client_id)
 
+    def clients(self) -> Sequence[Client]:
+        """Every client, by reference."""
+        return self._s.scalars(select(Client).order_by(Client.reference)).all()
+
+    def memberships(self) -> Sequence[Membership]:
+        """Every network membership (with its practitioner)."""
+        return self._s.scalars(select(Membership)).all()
+
     def client_by_reference(self, reference: str) -> Client | None:
         return self._s.scalars(select(Client).where(Client.reference == reference)).first()
 

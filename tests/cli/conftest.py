@@ -28,19 +28,19 @@ def _restore_logging() -> Iterator[None]:
 def flare(
     engine: Engine, master_spec: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Flare:
-    """`flare(*args, keys=...)` runs the command with the test store in its environment."""
+    """`flare(*args, keys=..., input=...)` runs the command against the test store."""
     monkeypatch.chdir(tmp_path)
     for name in ("FLARE_PUBLIC_URL", "SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "TEAMS_APP_ID"):
         monkeypatch.delenv(name, raising=False)
     url = engine.url.render_as_string(hide_password=False)
 
-    def run(*args: str, keys: str | None = None) -> Result:
+    def run(*args: str, keys: str | None = None, input: str | None = None) -> Result:
         env = {
             "FLARE_ENV": "test",
             "FLARE_DATABASE_URL": url,
             "FLARE_MASTER_KEYS": keys or master_spec,
             "FLARE_VAR_DIR": str(tmp_path / "var"),
         }
-        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
 
     return run

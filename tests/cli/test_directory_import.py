@@ -53,6 +53,7 @@ def test_example_file_imports(flare: Flare, uow_factory) -> None:  # type: ignor
     result = flare("directory", "import", str(EXAMPLE))
     assert result.exit_code == 0, result.output
     assert "imported 13 rows" in result.stdout
+    assert "flare: checking" not in result.stderr  # progress only for big files
     assert "created: 2 clients, 5 memberships, 3 organisations, 3 practitioners" in result.stdout
     with uow_factory() as uow:
         ivo = uow.directory.practitioner_by_ref("ivo")
@@ -193,8 +194,8 @@ def test_large_file_shows_progress_and_imports(  # type: ignore[no-untyped-def]
     rows += [f"practitioner,p{n},Person {n},big-org,Worker" for n in range(400)]
     result = flare("directory", "import", _write(tmp_path, "\n".join(rows) + "\n"))
     assert result.exit_code == 0, result.output
-    assert "flare: checking 401 rows" in result.stdout
-    assert "flare: importing 401 rows" in result.stdout
+    assert "flare: checking 401 rows" in result.stderr
+    assert "flare: importing 401 rows" in result.stderr
     assert "created: 1 organisation, 400 practitioners" in result.stdout
     assert _count(uow_factory, Practitioner) == 400
     assert _count(uow_factory, Membership) == 0
