@@ -5,10 +5,10 @@ noticed, the rationale, the family reason, people to protect, the narrowing reas
 client's name — and a fresh NHS number typed as the identifier (and after `/concern`). Every
 Slack flow then runs over real HTTP: the modal's two steps, DM pointers, acknowledgement
 with `chat.update` and the raiser's receipt, closing from the Close button's modal (an
-"other" outcome with a canary note) and reopening, with their pointers to the raiser and
-the network, App Home, `/concern inbox` and the message shortcut. Then the modal's answers are posted the ways Flare must refuse (a stale timestamp,
-another secret, a replay, oversized, malformed). No canary may appear in any byte Flare sent
-to the fake Slack API (Web API calls
+"other" outcome with a canary note) and reopening, with their pointers to the raiser and the
+network, App Home, `/concern inbox` and the message shortcut. Then the modal's answers are
+posted the ways Flare must refuse (a stale timestamp, another secret, a replay, oversized,
+malformed). No canary may appear in any byte Flare sent to the fake Slack API (Web API calls
 and response_url posts), in any response body Flare gave Slack on /slack/events (modal
 updates ride there), or in any log line (structlog and the standard library, at DEBUG).
 """
