@@ -17,6 +17,7 @@ from handlers.follow_through.reminders import ReminderPolicy, ReminderReport, re
 from handlers.my_work.digest import DigestReport, send_digests
 from handlers.outbox.delivery import DeliveryReport, OutboxPolicy, Throttle, deliver_due
 from handlers.ports import Notifier
+from handlers.retention.concerns import RetentionReport, sweep_retention
 from handlers.retention.inbound_keys import ForgottenDeliveries, forget_old_deliveries
 from handlers.values import Platform
 from store.crypto import CryptoError, KeyRing, load_or_create_key_file, new_link_token
@@ -134,6 +135,10 @@ class Runtime:
 
     def forget_old_deliveries(self) -> ForgottenDeliveries:
         return forget_old_deliveries(self.uow, self.clock)
+
+    def retain(self) -> RetentionReport:
+        """The retention sweep: shred and delete what is past its period (not held)."""
+        return sweep_retention(self.uow, self.clock)
 
     def ready(self) -> bool:
         with self.engine.connect() as conn:

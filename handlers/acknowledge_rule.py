@@ -8,16 +8,24 @@ a closed concern and one past retention have nothing to acknowledge.
 
 The web concern page, Slack's and Teams' Acknowledge buttons, the web inbox, App Home, the
 chat inboxes and the digest all go through `may_acknowledge` / `awaits_acknowledgement`.
+
+Who may close (and reopen) a concern is the rule beside it: whoever leads the client's
+network *now* — its lead or deputy, still active. Delivery does not matter here: closing is
+the network's decision, and a lead who joined after the raise owns the concern as much as
+one who was told. The concern page, Slack's Close button, Teams' card and the pointers all
+go through `may_close` / `may_reopen`.
 """
 
 from __future__ import annotations
 
-from handlers.values import ConcernStatus, DeliveryRole
+from handlers.values import ConcernStatus, DeliveryRole, Role
 from store.models import Concern, Delivery
 from store.unit_of_work import UnitOfWork
 
 ACKNOWLEDGING_ROLES = frozenset({DeliveryRole.LEAD, DeliveryRole.DEPUTY, DeliveryRole.DUTY})
 ACKNOWLEDGEABLE_STATUSES = frozenset({ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED})
+CLOSING_ROLES = frozenset({Role.LEAD, Role.DEPUTY})
+CLOSEABLE_STATUSES = ACKNOWLEDGEABLE_STATUSES
 
 
 def may_acknowledge(concern: Concern, delivery: Delivery | None) -> bool:
@@ -54,3 +62,24 @@ def to_acknowledge(uow: UnitOfWork, practitioner_id: str) -> list[Concern]:
         if awaits_acknowledgement(concern, delivery)
     ]
     return sorted(waiting, key=lambda c: (c.acknowledge_by or c.created_at, c.id))
+
+
+def leads_network(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:
+    """True when the practitioner is, now, an active lead or deputy of the concern's client."""
+    membership = uow.directory.membership(concern.client_id, practitioner_id)
+    return (
+        membership is not None
+        and membership.role in CLOSING_ROLES
+        and membership.practitioner.active
+        and concern.shredded_at is None
+    )
+
+
+def may_close(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:
+    """The rule: an open or acknowledged concern may be closed by whoever leads its network."""
+    return concern.status in CLOSEABLE_STATUSES and leads_network(uow, concern, practitioner_id)
+
+
+def may_reopen(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:
+    """The rule: a closed concern (not yet shredded) may be reopened by whoever leads it."""
+    return concern.status == ConcernStatus.CLOSED and leads_network(uow, concern, practitioner_id)

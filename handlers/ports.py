@@ -57,6 +57,7 @@ class Pointer:
     entries: int = 0
     recipients: int = 0
     can_acknowledge: bool = False
+    can_close: bool = False
     acknowledged_at: datetime | None = None
     by_recipient: bool = False
     escalation_level: int = 0

@@ -130,3 +130,33 @@ class PointerKind(StrEnum):
     ESCALATED_RECEIPT = "escalated_receipt"
     FOLLOW_UP_OVERDUE = "follow_up_overdue"
     DIGEST = "digest"
+    CONCERN_CLOSED = "concern_closed"
+    CONCERN_REOPENED = "concern_reopened"
+
+
+class Outcome(StrEnum):
+    """How the lead closed a concern: a closed set; only OTHER takes a (sealed) note."""
+
+    NO_FURTHER_ACTION = "no_further_action"
+    ADVICE_GIVEN = "advice_given"
+    EARLY_HELP = "early_help"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care"
+    POLICE = "police"
+    MONITORING = "monitoring"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "no_further_action": "No further action",
+            "advice_given": "Advice given",
+            "early_help": "Early help",
+            "childrens_social_care": "Referred to children's social care",
+            "police": "Referred to police",
+            "monitoring": "Monitoring",
+            "other": "Other (with a note)",
+        }[self.value]
+
+    @property
+    def needs_note(self) -> bool:
+        return self is Outcome.OTHER

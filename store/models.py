@@ -168,6 +168,8 @@ class Client(Base):
     data_key_id: Mapped[str] = _fk("data_keys.id")
     label_ct: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by a data protection officer: retention never shreds this client's concerns.
+    legal_hold_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class ClientIdentifier(Base):
@@ -244,6 +246,8 @@ class Concern(Base):
     escalate_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    outcome_note_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     shredded_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 

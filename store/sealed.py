@@ -35,6 +35,7 @@ class ConcernField(Enum):
     FAMILY_REASON = "family_reason"
     NARROWING_REASON = "narrowing_reason"
     PROTECTED = "protected"
+    OUTCOME_NOTE = "outcome_note"  # the note of an "other" outcome when the concern closed
 
 
 class EntryField(Enum):

@@ -1,4 +1,4 @@
-"""`flare worker` (the scheduler and its sweeps) and `flare retention run`."""
+"""`flare worker` (the scheduler and its sweeps), `flare retention run`, `hold` and `release`."""
 
 from __future__ import annotations
 
@@ -68,3 +68,40 @@ def retention_run(dry_run: bool, batch: int) -> None:
             deleted += report.deleted
             bar.update(report.shredded)
     click.echo(f"flare: retention: {shredded} concerns shredded, {deleted} deleted")
+
+
+@retention.command("hold")
+@click.argument("client_ref")
+@click.option("--by", "by_ref", default=None, help="The data protection officer's reference.")
+def retention_hold(client_ref: str, by_ref: str | None) -> None:
+    """Put a client under a legal hold: retention shreds none of its concerns (audited)."""
+    _legal_hold(client_ref, by_ref, held=True)
+
+
+@retention.command("release")
+@click.argument("client_ref")
+@click.option("--by", "by_ref", default=None, help="The data protection officer's reference.")
+def retention_release(client_ref: str, by_ref: str | None) -> None:
+    """Release a client's legal hold: retention applies to its concerns again (audited)."""
+    _legal_hold(client_ref, by_ref, held=False)
+
+
+def _legal_hold(client_ref: str, by_ref: str | None, *, held: bool) -> None:
+    from handlers.retention.legal_hold import (
+        HoldChanged,
+        Unchanged,
+        UnknownClient,
+        set_legal_hold,
+    )
+
+    runtime = open_runtime()
+    outcome = set_legal_hold(
+        runtime.uow(), client_reference=client_ref, held=held, clock=runtime.clock, by_ref=by_ref
+    )
+    if isinstance(outcome, UnknownClient):
+        fail(f"flare: no client with the reference {client_ref!r}")
+    if not isinstance(outcome, HoldChanged | Unchanged):
+        fail(f"flare: no active practitioner with the reference {by_ref!r}")
+    state = "under a legal hold" if held else "not under a legal hold"
+    already = " already" if isinstance(outcome, Unchanged) else ""
+    click.echo(f"flare: client {client_ref} is{already} {state}")

@@ -1,4 +1,5 @@
-"""Block Kit for a Pointer: severity, age and counts, an Open button, Acknowledge for leads.
+"""Block Kit for a Pointer: severity, age and counts, an Open button, Acknowledge and Close
+for leads.
 
 Built only from `handlers.outbox.pointer_words.describe(pointer)`: nothing sensitive exists
 here to leak.
@@ -14,6 +15,7 @@ from handlers.ports import Pointer
 
 OPEN_ACTION = "flare_open"
 ACKNOWLEDGE_ACTION = "flare_acknowledge"
+CLOSE_ACTION = "flare_close"
 POINTER_EVENT = "flare_pointer"
 
 Block = dict[str, Any]
@@ -48,6 +50,15 @@ def pointer_blocks(pointer: Pointer, now: datetime) -> list[Block]:
                 "type": "button",
                 "action_id": ACKNOWLEDGE_ACTION,
                 "text": _plain(text.acknowledge_label),
+                "value": pointer.concern_id,
+            }
+        )
+    if text.close_label and pointer.concern_id:
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": CLOSE_ACTION,
+                "text": _plain(text.close_label),
                 "value": pointer.concern_id,
             }
         )

@@ -1,7 +1,10 @@
 """Adaptive Cards for pointers: words from handlers.outbox.pointer_words, the shape from here.
 
 A card carries only what a Pointer carries (kind, severity, age, counts, the recipient's
-own link, the concern's opaque id for "Acknowledge"): nothing sensitive can reach Teams.
+own link, the concern's opaque id for "Acknowledge" and "Close"): nothing sensitive can
+reach Teams. "Close" unfolds the outcomes in the card (Action.ShowCard) and submits one with
+Action.Execute; "other", which needs a note, is left to the concern page (free text is
+typed only in a dialog or on Flare's own pages).
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from typing import Any
 
 from handlers.outbox.pointer_words import describe
 from handlers.ports import Pointer
-from handlers.values import Severity
+from handlers.values import Outcome, Severity
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"  # what Teams renders; Teams wants 1.5 for Action.Execute (docs/teams.md)
 ACKNOWLEDGE_VERB = "acknowledge"
+CLOSE_VERB = "close"
+OTHER_ON_THE_PAGE = "For another outcome, close it on the concern page, where you can add a note."
 
 _SEVERITY_COLOUR = {
     Severity.IMMEDIATE: "attention",
@@ -51,6 +56,8 @@ def pointer_card(pointer: Pointer, now: datetime) -> dict[str, Any]:
                 "style": "positive",
             }
         )
+    if text.close_label and pointer.concern_id:
+        actions.append(close_action(text.close_label, pointer.concern_id))
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": CARD_SCHEMA,
@@ -60,6 +67,38 @@ def pointer_card(pointer: Pointer, now: datetime) -> dict[str, Any]:
     if actions:
         card["actions"] = actions
     return card
+
+
+def close_action(title: str, concern_id: str) -> dict[str, Any]:
+    """Close: the outcomes (but "other") in a card that unfolds, and one Action.Execute."""
+    choices = [{"title": o.label, "value": o.value} for o in Outcome if not o.needs_note]
+    return {
+        "type": "Action.ShowCard",
+        "title": title,
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [
+                {
+                    "type": "Input.ChoiceSet",
+                    "id": "outcome",
+                    "label": "What was the outcome?",
+                    "style": "expanded",
+                    "isRequired": True,
+                    "errorMessage": "Choose how the concern was resolved",
+                    "choices": choices,
+                },
+                {"type": "TextBlock", "text": OTHER_ON_THE_PAGE, "wrap": True, "isSubtle": True},
+            ],
+            "actions": [
+                {
+                    "type": "Action.Execute",
+                    "title": "Close the concern",
+                    "verb": CLOSE_VERB,
+                    "data": {"concern": concern_id},
+                }
+            ],
+        },
+    }
 
 
 def pointer_activity(pointer: Pointer, now: datetime) -> dict[str, Any]:

@@ -5,7 +5,8 @@
 - message in personal chat: `help`, `inbox` (fresh pointers for what is waiting).
 - invoke composeExtension/fetchTask, task/fetch: open the raise dialog;
   composeExtension/submitAction, task/submit: its next step or the raise itself.
-- invoke adaptiveCard/action, verb "acknowledge": acknowledge and refresh the card in place.
+- invoke adaptiveCard/action, verb "acknowledge": acknowledge and refresh the card in place;
+  verb "close" (the outcome chosen in the card): close the concern, and say so.
 
 Users are known by tenant id + AAD object id, and only from a tenant some organisation
 declares (in a multi-tenant bot anyone's tenant can send activities); on first contact in
@@ -27,6 +28,7 @@ from bot.teams.cards import (
     CARD_CONTENT_TYPE,
     CARD_SCHEMA,
     CARD_VERSION,
+    CLOSE_VERB,
     acknowledged_card,
 )
 from bot.teams.connector import BotConnector, ConversationRef, Done
@@ -35,6 +37,8 @@ from bot.teams.package import RAISE_COMMAND_ID
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
 from handlers.follow_through.acknowledged_card import acknowledged_pointer
+from handlers.follow_through.closing import AlreadyClosed, CloseConcern, Closed, close_concern
+from handlers.invalid import Invalid
 from handlers.my_work.resend import resend_pending
 from handlers.network.identity import (
     Ambiguous,
@@ -72,6 +76,14 @@ HELP_LINES = (
 )
 INBOX_IN_PERSONAL_CHAT = "Ask for your inbox in your personal chat with Flare."
 NOT_ALLOWED = "Only the lead professional or their deputy can acknowledge this concern."
+NOT_ALLOWED_TO_CLOSE = "Only the lead professional or their deputy can close this concern."
+CLOSED = "The concern is closed. Everyone it was shared with has been told (not how)."
+CHOOSE_OUTCOME = "Choose how the concern was resolved, or close it on the concern page."
+UNKNOWN_ACTION = {
+    "statusCode": 400,
+    "type": "application/vnd.microsoft.error",
+    "value": {"code": "BadRequest", "message": "Unknown action"},
+}
 
 
 @dataclass(frozen=True)
@@ -238,15 +250,14 @@ class TeamsInbound:
         action = action if isinstance(action, dict) else {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
         concern_id = data.get("concern") if isinstance(data, dict) else None
-        if action.get("verb") != ACKNOWLEDGE_VERB or not isinstance(concern_id, str):
-            return Answer(
-                200,
-                {
-                    "statusCode": 400,
-                    "type": "application/vnd.microsoft.error",
-                    "value": {"code": "BadRequest", "message": "Unknown action"},
-                },
-            )
+        if not isinstance(concern_id, str) or action.get("verb") not in (
+            ACKNOWLEDGE_VERB,
+            CLOSE_VERB,
+        ):
+            return Answer(200, UNKNOWN_ACTION)
+        if action.get("verb") == CLOSE_VERB:
+            chosen = data.get("outcome") if isinstance(data, dict) else None
+            return self._close(who, concern_id, chosen if isinstance(chosen, str) else "")
         outcome = acknowledge(
             self._uow(),
             concern_id=concern_id,
@@ -266,6 +277,16 @@ class TeamsInbound:
             return invoke_answer(_card_message(NOT_ALLOWED))
         card = acknowledged_card(pointer, self._clock.now())
         return invoke_answer({"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card})
+
+    def _close(self, who: Known, concern_id: str, outcome: str) -> Answer:
+        """The outcome chosen in the card -> close_concern -> a message in its place."""
+        command = CloseConcern(concern_id, who.practitioner_id, outcome, via="teams")
+        closed = close_concern(self._uow(), command, clock=self._clock)
+        if isinstance(closed, Closed | AlreadyClosed):
+            return invoke_answer(_card_message(CLOSED))
+        if isinstance(closed, Invalid):
+            return invoke_answer(_card_message(CHOOSE_OUTCOME))
+        return invoke_answer(_card_message(NOT_ALLOWED_TO_CLOSE))
 
 
 def _conversation(activity: Activity) -> ConversationRef:

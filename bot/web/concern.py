@@ -12,6 +12,15 @@ from bot.web.rendering import Page, PageError, PageRoute, page_for
 from handlers.concern.information import InformationAdded, add_information
 from handlers.concern.viewing import NoAccess, Unreadable, mark_seen, view_concern
 from handlers.follow_through.acknowledge import NotAllowed, acknowledge
+from handlers.follow_through.closing import (
+    AlreadyClosed,
+    CloseConcern,
+    Closed,
+    NotOpen,
+    Reopened,
+    close_concern,
+    reopen_concern,
+)
 from handlers.follow_through.follow_ups import (
     FollowUpAdded,
     NotOwner,
@@ -21,6 +30,8 @@ from handlers.follow_through.follow_ups import (
     follow_up_owners,
     list_follow_ups,
 )
+from handlers.invalid import Invalid
+from handlers.values import Outcome
 
 router = APIRouter(route_class=PageRoute)
 CONCERN_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -31,7 +42,10 @@ NOTICES = {
     "follow_up": "The follow-up was added. Its owner has been told in chat.",
     "follow_up_mine": "The follow-up was added. You own it; it is in your inbox.",
     "follow_up_done": "The follow-up is marked as done.",
+    "closed": "The concern is closed. Everyone it was shared with has been told.",
+    "reopened": "The concern is open again. Everyone it was shared with has been told.",
 }
+OUTCOMES = [(outcome.value, outcome.label) for outcome in Outcome]
 
 
 def _concern_id(concern_id: str) -> str:
@@ -72,6 +86,7 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
     ctx.setdefault("information_key", secrets.token_urlsafe(24))
     ctx.setdefault("follow_up_key", secrets.token_urlsafe(24))
     ctx.setdefault("follow_up", {})
+    ctx.setdefault("closing", {})
     uow, clock, me_id = page.runtime.uow, page.runtime.clock, me.practitioner_id
     follow_ups = list_follow_ups(uow(), concern_id=concern_id, practitioner_id=me_id, clock=clock)
     owners = follow_up_owners(uow(), concern_id=concern_id, practitioner_id=me_id)
@@ -82,6 +97,7 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
         notice=notice,
         follow_ups=follow_ups,
         owners=owners,
+        outcomes=OUTCOMES,
         **ctx,
     )
 
@@ -130,6 +146,55 @@ def acknowledge_concern(
             "You can still read the concern and add information to it.",
         )
     page.browser.remember("notice", "acknowledged")
+    return page.redirect(f"/concerns/{concern_id}")
+
+
+def _not_the_lead() -> PageError:
+    return PageError(
+        403,
+        "Only the lead professional or deputy can close or reopen this concern",
+        "You can still read the concern and add information to it.",
+    )
+
+
+@router.post("/concerns/{concern_id}/close")
+def close(
+    concern_id: str,
+    page: Annotated[Page, Depends(page_for)],
+    csrf: Annotated[str, Form()] = "",
+    outcome: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    page.check_csrf(csrf)
+    concern_id = _concern_id(concern_id)
+    me = page.require_me(after=f"/concerns/{concern_id}")
+    command = CloseConcern(concern_id, me.practitioner_id, outcome, note)
+    closed = close_concern(page.runtime.uow(), command, clock=page.runtime.clock)
+    if isinstance(closed, Closed | AlreadyClosed):
+        page.browser.remember("notice", "closed")
+        return page.redirect(f"/concerns/{concern_id}")
+    if not isinstance(closed, Invalid):
+        raise _not_the_lead()
+    answers = {"outcome": outcome, "note": note}
+    return show(page, concern_id, status=400, errors=closed.errors, closing=answers)
+
+
+@router.post("/concerns/{concern_id}/reopen")
+def reopen(
+    concern_id: str, page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    page.check_csrf(csrf)
+    concern_id = _concern_id(concern_id)
+    me = page.require_me(after=f"/concerns/{concern_id}")
+    reopened = reopen_concern(
+        page.runtime.uow(),
+        concern_id=concern_id,
+        practitioner_id=me.practitioner_id,
+        clock=page.runtime.clock,
+    )
+    if not isinstance(reopened, Reopened | NotOpen):
+        raise _not_the_lead()
+    page.browser.remember("notice", "reopened")
     return page.redirect(f"/concerns/{concern_id}")
 
 

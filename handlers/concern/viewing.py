@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.acknowledge_rule import awaits_acknowledgement, to_acknowledge
+from handlers.acknowledge_rule import awaits_acknowledgement, may_close, may_reopen, to_acknowledge
+from handlers.follow_through.closing import outcome_note
 from handlers.follow_through.escalation import escalation_steps
 from handlers.ports import Clock
-from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+from handlers.values import Category, FamilyInformed, LawfulBasis, Outcome, Severity
 from store.crypto import CryptoError
 from store.models import Concern, Delivery
 from store.sealed import ClientField, ConcernField, EntryField
@@ -60,6 +61,11 @@ class ConcernView:
     escalations: tuple[EscalationView, ...] = ()
     client_id: str = ""
     viewer_in_network: bool = False
+    closed_at: datetime | None = None
+    outcome: Outcome | None = None
+    outcome_note: str = ""
+    viewer_can_close: bool = False
+    viewer_can_reopen: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,11 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery) -> ConcernView
         ),
         client_id=client.id,
         viewer_in_network=uow.directory.membership(client.id, viewer.recipient_id) is not None,
+        closed_at=concern.closed_at,
+        outcome=Outcome(concern.outcome) if concern.outcome else None,
+        outcome_note=outcome_note(uow, concern),
+        viewer_can_close=may_close(uow, concern, viewer.recipient_id),
+        viewer_can_reopen=may_reopen(uow, concern, viewer.recipient_id),
     )
 
 

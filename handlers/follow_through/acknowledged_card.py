@@ -6,6 +6,7 @@ Chat platforms that refresh a card in place (Teams Universal Actions, Slack's
 
 from __future__ import annotations
 
+from handlers.acknowledge_rule import may_close
 from handlers.ports import Pointer
 from handlers.values import Platform, PointerKind, Severity
 from store.unit_of_work import UnitOfWork
@@ -30,4 +31,5 @@ def acknowledged_pointer(
             entries=len(uow.concerns.entries(concern.id)),
             acknowledged_at=concern.acknowledged_at,
             by_recipient=concern.acknowledged_by_id == practitioner_id,
+            can_close=may_close(uow, concern, practitioner_id),
         )

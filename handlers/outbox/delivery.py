@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from handlers.acknowledge_rule import awaits_acknowledgement
+from handlers.acknowledge_rule import awaits_acknowledgement, may_close
 from handlers.network.leavers import LEFT, receives_pointers
 from handlers.outbox.links import mint_link
 from handlers.ports import (
@@ -36,6 +36,16 @@ from store.unit_of_work import UnitOfWork
 log = structlog.get_logger("flare.outbox")
 
 LEASE = timedelta(seconds=60)
+# Pointers that offer the lead a Close button (the rule decides whether this recipient leads).
+CLOSEABLE_FROM = frozenset(
+    {
+        PointerKind.NEW_CONCERN,
+        PointerKind.ESCALATION,
+        PointerKind.FRESH_LINK,
+        PointerKind.ACKNOWLEDGED,
+        PointerKind.CONCERN_REOPENED,
+    }
+)
 
 
 def enqueue_pointer(
@@ -256,7 +266,7 @@ def _pointer_for(
     link_url: str | None = None
     severity = raised_at = acknowledged_at = None
     entries = 0
-    can_ack = by_recipient = False
+    can_ack = can_close = by_recipient = False
     updates: MessageRef | None = None
     concern = uow.concerns.get(row.concern_id) if row.concern_id else None
     delivery = uow.concerns.delivery(row.delivery_id) if row.delivery_id else None
@@ -267,6 +277,7 @@ def _pointer_for(
         acknowledged_at = concern.acknowledged_at
         can_ack = awaits_acknowledgement(concern, delivery)
         by_recipient = concern.acknowledged_by_id == row.recipient_id
+        can_close = kind in CLOSEABLE_FROM and may_close(uow, concern, row.recipient_id)
     if delivery is not None and row.detail.get("link"):
         link_url = mint_link(uow, delivery, minter, now=now, ttl=policy.link_ttl)
     if row.updates_id:
@@ -286,6 +297,7 @@ def _pointer_for(
         raised_at=raised_at,
         entries=entries,
         can_acknowledge=can_ack,
+        can_close=can_close,
         acknowledged_at=acknowledged_at if kind is PointerKind.ACKNOWLEDGED else None,
         by_recipient=by_recipient,
         escalation_level=_count(row.detail, "level"),

@@ -29,6 +29,10 @@ _TITLES = {
     ),
     PointerKind.FOLLOW_UP_OVERDUE: "A follow-up on a concern you lead for is overdue.",
     PointerKind.DIGEST: "Your Flare summary for today.",
+    PointerKind.CONCERN_CLOSED: "A concern you raised or were sent has been closed by the lead.",
+    PointerKind.CONCERN_REOPENED: (
+        "A closed concern you raised or were sent has been reopened by the lead."
+    ),
 }
 
 
@@ -38,6 +42,7 @@ class PointerText:
     lines: tuple[str, ...]
     open_label: str | None
     acknowledge_label: str | None
+    close_label: str | None = None
 
 
 def age(since: datetime, now: datetime) -> str:
@@ -75,6 +80,11 @@ def describe(pointer: Pointer, now: datetime) -> PointerText:
         title = f"Acknowledged by {who} at {local:%H:%M}."
     open_label = "Open" if pointer.link else None
     ack = "Acknowledge" if pointer.can_acknowledge and pointer.acknowledged_at is None else None
+    close = "Close" if pointer.can_close and pointer.concern_id else None
     return PointerText(
-        title=title, lines=tuple(lines), open_label=open_label, acknowledge_label=ack
+        title=title,
+        lines=tuple(lines),
+        open_label=open_label,
+        acknowledge_label=ack,
+        close_label=close,
     )

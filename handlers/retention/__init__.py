@@ -1,5 +1,6 @@
 """Forgetting on time.
 
-Concerns past their retention period are crypto-shredded, then deleted; old inbound
-de-duplication keys are forgotten.
+Concerns past their retention period (counted from closure) are crypto-shredded, then
+deleted, unless their client is under a legal hold; old inbound de-duplication keys are
+forgotten.
 """

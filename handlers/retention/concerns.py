@@ -7,7 +7,10 @@ Two committed phases per batch, so a crash between them loses nothing and leaks 
    are removed. A rerun finishes any concern left shredded but not yet deleted.
 The audit chain is untouched: earlier events hold ids only, and it still verifies.
 Which concerns: closed or not shared, raised by the organisation's practitioners, closed
-(or, never closed, raised) more than `Organisation.retention_days` ago.
+(`closed_at`, set by `follow_through.closing`; for a decision not to share, the decision)
+more than `Organisation.retention_days` ago. A reopened concern is not closed, so not due;
+a client under a legal hold (`retention.legal_hold`) keeps all its concerns.
+Runs from `flare retention run` and as a scheduled sweep (`sweep_retention`).
 """
 
 from __future__ import annotations
@@ -89,6 +92,19 @@ def run_retention(
     _delete_shredded(uow_factory, clock, leftover, batch)
     if leftover.deleted:
         yield leftover
+
+
+def sweep_retention(
+    uow_factory: Callable[[], UnitOfWork], clock: Clock, *, batch: int = 100
+) -> RetentionReport:
+    """The scheduled sweep: run retention to the end, one report for the whole run."""
+    total = RetentionReport()
+    for report in run_retention(uow_factory, clock, batch=batch):
+        total.shredded += report.shredded
+        total.deleted += report.deleted
+        for table, count in report.rows.items():
+            total.rows[table] = total.rows.get(table, 0) + count
+    return total
 
 
 def _delete_shredded(

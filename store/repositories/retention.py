@@ -9,6 +9,7 @@ from sqlalchemy import Delete, delete, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import (
+    Client,
     Concern,
     ConcernEntry,
     DataKey,
@@ -29,12 +30,15 @@ class ConcernRetention:
     def due_for_retention(
         self, organisation_id: str, cutoff: datetime, limit: int, *, lock: bool = True
     ) -> Sequence[Concern]:
-        """Closed (or not shared) concerns of an organisation's raisers, past retention."""
+        """Closed (or not shared) concerns of an organisation's raisers, past retention,
+        whose client is not under a legal hold."""
         raisers = select(Practitioner.id).where(Practitioner.organisation_id == organisation_id)
+        held = select(Client.id).where(Client.legal_hold_at.is_not(None))
         stmt = (
             select(Concern)
             .where(
                 Concern.raiser_id.in_(raisers),
+                Concern.client_id.not_in(held),
                 Concern.status.in_(("closed", "not_shared")),
                 Concern.shredded_at.is_(None),
                 or_(

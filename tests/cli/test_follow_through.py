@@ -16,25 +16,25 @@ from handlers.ports import RetryLater
 from handlers.values import Platform, Severity
 from store.crypto import KeyRing
 from store.db import session_factory
-from store.models import Concern, DataKey, InboundEvent, OutboxMessage
+from store.models import AuditEvent, Concern, DataKey, InboundEvent, OutboxMessage
 from tests.cli.conftest import Flare
+from tests.conftest import FakeClock
 from tests.directory import seed_directory
 from tests.fakes import FakeNotifier
-from tests.follow.flows import raise_one
+from tests.follow.flows import close_one, raise_one
 
 
-def _old_closed_concern(uow_factory, clock, d, key):  # type: ignore[no-untyped-def]
-    concern_id = raise_one(uow_factory, clock, d, key=key)
-    with uow_factory() as uow:
-        concern = uow.session.get(Concern, concern_id)
-        concern.status, concern.closed_at = "closed", datetime(2019, 1, 1, tzinfo=UTC)
-        uow.commit()
+def _old_closed_concern(uow_factory, d, key):  # type: ignore[no-untyped-def]
+    """Raised and closed by the lead in 2019, through the use cases (the CLI runs on today)."""
+    then = FakeClock(datetime(2019, 1, 1, tzinfo=UTC))
+    concern_id = raise_one(uow_factory, then, d, key=key)
+    close_one(uow_factory, then, d, concern_id)
     return concern_id
 
 
 def test_retention_dry_run_then_real_run(flare: Flare, uow_factory, clock) -> None:  # type: ignore[no-untyped-def]
     d = seed_directory(uow_factory, clock.now())
-    old = [_old_closed_concern(uow_factory, clock, d, f"k{n}") for n in range(3)]
+    old = [_old_closed_concern(uow_factory, d, f"k{n}") for n in range(3)]
     raise_one(uow_factory, clock, d, key="open")  # open: never due, whatever its age
 
     dry = flare("retention", "run", "--dry-run")
@@ -56,6 +56,36 @@ def test_retention_dry_run_then_real_run(flare: Flare, uow_factory, clock) -> No
     assert verify.exit_code == 0, verify.output
     again = flare("retention", "run", "--dry-run")
     assert "0 concerns would be shredded" in again.stdout
+
+
+def test_retention_hold_and_release_keep_a_client_from_the_sweep(  # type: ignore[no-untyped-def]
+    flare: Flare, uow_factory, clock
+) -> None:
+    d = seed_directory(uow_factory, clock.now())
+    held = _old_closed_concern(uow_factory, d, "held")  # about C-1001
+
+    hold = flare("retention", "hold", "C-1001", "--by", "femi")
+    assert hold.exit_code == 0, hold.output
+    assert "client C-1001 is under a legal hold" in hold.stdout
+    assert "is already under" in flare("retention", "hold", "C-1001").stdout
+    run = flare("retention", "run")
+    assert "0 concerns shredded" in run.stdout
+    with uow_factory() as uow:
+        assert uow.concerns.get(held) is not None
+
+    release = flare("retention", "release", "C-1001", "--by", "femi")
+    assert release.exit_code == 0 and "is not under a legal hold" in release.stdout
+    assert "1 concerns shredded, 1 deleted" in flare("retention", "run").stdout
+    unknown = flare("retention", "hold", "C-4040")
+    assert unknown.exit_code == 1 and "no client with the reference 'C-4040'" in unknown.output
+    nobody = flare("retention", "hold", "C-1001", "--by", "nobody")
+    assert nobody.exit_code == 1 and "no active practitioner" in nobody.output
+    with uow_factory() as uow:
+        assert uow.concerns.get(held) is None
+        assert [e.action for e in uow.session.scalars(select(AuditEvent).where(
+            AuditEvent.action.like("client.legal_hold_%")).order_by(AuditEvent.seq))] == [
+            "client.legal_hold_set", "client.legal_hold_released"]  # fmt: skip
+    assert flare("audit", "verify").exit_code == 0
 
 
 def _runtime(engine: Engine, ring: KeyRing, **settings: object) -> Runtime:

@@ -1,10 +1,10 @@
 """The no-leak canary over networks split any way between Slack and Teams.
 
-Hypothesis picks the free text put into every sensitive field and which platform each
-person in the network uses. The flow (raise, deliver, acknowledge, add information,
-deliver) goes through the real SlackNotifier and TeamsNotifier against their fakes over
-loopback. Each recipient gets their pointers on their own platform only, and no canary
-byte reaches either platform or a log line.
+Hypothesis picks the free text put into every sensitive field and which platform each person
+in the network uses. The flow (raise, deliver, acknowledge, add information, deliver, close
+with a canary note, reopen, deliver) goes through the real SlackNotifier and TeamsNotifier
+against their fakes over loopback. Each recipient gets their pointers on their own platform
+only, and no canary byte reaches either platform or a log line.
 """
 
 from __future__ import annotations
@@ -22,6 +22,13 @@ from sqlalchemy import Engine
 from bot.slack.notifier import SingleWorkspace, SlackNotifier
 from handlers.concern.information import InformationAdded, add_information
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
+from handlers.follow_through.closing import (
+    CloseConcern,
+    Closed,
+    Reopened,
+    close_concern,
+    reopen_concern,
+)
 from handlers.outbox.delivery import deliver_due
 from handlers.values import Category, Platform, Severity
 from tests.canary_concern import canary_client, raise_canary_concern
@@ -40,7 +47,7 @@ from tests.teams.fake_connector import TENANT_ID
 
 PEOPLE = ("amara", "chloe", "erin", "dev")
 FIELDS = ("noticed", "rationale", "family_reason", "narrowing_reason", "protected", "label",
-          "information")  # fmt: skip
+          "information", "outcome_note")  # fmt: skip
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
 
 
@@ -120,6 +127,13 @@ def test_no_canary_reaches_either_platform_however_the_network_is_split(  # type
     assert isinstance(added, InformationAdded)
     report = deliver_due(uow_factory, notifiers, _Minter(), clock)
     assert report.dead == 0 and report.sent >= 4  # 2 in place, receipt, new information
+    closing = CloseConcern(raised.concern_id, people["chloe"], "other", t["outcome_note"])
+    assert isinstance(close_concern(uow_factory(), closing, clock=clock), Closed)
+    reopened = reopen_concern(uow_factory(), concern_id=raised.concern_id,
+                              practitioner_id=people["erin"], clock=clock)  # fmt: skip
+    assert isinstance(reopened, Reopened)
+    report = deliver_due(uow_factory, notifiers, _Minter(), clock)
+    assert report.dead == 0 and report.sent == 6  # closed, then reopened: to 3 people each
 
     # each person heard about it on their own platform, and only there
     for person in PEOPLE:

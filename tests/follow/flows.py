@@ -53,3 +53,21 @@ def set_duty_contact(
         assert org is not None
         org.duty_contact_id = d.people[person]
         uow.commit()
+
+
+def close_one(
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    d: Directory,
+    concern_id: str,
+    *,
+    by: str = "chloe",
+    outcome: str = "no_further_action",
+    note: str = "",
+) -> None:
+    """The lead closes the concern through the real use case (never by setting a status)."""
+    from handlers.follow_through.closing import CloseConcern, Closed, close_concern
+
+    command = CloseConcern(concern_id, d.people[by], outcome, note)
+    closed = close_concern(uow_factory(), command, clock=clock)
+    assert isinstance(closed, Closed), closed

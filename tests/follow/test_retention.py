@@ -12,14 +12,7 @@ from store.crypto import CryptoError, FieldCipher
 from store.models import AuditEvent, Concern, ConcernEntry, DataKey, Delivery, Link, OutboxMessage
 from store.sealed import ConcernField
 from tests.directory import seed_directory
-from tests.follow.flows import CANARY, raise_one
-
-
-def _close(uow_factory, concern_id, at):  # type: ignore[no-untyped-def]
-    with uow_factory() as uow:
-        concern = uow.session.get(Concern, concern_id)
-        concern.status, concern.closed_at = "closed", at
-        uow.commit()
+from tests.follow.flows import CANARY, close_one, raise_one
 
 
 def _count(uow_factory, model, **where):  # type: ignore[no-untyped-def]
@@ -43,9 +36,9 @@ def test_dry_run_then_real_run(uow_factory, clock, engine):  # type: ignore[no-u
         entry_ct = uow.concerns.entries(old)[0].body_ct
         assert uow.sealed.concern(concern).open(ConcernField.RATIONALE)
         uow.commit()
-    _close(uow_factory, old, clock.now())
+    close_one(uow_factory, clock, d, old)
     clock.advance(days=200)
-    _close(uow_factory, recent, clock.now())
+    close_one(uow_factory, clock, d, recent)
     clock.advance(days=200)
 
     before = _count(uow_factory, AuditEvent)
@@ -83,7 +76,7 @@ def test_dry_run_then_real_run(uow_factory, clock, engine):  # type: ignore[no-u
 def test_crash_between_shred_and_delete_is_finished_by_a_rerun(uow_factory, clock):  # type: ignore[no-untyped-def]
     d = seed_directory(uow_factory, clock.now())
     concern_id = raise_one(uow_factory, clock, d)
-    _close(uow_factory, concern_id, clock.now())
+    close_one(uow_factory, clock, d, concern_id)
     clock.advance(days=7 * 365)
     runs = run_retention(uow_factory, clock, batch=1)
     with uow_factory() as uow:  # simulate phase 1 only: shred, commit, then "crash"

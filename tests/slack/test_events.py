@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine, func, select
 
-from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
+from bot.slack.blocks import ACKNOWLEDGE_ACTION, CLOSE_ACTION, OPEN_ACTION
 from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.network.identity import UNKNOWN_MESSAGE, WORKSPACE_MESSAGE
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
@@ -115,7 +115,10 @@ def _acknowledge_in_place(world: SlackWorld) -> None:
     updates = world.slack.wait_for("chat.update", 2)
     (chloe,) = world.slack.messages("DUCHLOE")
     assert chloe.text == "Acknowledged by you at 10:04." and chloe.edited == 1
-    assert all(block["type"] != "actions" for block in chloe.blocks)
+    buttons = [
+        e["action_id"] for b in chloe.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == [CLOSE_ACTION]  # no Acknowledge any more; the lead may close it from here
     (erin,) = world.slack.messages("DUERIN")
     assert erin.text == "Acknowledged by the lead professional at 10:04."
     world.slack.wait_for("chat.postMessage", 4)  # the raiser's receipt

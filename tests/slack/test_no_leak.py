@@ -4,10 +4,11 @@ Hypothesis writes concern content around a fresh canary in every sensitive field
 noticed, the rationale, the family reason, people to protect, the narrowing reason, the
 client's name — and a fresh NHS number typed as the identifier (and after `/concern`). Every
 Slack flow then runs over real HTTP: the modal's two steps, DM pointers, acknowledgement
-with `chat.update` and the raiser's receipt, App Home, `/concern inbox` and the message
-shortcut. Then the modal's answers are posted the ways Flare must refuse (a stale timestamp,
-another secret, a replay, oversized, malformed). No canary may appear in any byte Flare sent
-to the fake Slack API (Web API calls
+with `chat.update` and the raiser's receipt, closing from the Close button's modal (an
+"other" outcome with a canary note) and reopening, with their pointers to the raiser and the
+network, App Home, `/concern inbox` and the message shortcut. Then the modal's answers are
+posted the ways Flare must refuse (a stale timestamp, another secret, a replay, oversized,
+malformed). No canary may appear in any byte Flare sent to the fake Slack API (Web API calls
 and response_url posts), in any response body Flare gave Slack on /slack/events (modal
 updates ride there), or in any log line (structlog and the standard library, at DEBUG).
 """
@@ -26,14 +27,24 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from bot.slack.blocks import CLOSE_ACTION
 from handlers.concern.viewing import view_concern
+from handlers.follow_through.closing import Reopened, reopen_concern
 from handlers.network.directory import DirectoryRow, import_directory
 from tests.identifiers import fresh_nhs_number
 from tests.refused_requests import SLACK_EXPECTED, slack_refusals
 from tests.slack.raise_world import SlackWorld, slack_user, slack_world
 from tests.slack.slack_client import picked, state, ticked, typed
 
-FIELDS = ("noticed", "rationale", "family_reason", "protected_identities", "narrowing", "label")
+FIELDS = (
+    "noticed",
+    "rationale",
+    "family_reason",
+    "protected_identities",
+    "narrowing",
+    "label",
+    "outcome_note",
+)
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
 
 
@@ -128,6 +139,8 @@ def _flows(world: SlackWorld, ref: str, texts: dict[str, str], nhs: str) -> None
     world.wait_for("chat.update", updates + 2)
     assert calls("chat.update"), "the acknowledgement updates the pointers in place"
 
+    _close_and_reopen(world, raised[0], texts["outcome_note"])
+
     published = len(calls("views.publish"))
     for user in (chloe, amara):
         sender.event({"type": "app_home_opened", "user": user, "tab": "home"})
@@ -144,6 +157,31 @@ def _flows(world: SlackWorld, ref: str, texts: dict[str, str], nhs: str) -> None
         clock=world.clock,
     )
     assert view.rationale == texts["rationale"] and view.client_label == texts["label"]
+
+
+def _close_and_reopen(world: SlackWorld, concern_id: str, note: str) -> None:
+    """Chloe closes it from the Close button's modal ("other", a canary note), then reopens
+    it; the raiser and Erin get both pointers in their DMs."""
+    chloe, opened = slack_user("chloe"), len(world.calls("views.open"))
+    world.sender.block_action(chloe, CLOSE_ACTION, value=concern_id)
+    modal = world.wait_for("views.open", opened + 1)[-1].args["view"]
+    values = state(
+        outcome={"type": "radio_buttons", "selected_option": {"value": "other"}},
+        note=typed(note),
+    )
+    answer = world.sender.submit(chloe, {**modal, "id": f"V{secrets.token_hex(4)}"}, values)
+    assert "The concern is closed" in json.dumps(answer.json())
+    reopened = reopen_concern(
+        world.runtime.uow(),
+        concern_id=concern_id,
+        practitioner_id=world.people["chloe"],
+        clock=world.clock,
+        via="web",
+    )
+    assert isinstance(reopened, Reopened)
+    world.deliver()
+    told = [m.text for m in world.slack.messages(world.slack.dm_channel(slack_user("amara")))]
+    assert any("has been closed" in t for t in told) and any("reopened" in t for t in told)
 
 
 @settings(

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
+from bot.slack.blocks import ACKNOWLEDGE_ACTION, CLOSE_ACTION, OPEN_ACTION
 from bot.slack.notifier import SingleWorkspace, SlackNotifier
 from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
@@ -81,7 +81,7 @@ def test_pointers_go_to_dms_with_buttons_metadata_and_no_unfurl(  # type: ignore
     member = by_channel[slack.dm_channel(slack_user("dev"))]
     lead_buttons = {b["action_id"]: b for b in lead["blocks"][-1]["elements"]}
     member_buttons = {b["action_id"]: b for b in member["blocks"][-1]["elements"]}
-    assert set(lead_buttons) == {OPEN_ACTION, ACKNOWLEDGE_ACTION}
+    assert set(lead_buttons) == {OPEN_ACTION, ACKNOWLEDGE_ACTION, CLOSE_ACTION}
     assert set(member_buttons) == {OPEN_ACTION}
     assert lead_buttons[OPEN_ACTION]["url"] != member_buttons[OPEN_ACTION]["url"]
     assert lead_buttons[OPEN_ACTION]["url"].startswith(f"{minter.base}/l/")
@@ -248,7 +248,10 @@ def test_acknowledging_edits_the_leads_message_in_place(  # type: ignore[no-unty
     by_channel = {u.args["channel"]: u.args for u in updates}
     lead = by_channel["DUCHLOE"]
     assert lead["text"] == "Acknowledged by you at 10:02."
-    assert all(b.get("type") != "actions" for b in lead["blocks"])  # the button is gone
+    buttons = [
+        e["action_id"] for b in lead["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == [CLOSE_ACTION]  # Acknowledge is gone; the lead may close it from here
     deputy = by_channel["DUERIN"]
     assert deputy["text"] == "Acknowledged by the lead professional at 10:02."
     (message,) = slack.messages("DUCHLOE")

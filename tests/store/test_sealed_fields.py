@@ -42,6 +42,7 @@ ON_DISK: dict[Enum, tuple[str, str]] = {
     ConcernField.FAMILY_REASON: ("concerns", "family_reason"),
     ConcernField.NARROWING_REASON: ("concerns", "narrowing_reason"),
     ConcernField.PROTECTED: ("concerns", "protected"),
+    ConcernField.OUTCOME_NOTE: ("concerns", "outcome_note"),
     EntryField.BODY: ("concern_entries", "body"),
     FollowUpField.NOTE: ("follow_ups", "note"),
     ClientField.LABEL: ("clients", "label"),

@@ -44,6 +44,7 @@ def _pointer(kind: PointerKind, **extra: Any) -> Pointer:
 VARIANTS: dict[str, dict[str, Any]] = {
     "plain": {},
     "to acknowledge": {"can_acknowledge": True},
+    "to acknowledge or close": {"can_acknowledge": True, "can_close": True},
     "no link, no severity": {"link": None, "severity": None, "concern_id": None},
     "digest": {"awaiting": 4, "follow_ups_due": 2},
     "an update": {"updates": MessageRef({"key": "k"}), "can_acknowledge": True},

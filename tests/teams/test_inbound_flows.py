@@ -293,7 +293,8 @@ def test_the_lead_acknowledges_from_the_card_and_the_raiser_gets_a_receipt(
     body = answer.json()
     assert body["statusCode"] == 200 and body["type"] == CARD_CONTENT_TYPE
     assert "Acknowledged by you" in str(body["value"])
-    assert "Action.Execute" not in str(body["value"])
+    assert "'verb': 'acknowledge'" not in str(body["value"])  # Close stays, for the lead
+    assert "'verb': 'close'" in str(body["value"])
     (concern,) = concerns(world)
     assert concern.acknowledged_by_id == world.people["chloe"]
 
@@ -310,6 +311,42 @@ def test_the_lead_acknowledges_from_the_card_and_the_raiser_gets_a_receipt(
     assert len(receipts) == 1
     # The original card was also updated in place through the outbox.
     assert pointer.versions or world.teams.connector.messages[pointer.activity_id].versions
+
+
+def close_value(concern_id: str, outcome: str | None) -> dict[str, Any]:
+    data = {"concern": concern_id} | ({"outcome": outcome} if outcome is not None else {})
+    return {"action": {"type": "Action.Execute", "verb": "close", "data": data}}
+
+
+def test_the_lead_closes_from_the_card_and_the_raiser_and_network_are_told(
+    world: TeamsWorld,
+) -> None:
+    world.say("chloe", "help")
+    world.say("dev", "help")
+    raise_in_dialog(world, "dev", "C-1001")
+    world.deliver()
+    (pointer,) = [m for m in world.messages("chloe") if "new concern" in m.activity["summary"]]
+    card = pointer.activity["attachments"][0]["content"]
+    (close,) = [a for a in card["actions"] if a["type"] == "Action.ShowCard"]
+    (execute,) = close["card"]["actions"]
+    assert execute["verb"] == "close"
+    choices = [c["value"] for c in close["card"]["body"][0]["choices"]]
+    assert "other" not in choices and "police" in choices  # a note is typed on the page
+    concern_id = execute["data"]["concern"]
+
+    for outcome in (None, "other", "finished"):
+        answer = world.invoke("chloe", "adaptiveCard/action", close_value(concern_id, outcome))
+        assert "Choose how the concern was resolved" in answer.json()["value"]
+    member = world.invoke("dev", "adaptiveCard/action", close_value(concern_id, "police"))
+    assert "Only the lead professional" in member.json()["value"]
+    assert concerns(world)[0].status == "open"
+    done = world.invoke("chloe", "adaptiveCard/action", close_value(concern_id, "early_help"))
+    assert done.status_code == 200 and "The concern is closed" in done.json()["value"]
+    (concern,) = concerns(world)
+    assert (concern.status, concern.outcome) == ("closed", "early_help")
+    world.deliver()
+    (told,) = [m for m in world.messages("dev") if "has been closed" in m.activity["summary"]]
+    assert "early" not in str(told.activity).lower()
 
 
 def test_a_member_cannot_acknowledge(world: TeamsWorld) -> None:

@@ -5,7 +5,8 @@ family reason, rationale, protected identities, narrowing reason), into the clie
 and NHS number, and into the Teams message the raiser started from ("..." menu). Then the
 whole Teams journey runs: install, help, open the dialog, a submit that needs correcting,
 the raise, a redelivered submit, pointers delivered, inbox with fresh links, acknowledge
-from the card (refreshed in place), the receipt; then the answers are posted the ways Flare
+from the card (refreshed in place), the receipt, closing from the card and reopening (their
+pointers to the raiser and the network); then the answers are posted the ways Flare
 must refuse (no, expired or foreign token, oversized, not UTF-8). Not one canary byte may
 reach the fake
 Bot Connector or its login (any request, headers and body), nor any log line; and the
@@ -28,6 +29,7 @@ from sqlalchemy import Engine
 
 from bot.teams.package import RAISE_COMMAND_ID
 from handlers.concern.viewing import view_concern
+from handlers.follow_through.closing import Reopened, reopen_concern
 from handlers.network.directory import DirectoryRow, find_client, import_directory
 from tests.identifiers import fresh_nhs_number
 from tests.refused_requests import TEAMS_EXPECTED, teams_refusals
@@ -36,6 +38,7 @@ from tests.teams.inbound_world import TeamsWorld, teams_world
 from tests.teams.test_inbound_flows import (
     acknowledge_value,
     card_of,
+    close_value,
     inputs,
     submit,
     submit_data,
@@ -146,6 +149,17 @@ def _journey(world: TeamsWorld, client_id: str, texts: dict[str, str], message: 
     ack = world.invoke("chloe", "adaptiveCard/action", acknowledge_value(concern_id))
     assert "Acknowledged by you" in ack.text
     world.deliver()
+    closed = world.invoke("chloe", "adaptiveCard/action", close_value(concern_id, "monitoring"))
+    assert "The concern is closed" in closed.text
+    world.deliver()
+    reopened = reopen_concern(
+        world.runtime.uow(), concern_id=concern_id, practitioner_id=world.people["erin"],
+        clock=world.clock,
+    )  # fmt: skip
+    assert isinstance(reopened, Reopened)
+    world.deliver()
+    told = [m.activity.get("summary", "") for m in world.messages("dev")]
+    assert any("been closed" in t for t in told) and any("been reopened" in t for t in told)
     return concern_id
 
 

@@ -5,8 +5,8 @@ in the activity Flare sends is either fixed card vocabulary, the pointer's own w
 (handlers.outbox.pointer_words.describe), the recipient's link or the concern's opaque id — nothing
 else can be in it. (2) With a canary in every sensitive field, a whole flow in which
 everyone is on Teams (raise, forwarded link, open, acknowledge, receipt, added information,
-fresh link) puts zero canary bytes into any request to the fake login or Bot Connector,
-and none into a log line.
+fresh link, closing with a canary note and reopening) puts zero canary bytes into any request
+to the fake login or Bot Connector, and none into a log line.
 """
 
 from __future__ import annotations
@@ -23,17 +23,32 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.teams.cards import CARD_CONTENT_TYPE, CARD_SCHEMA, CARD_VERSION, pointer_activity
+from bot.teams.cards import (
+    CARD_CONTENT_TYPE,
+    CARD_SCHEMA,
+    CARD_VERSION,
+    CLOSE_VERB,
+    OTHER_ON_THE_PAGE,
+    pointer_activity,
+)
 from handlers.concern.information import InformationAdded, add_information
 from handlers.concern.opening import Opened, Refused, check_token, open_link, request_fresh_link
 from handlers.concern.viewing import view_concern
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
+from handlers.follow_through.closing import (
+    CloseConcern,
+    Closed,
+    Reopened,
+    close_concern,
+    reopen_concern,
+)
 from handlers.outbox.delivery import deliver_due
 from handlers.outbox.pointer_words import describe
 from handlers.ports import Pointer
 from handlers.values import (
     Category,
     LawfulBasis,
+    Outcome,
     Platform,
     PointerKind,
     Severity,
@@ -70,6 +85,18 @@ CARD_WORDS = {
     "accent",
     "default",
     "",
+    # Close: the outcomes unfold in the card (fixed words, the closed set's own labels)
+    "Action.ShowCard",
+    "Input.ChoiceSet",
+    "expanded",
+    "outcome",
+    "What was the outcome?",
+    "Choose how the concern was resolved",
+    "Close the concern",
+    CLOSE_VERB,
+    OTHER_ON_THE_PAGE,
+    *(o.value for o in Outcome),
+    *(o.label for o in Outcome),
 }
 
 opaque = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
@@ -89,6 +116,7 @@ pointers = st.builds(
     entries=st.integers(0, 500),
     recipients=st.integers(0, 50),
     can_acknowledge=st.booleans(),
+    can_close=st.booleans(),
     acknowledged_at=st.one_of(st.none(), moments),
     by_recipient=st.booleans(),
     escalation_level=st.integers(0, 3),
@@ -115,20 +143,20 @@ def test_every_string_in_a_teams_activity_comes_from_the_pointer(
     text = describe(pointer, now)
     allowed = set(CARD_WORDS) | {text.title, *text.lines}
     allowed |= {part for line in text.lines for part in line.split(": ", 1)}
-    allowed |= {w for w in (text.open_label, text.acknowledge_label) if w}
+    allowed |= {w for w in (text.open_label, text.acknowledge_label, text.close_label) if w}
     allowed |= {v for v in (pointer.link, pointer.concern_id) if v}
     keys = {
         "type", "summary", "attachments", "contentType", "content", "channelData",
         "notification", "alert", "$schema", "version", "body", "text", "weight", "isSubtle",
         "wrap", "size", "color", "facts", "title", "value", "actions", "url", "verb", "data",
-        "concern", "style",
+        "concern", "style", "card", "id", "label", "isRequired", "errorMessage", "choices",
     }  # fmt: skip
     for string in _strings(pointer_activity(pointer, now)):
         assert string in allowed or string in keys, string
 
 
 FIELDS = ("noticed", "rationale", "family_reason", "narrowing_reason", "protected", "label",
-          "information")  # fmt: skip
+          "information", "outcome_note")  # fmt: skip
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
 
 
@@ -215,10 +243,19 @@ def test_no_canary_byte_reaches_teams_in_any_flow(  # type: ignore[no-untyped-de
     clock.advance(hours=73)
     request_fresh_link(uow_factory(), token, clock)
     assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
+    closing = CloseConcern(raised.concern_id, d.people["chloe"], "other", t["outcome_note"])
+    assert isinstance(close_concern(uow_factory(), closing, clock=clock), Closed)
+    assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
+    reopened = reopen_concern(uow_factory(), concern_id=raised.concern_id,
+                              practitioner_id=d.people["erin"], clock=clock)  # fmt: skip
+    assert isinstance(reopened, Reopened)
+    assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
 
     sent = teams.all_requests[first_request:]
     kinds_seen = {r.json()["summary"] for r in sent if "/activities" in r.path}
-    assert len(kinds_seen) >= 6  # new, forwarded, acknowledged, receipt, information, fresh
+    assert len(kinds_seen) >= 8  # new, forwarded, acknowledged, receipt, information, fresh,
+    assert any("been closed" in k for k in kinds_seen)  # closed and reopened, too
+    assert any("been reopened" in k for k in kinds_seen)
     assert any(r.method == "PUT" for r in sent)  # the acknowledged card, updated in place
     raw = b"\n".join(r.raw for r in sent)
     # The same content in requests Flare must refuse (see tests/refused_requests.py).

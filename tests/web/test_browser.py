@@ -206,6 +206,34 @@ def test_journey_raise_open_acknowledge_follow_up_chronology(
     check(erin, "follow-up done")
 
 
+def test_the_lead_closes_and_reopens_a_concern_accessibly(
+    served: tuple[World, str], chromium: Any, auditor: Auditor
+) -> None:
+    from tests.web.flows import raise_concern, sign_in
+
+    world, base = served
+    amara = world.browser("amara")
+    sign_in(world, amara, "amara")
+    concern_id = raise_concern(world, amara, "C-1001")
+    world.deliver()
+    chloe = person(chromium)
+    chloe.goto(f"{base}/playground/{world.people['chloe']}")
+    go(chloe, "button:has-text('Sign in as this person')")
+    chloe.goto(f"{base}/concerns/{concern_id}")
+    auditor.check(chloe, "concern (the lead can close it)")
+    go(chloe, "button:has-text('Close the concern')")
+    assert "Choose how the concern was resolved" in text(chloe)
+    auditor.check(chloe, "close errors")
+    chloe.check("#outcome-7")  # other, with a note
+    chloe.fill("#note", "Moved out of the area")
+    go(chloe, "button:has-text('Close the concern')")
+    assert "The concern is closed" in text(chloe)
+    auditor.check(chloe, "concern closed")
+    go(chloe, "button:has-text('Reopen this concern')")
+    assert "The concern is open again" in text(chloe)
+    auditor.check(chloe, "concern reopened")
+
+
 def test_refusals_and_dead_links_are_accessible(
     served: tuple[World, str], chromium: Any, auditor: Auditor
 ) -> None:

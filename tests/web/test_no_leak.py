@@ -1,11 +1,12 @@
 """The no-leak canary over HTTP: sensitive answers show only to the people they are for.
 
 A unique canary goes into every sensitive field (what was noticed, rationale, family reason,
-narrowing reason, protected identities, added information, a follow-up's action, the
-client's label and NHS number). After the whole journey it may appear only on a signed-in
-recipient's concern page, inbox, chronology and network pages, and on the raiser's own raise
-form; never in a chat message, another page, a header, a log line, or the database file's
-bytes.
+narrowing reason, protected identities, added information, a follow-up's action, the note
+of an "other" outcome when the lead closes it, the client's label and NHS number). After the
+whole journey it may appear only on a signed-in recipient's concern page, inbox, chronology
+and network pages, and on the raiser's own raise form; never in a chat message (the closed
+and reopened pointers included), another page, a header, a log line, or the database
+file's bytes.
 """
 
 from __future__ import annotations
@@ -103,6 +104,15 @@ def test_canary_never_leaks(
         },
     )
     assert added.status_code == 303
+    page = chloe.get(f"/concerns/{concern_id}")
+    closed = chloe.submit(
+        chloe.form(page.text, f"/concerns/{concern_id}/close"),
+        set={"outcome": "other", "note": f"{canary}-outcome"},
+    )
+    assert closed.status_code == 303
+    page = chloe.get(f"/concerns/{concern_id}")
+    assert f"{canary}-outcome" in page.text
+    assert chloe.submit(chloe.form(page.text, f"/concerns/{concern_id}/reopen")).status_code == 303
     chloe.get(f"/concerns/{concern_id}")
     chloe.get(f"/clients/{client_id}/chronology")
     chloe.get(f"/clients/{client_id}/network")
@@ -163,6 +173,7 @@ def test_canary_never_leaks(
     assert all(nhs not in v.response.text for v in world.visits)
     assert len(world.visits) > 35
     assert any(m.kind == "fresh_link" for m in world.chat("chloe"))
+    assert {"concern_closed", "concern_reopened"} <= {m.kind for m in world.chat("amara")}
     # Log lines.
     captured = capsys.readouterr()
     assert canary not in captured.out + captured.err
