@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.concern.raising import RaiseConcern, add_entry, validate
+from sqlalchemy.exc import IntegrityError
+
+from handlers.concern.answers import EXPIRED, NOT_IN_NETWORK, RaiseConcern, validate
+from handlers.concern.recording import build_concern, earlier_submission
 from handlers.invalid import MAX_TEXT, Invalid
 from handlers.ports import Clock
-from handlers.values import ConcernStatus, DeliveryRole
-from store.models import Concern, Delivery, new_id
+from handlers.values import ConcernStatus
 from store.unit_of_work import UnitOfWork
 
 
@@ -35,53 +37,40 @@ def record_decision_not_to_share(
     if errors:
         return Invalid(errors)
     with uow:
-        existing = uow.concerns.by_submission(cmd.submission_key)
-        if existing is not None:
-            if existing.raiser_id != cmd.raiser_id:
-                return Invalid({"submission_key": "This form has expired; start again"})
-            return DecisionRecorded(existing.id, duplicate=True)
-        raiser = uow.directory.practitioner(cmd.raiser_id)
-        if raiser is None or uow.directory.membership(cmd.client_id, cmd.raiser_id) is None:
-            return Invalid({"client": "Choose a client whose network you are in"})
-        now = clock.now()
-        concern = Concern(
-            id=new_id(),
-            client_id=cmd.client_id,
-            raiser_id=cmd.raiser_id,
-            submission_key=cmd.submission_key,
-            category=cmd.category.value,
-            severity=cmd.severity.value,
-            lawful_basis=cmd.lawful_basis.value,
-            family_informed=cmd.family_informed.value,
-            status=ConcernStatus.NOT_SHARED.value,
-            created_at=now,
-        )
-        concern.data_key_id = uow.vault.create_key("concern")
-        cipher = uow.vault.cipher(concern.data_key_id, "concerns", concern.id)
-        concern.rationale_ct = cipher.seal("rationale", reason)
-        if cmd.family_reason.strip():
-            concern.family_reason_ct = cipher.seal("family_reason", cmd.family_reason)
-        if cmd.protected_identities.strip():
-            concern.protected_ct = cipher.seal("protected", cmd.protected_identities)
-        uow.concerns.add(concern)
-        uow.flush()
-        add_entry(uow, concern, author_id=cmd.raiser_id, kind="raised", text=cmd.noticed, at=now)
-        uow.concerns.add(
-            Delivery(
-                concern_id=concern.id,
-                recipient_id=cmd.raiser_id,
-                role=DeliveryRole.RAISER,
-                platform=raiser.preferred_platform,
-                created_at=now,
-            )
-        )
-        uow.audit(
-            "concern.not_shared",
-            at=now,
-            actor_id=cmd.raiser_id,
-            concern_id=concern.id,
-            subject=cmd.client_id,
-            detail={"category": cmd.category.value, "severity": cmd.severity.value, "via": cmd.via},
-        )
-        uow.commit()
-        return DecisionRecorded(concern.id)
+        try:
+            return _record(cmd, reason, uow, clock)
+        except IntegrityError:  # a submission with the same key committed first: it is the one
+            uow.rollback()
+            return _already_recorded(uow, cmd) or Invalid({"submission_key": EXPIRED})
+
+
+def _record(
+    cmd: RaiseConcern, reason: str, uow: UnitOfWork, clock: Clock
+) -> DecisionRecorded | Invalid:
+    already = _already_recorded(uow, cmd)
+    if already is not None:
+        return already
+    raiser = uow.directory.practitioner(cmd.raiser_id)
+    if raiser is None or uow.directory.membership(cmd.client_id, cmd.raiser_id) is None:
+        return Invalid({"client": NOT_IN_NETWORK})
+    now = clock.now()
+    concern = build_concern(
+        uow, cmd, raiser=raiser, status=ConcernStatus.NOT_SHARED, rationale=reason, at=now
+    )
+    uow.audit(
+        "concern.not_shared",
+        at=now,
+        actor_id=cmd.raiser_id,
+        concern_id=concern.id,
+        subject=cmd.client_id,
+        detail={"category": cmd.category.value, "severity": cmd.severity.value, "via": cmd.via},
+    )
+    uow.commit()
+    return DecisionRecorded(concern.id)
+
+
+def _already_recorded(uow: UnitOfWork, cmd: RaiseConcern) -> DecisionRecorded | Invalid | None:
+    earlier = earlier_submission(uow, cmd)
+    if earlier is None or isinstance(earlier, Invalid):
+        return earlier
+    return DecisionRecorded(earlier.id, duplicate=True)

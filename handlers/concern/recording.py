@@ -1,0 +1,88 @@
+"""Writing a concern's record: the one builder that raising and not-sharing both use.
+
+A concern (raised, or a decision not to share) is the same record either way: the concern
+row under its own data key with its sealed answers, its first entry (what was noticed), and
+the raiser's own delivery. A submission key makes it once, however often it is submitted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.concern.answers import EXPIRED, RaiseConcern
+from handlers.invalid import Invalid
+from handlers.values import ConcernStatus, DeliveryRole
+from store.models import Concern, ConcernEntry, Delivery, Practitioner, new_id
+from store.unit_of_work import UnitOfWork
+
+
+def earlier_submission(uow: UnitOfWork, cmd: RaiseConcern) -> Concern | Invalid | None:
+    """The concern this submission key already made (the raiser's own), a refusal, or None."""
+    existing = uow.concerns.by_submission(cmd.submission_key)
+    if existing is not None and existing.raiser_id != cmd.raiser_id:
+        return Invalid({"submission_key": EXPIRED})
+    return existing
+
+
+def build_concern(
+    uow: UnitOfWork,
+    cmd: RaiseConcern,
+    *,
+    raiser: Practitioner,
+    status: ConcernStatus,
+    rationale: str,
+    at: datetime,
+    acknowledge_by: datetime | None = None,
+    narrowing_reason: str = "",
+) -> Concern:
+    """The concern, its sealed answers, first entry and the raiser's delivery (not committed)."""
+    concern = Concern(
+        id=new_id(),
+        client_id=cmd.client_id,
+        raiser_id=cmd.raiser_id,
+        submission_key=cmd.submission_key,
+        category=cmd.category.value,
+        severity=cmd.severity.value,
+        lawful_basis=cmd.lawful_basis.value,
+        family_informed=cmd.family_informed.value,
+        status=status.value,
+        created_at=at,
+        acknowledge_by=acknowledge_by,
+    )
+    concern.data_key_id = uow.vault.create_key("concern")
+    cipher = uow.vault.cipher(concern.data_key_id, "concerns", concern.id)
+    concern.rationale_ct = cipher.seal("rationale", rationale)
+    if cmd.family_reason.strip():
+        concern.family_reason_ct = cipher.seal("family_reason", cmd.family_reason)
+    if narrowing_reason.strip():
+        concern.narrowing_reason_ct = cipher.seal("narrowing_reason", narrowing_reason)
+    if cmd.protected_identities.strip():
+        concern.protected_ct = cipher.seal("protected", cmd.protected_identities)
+    uow.concerns.add(concern)
+    uow.flush()
+    add_entry(uow, concern, author_id=cmd.raiser_id, kind="raised", text=cmd.noticed, at=at)
+    uow.concerns.add(
+        Delivery(
+            concern_id=concern.id,
+            recipient_id=cmd.raiser_id,
+            role=DeliveryRole.RAISER,
+            platform=raiser.preferred_platform,
+            created_at=at,
+        )
+    )
+    return concern
+
+
+def add_entry(
+    uow: UnitOfWork, concern: Concern, *, author_id: str, kind: str, text: str, at: datetime
+) -> ConcernEntry:
+    """One sealed entry in a concern's record (what was noticed, or information added)."""
+    entry = ConcernEntry(
+        id=new_id(), concern_id=concern.id, author_id=author_id, kind=kind, created_at=at
+    )
+    assert concern.data_key_id is not None
+    entry.body_ct = uow.vault.cipher(concern.data_key_id, "concern_entries", entry.id).seal(
+        "body", text
+    )
+    uow.concerns.add(entry)
+    return entry
