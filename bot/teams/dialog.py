@@ -15,7 +15,6 @@ web form does).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -143,7 +142,7 @@ def routing_card(form: RaiseForm, *, advice_url: str) -> Card:
     for described in ROUTING_FIELDS:
         options = clients if described.kind is FieldKind.CLIENT else described.options()
         body.append(_choices(described, options, getattr(form.answers, described.name)))
-    key = form.answers.submission_key or secrets.token_urlsafe(24)
+    key = form.answers.submission_key  # minted by handlers when the form was started
     actions: list[dict[str, Any]] = [
         {
             "type": "Action.Submit",

@@ -116,14 +116,9 @@ def raise_check(page: PageDep, post: Posted) -> Response:
     uow, raiser_id = page.runtime.uow(), me.practitioner_id
     if post.change:
         return _step_one(
-            page, _changing(start_raise(uow, raiser_id=raiser_id, labelled=True), post)
+            page, start_raise(uow, raiser_id=raiser_id, labelled=True, answers=post.answers)
         )
     return _show(page, preview_raise(uow, post.answers, raiser_id=raiser_id, labelled=True))
-
-
-def _changing(blank: RaiseForm, post: RaisePost) -> RaiseForm:
-    """Step 1 again with the answers given so far (and their submission key)."""
-    return RaiseForm(post.answers, blank.clients, blank.labels)
 
 
 @router.post("/raise/send")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from handlers.concern.answers import (
     NOT_IN_NETWORK,
@@ -59,11 +59,18 @@ class RaiseForm:
 
 
 def start_raise(
-    uow: UnitOfWork, *, raiser_id: str, typed: str = "", labelled: bool = False
+    uow: UnitOfWork,
+    *,
+    raiser_id: str,
+    typed: str = "",
+    labelled: bool = False,
+    answers: RaiseAnswers | None = None,
 ) -> RaiseForm:
-    """A blank form: the raiser's clients (one preselected if `typed` names it), a new key."""
-    client = match_client(uow, raiser_id, typed) if typed else None
-    answers = RaiseAnswers(client=client or "", submission_key=secrets.token_urlsafe(24))
+    """The form to fill in: blank (one client preselected if `typed` names it), or the answers
+    given so far to change."""
+    if answers is None:
+        client = match_client(uow, raiser_id, typed) if typed else None
+        answers = RaiseAnswers(client=client or "")
     return _form(uow, answers, raiser_id=raiser_id, labelled=labelled)
 
 
@@ -161,8 +168,13 @@ def _form(
     cmd: RaiseConcern | None = None,
     errors: Mapping[str, str] | None = None,
 ) -> RaiseForm:
-    """The form with the raiser's clients, and whom it would reach once routing is good."""
+    """The form with the raiser's clients, and whom it would reach once routing is good.
+
+    A form without a submission key gets a new one, so it can be sent after correcting.
+    """
     errors = dict(errors or {})
+    if not answers.submission_key:
+        answers = replace(answers, submission_key=secrets.token_urlsafe(24))
     reach = None
     if cmd is not None and cmd.client_id and not (ROUTING & set(errors)):
         reach = _reach(uow, cmd)
