@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-
-from handlers.concern.answers import EXPIRED, NOT_IN_NETWORK, RaiseConcern, validate
-from handlers.concern.recording import build_concern, earlier_submission
+from handlers.concern.answers import NOT_IN_NETWORK, RaiseConcern, validate
+from handlers.concern.recording import build_concern, earlier_submission, once_per_submission
 from handlers.invalid import MAX_TEXT, Invalid
 from handlers.ports import Clock
 from handlers.values import ConcernStatus
@@ -36,20 +34,16 @@ def record_decision_not_to_share(
         errors["not_sharing_reason"] = f"Keep the reason to {MAX_TEXT} characters or fewer"
     if errors:
         return Invalid(errors)
-    with uow:
-        try:
-            return _record(cmd, reason, uow, clock)
-        except IntegrityError:  # a submission with the same key committed first: it is the one
-            uow.rollback()
-            return _already_recorded(uow, cmd) or Invalid({"submission_key": EXPIRED})
+    return once_per_submission(
+        uow,
+        write=lambda: _record(cmd, reason, uow, clock),
+        earlier=lambda: _already_recorded(uow, cmd),
+    )
 
 
 def _record(
     cmd: RaiseConcern, reason: str, uow: UnitOfWork, clock: Clock
 ) -> DecisionRecorded | Invalid:
-    already = _already_recorded(uow, cmd)
-    if already is not None:
-        return already
     raiser = uow.directory.practitioner(cmd.raiser_id)
     if raiser is None or uow.directory.membership(cmd.client_id, cmd.raiser_id) is None:
         return Invalid({"client": NOT_IN_NETWORK})

@@ -11,13 +11,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
-from handlers.concern.answers import EXPIRED, NOT_IN_NETWORK, RaiseConcern, validate
-from handlers.concern.recording import add_entry, build_concern, earlier_submission
+from handlers.concern.answers import NOT_IN_NETWORK, RaiseConcern, validate
+from handlers.concern.recording import (
+    add_entry,
+    build_concern,
+    earlier_submission,
+    once_per_submission,
+)
 from handlers.deadlines import WorkingCalendar, organisation_deadline
 from handlers.invalid import Invalid
-from handlers.network.routing import NetworkMember, NotInNetwork, who_can_i_share_with
+from handlers.network.routing import (
+    NetworkMember,
+    NotInNetwork,
+    ShareOptions,
+    who_can_i_share_with,
+)
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, PointerKind, Role
@@ -52,20 +60,16 @@ def raise_concern(
     errors = validate(cmd)
     if errors:
         return Invalid(errors)
-    with uow:
-        try:
-            return _raise(cmd, uow, clock, calendar)
-        except IntegrityError:  # a submission with the same key committed first: it is the one
-            uow.rollback()
-            return _already_raised(uow, cmd) or Invalid({"submission_key": EXPIRED})
+    return once_per_submission(
+        uow,
+        write=lambda: _raise(cmd, uow, clock, calendar),
+        earlier=lambda: _already_raised(uow, cmd),
+    )
 
 
 def _raise(
     cmd: RaiseConcern, uow: UnitOfWork, clock: Clock, calendar: WorkingCalendar
 ) -> RaiseOutcome:
-    already = _already_raised(uow, cmd)
-    if already is not None:
-        return already
     reach = resolve_recipients(uow, cmd)
     if isinstance(reach, Invalid):
         return reach
@@ -100,15 +104,8 @@ def _already_raised(uow: UnitOfWork, cmd: RaiseConcern) -> Raised | Invalid | No
 
 def resolve_recipients(uow: UnitOfWork, cmd: RaiseConcern) -> Reach | Invalid:
     """The routing policy's recommendation, or the raiser's narrowing of it if allowed."""
-    try:
-        options = who_can_i_share_with(
-            uow,
-            raiser_id=cmd.raiser_id,
-            client_id=cmd.client_id,
-            category=cmd.category,
-            severity=cmd.severity,
-        )
-    except NotInNetwork:
+    options = share_options(uow, cmd)
+    if options is None:
         return Invalid({"client": NOT_IN_NETWORK})
     by_id = {m.practitioner_id: m for m in options.members}
     chosen = set(options.recommended_ids if cmd.recipients is None else cmd.recipients)
@@ -117,6 +114,20 @@ def resolve_recipients(uow: UnitOfWork, cmd: RaiseConcern) -> Reach | Invalid:
         return Invalid(errors)
     members = tuple(by_id[pid] for pid in sorted(chosen))
     return Reach(members, narrowed=chosen != set(options.recommended_ids))
+
+
+def share_options(uow: UnitOfWork, cmd: RaiseConcern) -> ShareOptions | None:
+    """The client's network with the routing policy's picks; None if the raiser is not in it."""
+    try:
+        return who_can_i_share_with(
+            uow,
+            raiser_id=cmd.raiser_id,
+            client_id=cmd.client_id,
+            category=cmd.category,
+            severity=cmd.severity,
+        )
+    except NotInNetwork:
+        return None
 
 
 def _check_recipients(

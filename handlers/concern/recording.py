@@ -7,13 +7,38 @@ the raiser's own delivery. A submission key makes it once, however often it is s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
 
 from handlers.concern.answers import EXPIRED, RaiseConcern
 from handlers.invalid import Invalid
 from handlers.values import ConcernStatus, DeliveryRole
 from store.models import Concern, ConcernEntry, Delivery, Practitioner, new_id
 from store.unit_of_work import UnitOfWork
+
+Outcome = TypeVar("Outcome")
+
+
+def once_per_submission(
+    uow: UnitOfWork,
+    *,
+    write: Callable[[], Outcome | Invalid],
+    earlier: Callable[[], Outcome | Invalid | None],
+) -> Outcome | Invalid:
+    """Write it in one transaction, unless its submission key made it before.
+
+    Two submissions of one form may both find nothing earlier and race to commit: the store's
+    unique submission key refuses the second, which then answers with the first.
+    """
+    with uow:
+        try:
+            return earlier() or write()
+        except IntegrityError:
+            uow.rollback()
+            return earlier() or Invalid({"submission_key": EXPIRED})
 
 
 def earlier_submission(uow: UnitOfWork, cmd: RaiseConcern) -> Concern | Invalid | None:

@@ -25,13 +25,13 @@ from handlers.concern.answers import (
     with_client,
 )
 from handlers.concern.not_sharing import DecisionRecorded, record_decision_not_to_share
-from handlers.concern.raising import Raised, raise_concern
+from handlers.concern.raising import Raised, raise_concern, share_options
 from handlers.deadlines import WorkingCalendar
 from handlers.invalid import Invalid
 from handlers.network.client_lookup import ClientOption, client_options, match_client
 from handlers.network.client_lookup import resolve_client as resolve_typed_client
 from handlers.network.people import clients_of
-from handlers.network.routing import NotInNetwork, ShareOptions, who_can_i_share_with
+from handlers.network.routing import ShareOptions
 from handlers.ports import Clock
 from store.unit_of_work import UnitOfWork
 
@@ -191,13 +191,4 @@ def _form(
 
 def _reach(uow: UnitOfWork, cmd: RaiseConcern) -> ShareOptions | None:
     with uow:
-        try:
-            return who_can_i_share_with(
-                uow,
-                raiser_id=cmd.raiser_id,
-                client_id=cmd.client_id,
-                category=cmd.category,
-                severity=cmd.severity,
-            )
-        except NotInNetwork:
-            return None
+        return share_options(uow, cmd)
