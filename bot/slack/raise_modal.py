@@ -240,12 +240,19 @@ class RaiseModal:
 
     # --- the two steps -------------------------------------------------------------------
 
+    def _submitter(self, ack: Ack, body: dict[str, Any], client: WebClient) -> Known | None:
+        """Who submitted; someone Flare refuses sees why in the modal, and nothing happens."""
+        who = practitioner_for(self.runtime, client, body)
+        if isinstance(who, Known):
+            return who
+        ack(response_action="update", view=refusal_view(who))
+        return None
+
     def check(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Step 1 submitted: field errors, or step 2 with who it will reach."""
         view = body["view"]
-        who = practitioner_for(self.runtime, client, body)
-        if not isinstance(who, Known):
-            ack(response_action="update", view=refusal_view(who))
+        who = self._submitter(ack, body, client)
+        if who is None:
             return
         answers, identifier = read_answers(body)
         form = preview_raise(
@@ -264,9 +271,8 @@ class RaiseModal:
     def send(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Step 2 submitted: raise (once per view), confirm with counts only."""
         view = body["view"]
-        who = practitioner_for(self.runtime, client, body)
-        if not isinstance(who, Known):
-            ack(response_action="update", view=refusal_view(who))
+        who = self._submitter(ack, body, client)
+        if who is None:
             return
         answers, identifier = read_answers(body)
         runtime = self.runtime
