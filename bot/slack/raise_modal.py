@@ -18,7 +18,6 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy.exc import IntegrityError
 
 from bot.slack import home_views
 from bot.slack.raise_views import (
@@ -33,12 +32,9 @@ from bot.slack.raise_views import (
     step_two,
 )
 from bot.slack.raiser import practitioner_for
-from handlers.concern.answers import RaiseAnswers, to_command
-from handlers.concern.preview import preview_raise
-from handlers.concern.raising import raise_concern
-from handlers.invalid import Invalid
+from handlers.concern.answers import ANSWER_FIELDS, RaiseAnswers, answers_from
+from handlers.concern.submission import RaiseForm, preview_raise, send_raise, start_raise
 from handlers.my_work.summary import my_work
-from handlers.network.client_lookup import client_options, match_client, resolve_client
 from handlers.network.identity import Known
 
 if TYPE_CHECKING:
@@ -120,36 +116,14 @@ def _value(state: dict[str, Any], block_id: str) -> Any:
     return element.get("value") or ""
 
 
-def answers_from(view: dict[str, Any], *, client_id: str, key: str) -> RaiseAnswers:
+def read_answers(body: dict[str, Any]) -> tuple[RaiseAnswers, str]:
+    """The modal's answers (its submission key is the view's) and the identifier typed, if any."""
+    view = body["view"]
     state = view.get("state", {}).get("values", {})
-    text = {
-        name: str(_value(state, name))
-        for name in (
-            "category",
-            "severity",
-            "noticed",
-            "family_informed",
-            "family_reason",
-            "rationale",
-            "lawful_basis",
-            "protected_identities",
-            "narrowing_reason",
-        )
-    }
-    recipients = _value(state, "recipients")
-    return RaiseAnswers(
-        client=client_id,
-        submission_key=key,
-        recipients=tuple(recipients) if isinstance(recipients, list) else (),
-        **text,
-    )
-
-
-def _merge(errors: dict[str, str], bad_client: Invalid | None) -> dict[str, str]:
-    """The answers' errors, with the client's own (which says more than "choose one")."""
-    if bad_client is None:
-        return errors
-    return {**{k: v for k, v in errors.items() if k != "client"}, **bad_client.errors}
+    values = {f.name: _value(state, f.name) for f in ANSWER_FIELDS}
+    team = body.get("team", {}).get("id") or body["user"].get("team_id", "")
+    values["submission_key"] = submission_key(team, view["id"])
+    return answers_from(values), str(_value(state, "identifier"))
 
 
 class RaiseModal:
@@ -199,13 +173,9 @@ class RaiseModal:
             respond(text=who, response_type="ephemeral", replace_original=False)
 
     def _step_one(self, form: Form, who: Known) -> dict[str, Any]:
-        uow = self.runtime.uow
-        chosen = match_client(uow(), who.practitioner_id, form.typed) if form.typed else None
+        blank = start_raise(self.runtime.uow(), raiser_id=who.practitioner_id, typed=form.typed)
         return step_one(
-            client_options(uow(), who.practitioner_id),
-            form.context,
-            client_id=chosen or "",
-            prefill=form.prefill,
+            blank.clients, form.context, client_id=blank.answers.client, prefill=form.prefill
         )
 
     def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -270,61 +240,52 @@ class RaiseModal:
 
     # --- the two steps -------------------------------------------------------------------
 
-    def _answers(self, body: dict[str, Any], who: Known) -> tuple[RaiseAnswers, Invalid | None]:
-        view = body["view"]
-        state = view.get("state", {}).get("values", {})
-        client = resolve_client(
-            self.runtime.uow(),
-            who.practitioner_id,
-            chosen=str(_value(state, "client")),
-            identifier=str(_value(state, "identifier")),
-        )
-        team = body.get("team", {}).get("id") or body["user"].get("team_id", "")
-        key = submission_key(team, view["id"])
-        answers = answers_from(view, client_id=client if isinstance(client, str) else "", key=key)
-        return answers, client if isinstance(client, Invalid) else None
-
-    def _who(self, body: dict[str, Any], client: WebClient) -> Known | str:
-        return practitioner_for(self.runtime, client, body)
+    def _submitter(self, ack: Ack, body: dict[str, Any], client: WebClient) -> Known | None:
+        """Who submitted; someone Flare refuses sees why in the modal, and nothing happens."""
+        who = practitioner_for(self.runtime, client, body)
+        if isinstance(who, Known):
+            return who
+        ack(response_action="update", view=refusal_view(who))
+        return None
 
     def check(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Step 1 submitted: field errors, or step 2 with who it will reach."""
         view = body["view"]
-        who = self._who(body, client)
-        if not isinstance(who, Known):
-            ack(response_action="update", view=refusal_view(who))
+        who = self._submitter(ack, body, client)
+        if who is None:
             return
-        answers, bad_client = self._answers(body, who)
-        cmd, errors = to_command(answers, who.practitioner_id, with_recipients=False, via="slack")
-        outcome = preview_raise(self.runtime.uow(), cmd) if not bad_client else None
-        found = _merge(errors, bad_client)
-        if isinstance(outcome, Invalid):
-            found = {**outcome.errors, **found}
-        if found or outcome is None or isinstance(outcome, Invalid):
-            _refuse_fields(ack, found, view)
+        answers, identifier = read_answers(body)
+        form = preview_raise(
+            self.runtime.uow(),
+            answers,
+            raiser_id=who.practitioner_id,
+            via="slack",
+            identifier=identifier,
+        )
+        if not form.ready or form.reach is None:
+            _refuse_fields(ack, form.errors, view)
             return
-        clients = client_options(self.runtime.uow(), who.practitioner_id)
         context = Context.load(view.get("private_metadata"))
-        ack(response_action="update", view=step_two(clients, outcome, context))
+        ack(response_action="update", view=step_two(form.clients, form.reach, context))
 
     def send(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Step 2 submitted: raise (once per view), confirm with counts only."""
         view = body["view"]
-        who = self._who(body, client)
-        if not isinstance(who, Known):
-            ack(response_action="update", view=refusal_view(who))
+        who = self._submitter(ack, body, client)
+        if who is None:
             return
-        answers, bad_client = self._answers(body, who)
-        cmd, errors = to_command(answers, who.practitioner_id, with_recipients=True, via="slack")
-        if bad_client or errors:
-            _refuse_fields(ack, _merge(errors, bad_client), view)
-            return
+        answers, identifier = read_answers(body)
         runtime = self.runtime
-        try:
-            outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
-        except IntegrityError:  # a concurrent submission of this view won: it is the duplicate
-            outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
-        if isinstance(outcome, Invalid):
+        outcome = send_raise(
+            runtime.uow(),
+            answers,
+            raiser_id=who.practitioner_id,
+            clock=runtime.clock,
+            calendar=runtime.calendar,
+            via="slack",
+            identifier=identifier,
+        )
+        if isinstance(outcome, RaiseForm):
             _refuse_fields(ack, outcome.errors, view)
             return
         ack(response_action="update", view=sent(outcome.recipients, duplicate=outcome.duplicate))

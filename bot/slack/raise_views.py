@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from handlers.concern.answers import choice_labels
+from handlers.concern.answers import BY_NAME, STEP_ONE_FIELDS, AnswerField, FieldKind
 from handlers.network.client_lookup import ClientOption
 from handlers.network.routing import ShareOptions
 
@@ -92,84 +92,68 @@ def _input(
     return block
 
 
-def _text(block_id: str, label: str, *, optional: bool = False, hint: str = "") -> Block:
-    element = {"type": "plain_text_input", "multiline": True, "max_length": MAX_TEXT}
-    return _input(block_id, label, element, optional=optional, hint=hint)
+def _text(described: AnswerField) -> Block:
+    element = {
+        "type": "plain_text_input",
+        "multiline": True,
+        "max_length": min(described.max_length, MAX_TEXT),
+    }
+    return _input(
+        described.name,
+        described.label,
+        element,
+        optional=not described.required,
+        hint=described.hint,
+    )
 
 
-def _select(name: str, label: str, *, radio: bool = False, hint: str = "") -> Block:
-    options = [_option(v, text) for v, text in choice_labels()[name]]
+def _select(described: AnswerField) -> Block:
+    options = [_option(v, text) for v, text in described.options()]
     element: dict[str, Any] = (
         {"type": "radio_buttons", "options": options}
-        if radio
+        if described.show_all
         else {"type": "static_select", "placeholder": plain("Choose"), "options": options}
     )
-    return _input(name, label, element, hint=hint)
+    return _input(described.name, described.label, element, hint=described.hint)
+
+
+def _answer(described: AnswerField) -> Block:
+    return _select(described) if described.kind is FieldKind.CHOICE else _text(described)
+
+
+def _client(clients: Sequence[ClientOption], client_id: str) -> Block:
+    """The raiser's clients by reference (Slack lists 100: the preset one is always there)."""
+    chosen = [c for c in clients if c.client_id == client_id]
+    # A client picked ahead of time past the 100th takes the last place (others: by NHS number).
+    listed = list(clients[:MAX_OPTIONS])
+    if chosen and chosen[0] not in listed:
+        listed[-1] = chosen[0]
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "placeholder": plain("Choose a client"),
+        "options": [_option(c.client_id, c.reference) for c in listed],
+    }
+    if chosen:
+        element["initial_option"] = _option(chosen[0].client_id, chosen[0].reference)
+    described = BY_NAME["client"]
+    return _input("client", described.label, element, optional=True, hint=described.hint)
+
+
+ANSWERED_HERE = tuple(f for f in STEP_ONE_FIELDS if f.kind in (FieldKind.CHOICE, FieldKind.TEXT))
 
 
 def answer_blocks(clients: Sequence[ClientOption], *, client_id: str = "") -> list[Block]:
     """Step 1's inputs. Only `client_id` (an opaque id) may be preset; typed text never is."""
-    blocks: list[Block] = []
-    if clients:
-        chosen = [c for c in clients if c.client_id == client_id]
-        # Slack lists at most 100 options, and a preset option must be one of them: a client
-        # picked ahead of time past the 100th takes the last place (others: by NHS number).
-        listed = list(clients[:MAX_OPTIONS])
-        if chosen and chosen[0] not in listed:
-            listed[-1] = chosen[0]
-        element: dict[str, Any] = {
-            "type": "static_select",
-            "placeholder": plain("Choose a client"),
-            "options": [_option(c.client_id, c.reference) for c in listed],
-        }
-        if chosen:
-            element["initial_option"] = _option(chosen[0].client_id, chosen[0].reference)
-        blocks.append(
-            _input(
-                "client",
-                "Who is the concern about?",
-                element,
-                optional=True,
-                hint="Only clients whose network you are in are listed, by reference.",
-            )
-        )
-    blocks += [
+    blocks: list[Block] = [_client(clients, client_id)] if clients else []
+    blocks.append(
         _input(
             "identifier",
             "Or enter their NHS number" if clients else "Their NHS number",
             {"type": "plain_text_input", "max_length": 64},
             optional=bool(clients),
-        ),
-        _select("category", "What kind of concern is it?"),
-        _select(
-            "severity",
-            "How serious is it?",
-            radio=True,
-            hint="If a child is in immediate danger, call 999 first.",
-        ),
-        _text(
-            "noticed", "What did you notice?", hint="What you saw or heard, when, who was there."
-        ),
-        _select("family_informed", "Has the family been told you are sharing this?", radio=True),
-        _text("family_reason", "If you have not told the family, say why", optional=True),
-        _text(
-            "rationale",
-            "Why is sharing necessary and proportionate?",
-            hint="Why the people in the network need to know this.",
-        ),
-        _select(
-            "lawful_basis",
-            "Lawful basis for sharing",
-            hint="Consent is not needed when a child is at risk of harm.",
-        ),
-        _text(
-            "protected_identities",
-            "People whose identity must be protected",
-            optional=True,
-            hint="Someone who could be harmed if an abuser learnt they told you.",
-        ),
-    ]
-    return blocks
+        )
+    )
+    return blocks + [_answer(described) for described in ANSWERED_HERE]
 
 
 def _modal(callback_id: str, submit: str, blocks: list[Block], context: Context) -> View:
@@ -244,9 +228,13 @@ def step_two(clients: Sequence[ClientOption], options: ShareOptions, context: Co
             element["placeholder"] = plain("Choose who it goes to")
         if recommended:
             element["initial_options"] = recommended
-        blocks.append(_input("recipients", "Send to", element))
+        blocks.append(
+            _input(
+                "recipients", BY_NAME["recipients"].label, element, hint=BY_NAME["recipients"].hint
+            )
+        )
     blocks += [
-        _text("narrowing_reason", "If you changed who it goes to, say why", optional=True),
+        _text(BY_NAME["narrowing_reason"]),
         {"type": "divider"},
         {"type": "context", "elements": [mrkdwn("Your answers — you can still change them.")]},
         *answer_blocks(clients),

@@ -3,7 +3,8 @@
 Card 1 asks the routing choices (client, category, severity). Card 2 shows the answers to
 give (what you noticed, whether the family knows, why sharing is necessary and the lawful
 basis, identities to protect) and then who it will reach, recommended people ticked, to
-narrow with a reason. Submit raises through `handlers.concern.raising` with the submission key
+narrow with a reason. The questions are the ones `handlers.concern.answers` describes, and each
+invoke is one call into `handlers.concern.submission`; submit raises with the submission key
 minted when the dialog opened, so a redelivered submit is one concern. Nothing is posted to
 any conversation. Clients are listed by their Flare reference, never by name.
 
@@ -14,25 +15,29 @@ web form does).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from bot.teams.cards import CARD_SCHEMA, CARD_VERSION
-from handlers.concern.answers import choice_labels, parse_answers
-from handlers.concern.preview import preview_recipients
-from handlers.concern.raising import Raised, raise_concern
-from handlers.invalid import Invalid
-from handlers.network.people import clients_of
-from handlers.network.routing import ShareOptions
-from handlers.values import Category, Severity
-from store.unit_of_work import UnitOfWork
+from handlers.concern.answers import (
+    BY_NAME,
+    ROUTING_FIELDS,
+    STEP_ONE_FIELDS,
+    AnswerField,
+    FieldKind,
+    answers_from,
+)
+from handlers.concern.raising import Raised
+from handlers.concern.submission import RaiseForm, preview_raise, send_raise, start_raise
+from handlers.deadlines import WorkingCalendar
+from handlers.ports import Clock
+from store.unit_of_work import UnitOfWorkFactory
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 TITLE = "Raise a concern"
 STEP = "flare_step"
-ROUTING = ("client", "category", "severity", "submission_key")
-MAX_TEXT = 5000
+CARD_ONE = (*ROUTING_FIELDS, BY_NAME["submission_key"])  # asked (or minted) by card 1
+CARD_TWO = tuple(f for f in STEP_ONE_FIELDS if f not in CARD_ONE)
 
 Card = dict[str, Any]
 
@@ -71,40 +76,38 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
-def _choices(
-    input_id: str,
-    label: str,
-    options: list[tuple[str, str]],
-    value: str = "",
-    *,
-    style: str = "compact",
-) -> dict[str, Any]:
-    """A required single choice: a drop-down, or (`expanded`) radio buttons that show long
-    answers whole."""
+def _choices(described: AnswerField, options: list[tuple[str, str]], value: str) -> Card:
+    """A required single choice: a drop-down, or radio buttons that show long answers whole."""
     return {
         "type": "Input.ChoiceSet",
-        "id": input_id,
-        "label": label,
+        "id": described.name,
+        "label": described.label,
         "isRequired": True,
-        "errorMessage": f"{label} is required",
-        "style": style,
+        "errorMessage": described.missing,
+        "style": "expanded" if described.show_all else "compact",
         "value": value,
         "choices": [{"title": title, "value": v} for v, title in options],
     }
 
 
-def _area(input_id: str, label: str, value: str, *, required: bool) -> dict[str, Any]:
+def _area(described: AnswerField, value: str) -> Card:
     field: dict[str, Any] = {
         "type": "Input.Text",
-        "id": input_id,
-        "label": label,
+        "id": described.name,
+        "label": described.label,
         "isMultiline": True,
-        "maxLength": MAX_TEXT,
+        "maxLength": described.max_length,
         "value": value,
     }
-    if required:
-        field.update(isRequired=True, errorMessage=f"{label} is required")
+    if described.required:
+        field.update(isRequired=True, errorMessage=described.missing)
     return field
+
+
+def _answer(described: AnswerField, value: str) -> Card:
+    if described.kind is FieldKind.CHOICE:
+        return _choices(described, described.options(), value)
+    return _area(described, value)
 
 
 def _errors(errors: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -115,29 +118,18 @@ def _errors(errors: Mapping[str, str]) -> list[dict[str, Any]]:
     return [{"type": "Container", "style": "attention", "items": lines}]
 
 
-def routing_card(
-    uow: UnitOfWork,
-    *,
-    raiser_id: str,
-    advice_url: str,
-    submission_key: str = "",
-    answers: Mapping[str, object] | None = None,
-    errors: Mapping[str, str] | None = None,
-) -> Card:
+def routing_card(form: RaiseForm, *, advice_url: str) -> Card:
     """Card 1: which client, what kind of concern, how serious."""
-    answers = answers or {}
-    labels = choice_labels()
-    clients = [(c.client_id, c.reference) for c in clients_of(uow, raiser_id)]
     body = [
         _text(TITLE, size="large", weight="bolder"),
         _text(
             "What you enter goes only to Flare, encrypted. Nothing is posted to this chat. "
             "Clients are shown by their Flare reference."
         ),
-        *_errors(errors or {}),
+        *_errors(form.errors),
     ]
     advice = {"type": "Action.OpenUrl", "title": "Seek advice first", "url": advice_url}
-    if not clients:  # no empty drop-down (Teams' renderer refuses a choice set without choices)
+    if not form.clients:  # no empty drop-down (Teams' renderer refuses a choice set without one)
         body.append(
             _text(
                 "You are not in any client's network yet, so there is no one to raise a "
@@ -146,14 +138,11 @@ def routing_card(
             )
         )
         return _card(body, [advice])
-    body += [
-        _choices("client", "Client", clients, str(answers.get("client", ""))),
-        _choices(
-            "category", "What kind of concern", labels["category"], str(answers.get("category", ""))
-        ),
-        _choices("severity", "How serious", labels["severity"], str(answers.get("severity", ""))),
-    ]
-    key = submission_key or secrets.token_urlsafe(24)
+    clients = [(c.client_id, c.reference) for c in form.clients]
+    for described in ROUTING_FIELDS:
+        options = clients if described.kind is FieldKind.CLIENT else described.options()
+        body.append(_choices(described, options, getattr(form.answers, described.name)))
+    key = form.answers.submission_key  # minted by handlers when the form was started
     actions: list[dict[str, Any]] = [
         {
             "type": "Action.Submit",
@@ -165,78 +154,37 @@ def routing_card(
     return _card(body, actions)
 
 
-def answers_card(
-    options: ShareOptions,
-    routing: Mapping[str, str],
-    *,
-    answers: Mapping[str, object] | None = None,
-    errors: Mapping[str, str] | None = None,
-) -> Card:
+def answers_card(form: RaiseForm) -> Card:
     """Card 2: the answers, then who it will reach (recommended people ticked)."""
-    answers = answers or {}
-    labels = choice_labels()
-
-    def said(name: str) -> str:
-        value = answers.get(name, "")
-        return value if isinstance(value, str) else ""
-
-    chosen = said("recipients") or ",".join(sorted(options.recommended_ids))
+    reach, answers = form.reach, form.answers
+    assert reach is not None  # RaiseForm.back_to(CARD_ONE) sends the raiser to card 1 otherwise
+    chosen = ",".join(answers.recipients) or ",".join(sorted(reach.recommended_ids))
     people = [
         (
             m.practitioner_id,
             f"{m.name}, {m.job_title or m.role.label}, {m.organisation} ({m.role.label}) - {m.why}",
         )
-        for m in options.members
+        for m in reach.members
     ]
+    recipients, narrowing = BY_NAME["recipients"], BY_NAME["narrowing_reason"]
     body = [
-        _text(f"Client {options.client_reference}", size="large", weight="bolder"),
-        *_errors(errors or {}),
-        _area("noticed", "What you noticed", said("noticed"), required=True),
-        _choices(
-            "family_informed",
-            "Has the family been told you are sharing this?",
-            labels["family_informed"],
-            said("family_informed"),
-            style="expanded",
-        ),
-        _area("family_reason", "If not, why not", said("family_reason"), required=False),
-        _area(
-            "rationale",
-            "Why sharing is necessary and proportionate",
-            said("rationale"),
-            required=True,
-        ),
-        _choices(
-            "lawful_basis",
-            "Lawful basis",
-            labels["lawful_basis"],
-            said("lawful_basis"),
-            style="expanded",
-        ),
-        _area(
-            "protected_identities",
-            "People whose identity must be protected (optional)",
-            said("protected_identities"),
-            required=False,
-        ),
+        _text(f"Client {reach.client_reference}", size="large", weight="bolder"),
+        *_errors(form.errors),
+        *[_answer(described, getattr(answers, described.name)) for described in CARD_TWO],
         _text("Who it will reach", size="medium", weight="bolder"),
         _text("Recommended people are ticked. Share only with those who need to know."),
         {
             "type": "Input.ChoiceSet",
-            "id": "recipients",
+            "id": recipients.name,
+            "label": recipients.label,
             "isMultiSelect": True,
             "style": "expanded",
             "value": chosen,
             "choices": [{"title": title, "value": pid} for pid, title in people],
         },
-        _area(
-            "narrowing_reason",
-            "If you changed who it goes to, why",
-            said("narrowing_reason"),
-            required=False,
-        ),
+        _area(narrowing, answers.narrowing_reason),
     ]
-    data = {STEP: "send", **{k: routing.get(k, "") for k in ROUTING}}
+    data = {STEP: "send", **{f.name: getattr(answers, f.name) for f in CARD_ONE}}
     return _card(body, [{"type": "Action.Submit", "title": "Send", "data": data}])
 
 
@@ -249,84 +197,44 @@ def submitted(value: Mapping[str, Any]) -> Mapping[str, object]:
 class RaiseDialog:
     """The dialog's steps, each one call into handlers."""
 
-    def __init__(self, uow_factory: Any, clock: Any, calendar: Any, advice_url: str) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        calendar: WorkingCalendar,
+        advice_url: str,
+    ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._calendar = calendar
         self._advice_url = advice_url
 
     def open(self, raiser_id: str) -> dict[str, Any]:
-        return task_card(
-            routing_card(self._uow(), raiser_id=raiser_id, advice_url=self._advice_url)
-        )
+        return self._show(start_raise(self._uow(), raiser_id=raiser_id))
 
     def submit(self, raiser_id: str, data: Mapping[str, object]) -> dict[str, Any]:
-        if data.get(STEP) == "send":
-            return self._send(raiser_id, data)
-        return self._answers(raiser_id, data)
-
-    def _routing(
-        self, raiser_id: str, data: Mapping[str, object]
-    ) -> tuple[ShareOptions | None, dict[str, str]]:
-        errors: dict[str, str] = {}
-        try:
-            category = Category(str(data.get("category", "")))
-        except ValueError:
-            errors["category"] = "Choose what kind of concern it is"
-        try:
-            severity = Severity(str(data.get("severity", "")))
-        except ValueError:
-            errors["severity"] = "Choose how serious it is"
-        if errors:
-            return None, errors
-        options = preview_recipients(
+        answers = answers_from(data)
+        if data.get(STEP) != "send":  # card 1 answered: card 2, or card 1 again to correct
+            form = preview_raise(
+                self._uow(), answers, raiser_id=raiser_id, via="teams", routing_only=True
+            )
+            return self._show(form)
+        outcome = send_raise(
             self._uow(),
+            answers,
             raiser_id=raiser_id,
-            client_id=str(data.get("client", "")),
-            category=category,
-            severity=severity,
+            clock=self._clock,
+            calendar=self._calendar,
+            via="teams",
         )
-        if options is None:
-            return None, {"client": "Choose a client whose network you are in"}
-        return options, {}
-
-    def _back_to_routing(
-        self, raiser_id: str, data: Mapping[str, object], errors: dict[str, str]
-    ) -> dict[str, Any]:
-        card = routing_card(
-            self._uow(),
-            raiser_id=raiser_id,
-            advice_url=self._advice_url,
-            submission_key=str(data.get("submission_key", "")),
-            answers=data,
-            errors=errors,
+        return (
+            self._show(outcome) if isinstance(outcome, RaiseForm) else task_message(_sent(outcome))
         )
-        return task_card(card)
 
-    def _answers(self, raiser_id: str, data: Mapping[str, object]) -> dict[str, Any]:
-        options, errors = self._routing(raiser_id, data)
-        if options is None:
-            return self._back_to_routing(raiser_id, data, errors)
-        routing = {k: str(data.get(k, "")) for k in ROUTING}
-        return task_card(answers_card(options, routing))
-
-    def _send(self, raiser_id: str, data: Mapping[str, object]) -> dict[str, Any]:
-        cmd, errors = parse_answers(data, raiser_id, with_recipients=True, via="teams")
-        if errors:
-            return self._again(raiser_id, data, errors)
-        outcome = raise_concern(cmd, self._uow(), self._clock, self._calendar)
-        if isinstance(outcome, Invalid):
-            return self._again(raiser_id, data, outcome.errors)
-        return task_message(_sent(outcome))
-
-    def _again(
-        self, raiser_id: str, data: Mapping[str, object], errors: dict[str, str]
-    ) -> dict[str, Any]:
-        options, routing_errors = self._routing(raiser_id, data)
-        if options is None or "client" in errors or "submission_key" in errors:
-            return self._back_to_routing(raiser_id, data, {**routing_errors, **errors})
-        routing = {k: str(data.get(k, "")) for k in ROUTING}
-        return task_card(answers_card(options, routing, answers=data, errors=errors))
+    def _show(self, form: RaiseForm) -> dict[str, Any]:
+        if form.back_to(CARD_ONE):
+            return task_card(routing_card(form, advice_url=self._advice_url))
+        return task_card(answers_card(form))
 
 
 def _sent(outcome: Raised) -> str:

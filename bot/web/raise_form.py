@@ -2,160 +2,160 @@
 
 Step 1's answers travel to step 2 in hidden fields (every page is no-store), so nothing is
 stored until the raiser sends. A random submission key, made when the form is first shown,
-makes a double submit or a refresh one concern.
+makes a double submit or a refresh one concern. The questions are the ones
+`handlers.concern.answers` describes; each request is one call into `handlers.concern.submission`.
 """
 
 from __future__ import annotations
 
-import secrets
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Request, Response
 
 from bot.web.rendering import Page, PageRoute, page_for
-from handlers.concern.answers import choice_labels, parse_answers
-from handlers.concern.not_sharing import record_decision_not_to_share
-from handlers.concern.preview import preview_raise
-from handlers.concern.raising import RaiseConcern, raise_concern
-from handlers.invalid import Invalid
-from handlers.network.people import advice_for, clients_of
-from handlers.network.routing import ShareOptions
+from handlers.concern.answers import (
+    BY_NAME,
+    STEP_ONE_FIELDS,
+    STEP_TWO_FIELDS,
+    RaiseAnswers,
+    answers_from,
+)
+from handlers.concern.submission import (
+    RaiseForm,
+    decide_not_to_share,
+    preview_raise,
+    send_raise,
+    start_raise,
+)
+from handlers.network.people import advice_for
 
 router = APIRouter(route_class=PageRoute)
 
-STEP_ONE_FIELDS = (
-    "client",
-    "category",
-    "severity",
-    "noticed",
-    "family_informed",
-    "family_reason",
-    "rationale",
-    "lawful_basis",
-    "protected_identities",
-    "submission_key",
-)
 
+@dataclass(frozen=True)
+class RaisePost:
+    """A POST of the raise form: the answers, and what only the web form adds to them."""
 
-class RaiseAnswers(BaseModel):
-    """Everything the raise form posts; step 2 adds the recipients and a narrowing reason."""
-
+    answers: RaiseAnswers
     csrf: str = ""
-    client: str = ""
-    category: str = ""
-    severity: str = ""
-    noticed: str = ""
-    family_informed: str = ""
-    family_reason: str = ""
-    rationale: str = ""
-    lawful_basis: str = ""
-    protected_identities: str = ""
-    submission_key: str = ""
-    recipients: list[str] = []
-    narrowing_reason: str = ""
-    not_sharing_reason: str = ""
     change: str = ""
+    not_sharing_reason: str = ""
 
 
-Answers = Annotated[RaiseAnswers, Form()]
-PageDep = Annotated[Page, Depends(page_for)]
+async def posted(request: Request) -> RaisePost:
+    """Read the form once; anything that is not text (a file) counts as not answered."""
+    form = await request.form()
+    values = {name: form.getlist(name) for name in form}
 
+    def text(name: str) -> str:
+        value = form.get(name, "")
+        return value if isinstance(value, str) else ""
 
-def command(
-    answers: RaiseAnswers, raiser_id: str, *, with_recipients: bool
-) -> tuple[RaiseConcern, dict[str, str]]:
-    """Parse the posted answers with the rule every raise form shares."""
-    return parse_answers(answers.model_dump(), raiser_id, with_recipients=with_recipients)
-
-
-def _step_one(page: Page, answers: RaiseAnswers, errors: dict[str, str] | None = None) -> Response:
-    me = page.require_me(after="/raise")
-    return page.render(
-        "raise_step1.html",
-        status=400 if errors else 200,
-        clients=clients_of(page.runtime.uow(), me.practitioner_id),
-        answers=answers,
-        errors=errors or {},
-        choices=choice_labels(),
+    return RaisePost(
+        answers_from(values),
+        csrf=text("csrf"),
+        change=text("change"),
+        not_sharing_reason=text("not_sharing_reason"),
     )
 
 
-def _step_two(
-    page: Page, answers: RaiseAnswers, options: ShareOptions, errors: dict[str, str] | None = None
-) -> Response:
-    chosen = set(answers.recipients) if errors else set(options.recommended_ids)
+Posted = Annotated[RaisePost, Depends(posted)]
+PageDep = Annotated[Page, Depends(page_for)]
+
+
+def _show(page: Page, form: RaiseForm, post: RaisePost | None = None) -> Response:
+    """Step 1 until the answers are right, then step 2 (with its own errors, if any)."""
+    if form.back_to(STEP_ONE_FIELDS):
+        return _step_one(page, form)
+    return _step_two(page, form, post)
+
+
+def _step_one(page: Page, form: RaiseForm) -> Response:
+    return page.render(
+        "raise_step1.html",
+        status=400 if form.errors else 200,
+        clients=form.clients,
+        labels=form.labels,
+        answers=form.answers,
+        errors=form.errors,
+        client_field=BY_NAME["client"],
+        fields=[f for f in STEP_ONE_FIELDS if f.name != "client"],
+    )
+
+
+def _step_two(page: Page, form: RaiseForm, post: RaisePost | None) -> Response:
+    assert form.reach is not None  # back_to() sent the raiser to step 1 otherwise
+    answers = form.answers
+    chosen = set(answers.recipients) if form.errors else set(form.reach.recommended_ids)
     return page.render(
         "raise_step2.html",
-        status=400 if errors else 200,
+        status=400 if form.errors else 200,
         answers=answers,
-        options=options,
+        not_sharing_reason=post.not_sharing_reason if post else "",
+        options=form.reach,
         chosen=chosen,
-        errors=errors or {},
-        hidden={name: getattr(answers, name) for name in STEP_ONE_FIELDS},
+        errors=form.errors,
+        fields={f.name: f for f in STEP_TWO_FIELDS},
+        hidden={f.name: getattr(answers, f.name) for f in STEP_ONE_FIELDS},
     )
 
 
 @router.get("/raise")
 def raise_start(page: PageDep) -> Response:
-    return _step_one(page, RaiseAnswers(submission_key=secrets.token_urlsafe(24)))
+    me = page.require_me(after="/raise")
+    return _step_one(
+        page, start_raise(page.runtime.uow(), raiser_id=me.practitioner_id, labelled=True)
+    )
 
 
 @router.post("/raise")
-def raise_check(page: PageDep, answers: Answers) -> Response:
-    page.check_csrf(answers.csrf)
+def raise_check(page: PageDep, post: Posted) -> Response:
+    page.check_csrf(post.csrf)
     me = page.require_me(after="/raise")
-    if answers.change:
-        return _step_one(page, answers)
-    cmd, errors = command(answers, me.practitioner_id, with_recipients=False)
-    outcome = preview_raise(page.runtime.uow(), cmd)
-    if isinstance(outcome, Invalid) or errors:
-        found = outcome.errors if isinstance(outcome, Invalid) else {}
-        return _step_one(page, answers, {**found, **errors})
-    return _step_two(page, answers, outcome)
+    uow, raiser_id = page.runtime.uow(), me.practitioner_id
+    if post.change:
+        return _step_one(
+            page, start_raise(uow, raiser_id=raiser_id, labelled=True, answers=post.answers)
+        )
+    return _show(page, preview_raise(uow, post.answers, raiser_id=raiser_id, labelled=True))
 
 
 @router.post("/raise/send")
-def raise_send(page: PageDep, answers: Answers) -> Response:
-    page.check_csrf(answers.csrf)
+def raise_send(page: PageDep, post: Posted) -> Response:
+    page.check_csrf(post.csrf)
     me = page.require_me(after="/raise")
-    cmd, errors = command(answers, me.practitioner_id, with_recipients=True)
-    if errors:
-        return _step_one(page, answers, errors)
     runtime = page.runtime
-    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
-    if isinstance(outcome, Invalid):
-        return _answer_again(page, answers, cmd, outcome.errors)
+    outcome = send_raise(
+        runtime.uow(),
+        post.answers,
+        raiser_id=me.practitioner_id,
+        clock=runtime.clock,
+        calendar=runtime.calendar,
+        labelled=True,
+    )
+    if isinstance(outcome, RaiseForm):
+        return _show(page, outcome, post)
     return page.render("raise_sent.html", raised=outcome)
 
 
 @router.post("/raise/not-shared")
-def decide_not_to_share(page: PageDep, answers: Answers) -> Response:
+def decide_not_to_share_page(page: PageDep, post: Posted) -> Response:
     """Golden rule 7: the decision not to share is recorded, with its reason, and told to no one."""
-    page.check_csrf(answers.csrf)
+    page.check_csrf(post.csrf)
     me = page.require_me(after="/raise")
-    cmd, errors = command(answers, me.practitioner_id, with_recipients=False)
-    if errors:
-        return _step_one(page, answers, errors)
     runtime = page.runtime
-    outcome = record_decision_not_to_share(
-        cmd, reason=answers.not_sharing_reason, uow=runtime.uow(), clock=runtime.clock
+    outcome = decide_not_to_share(
+        runtime.uow(),
+        post.answers,
+        reason=post.not_sharing_reason,
+        raiser_id=me.practitioner_id,
+        clock=runtime.clock,
+        labelled=True,
     )
-    if isinstance(outcome, Invalid):
-        return _answer_again(page, answers, cmd, outcome.errors)
+    if isinstance(outcome, RaiseForm):
+        return _show(page, outcome, post)
     return page.render("raise_not_shared.html", recorded=outcome)
-
-
-def _answer_again(
-    page: Page, answers: RaiseAnswers, cmd: RaiseConcern, errors: dict[str, str]
-) -> Response:
-    """Show the step whose answers need correcting, keeping everything typed so far."""
-    if set(errors) & set(STEP_ONE_FIELDS):
-        return _step_one(page, answers, errors)
-    options = preview_raise(page.runtime.uow(), cmd)
-    if isinstance(options, Invalid):
-        return _step_one(page, answers, options.errors)
-    return _step_two(page, answers, options, errors)
 
 
 @router.get("/raise/advice")

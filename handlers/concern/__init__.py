@@ -1,6 +1,6 @@
 """Concerns, from raising to reading.
 
-Raising one (its answers, the preview of who it reaches, the raise itself), deciding not
-to share, adding information, opening a per-recipient link, viewing it, and a client's
-chronology.
+Raising one (its answers described once, the form's steps any surface calls, the raise itself
+and the one builder of a concern's record), deciding not to share, adding information,
+opening a per-recipient link, viewing it, and a client's chronology.
 """

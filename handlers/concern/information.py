@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.concern.raising import add_entry
+from handlers.concern.recording import add_entry
 from handlers.invalid import MAX_TEXT, Invalid
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock

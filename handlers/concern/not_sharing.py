@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.concern.raising import RaiseConcern, add_entry, validate
+from handlers.concern.answers import NOT_IN_NETWORK, RaiseConcern, validate
+from handlers.concern.recording import build_concern, earlier_submission, once_per_submission
 from handlers.invalid import MAX_TEXT, Invalid
 from handlers.ports import Clock
-from handlers.values import ConcernStatus, DeliveryRole
-from store.models import Concern, Delivery, new_id
-from store.sealed import ConcernField
+from handlers.values import ConcernStatus
 from store.unit_of_work import UnitOfWork
 
 
@@ -35,54 +34,37 @@ def record_decision_not_to_share(
         errors["not_sharing_reason"] = f"Keep the reason to {MAX_TEXT} characters or fewer"
     if errors:
         return Invalid(errors)
-    with uow:
-        existing = uow.concerns.by_submission(cmd.submission_key)
-        if existing is not None:
-            if existing.raiser_id != cmd.raiser_id:
-                return Invalid({"submission_key": "This form has expired; start again"})
-            return DecisionRecorded(existing.id, duplicate=True)
-        raiser = uow.directory.practitioner(cmd.raiser_id)
-        if raiser is None or uow.directory.membership(cmd.client_id, cmd.raiser_id) is None:
-            return Invalid({"client": "Choose a client whose network you are in"})
-        now = clock.now()
-        concern = Concern(
-            id=new_id(),
-            client_id=cmd.client_id,
-            raiser_id=cmd.raiser_id,
-            submission_key=cmd.submission_key,
-            category=cmd.category.value,
-            severity=cmd.severity.value,
-            lawful_basis=cmd.lawful_basis.value,
-            family_informed=cmd.family_informed.value,
-            status=ConcernStatus.NOT_SHARED.value,
-            created_at=now,
-        )
-        concern.data_key_id = uow.vault.create_key("concern")
-        sealed = uow.sealed.concern(concern)
-        sealed.seal(ConcernField.RATIONALE, reason)
-        if cmd.family_reason.strip():
-            sealed.seal(ConcernField.FAMILY_REASON, cmd.family_reason)
-        if cmd.protected_identities.strip():
-            sealed.seal(ConcernField.PROTECTED, cmd.protected_identities)
-        uow.concerns.add(concern)
-        uow.flush()
-        add_entry(uow, concern, author_id=cmd.raiser_id, kind="raised", text=cmd.noticed, at=now)
-        uow.concerns.add(
-            Delivery(
-                concern_id=concern.id,
-                recipient_id=cmd.raiser_id,
-                role=DeliveryRole.RAISER,
-                platform=raiser.preferred_platform,
-                created_at=now,
-            )
-        )
-        uow.audit(
-            "concern.not_shared",
-            at=now,
-            actor_id=cmd.raiser_id,
-            concern_id=concern.id,
-            subject=cmd.client_id,
-            detail={"category": cmd.category.value, "severity": cmd.severity.value, "via": cmd.via},
-        )
-        uow.commit()
-        return DecisionRecorded(concern.id)
+    return once_per_submission(
+        uow,
+        write=lambda: _record(cmd, reason, uow, clock),
+        earlier=lambda: _already_recorded(uow, cmd),
+    )
+
+
+def _record(
+    cmd: RaiseConcern, reason: str, uow: UnitOfWork, clock: Clock
+) -> DecisionRecorded | Invalid:
+    raiser = uow.directory.practitioner(cmd.raiser_id)
+    if raiser is None or uow.directory.membership(cmd.client_id, cmd.raiser_id) is None:
+        return Invalid({"client": NOT_IN_NETWORK})
+    now = clock.now()
+    concern = build_concern(
+        uow, cmd, raiser=raiser, status=ConcernStatus.NOT_SHARED, rationale=reason, at=now
+    )
+    uow.audit(
+        "concern.not_shared",
+        at=now,
+        actor_id=cmd.raiser_id,
+        concern_id=concern.id,
+        subject=cmd.client_id,
+        detail={"category": cmd.category.value, "severity": cmd.severity.value, "via": cmd.via},
+    )
+    uow.commit()
+    return DecisionRecorded(concern.id)
+
+
+def _already_recorded(uow: UnitOfWork, cmd: RaiseConcern) -> DecisionRecorded | Invalid | None:
+    earlier = earlier_submission(uow, cmd)
+    if earlier is None or isinstance(earlier, Invalid):
+        return earlier
+    return DecisionRecorded(earlier.id, duplicate=True)

@@ -1,47 +1,38 @@
-"""Raise a concern: the concern, one delivery per recipient and their pointers, in one commit."""
+"""Raise a concern: the concern, one delivery per recipient and their pointers, in one commit.
+
+Read as a script: validate the answers, resolve the recipients through the routing policy,
+build the concern, add the deliveries, queue their pointers, audit. One submission key is one
+concern, from any surface, even when two submissions of it race to commit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers.concern.answers import NOT_IN_NETWORK, RaiseConcern, validate
+from handlers.concern.recording import (
+    add_entry,
+    build_concern,
+    earlier_submission,
+    once_per_submission,
+)
 from handlers.deadlines import WorkingCalendar, organisation_deadline
-from handlers.invalid import MAX_TEXT, Invalid
-from handlers.network.routing import NetworkMember, NotInNetwork, who_can_i_share_with
+from handlers.invalid import Invalid
+from handlers.network.routing import (
+    NetworkMember,
+    NotInNetwork,
+    ShareOptions,
+    who_can_i_share_with,
+)
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
-from handlers.values import (
-    Category,
-    ConcernStatus,
-    DeliveryRole,
-    FamilyInformed,
-    LawfulBasis,
-    PointerKind,
-    Role,
-    Severity,
-)
-from store.models import Concern, ConcernEntry, Delivery, new_id
-from store.sealed import ConcernField, EntryField
+from handlers.values import ConcernStatus, PointerKind, Role
+from store.models import Concern, Delivery, Practitioner, new_id
 from store.unit_of_work import UnitOfWork
 
-
-@dataclass(frozen=True)
-class RaiseConcern:
-    raiser_id: str
-    client_id: str
-    category: Category
-    severity: Severity
-    noticed: str
-    rationale: str
-    lawful_basis: LawfulBasis
-    family_informed: FamilyInformed
-    submission_key: str
-    family_reason: str = ""
-    recipients: Collection[str] | None = None  # None: the policy's recommendation
-    narrowing_reason: str = ""
-    protected_identities: str = ""
-    via: str = "web"
+__all__ = ["RaiseConcern", "RaiseOutcome", "Raised", "add_entry", "raise_concern", "validate"]
 
 
 @dataclass(frozen=True)
@@ -54,23 +45,12 @@ class Raised:
 RaiseOutcome = Raised | Invalid
 
 
-def validate(cmd: RaiseConcern) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not cmd.noticed.strip():
-        errors["noticed"] = "Enter what you noticed"
-    elif len(cmd.noticed) > MAX_TEXT:
-        errors["noticed"] = f"What you noticed must be {MAX_TEXT} characters or fewer"
-    if not cmd.rationale.strip():
-        errors["rationale"] = "Enter why sharing is necessary and proportionate"
-    elif len(cmd.rationale) > MAX_TEXT:
-        errors["rationale"] = f"The reason for sharing must be {MAX_TEXT} characters or fewer"
-    if cmd.family_informed is not FamilyInformed.YES and not cmd.family_reason.strip():
-        errors["family_reason"] = "Say why the family has not been told"
-    if len(cmd.family_reason) > MAX_TEXT or len(cmd.protected_identities) > MAX_TEXT:
-        errors["family_reason"] = f"Keep each answer to {MAX_TEXT} characters or fewer"
-    if not cmd.submission_key or len(cmd.submission_key) > 128:
-        errors["submission_key"] = "This form has expired; start again"
-    return errors
+@dataclass(frozen=True)
+class Reach:
+    """Whom the concern goes to: the chosen network members, and whether that was narrowed."""
+
+    members: tuple[NetworkMember, ...]
+    narrowed: bool
 
 
 def raise_concern(
@@ -80,107 +60,74 @@ def raise_concern(
     errors = validate(cmd)
     if errors:
         return Invalid(errors)
-    with uow:
-        existing = uow.concerns.by_submission(cmd.submission_key)
-        if existing is not None:
-            if existing.raiser_id != cmd.raiser_id:
-                return Invalid({"submission_key": "This form has expired; start again"})
-            count = len([d for d in uow.concerns.deliveries(existing.id) if d.role != "raiser"])
-            return Raised(existing.id, count, duplicate=True)
-        try:
-            options = who_can_i_share_with(
-                uow,
-                raiser_id=cmd.raiser_id,
-                client_id=cmd.client_id,
-                category=cmd.category,
-                severity=cmd.severity,
-            )
-        except NotInNetwork:
-            return Invalid({"client": "You are not in this client's network"})
-        by_id = {m.practitioner_id: m for m in options.members}
-        chosen = set(options.recommended_ids if cmd.recipients is None else cmd.recipients)
-        errors = _check_recipients(chosen, by_id, options.recommended_ids, cmd)
-        if errors:
-            return Invalid(errors)
+    return once_per_submission(
+        uow,
+        write=lambda: _raise(cmd, uow, clock, calendar),
+        earlier=lambda: _already_raised(uow, cmd),
+    )
 
-        now = clock.now()
-        raiser = uow.directory.practitioner(cmd.raiser_id)
-        assert raiser is not None  # membership above proves the raiser exists
-        policy = uow.directory.organisation(raiser.organisation_id)
-        concern = Concern(
-            id=new_id(),
-            client_id=cmd.client_id,
+
+def _raise(
+    cmd: RaiseConcern, uow: UnitOfWork, clock: Clock, calendar: WorkingCalendar
+) -> RaiseOutcome:
+    reach = resolve_recipients(uow, cmd)
+    if isinstance(reach, Invalid):
+        return reach
+    now = clock.now()
+    raiser = uow.directory.practitioner(cmd.raiser_id)
+    assert raiser is not None  # the routing policy found the raiser in the network
+    concern = build_concern(
+        uow,
+        cmd,
+        raiser=raiser,
+        status=ConcernStatus.OPEN,
+        rationale=cmd.rationale,
+        narrowing_reason=cmd.narrowing_reason,
+        acknowledge_by=_acknowledge_by(uow, cmd, raiser, now, calendar),
+        at=now,
+    )
+    deliveries = add_deliveries(uow, concern, reach.members, at=now)
+    queue_pointers(uow, deliveries, at=now)
+    _audit(uow, cmd, concern, reach, at=now)
+    uow.commit()
+    return Raised(concern.id, len(deliveries))
+
+
+def _already_raised(uow: UnitOfWork, cmd: RaiseConcern) -> Raised | Invalid | None:
+    """The concern this submission key made before, counted as it was sent; or None."""
+    earlier = earlier_submission(uow, cmd)
+    if earlier is None or isinstance(earlier, Invalid):
+        return earlier
+    sent = [d for d in uow.concerns.deliveries(earlier.id) if d.role != "raiser"]
+    return Raised(earlier.id, len(sent), duplicate=True)
+
+
+def resolve_recipients(uow: UnitOfWork, cmd: RaiseConcern) -> Reach | Invalid:
+    """The routing policy's recommendation, or the raiser's narrowing of it if allowed."""
+    options = share_options(uow, cmd)
+    if options is None:
+        return Invalid({"client": NOT_IN_NETWORK})
+    by_id = {m.practitioner_id: m for m in options.members}
+    chosen = set(options.recommended_ids if cmd.recipients is None else cmd.recipients)
+    errors = _check_recipients(chosen, by_id, options.recommended_ids, cmd)
+    if errors:
+        return Invalid(errors)
+    members = tuple(by_id[pid] for pid in sorted(chosen))
+    return Reach(members, narrowed=chosen != set(options.recommended_ids))
+
+
+def share_options(uow: UnitOfWork, cmd: RaiseConcern) -> ShareOptions | None:
+    """The client's network with the routing policy's picks; None if the raiser is not in it."""
+    try:
+        return who_can_i_share_with(
+            uow,
             raiser_id=cmd.raiser_id,
-            submission_key=cmd.submission_key,
-            category=cmd.category.value,
-            severity=cmd.severity.value,
-            lawful_basis=cmd.lawful_basis.value,
-            family_informed=cmd.family_informed.value,
-            status=ConcernStatus.OPEN.value,
-            created_at=now,
-            acknowledge_by=organisation_deadline(
-                cmd.severity, now, calendar, policy.policy if policy else None
-            ),
+            client_id=cmd.client_id,
+            category=cmd.category,
+            severity=cmd.severity,
         )
-        concern.data_key_id = uow.vault.create_key("concern")
-        sealed = uow.sealed.concern(concern)
-        sealed.seal(ConcernField.RATIONALE, cmd.rationale)
-        if cmd.family_reason.strip():
-            sealed.seal(ConcernField.FAMILY_REASON, cmd.family_reason)
-        if cmd.narrowing_reason.strip():
-            sealed.seal(ConcernField.NARROWING_REASON, cmd.narrowing_reason)
-        if cmd.protected_identities.strip():
-            sealed.seal(ConcernField.PROTECTED, cmd.protected_identities)
-        uow.concerns.add(concern)
-        uow.flush()
-        add_entry(uow, concern, author_id=cmd.raiser_id, kind="raised", text=cmd.noticed, at=now)
-        uow.concerns.add(
-            Delivery(
-                concern_id=concern.id,
-                recipient_id=cmd.raiser_id,
-                role=DeliveryRole.RAISER,
-                platform=raiser.preferred_platform,
-                created_at=now,
-            )
-        )
-        for pid in sorted(chosen):
-            member = by_id[pid]
-            delivery = Delivery(
-                id=new_id(),
-                concern_id=concern.id,
-                recipient_id=pid,
-                role=member.role.value,
-                platform=member.platform,
-                created_at=now,
-            )
-            uow.concerns.add(delivery)
-            enqueue_pointer(
-                uow, delivery, PointerKind.NEW_CONCERN, key=f"raise:{delivery.id}", at=now
-            )
-        uow.audit(
-            "concern.raised",
-            at=now,
-            actor_id=cmd.raiser_id,
-            concern_id=concern.id,
-            subject=cmd.client_id,
-            detail={
-                "category": cmd.category.value,
-                "severity": cmd.severity.value,
-                "lawful_basis": cmd.lawful_basis.value,
-                "recipients": len(chosen),
-                "narrowed": chosen != set(options.recommended_ids),
-                "via": cmd.via,
-            },
-        )
-        uow.audit(
-            "concern.routed",
-            at=now,
-            actor_id=cmd.raiser_id,
-            concern_id=concern.id,
-            detail={"recipients": sorted(chosen)},
-        )
-        uow.commit()
-        return Raised(concern.id, len(chosen))
+    except NotInNetwork:
+        return None
 
 
 def _check_recipients(
@@ -205,13 +152,68 @@ def _check_recipients(
     return {}
 
 
-def add_entry(
-    uow: UnitOfWork, concern: Concern, *, author_id: str, kind: str, text: str, at: datetime
-) -> ConcernEntry:
-    entry = ConcernEntry(
-        id=new_id(), concern_id=concern.id, author_id=author_id, kind=kind, created_at=at
+def _acknowledge_by(
+    uow: UnitOfWork,
+    cmd: RaiseConcern,
+    raiser: Practitioner,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> datetime:
+    """The severity's deadline, in the raiser's organisation's working time."""
+    organisation = uow.directory.organisation(raiser.organisation_id)
+    policy = organisation.policy if organisation else None
+    return organisation_deadline(cmd.severity, now, calendar, policy)
+
+
+def add_deliveries(
+    uow: UnitOfWork, concern: Concern, members: Sequence[NetworkMember], *, at: datetime
+) -> list[Delivery]:
+    """One delivery per recipient, in the role they hold in the network."""
+    deliveries = [
+        Delivery(
+            id=new_id(),
+            concern_id=concern.id,
+            recipient_id=member.practitioner_id,
+            role=member.role.value,
+            platform=member.platform,
+            created_at=at,
+        )
+        for member in members
+    ]
+    for delivery in deliveries:
+        uow.concerns.add(delivery)
+    return deliveries
+
+
+def queue_pointers(uow: UnitOfWork, deliveries: Sequence[Delivery], *, at: datetime) -> None:
+    """A new-concern pointer per delivery, in the outbox of this same transaction."""
+    for delivery in deliveries:
+        enqueue_pointer(uow, delivery, PointerKind.NEW_CONCERN, key=f"raise:{delivery.id}", at=at)
+
+
+def _audit(
+    uow: UnitOfWork, cmd: RaiseConcern, concern: Concern, reach: Reach, *, at: datetime
+) -> None:
+    recipients = sorted(m.practitioner_id for m in reach.members)
+    uow.audit(
+        "concern.raised",
+        at=at,
+        actor_id=cmd.raiser_id,
+        concern_id=concern.id,
+        subject=cmd.client_id,
+        detail={
+            "category": cmd.category.value,
+            "severity": cmd.severity.value,
+            "lawful_basis": cmd.lawful_basis.value,
+            "recipients": len(recipients),
+            "narrowed": reach.narrowed,
+            "via": cmd.via,
+        },
     )
-    assert concern.data_key_id is not None
-    uow.sealed.entry(concern, entry).seal(EntryField.BODY, text)
-    uow.concerns.add(entry)
-    return entry
+    uow.audit(
+        "concern.routed",
+        at=at,
+        actor_id=cmd.raiser_id,
+        concern_id=concern.id,
+        detail={"recipients": recipients},
+    )

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot import logging as flare_logging
+from handlers.concern.answers import BY_NAME
 from store.models import AuditEvent, Concern
 from tests.slack.raise_world import SlackWorld, slack_user, slack_world
 from tests.slack.slack_client import picked, state, ticked, typed
@@ -309,3 +310,18 @@ def test_a_failure_after_the_modal_is_filled_in_is_logged_by_type_only(
     (line,) = [json.loads(x) for x in stream.getvalue().splitlines() if "modal_fill" in x]
     assert line["error"] in {"URLError", "ConnectionRefusedError"}
     assert "127.0.0.1:9" not in stream.getvalue() and "C-1001" not in stream.getvalue()
+
+
+def test_a_bad_category_or_severity_gets_the_one_message(world: SlackWorld) -> None:
+    _, trigger = world.sender.command(AMARA)
+    view = opened_view(world, trigger)
+    values = step_one_values(world, category=picked("bogus"), severity={})
+    answer = world.sender.submit(AMARA, view, values).json()
+    assert answer == {
+        "response_action": "errors",
+        "errors": {
+            "category": BY_NAME["category"].missing,
+            "severity": BY_NAME["severity"].missing,
+        },
+    }
+    assert concerns(world) == []

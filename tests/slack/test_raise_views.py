@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
 from bot.slack import home_views
@@ -15,6 +16,7 @@ from bot.slack.raise_views import (
     step_one,
     step_two,
 )
+from handlers.concern.answers import BY_NAME, RaiseAnswers
 from handlers.my_work.summary import MyWork, WorkItem, WorkList
 from handlers.network.client_lookup import ClientOption
 from handlers.network.routing import NetworkMember, ShareOptions
@@ -144,3 +146,19 @@ def test_home_and_inbox_show_counts_severities_and_links() -> None:
     assert "Concerns you raised" not in str(home_views.inbox(work, NOW))
     empty = MyWork(WorkList((), 0), WorkList((), 0), WorkList((), 0))
     assert "Nothing is waiting" in str(home_views.inbox(empty, NOW))
+
+
+def test_both_steps_ask_the_answers_fields_with_their_described_labels() -> None:
+    members = (_member("a" * 32, Role.LEAD, True), _member("b" * 32, Role.MEMBER, False))
+    options = ShareOptions("c" * 32, "C-1001", members)
+    asked = _inputs(step_one(CLIENTS, Context())) | _inputs(step_two(CLIENTS, options, Context()))
+    asked.pop("identifier")  # Slack's own second way to name the client
+    # The submission key is the view's own id: nothing to ask.
+    assert set(asked) == {f.name for f in fields(RaiseAnswers)} - {"submission_key"}
+    for name, block in asked.items():
+        described = BY_NAME[name]
+        assert block["label"]["text"] == described.label, name
+        assert block.get("hint", {}).get("text", "") == described.hint, name
+        options_shown = [o["value"] for o in block["element"].get("options", [])]
+        if described.choices is not None:
+            assert options_shown == [v for v, _ in described.options()], name
