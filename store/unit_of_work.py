@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from store import audit
 from store.crypto import KeyRing
 from store.keys import Vault
+from store.landed_messages import LandedMessages
 from store.models import AuditEvent
 from store.repositories import (
     ConcernRepository,
@@ -27,6 +28,7 @@ class UnitOfWork:
     concerns: ConcernRepository
     outbox: OutboxRepository
     inbound: InboundRepository
+    landed: LandedMessages
     vault: Vault
     session: Session
 
@@ -41,6 +43,7 @@ class UnitOfWork:
         self.concerns = ConcernRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.inbound = InboundRepository(self.session)
+        self.landed = LandedMessages(self.session)
         self.vault = Vault(self.session, self._ring)
         return self
 

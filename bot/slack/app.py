@@ -34,6 +34,7 @@ from bot.runtime import Runtime
 from bot.slack import acknowledge, app_home, installation, raise_modal
 from bot.slack.http import refuse_by_type
 from bot.slack.notifier import web_client
+from handlers.retention.inbound_keys import inbound_key
 from store.inbound_ledger import InboundLedger
 
 log = structlog.get_logger("flare.slack")
@@ -81,7 +82,7 @@ def build_slack_app(
     return app
 
 
-def inbound_key(body: dict[str, Any]) -> str | None:
+def delivery_id(body: dict[str, Any]) -> str | None:
     """The identity of what Slack delivered, the same on every retry of it."""
     if body.get("event_id"):
         return f"event:{body['event_id']}"
@@ -98,7 +99,7 @@ def inbound_guard(ledger: InboundLedger) -> Callable[..., BoltResponse | None]:
         signature = _header(req, SIGNATURE_HEADER)  # over HTTP; Socket Mode has none
         if signature:
             keys.append(("slack-signature", signature))
-        content_key = inbound_key(req.body)
+        content_key = delivery_id(req.body)
         if content_key:
             keys.append(("slack", content_key))
         seen = _first_time(ledger, keys)
@@ -115,7 +116,7 @@ def inbound_guard(ledger: InboundLedger) -> Callable[..., BoltResponse | None]:
 
 def _first_time(ledger: InboundLedger, keys: list[tuple[str, str]]) -> str | None:
     """Record every key (one statement per burst); the platform of the first already-seen."""
-    seen = ledger.seen_before([(platform, key[:200]) for platform, key in keys])
+    seen = ledger.seen_before([(platform, inbound_key(key)) for platform, key in keys])
     return seen[0][0] if seen else None
 
 

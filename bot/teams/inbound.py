@@ -46,12 +46,9 @@ from handlers.network.identity import (
     identify,
     refuse,
 )
-from handlers.outbox.conversations import (
-    ConversationReference,
-    first_delivery,
-    remember_conversation,
-)
+from handlers.outbox.conversations import ConversationReference, remember_conversation
 from handlers.ports import Clock
+from handlers.retention.inbound_keys import first_delivery
 from handlers.values import Platform
 from store.unit_of_work import UnitOfWork
 
