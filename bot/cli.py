@@ -22,8 +22,8 @@ def _settings(**overrides: object) -> Settings:
 
 def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
     from bot import logging as flare_logging
+    from bot.composition import build_runtime
     from bot.operations.environment import ensure_reachable
-    from bot.runtime import build_runtime
 
     flare_logging.configure(json=settings.env == "production", level=settings.log_level)
     try:

@@ -1,4 +1,6 @@
-"""Wiring: settings -> engine, key ring, unit of work, clock, link minter and notifiers."""
+"""The platform-agnostic runtime: settings -> engine, key ring, unit of work, clock, link
+minter, and the notifiers something else attaches (bot/composition.py attaches the chat
+platforms; this module knows none of them)."""
 
 from __future__ import annotations
 
@@ -145,7 +147,8 @@ class Runtime:
         return not_ready_reason(self.engine, self.ring)
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def open_runtime(settings: Settings) -> Runtime:
+    """A Runtime with no chat platform attached (bot.composition.build_runtime attaches them)."""
     ring = load_key_ring(settings)  # first: a bad FLARE_VAR_DIR is named as such
     try:
         engine = make_engine(settings.database_url)
@@ -153,21 +156,10 @@ def build_runtime(settings: Settings) -> Runtime:
         raise SettingsError(
             f"flare: bad setting FLARE_DATABASE_URL: cannot use it ({exc.strerror})"
         ) from None
-    runtime = Runtime(
+    return Runtime(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
         ring=ring,
         calendar=WorkingCalendar.uk(settings.bank_holiday_region),
     )
-    _attach_platforms(runtime)
-    return runtime
-
-
-def _attach_platforms(runtime: Runtime) -> None:
-    """Each configured chat platform adds its notifier (one line per platform)."""
-    from bot.slack.wiring import attach_slack
-    from bot.teams.wiring import attach_teams
-
-    attach_slack(runtime)
-    attach_teams(runtime)

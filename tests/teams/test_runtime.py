@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.composition import build_runtime
 from bot.config import Settings, SettingsError, load_settings
-from bot.runtime import build_runtime
 from bot.teams.endpoint import default_connector
 from bot.teams.notifier import TeamsNotifier
 from bot.teams.playground import PlaygroundConnector
