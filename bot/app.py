@@ -15,13 +15,14 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot import metrics
-from bot.composition import attach_playground, build_runtime
+from bot.composition import attach_playground, attached_teams_connector, build_runtime
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.slack.wiring import attach_slack
 from bot.web.security import InternalErrors, SecurityHeaders
 from bot.web.throttle import GuessLimiter, audit_every_window, audit_refused_guesses
+from store.inbound_ledger import InboundLedger
 
 log = structlog.get_logger("flare")
 STATIC = Path(__file__).parent / "web" / "static"
@@ -48,6 +49,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         lifespan=_lifespan(runtime),
     )
     app.state.runtime = runtime
+    app.state.dependencies = runtime.dependencies()  # what the web pages get
     app.state.link_guesses = _guess_limiter(runtime)
     _add_middleware(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -72,11 +74,12 @@ def _lifespan(runtime: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManag
         socket_mode = getattr(app.state, "slack_socket_mode", None)
         if socket_mode:
             socket_mode.start()
-        guesses = asyncio.create_task(audit_every_window(runtime, app.state.link_guesses))
+        deps = app.state.dependencies
+        guesses = asyncio.create_task(audit_every_window(deps, app.state.link_guesses))
         log.info("flare.started", env=settings.env, public_url=settings.public_url)
         yield
         guesses.cancel()
-        audit_refused_guesses(runtime, app.state.link_guesses.closed_windows(all_open=True))
+        audit_refused_guesses(deps, app.state.link_guesses.closed_windows(all_open=True))
         if socket_mode:
             socket_mode.stop()
         if loop:
@@ -124,12 +127,12 @@ def _mount_teams(app: FastAPI, runtime: Runtime) -> None:
     if runtime.settings.teams_enabled:
         from bot.teams.endpoint import mount_teams
 
-        mount_teams(app, runtime)
+        mount_teams(app, runtime.dependencies(), connector=attached_teams_connector(runtime))
         return
     from bot.teams.playground import mount_playground, playground_mode
 
     if playground_mode(runtime.settings):
-        mount_playground(app, runtime)
+        mount_playground(app, runtime.dependencies(), connector=attached_teams_connector(runtime))
 
 
 def _mount_metrics(app: FastAPI, runtime: Runtime) -> None:
@@ -155,7 +158,8 @@ def _mount_slack(app: FastAPI, runtime: Runtime) -> None:
     from bot.slack.http import slack_router
     from bot.slack.request import SlackSignature
 
-    app.state.slack_app = build_slack_app(runtime)
+    ledger = InboundLedger(runtime.engine)
+    app.state.slack_app = build_slack_app(runtime.dependencies(), ledger=ledger)
     signature = SlackSignature(runtime.settings.slack_signing_secret)
     app.include_router(slack_router(app.state.slack_app, signature))
     if runtime.settings.slack_app_token:  # Socket Mode: no public URL needed

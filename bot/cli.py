@@ -187,7 +187,7 @@ def demo_teams_playground(port: int | None, playground_port: int) -> None:
         sys.exit(2)
     runtime = _prepared(settings, None, port)
     chosen = seats(playground_port)
-    map_demo_people(runtime, chosen)
+    map_demo_people(runtime.dependencies(), chosen)
     flare_port = port or settings.port
     playgrounds = PlaygroundProcesses(
         flare_url=f"http://127.0.0.1:{flare_port}", var_dir=settings.var_dir, chosen=chosen

@@ -10,6 +10,8 @@ from bot.config import Settings
 from bot.playground.notifier import PlaygroundNotifier
 from bot.runtime import Runtime, open_runtime
 from bot.slack.wiring import attach_slack
+from bot.teams.connector import BotConnector
+from bot.teams.notifier import TeamsNotifier
 from bot.teams.wiring import attach_teams
 from handlers.values import Platform
 
@@ -28,3 +30,9 @@ def attach_playground(runtime: Runtime) -> None:
         runtime.notifiers.setdefault(
             Platform.PLAYGROUND, PlaygroundNotifier(runtime.uow, runtime.clock)
         )
+
+
+def attached_teams_connector(runtime: Runtime) -> BotConnector | None:
+    """The Teams notifier's connector, for the inbound endpoint (one bot token per process)."""
+    notifier = runtime.notifiers.get(Platform.TEAMS)
+    return notifier.connector if isinstance(notifier, TeamsNotifier) else None

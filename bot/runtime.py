@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, SettingsError
+from bot.dependencies import Dependencies
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.escalation import EscalationReport, escalate_due
 from handlers.follow_through.patterns import PatternPolicy, PatternReport, detect_patterns
@@ -87,6 +88,17 @@ class Runtime:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.ring)
+
+    def dependencies(self) -> Dependencies:
+        """What Slack, Teams and the web pages get: the same typed object for each."""
+        return Dependencies(
+            settings=self.settings,
+            uow=self.uow,
+            clock=self.clock,
+            calendar=self.calendar,
+            minter=self.minter,
+            deliver=self.deliver,
+        )
 
     @property
     def outbox_policy(self) -> OutboxPolicy:

@@ -1,7 +1,7 @@
 """The slack-bolt App: replay and retry de-duplication, then the listeners.
 
-`build_slack_app(runtime)` returns a bolt App whose Web API client talks to SLACK_API_URL.
-Every listener module in LISTENER_MODULES exposes `register(app, runtime) -> None`; a
+`build_slack_app(deps)` returns a bolt App whose Web API client talks to SLACK_API_URL.
+Every listener module in LISTENER_MODULES exposes `register(app, deps) -> None`; a
 listener acks first (bolt answers Slack as soon as `ack()` is called, well inside Slack's
 3 seconds) and then does its one handler call.
 
@@ -29,8 +29,8 @@ import structlog
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot.dependencies import Dependencies
 from bot.logging import hold_libraries
-from bot.runtime import Runtime
 from bot.slack import acknowledge, app_home, installation, raise_modal
 from bot.slack.http import refuse_by_type
 from bot.slack.notifier import web_client
@@ -39,7 +39,7 @@ from store.inbound_ledger import InboundLedger
 
 log = structlog.get_logger("flare.slack")
 
-# Modules whose `register(app, runtime)` adds listeners. Append yours; keep one per concern.
+# Modules whose `register(app, deps)` adds listeners. Append yours; keep one per concern.
 LISTENER_MODULES: list[ModuleType] = [acknowledge, installation, raise_modal, app_home]
 
 SIGNATURE_HEADER = "x-slack-signature"
@@ -49,13 +49,14 @@ BOLT_LOGGER = "slack_bolt.flare"
 
 
 def build_slack_app(
-    runtime: Runtime,
+    deps: Dependencies,
     *,
+    ledger: InboundLedger,
     listener_executor: Executor | None = None,
     oauth_settings: OAuthSettings | None = None,
 ) -> App:
-    """The bolt App for this runtime: single workspace (SLACK_BOT_TOKEN) or OAuth."""
-    settings = runtime.settings
+    """The bolt App for these dependencies: single workspace (SLACK_BOT_TOKEN) or OAuth."""
+    settings = deps.settings
     common: dict[str, Any] = {
         "name": "flare",
         "logger": logging.getLogger(BOLT_LOGGER),
@@ -64,7 +65,7 @@ def build_slack_app(
         # The client carries SLACK_API_URL (and, single-workspace, the bot token) to listeners.
         "client": web_client(settings.slack_bot_token or None, settings.slack_api_url),
         "process_before_response": False,
-        "before_authorize": inbound_guard(InboundLedger(runtime.engine)),
+        "before_authorize": inbound_guard(ledger),
     }
     # Listeners call ack() from this pool: bolt's default of 5 threads would queue the acks
     # of a burst of commands behind each other's Web API calls.
@@ -72,12 +73,12 @@ def build_slack_app(
         max_workers=LISTENER_THREADS, thread_name_prefix="flare-slack"
     )
     if settings.slack_client_id:
-        app = App(oauth_settings=oauth_settings or installation.oauth_settings(runtime), **common)
+        app = App(oauth_settings=oauth_settings or installation.oauth_settings(deps), **common)
     else:
         app = App(token_verification_enabled=False, **common)
     app.error(refuse_by_type)
     for module in LISTENER_MODULES:
-        module.register(app, runtime)
+        module.register(app, deps)
     hold_libraries()  # bolt set its loggers' levels from the root's
     return app
 

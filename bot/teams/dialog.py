@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from bot.dependencies import Dependencies
 from bot.teams.cards import CARD_SCHEMA, CARD_VERSION
 from handlers.concern.answers import choice_labels, parse_answers
 from handlers.concern.preview import preview_recipients
@@ -249,10 +250,10 @@ def submitted(value: Mapping[str, Any]) -> Mapping[str, object]:
 class RaiseDialog:
     """The dialog's steps, each one call into handlers."""
 
-    def __init__(self, uow_factory: Any, clock: Any, calendar: Any, advice_url: str) -> None:
-        self._uow = uow_factory
-        self._clock = clock
-        self._calendar = calendar
+    def __init__(self, deps: Dependencies, advice_url: str) -> None:
+        self._uow = deps.uow
+        self._clock = deps.clock
+        self._calendar = deps.calendar
         self._advice_url = advice_url
 
     def open(self, raiser_id: str) -> dict[str, Any]:

@@ -53,10 +53,10 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
     me = page.require_me(after=f"/concerns/{concern_id}")
     try:
         view = view_concern(
-            page.runtime.uow(),
+            page.deps.uow(),
             concern_id=concern_id,
             practitioner_id=me.practitioner_id,
-            clock=page.runtime.clock,
+            clock=page.deps.clock,
         )
     except NoAccess:
         raise _no_access() from None
@@ -72,7 +72,7 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
     ctx.setdefault("information_key", secrets.token_urlsafe(24))
     ctx.setdefault("follow_up_key", secrets.token_urlsafe(24))
     ctx.setdefault("follow_up", {})
-    uow, clock, me_id = page.runtime.uow, page.runtime.clock, me.practitioner_id
+    uow, clock, me_id = page.deps.uow, page.deps.clock, me.practitioner_id
     follow_ups = list_follow_ups(uow(), concern_id=concern_id, practitioner_id=me_id, clock=clock)
     owners = follow_up_owners(uow(), concern_id=concern_id, practitioner_id=me_id)
     return page.render(
@@ -101,10 +101,10 @@ def open_concern(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after="/inbox")
     if not mark_seen(
-        page.runtime.uow(),
+        page.deps.uow(),
         concern_id=concern_id,
         practitioner_id=me.practitioner_id,
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     ):
         raise _no_access()
     return page.redirect(f"/concerns/{concern_id}")
@@ -118,10 +118,10 @@ def acknowledge_concern(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after=f"/concerns/{concern_id}")
     outcome = acknowledge(
-        page.runtime.uow(),
+        page.deps.uow(),
         concern_id=concern_id,
         practitioner_id=me.practitioner_id,
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     )
     if isinstance(outcome, NotAllowed):
         raise PageError(
@@ -145,12 +145,12 @@ def add_concern_information(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after=f"/concerns/{concern_id}")
     outcome = add_information(
-        page.runtime.uow(),
+        page.deps.uow(),
         concern_id=concern_id,
         author_id=me.practitioner_id,
         text=information,
         submission_key=submission_key or secrets.token_urlsafe(24),
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     )
     if isinstance(outcome, InformationAdded):
         page.browser.remember("notice", "information")
@@ -181,14 +181,14 @@ def add_concern_follow_up(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after=f"/concerns/{concern_id}")
     outcome = add_follow_up(
-        page.runtime.uow(),
+        page.deps.uow(),
         concern_id=concern_id,
         created_by_id=me.practitioner_id,
         owner_id=owner,
         due=date_from_fields(due_day, due_month, due_year),
         action=action,
         submission_key=submission_key,
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     )
     if isinstance(outcome, FollowUpAdded):
         mine = owner == me.practitioner_id
@@ -216,10 +216,10 @@ def mark_follow_up_done(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after=f"/concerns/{concern_id}")
     outcome = complete_follow_up(
-        page.runtime.uow(),
+        page.deps.uow(),
         follow_up_id=_concern_id(follow_up_id),
         practitioner_id=me.practitioner_id,
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     )
     if isinstance(outcome, NotOwner):
         raise PageError(

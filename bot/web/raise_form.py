@@ -74,7 +74,7 @@ def _step_one(page: Page, answers: RaiseAnswers, errors: dict[str, str] | None =
     return page.render(
         "raise_step1.html",
         status=400 if errors else 200,
-        clients=clients_of(page.runtime.uow(), me.practitioner_id),
+        clients=clients_of(page.deps.uow(), me.practitioner_id),
         answers=answers,
         errors=errors or {},
         choices=choice_labels(),
@@ -108,7 +108,7 @@ def raise_check(page: PageDep, answers: Answers) -> Response:
     if answers.change:
         return _step_one(page, answers)
     cmd, errors = command(answers, me.practitioner_id, with_recipients=False)
-    outcome = preview_raise(page.runtime.uow(), cmd)
+    outcome = preview_raise(page.deps.uow(), cmd)
     if isinstance(outcome, Invalid) or errors:
         found = outcome.errors if isinstance(outcome, Invalid) else {}
         return _step_one(page, answers, {**found, **errors})
@@ -122,8 +122,8 @@ def raise_send(page: PageDep, answers: Answers) -> Response:
     cmd, errors = command(answers, me.practitioner_id, with_recipients=True)
     if errors:
         return _step_one(page, answers, errors)
-    runtime = page.runtime
-    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
+    deps = page.deps
+    outcome = raise_concern(cmd, deps.uow(), deps.clock, deps.calendar)
     if isinstance(outcome, Invalid):
         return _answer_again(page, answers, cmd, outcome.errors)
     return page.render("raise_sent.html", raised=outcome)
@@ -137,9 +137,9 @@ def decide_not_to_share(page: PageDep, answers: Answers) -> Response:
     cmd, errors = command(answers, me.practitioner_id, with_recipients=False)
     if errors:
         return _step_one(page, answers, errors)
-    runtime = page.runtime
+    deps = page.deps
     outcome = record_decision_not_to_share(
-        cmd, reason=answers.not_sharing_reason, uow=runtime.uow(), clock=runtime.clock
+        cmd, reason=answers.not_sharing_reason, uow=deps.uow(), clock=deps.clock
     )
     if isinstance(outcome, Invalid):
         return _answer_again(page, answers, cmd, outcome.errors)
@@ -152,7 +152,7 @@ def _answer_again(
     """Show the step whose answers need correcting, keeping everything typed so far."""
     if set(errors) & set(STEP_ONE_FIELDS):
         return _step_one(page, answers, errors)
-    options = preview_raise(page.runtime.uow(), cmd)
+    options = preview_raise(page.deps.uow(), cmd)
     if isinstance(options, Invalid):
         return _step_one(page, answers, options.errors)
     return _step_two(page, answers, options, errors)
@@ -161,6 +161,4 @@ def _answer_again(
 @router.get("/raise/advice")
 def seek_advice(page: PageDep) -> Response:
     me = page.require_me(after="/raise")
-    return page.render(
-        "raise_advice.html", advice=advice_for(page.runtime.uow(), me.practitioner_id)
-    )
+    return page.render("raise_advice.html", advice=advice_for(page.deps.uow(), me.practitioner_id))

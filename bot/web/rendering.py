@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot.runtime import Runtime
+from bot.dependencies import Dependencies
 from bot.web.sessions import Browser, SignedIn
 from handlers.deadlines import LONDON
 
@@ -70,16 +70,16 @@ def error_page(status: int, title: str, message: str) -> Response:
 
 @dataclass
 class Page:
-    """What a route needs for one request: the runtime, the browser's cookies, who is in."""
+    """What a route needs for one request: its dependencies, the browser's cookies, who is in."""
 
-    runtime: Runtime
+    deps: Dependencies
     browser: Browser
     _me: SignedIn | None = field(default=None, init=False)
     _looked: bool = field(default=False, init=False)
 
     @property
     def demo(self) -> bool:
-        return self.runtime.settings.is_demo_like
+        return self.deps.settings.is_demo_like
 
     def me(self) -> SignedIn | None:
         if not self._looked:
@@ -108,8 +108,8 @@ class Page:
 
 
 def page_for(request: Request) -> Page:
-    runtime: Runtime = request.app.state.runtime
-    return Page(runtime, Browser(runtime, request))
+    deps: Dependencies = request.app.state.dependencies
+    return Page(deps, Browser(deps, request))
 
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]

@@ -1,5 +1,5 @@
 """Forgetting on time.
 
-Concerns past their retention period are crypto-shredded, then deleted; old inbound
-de-duplication keys are forgotten.
+Concerns past their retention period are crypto-shredded, then deleted. Inbound
+de-duplication keys are derived in one place for every platform, and forgotten when old.
 """
