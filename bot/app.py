@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import structlog
@@ -15,13 +15,14 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot import metrics
+from bot.composition import attach_playground, attached_teams_connector, build_runtime
 from bot.config import Settings
-from bot.playground.notifier import PlaygroundNotifier
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.scheduler import Scheduler
+from bot.slack.wiring import attach_slack
 from bot.web.security import InternalErrors, SecurityHeaders
 from bot.web.throttle import GuessLimiter, audit_every_window, audit_refused_guesses
-from handlers.values import Platform
+from store.inbound_ledger import InboundLedger
 
 log = structlog.get_logger("flare")
 STATIC = Path(__file__).parent / "web" / "static"
@@ -38,47 +39,76 @@ def freeze_startup_objects() -> None:
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or build_runtime(settings)
-    if settings.is_demo_like:
-        runtime.notifiers.setdefault(
-            Platform.PLAYGROUND, PlaygroundNotifier(runtime.uow, runtime.clock)
-        )
-    from bot.slack.wiring import attach_slack
-
+    attach_playground(runtime)
     attach_slack(runtime)  # a Runtime built by hand (tests) gets Slack too
+    app = FastAPI(
+        title="Flare",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=_lifespan(runtime),
+    )
+    app.state.runtime = runtime
+    app.state.dependencies = runtime.dependencies()  # what the web pages get
+    app.state.link_guesses = _guess_limiter(runtime)
+    _add_middleware(app, settings)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _mount_health(app, runtime)
+    if settings.metrics_token:
+        _mount_metrics(app, runtime)
+    _mount_pages(app, settings)
+    _mount_slack(app, runtime)
+    _mount_teams(app, runtime)
+    return app
+
+
+def _lifespan(runtime: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the worker loop (FLARE_SERVE_WORKER), Socket Mode and the guess audit; stop them."""
+    settings = runtime.settings
     loop = Scheduler(runtime) if settings.run_worker_in_serve else None
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if loop:
             loop.start()
         socket_mode = getattr(app.state, "slack_socket_mode", None)
         if socket_mode:
             socket_mode.start()
-        guesses = asyncio.create_task(audit_every_window(runtime, app.state.link_guesses))
+        deps = app.state.dependencies
+        guesses = asyncio.create_task(audit_every_window(deps, app.state.link_guesses))
         log.info("flare.started", env=settings.env, public_url=settings.public_url)
         yield
         guesses.cancel()
-        audit_refused_guesses(runtime, app.state.link_guesses.closed_windows(all_open=True))
+        audit_refused_guesses(deps, app.state.link_guesses.closed_windows(all_open=True))
         if socket_mode:
             socket_mode.stop()
         if loop:
             loop.stop()
         log.info("flare.stopped")
 
-    app = FastAPI(title="Flare", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
-    app.state.runtime = runtime
-    app.state.link_guesses = GuessLimiter(
+    return lifespan
+
+
+def _guess_limiter(runtime: Runtime) -> GuessLimiter:
+    settings = runtime.settings
+    return GuessLimiter(
         per_address_per_minute=settings.link_guesses_per_minute,
         global_per_minute=settings.link_guesses_global_per_minute,
         now=lambda: runtime.clock.now().timestamp(),
     )
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
     # Order matters: the last added is the outermost. The 500 page gets the headers, and
     # outermost of all, the client address every other part sees (the guess limits above
     # all) is the socket peer, or what a trusted proxy says in X-Forwarded-For.
     app.add_middleware(InternalErrors)
     app.add_middleware(SecurityHeaders, hsts=settings.env == "production")
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def _mount_health(app: FastAPI, runtime: Runtime) -> None:
+    """/healthz (the process answers) and /readyz (it should get traffic)."""
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> PlainTextResponse:
@@ -91,20 +121,18 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             return JSONResponse({"ready": False, "reason": reason}, status_code=503)
         return JSONResponse({"ready": True})
 
-    if settings.metrics_token:
-        _mount_metrics(app, runtime)
-    _mount_pages(app, settings)
-    _mount_slack(app, runtime)
-    if settings.teams_enabled:
+
+def _mount_teams(app: FastAPI, runtime: Runtime) -> None:
+    """POST /api/messages: the Bot Framework with Teams credentials, else the Playground."""
+    if runtime.settings.teams_enabled:
         from bot.teams.endpoint import mount_teams
 
-        mount_teams(app, runtime)
-    else:
-        from bot.teams.playground import mount_playground, playground_mode
+        mount_teams(app, runtime.dependencies(), connector=attached_teams_connector(runtime))
+        return
+    from bot.teams.playground import mount_playground, playground_mode
 
-        if playground_mode(settings):
-            mount_playground(app, runtime)
-    return app
+    if playground_mode(runtime.settings):
+        mount_playground(app, runtime.dependencies(), connector=attached_teams_connector(runtime))
 
 
 def _mount_metrics(app: FastAPI, runtime: Runtime) -> None:
@@ -130,7 +158,8 @@ def _mount_slack(app: FastAPI, runtime: Runtime) -> None:
     from bot.slack.http import slack_router
     from bot.slack.request import SlackSignature
 
-    app.state.slack_app = build_slack_app(runtime)
+    ledger = InboundLedger(runtime.engine)
+    app.state.slack_app = build_slack_app(runtime.dependencies(), ledger=ledger)
     signature = SlackSignature(runtime.settings.slack_signing_secret)
     app.include_router(slack_router(app.state.slack_app, signature))
     if runtime.settings.slack_app_token:  # Socket Mode: no public URL needed

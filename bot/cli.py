@@ -22,8 +22,8 @@ def _settings(**overrides: object) -> Settings:
 
 def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
     from bot import logging as flare_logging
+    from bot.composition import build_runtime
     from bot.operations.environment import ensure_reachable
-    from bot.runtime import build_runtime
 
     flare_logging.configure(json=settings.env == "production", level=settings.log_level)
     try:
@@ -186,7 +186,7 @@ def demo_teams_playground(port: int | None, playground_port: int) -> None:
         sys.exit(2)
     runtime = _prepared(settings, None, port)
     chosen = seats(playground_port)
-    map_demo_people(runtime, chosen)
+    map_demo_people(runtime.dependencies(), chosen)
     flare_port = port or settings.port
     playgrounds = PlaygroundProcesses(
         flare_url=f"http://127.0.0.1:{flare_port}", var_dir=settings.var_dir, chosen=chosen

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.runtime import Runtime
@@ -38,7 +39,20 @@ def authorised(settings: Settings, authorization: str | None) -> bool:
 
 
 def render(runtime: Runtime) -> bytes:
+    """The exposition text: outbox, concerns, escalations and acknowledgement latency."""
     registry = CollectorRegistry()
+    since = runtime.clock.now() - ACK_WINDOW
+    with runtime.uow() as uow:
+        _outbox(registry, uow.session)
+        _concerns(registry, uow.session)
+        _escalations(registry, uow.session)
+        latencies = _acknowledgement_seconds(uow.session, since)
+    registry.register(_Latency(latencies))
+    return generate_latest(registry)
+
+
+def _outbox(registry: CollectorRegistry, s: Session) -> None:
+    """Messages and attempts by state, the depth not yet sent, and the dead letters."""
     outbox = Gauge(
         "flare_outbox_messages", "Outbox messages by state", ["state"], registry=registry
     )
@@ -52,56 +66,60 @@ def render(runtime: Runtime) -> bytes:
         registry=registry,
     )
     dead = Gauge("flare_outbox_dead_letters", "Messages dead-lettered", registry=registry)
+    pending = 0
+    for state, count, tries in s.execute(
+        select(
+            OutboxMessage.state,
+            func.count(),
+            func.coalesce(func.sum(OutboxMessage.attempts), 0),
+        ).group_by(OutboxMessage.state)
+    ):
+        outbox.labels(state=state).set(count)
+        attempts.labels(state=state).set(int(tries))
+        if state in ("pending", "sending"):
+            pending += count
+        if state == "dead":
+            dead.set(count)
+    depth.set(pending)
+
+
+def _concerns(registry: CollectorRegistry, s: Session) -> None:
     concerns = Gauge("flare_concerns", "Concerns by status", ["status"], registry=registry)
+    for status, count in s.execute(select(Concern.status, func.count()).group_by(Concern.status)):
+        concerns.labels(status=status).set(count)
+
+
+def _escalations(registry: CollectorRegistry, s: Session) -> None:
+    """Concerns at each escalation level now, and every escalation step ever taken ("all")."""
     escalations = Gauge(
         "flare_escalations", "Escalation steps taken, by level", ["level"], registry=registry
     )
-    with runtime.uow() as uow:
-        s = uow.session
-        pending = 0
-        for state, count, tries in s.execute(
-            select(
-                OutboxMessage.state,
-                func.count(),
-                func.coalesce(func.sum(OutboxMessage.attempts), 0),
-            ).group_by(OutboxMessage.state)
-        ):
-            outbox.labels(state=state).set(count)
-            attempts.labels(state=state).set(int(tries))
-            if state in ("pending", "sending"):
-                pending += count
-            if state == "dead":
-                dead.set(count)
-        depth.set(pending)
-        for status, count in s.execute(
-            select(Concern.status, func.count()).group_by(Concern.status)
-        ):
-            concerns.labels(status=status).set(count)
-        for level, count in s.execute(
-            select(Concern.escalation_level, func.count())
-            .where(Concern.escalation_level > 0)
-            .group_by(Concern.escalation_level)
-        ):
-            escalations.labels(level=str(level)).set(count)
-        escalations.labels(level="all").set(
-            s.scalar(
-                select(func.count())
-                .select_from(AuditEvent)
-                .where(AuditEvent.action == "concern.escalated")
-            )
-            or 0
+    for level, count in s.execute(
+        select(Concern.escalation_level, func.count())
+        .where(Concern.escalation_level > 0)
+        .group_by(Concern.escalation_level)
+    ):
+        escalations.labels(level=str(level)).set(count)
+    escalations.labels(level="all").set(
+        s.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "concern.escalated")
         )
-        since = runtime.clock.now() - ACK_WINDOW
-        latencies = [
-            (acked - raised).total_seconds()  # type: ignore[operator]
-            for raised, acked in s.execute(  # acked is never None here (the WHERE)
-                select(Concern.created_at, Concern.acknowledged_at).where(
-                    Concern.acknowledged_at.is_not(None), Concern.created_at >= since
-                )
+        or 0
+    )
+
+
+def _acknowledgement_seconds(s: Session, since: datetime) -> list[float]:
+    """Raise-to-acknowledgement times of the concerns raised since `since`."""
+    return [
+        (acked - raised).total_seconds()  # type: ignore[operator]
+        for raised, acked in s.execute(  # acked is never None here (the WHERE)
+            select(Concern.created_at, Concern.acknowledged_at).where(
+                Concern.acknowledged_at.is_not(None), Concern.created_at >= since
             )
-        ]
-    registry.register(_Latency(latencies))
-    return generate_latest(registry)
+        )
+    ]
 
 
 class _Latency(Collector):

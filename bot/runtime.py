@@ -1,4 +1,6 @@
-"""Wiring: settings -> engine, key ring, unit of work, clock, link minter and notifiers."""
+"""The platform-agnostic runtime: settings -> engine, key ring, unit of work, clock, link
+minter, and the notifiers something else attaches (bot/composition.py attaches the chat
+platforms; this module knows none of them)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, SettingsError
+from bot.dependencies import Dependencies
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.escalation import EscalationReport, escalate_due
 from handlers.follow_through.patterns import PatternPolicy, PatternReport, detect_patterns
@@ -87,6 +90,17 @@ class Runtime:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.ring)
 
+    def dependencies(self) -> Dependencies:
+        """What Slack, Teams and the web pages get: the same typed object for each."""
+        return Dependencies(
+            settings=self.settings,
+            uow=self.uow,
+            clock=self.clock,
+            calendar=self.calendar,
+            minter=self.minter,
+            deliver=self.deliver,
+        )
+
     @property
     def outbox_policy(self) -> OutboxPolicy:
         return OutboxPolicy(
@@ -150,7 +164,8 @@ class Runtime:
         return not_ready_reason(self.engine, self.ring)
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def open_runtime(settings: Settings) -> Runtime:
+    """A Runtime with no chat platform attached (bot.composition.build_runtime attaches them)."""
     ring = load_key_ring(settings)  # first: a bad FLARE_VAR_DIR is named as such
     try:
         engine = make_engine(settings.database_url)
@@ -158,21 +173,10 @@ def build_runtime(settings: Settings) -> Runtime:
         raise SettingsError(
             f"flare: bad setting FLARE_DATABASE_URL: cannot use it ({exc.strerror})"
         ) from None
-    runtime = Runtime(
+    return Runtime(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
         ring=ring,
         calendar=WorkingCalendar.uk(settings.bank_holiday_region),
     )
-    _attach_platforms(runtime)
-    return runtime
-
-
-def _attach_platforms(runtime: Runtime) -> None:
-    """Each configured chat platform adds its notifier (one line per platform)."""
-    from bot.slack.wiring import attach_slack
-    from bot.teams.wiring import attach_teams
-
-    attach_slack(runtime)
-    attach_teams(runtime)

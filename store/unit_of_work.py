@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from store import audit
 from store.crypto import KeyRing
 from store.keys import Vault
+from store.landed_messages import LandedMessages
 from store.leavers import LeaverRepository
 from store.models import AuditEvent
 from store.repositories.concerns import ConcernRepository
@@ -28,6 +29,7 @@ class UnitOfWork:
     outbox: OutboxRepository
     inbound: InboundRepository
     leavers: LeaverRepository
+    landed: LandedMessages
     vault: Vault
     sealed: Sealed
     session: Session
@@ -44,6 +46,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.inbound = InboundRepository(self.session)
         self.leavers = LeaverRepository(self.session)
+        self.landed = LandedMessages(self.session)
         self.vault = Vault(self.session, self._ring)
         self.sealed = Sealed(self.vault)
         return self

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from handlers.ports import MessageRef, Pointer, RetryLater, SendResult, Sent
+from bot.config import Settings
+from bot.dependencies import Dependencies
+from bot.runtime import PublicLinkMinter
+from handlers.deadlines import WorkingCalendar
+from handlers.outbox.delivery import DeliveryReport
+from handlers.ports import Clock, MessageRef, Pointer, RetryLater, SendResult, Sent
 from handlers.values import Platform
+from store.unit_of_work import UnitOfWorkFactory
 
 
 @dataclass
@@ -32,3 +38,32 @@ class FakeNotifier:
 
 def retry(after: float | None = None) -> RetryLater:
     return RetryLater("rate limited", after=after)
+
+
+@dataclass
+class FakeOutboxKick:
+    """Dependencies.deliver for a surface under test: remembers each kick, delivers nothing."""
+
+    kicks: list[str | None] = field(default_factory=list)
+
+    def __call__(self, *, concern_id: str | None = None) -> DeliveryReport:
+        self.kicks.append(concern_id)
+        return DeliveryReport()
+
+
+def surface_dependencies(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    calendar: WorkingCalendar | None = None,
+    public_url: str = "https://flare.test",
+) -> Dependencies:
+    """What a surface gets (bot.dependencies), built from the test's store and fakes."""
+    return Dependencies(
+        settings=Settings(env="test", public_url=public_url),
+        uow=uow_factory,
+        clock=clock,
+        calendar=calendar or WorkingCalendar(),
+        minter=PublicLinkMinter(public_url),
+        deliver=FakeOutboxKick(),
+    )

@@ -28,7 +28,7 @@ def open_runtime(*, migrate: bool = True) -> Runtime:
     migrations are the operator's explicit step, so a stale schema stops the command.
     """
     from bot import logging as flare_logging
-    from bot.runtime import build_runtime
+    from bot.composition import build_runtime
 
     try:
         settings = load_settings()

@@ -29,7 +29,7 @@ NOTICES = {
 
 def _person(page: Page, practitioner_id: str) -> PersonSummary:
     person = (
-        active_practitioner(page.runtime.uow(), practitioner_id)
+        active_practitioner(page.deps.uow(), practitioner_id)
         if OPAQUE.match(practitioner_id)
         else None
     )
@@ -40,8 +40,8 @@ def _person(page: Page, practitioner_id: str) -> PersonSummary:
 
 @router.get("/playground")
 def playground(page: PageDep) -> Response:
-    people = active_practitioners(page.runtime.uow())
-    counts = message_counts(page.runtime.uow())
+    people = active_practitioners(page.deps.uow())
+    counts = message_counts(page.deps.uow())
     return page.render("playground/index.html", people=people, counts=counts, me=page.me())
 
 
@@ -53,7 +53,7 @@ def chat_inbox(practitioner_id: str, page: PageDep) -> Response:
     return page.render(
         "playground/inbox.html",
         person=person,
-        messages=messages_for(page.runtime.uow(), person.practitioner_id),
+        messages=messages_for(page.deps.uow(), person.practitioner_id),
         notice=notice,
         me=page.me(),
     )
@@ -68,10 +68,10 @@ def acknowledge_from_chat(
     if not OPAQUE.match(concern_id):
         raise PageError(404, "No such concern", "Go back to the playground.")
     outcome = acknowledge(
-        page.runtime.uow(),
+        page.deps.uow(),
         concern_id=concern_id,
         practitioner_id=person.practitioner_id,
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
         via="playground",
     )
     notice = (

@@ -14,7 +14,7 @@ import structlog
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.runtime import Runtime
+from bot.dependencies import Dependencies
 from bot.slack.blocks import ACKNOWLEDGE_ACTION, OPEN_ACTION
 from bot.slack.identity import channel_of, identify_slack_user, slack_user_of, tell, tell_refused
 from handlers.follow_through.acknowledge import NotAllowed, acknowledge
@@ -29,7 +29,7 @@ NOT_ALLOWED = (
 )
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, deps: Dependencies) -> None:
     @app.action(OPEN_ACTION)
     def opened(ack: Ack) -> None:
         ack()  # a URL button: Slack opens the link itself; the click only needs an ack
@@ -39,14 +39,14 @@ def register(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        on_acknowledge(runtime, client, body, str(action.get("value") or ""))
+        on_acknowledge(deps, client, body, str(action.get("value") or ""))
 
 
-def on_acknowledge(runtime: Runtime, client: WebClient, body: dict[str, Any], value: str) -> None:
+def on_acknowledge(deps: Dependencies, client: WebClient, body: dict[str, Any], value: str) -> None:
     who = slack_user_of(body)
     if who is None:
         return
-    person = identify_slack_user(runtime, client, who)
+    person = identify_slack_user(deps, client, who)
     channel = channel_of(body)
     if not isinstance(person, Known):
         tell_refused(client, person, channel=channel, user=who.user)
@@ -55,10 +55,10 @@ def on_acknowledge(runtime: Runtime, client: WebClient, body: dict[str, Any], va
         tell(client, channel=channel, user=who.user, text=NOT_ALLOWED)
         return
     outcome = acknowledge(
-        runtime.uow(),
+        deps.uow(),
         concern_id=value,
         practitioner_id=person.practitioner_id,
-        clock=runtime.clock,
+        clock=deps.clock,
         via="slack",
     )
     if isinstance(outcome, NotAllowed):
@@ -66,5 +66,5 @@ def on_acknowledge(runtime: Runtime, client: WebClient, body: dict[str, Any], va
         return
     # This concern's in-place edits and the raiser's receipt, now, so the pressed message
     # changes while you look; everything else stays with the worker's sweep.
-    report = runtime.deliver(concern_id=value)
+    report = deps.deliver(concern_id=value)
     log.info("slack.acknowledged", outcome=type(outcome).__name__, sent=report.sent)

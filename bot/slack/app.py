@@ -1,7 +1,7 @@
 """The slack-bolt App: replay and retry de-duplication, then the listeners.
 
-`build_slack_app(runtime)` returns a bolt App whose Web API client talks to SLACK_API_URL.
-Every listener module in LISTENER_MODULES exposes `register(app, runtime) -> None`; a
+`build_slack_app(deps)` returns a bolt App whose Web API client talks to SLACK_API_URL.
+Every listener module in LISTENER_MODULES exposes `register(app, deps) -> None`; a
 listener acks first (bolt answers Slack as soon as `ack()` is called, well inside Slack's
 3 seconds) and then does its one handler call.
 
@@ -29,16 +29,17 @@ import structlog
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot.dependencies import Dependencies
 from bot.logging import hold_libraries
-from bot.runtime import Runtime
 from bot.slack import acknowledge, app_home, closing, installation, raise_modal
 from bot.slack.http import refuse_by_type
 from bot.slack.notifier import web_client
+from handlers.retention.inbound_keys import inbound_key
 from store.inbound_ledger import InboundLedger
 
 log = structlog.get_logger("flare.slack")
 
-# Modules whose `register(app, runtime)` adds listeners. Append yours; keep one per concern.
+# Modules whose `register(app, deps)` adds listeners. Append yours; keep one per concern.
 LISTENER_MODULES: list[ModuleType] = [acknowledge, closing, installation, raise_modal, app_home]
 
 SIGNATURE_HEADER = "x-slack-signature"
@@ -48,13 +49,14 @@ BOLT_LOGGER = "slack_bolt.flare"
 
 
 def build_slack_app(
-    runtime: Runtime,
+    deps: Dependencies,
     *,
+    ledger: InboundLedger,
     listener_executor: Executor | None = None,
     oauth_settings: OAuthSettings | None = None,
 ) -> App:
-    """The bolt App for this runtime: single workspace (SLACK_BOT_TOKEN) or OAuth."""
-    settings = runtime.settings
+    """The bolt App for these dependencies: single workspace (SLACK_BOT_TOKEN) or OAuth."""
+    settings = deps.settings
     common: dict[str, Any] = {
         "name": "flare",
         "logger": logging.getLogger(BOLT_LOGGER),
@@ -63,7 +65,7 @@ def build_slack_app(
         # The client carries SLACK_API_URL (and, single-workspace, the bot token) to listeners.
         "client": web_client(settings.slack_bot_token or None, settings.slack_api_url),
         "process_before_response": False,
-        "before_authorize": inbound_guard(InboundLedger(runtime.engine)),
+        "before_authorize": inbound_guard(ledger),
     }
     # Listeners call ack() from this pool: bolt's default of 5 threads would queue the acks
     # of a burst of commands behind each other's Web API calls.
@@ -71,17 +73,17 @@ def build_slack_app(
         max_workers=LISTENER_THREADS, thread_name_prefix="flare-slack"
     )
     if settings.slack_client_id:
-        app = App(oauth_settings=oauth_settings or installation.oauth_settings(runtime), **common)
+        app = App(oauth_settings=oauth_settings or installation.oauth_settings(deps), **common)
     else:
         app = App(token_verification_enabled=False, **common)
     app.error(refuse_by_type)
     for module in LISTENER_MODULES:
-        module.register(app, runtime)
+        module.register(app, deps)
     hold_libraries()  # bolt set its loggers' levels from the root's
     return app
 
 
-def inbound_key(body: dict[str, Any]) -> str | None:
+def delivery_id(body: dict[str, Any]) -> str | None:
     """The identity of what Slack delivered, the same on every retry of it."""
     if body.get("event_id"):
         return f"event:{body['event_id']}"
@@ -98,7 +100,7 @@ def inbound_guard(ledger: InboundLedger) -> Callable[..., BoltResponse | None]:
         signature = _header(req, SIGNATURE_HEADER)  # over HTTP; Socket Mode has none
         if signature:
             keys.append(("slack-signature", signature))
-        content_key = inbound_key(req.body)
+        content_key = delivery_id(req.body)
         if content_key:
             keys.append(("slack", content_key))
         seen = _first_time(ledger, keys)
@@ -115,7 +117,7 @@ def inbound_guard(ledger: InboundLedger) -> Callable[..., BoltResponse | None]:
 
 def _first_time(ledger: InboundLedger, keys: list[tuple[str, str]]) -> str | None:
     """Record every key (one statement per burst); the platform of the first already-seen."""
-    seen = ledger.seen_before([(platform, key[:200]) for platform, key in keys])
+    seen = ledger.seen_before([(platform, inbound_key(key)) for platform, key in keys])
     return seen[0][0] if seen else None
 
 

@@ -14,34 +14,34 @@ from handlers.my_work.summary import my_work
 from handlers.network.identity import Known
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.dependencies import Dependencies
 
 OPEN_BUTTON = re.compile(r"^flare_open_")
 
 
-def publish_home(runtime: Runtime, client: WebClient, body: dict[str, Any], user_id: str) -> None:
-    who = practitioner_for(runtime, client, body)
+def publish_home(deps: Dependencies, client: WebClient, body: dict[str, Any], user_id: str) -> None:
+    who = practitioner_for(deps, client, body)
     if not isinstance(who, Known):
         client.views_publish(user_id=user_id, view=home_views.refused_home(who))
         return
     work = my_work(
-        runtime.uow(),
+        deps.uow(),
         practitioner_id=who.practitioner_id,
-        minter=runtime.minter,
-        clock=runtime.clock,
+        minter=deps.minter,
+        clock=deps.clock,
         via="slack_home",
     )
-    client.views_publish(user_id=user_id, view=home_views.home(work, runtime.clock.now()))
+    client.views_publish(user_id=user_id, view=home_views.home(work, deps.clock.now()))
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, deps: Dependencies) -> None:
     """Attach the App Home listeners to the Bolt app."""
 
     @app.event("app_home_opened")
     def home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        publish_home(runtime, client, body, event["user"])
+        publish_home(deps, client, body, event["user"])
 
     @app.action(OPEN_BUTTON)
     def open_clicked(ack: Ack) -> None:

@@ -9,12 +9,13 @@ The note (for "other") is typed in the modal, never in a message, and never echo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.dependencies import Dependencies
 from bot.slack.blocks import CLOSE_ACTION
 from bot.slack.raise_modal import refusal_view
 from bot.slack.raise_views import mrkdwn, plain
@@ -29,9 +30,6 @@ from handlers.invalid import MAX_TEXT, Invalid
 from handlers.network.identity import Known
 from handlers.ports import OPAQUE_ID
 from handlers.values import Outcome
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = structlog.get_logger("flare.slack")
 
@@ -96,10 +94,10 @@ def on_close_button(
         client.views_open(trigger_id=trigger, view=close_view(value))
 
 
-def submitted(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+def submitted(deps: Dependencies, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     """The modal submitted: close the concern, or point at what to correct."""
     view = body.get("view") or {}
-    who = practitioner_for(runtime, client, body)
+    who = practitioner_for(deps, client, body)
     concern_id = str(view.get("private_metadata") or "")
     if not isinstance(who, Known) or not OPAQUE_ID.match(concern_id):
         refusal = who if isinstance(who, str) else NOT_ALLOWED
@@ -114,14 +112,14 @@ def submitted(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClien
         str(_element(state, "note").get("value") or ""),
         via="slack",
     )
-    outcome = close_concern(runtime.uow(), command, clock=runtime.clock)
+    outcome = close_concern(deps.uow(), command, clock=deps.clock)
     if isinstance(outcome, Invalid):
         ack(response_action="errors", errors=outcome.errors)
         return
     closed = isinstance(outcome, Closed | AlreadyClosed)
     ack(response_action="update", view=refusal_view(CLOSED if closed else NOT_ALLOWED))
     if isinstance(outcome, Closed):
-        report = runtime.deliver(concern_id=concern_id)  # the raiser and network, now
+        report = deps.deliver(concern_id=concern_id)  # the raiser and network, now
         log.info("slack.closed", sent=report.sent)
 
 
@@ -130,9 +128,9 @@ def _element(state: dict[str, Any], block_id: str) -> dict[str, Any]:
     return element if isinstance(element, dict) else {}
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, deps: Dependencies) -> None:
     app.action(CLOSE_ACTION)(on_close_button)
 
     @app.view(CLOSE_VIEW)
     def close(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        submitted(runtime, ack, body, client)
+        submitted(deps, ack, body, client)

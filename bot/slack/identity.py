@@ -16,7 +16,7 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.runtime import Runtime
+from bot.dependencies import Dependencies
 from handlers.network.identity import (
     Ambiguous,
     ChatIdentity,
@@ -72,14 +72,14 @@ def verified_email(client: WebClient, user: str) -> str | None:
     return str(email) if email else None
 
 
-def identify_slack_user(runtime: Runtime, client: WebClient, who: SlackUser) -> Identified:
+def identify_slack_user(deps: Dependencies, client: WebClient, who: SlackUser) -> Identified:
     """Linked identity first; on first contact in a declared workspace, Slack's e-mail."""
     identity = ChatIdentity(Platform.SLACK, who.team, who.user, enterprise=who.enterprise)
-    outcome = identify(runtime.uow(), identity, clock=runtime.clock, email_lookup_follows=True)
+    outcome = identify(deps.uow(), identity, clock=deps.clock, email_lookup_follows=True)
     if not (isinstance(outcome, Unknown) and outcome.reason == "no_email"):
         return outcome
     with_email = replace(identity, email=verified_email(client, who.user))
-    return identify(runtime.uow(), with_email, clock=runtime.clock)
+    return identify(deps.uow(), with_email, clock=deps.clock)
 
 
 def tell_refused(

@@ -27,7 +27,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
-from bot.runtime import Runtime
+from bot.dependencies import Dependencies
 from handlers.network.identity import installation_allowed
 from handlers.ports import Clock
 from store.platform_secrets import PlatformSecrets
@@ -238,8 +238,8 @@ class OneTimeStateStore(OAuthStateStore):
             return True
 
 
-def store_for(runtime: Runtime) -> FlareInstallationStore:
-    return FlareInstallationStore(runtime.uow, runtime.clock)
+def store_for(deps: Dependencies) -> FlareInstallationStore:
+    return FlareInstallationStore(deps.uow, deps.clock)
 
 
 def _installed(args: SuccessArgs) -> BoltResponse:
@@ -257,9 +257,9 @@ def _not_installed(args: FailureArgs) -> BoltResponse:
     return args.default.failure(args)
 
 
-def oauth_settings(runtime: Runtime) -> OAuthSettings:
+def oauth_settings(deps: Dependencies) -> OAuthSettings:
     """SLACK_CLIENT_ID/SECRET, Flare's bot scopes, routes and redirect from FLARE_PUBLIC_URL."""
-    settings = runtime.settings
+    settings = deps.settings
     return OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
@@ -269,20 +269,20 @@ def oauth_settings(runtime: Runtime) -> OAuthSettings:
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         install_page_rendering_enabled=False,
-        installation_store=store_for(runtime),
-        state_store=OneTimeStateStore(runtime.uow),
+        installation_store=store_for(deps),
+        state_store=OneTimeStateStore(deps.uow),
         state_cookie_name="flare_slack_oauth_state",
         callback_options=CallbackOptions(success=_installed, failure=_not_installed),
     )
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, deps: Dependencies) -> None:
     """Forget a workspace's token when the app is uninstalled or its bot token revoked."""
 
     @app.event("app_uninstalled")
     def uninstalled(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        store_for(runtime).delete_bot(
+        store_for(deps).delete_bot(
             enterprise_id=body.get("enterprise_id"), team_id=body.get("team_id")
         )
 
@@ -290,6 +290,6 @@ def register(app: App, runtime: Runtime) -> None:
     def revoked(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
         ack()
         if (event.get("tokens") or {}).get("bot"):
-            store_for(runtime).delete_bot(
+            store_for(deps).delete_bot(
                 enterprise_id=body.get("enterprise_id"), team_id=body.get("team_id")
             )

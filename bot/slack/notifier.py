@@ -22,6 +22,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.logging import hold_libraries
 from bot.slack.blocks import POINTER_EVENT, fallback_text, pointer_blocks, pointer_metadata
+from handlers.outbox.conversations import (
+    SlackRecipient,
+    forget_dm_channel,
+    remember_dm_channel,
+    slack_recipient,
+)
 from handlers.ports import (
     Clock,
     MessageRef,
@@ -32,7 +38,7 @@ from handlers.ports import (
     Undeliverable,
 )
 from handlers.values import Platform
-from store.unit_of_work import UnitOfWork
+from store.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger("flare.slack")
 
@@ -77,20 +83,12 @@ class _Failed(Exception):
         self.result = result
 
 
-@dataclass(frozen=True)
-class _Recipient:
-    practitioner_id: str
-    team: str
-    user: str
-    channel: str | None
-
-
 class SlackNotifier:
     platform = Platform.SLACK
 
     def __init__(
         self,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: UnitOfWorkFactory,
         clock: Clock,
         tokens: BotTokens,
         api_url: str = DEFAULT_API_URL,
@@ -184,14 +182,11 @@ class SlackNotifier:
         return None
 
     # -- pieces --------------------------------------------------------------------------
-    def _recipient(self, pointer: Pointer) -> _Recipient:
-        with self._uow() as uow:
-            person = uow.directory.practitioner(pointer.recipient_id)
-            if person is None or not (person.slack_team_id and person.slack_user_id):
-                raise _Failed(Undeliverable("no_linked_slack_identity"))
-            return _Recipient(
-                person.id, person.slack_team_id, person.slack_user_id, person.slack_dm_channel
-            )
+    def _recipient(self, pointer: Pointer) -> SlackRecipient:
+        found = slack_recipient(self._uow(), practitioner_id=pointer.recipient_id)
+        if found is None:
+            raise _Failed(Undeliverable("no_linked_slack_identity"))
+        return found
 
     def _client(self, team: str) -> WebClient:
         token = self._tokens.bot_token(team)
@@ -203,24 +198,27 @@ class SlackNotifier:
                 client = self._clients[token] = web_client(token, self._api_url, self._timeout)
             return client
 
-    def _open_dm(self, client: WebClient, recipient: _Recipient) -> str:
+    def _open_dm(self, client: WebClient, recipient: SlackRecipient) -> str:
         answer = self._call(
             lambda: client.conversations_open(users=recipient.user), ambiguous=False
         )
         channel = str(answer["channel"]["id"])
-        with self._uow() as uow:
-            person = uow.directory.practitioner(recipient.practitioner_id)
-            if person is not None:
-                person.slack_dm_channel = channel
-                uow.commit()
+        remember_dm_channel(
+            self._uow(),
+            practitioner_id=recipient.practitioner_id,
+            channel=channel,
+            clock=self._clock,
+        )
         return channel
 
-    def _forget_dm(self, recipient: _Recipient) -> None:
-        with self._uow() as uow:
-            person = uow.directory.practitioner(recipient.practitioner_id)
-            if person is not None and person.slack_dm_channel == recipient.channel:
-                person.slack_dm_channel = None
-                uow.commit()
+    def _forget_dm(self, recipient: SlackRecipient) -> None:
+        if recipient.channel:
+            forget_dm_channel(
+                self._uow(),
+                practitioner_id=recipient.practitioner_id,
+                channel=recipient.channel,
+                clock=self._clock,
+            )
 
     @staticmethod
     def _call(request: Callable[[], Any], *, ambiguous: bool) -> Any:

@@ -38,7 +38,7 @@ from handlers.my_work.summary import my_work
 from handlers.network.identity import Known
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.dependencies import Dependencies
 
 log = structlog.get_logger("flare.slack")
 
@@ -129,7 +129,7 @@ def read_answers(body: dict[str, Any]) -> tuple[RaiseAnswers, str]:
 class RaiseModal:
     """The listeners, bound to one Runtime."""
 
-    def __init__(self, runtime: Runtime, *, filling: Executor | None = None) -> None:
+    def __init__(self, runtime: Dependencies, *, filling: Executor | None = None) -> None:
         self.runtime = runtime
         # Filling a modal in (identity, the user's clients, Block Kit, views.update) runs on
         # a few threads of its own: the listener threads stay free to ack and open the next
@@ -316,7 +316,7 @@ class RaiseModal:
             )
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, runtime: Dependencies) -> None:
     """Attach the raise listeners to the Bolt app."""
     modal = RaiseModal(runtime)
     app.command(COMMAND)(modal.command)

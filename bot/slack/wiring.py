@@ -19,7 +19,7 @@ def bot_tokens(runtime: Runtime) -> BotTokens | None:
     if settings.slack_bot_token:
         return SingleWorkspace(settings.slack_bot_token)
     if settings.slack_client_id:
-        return InstallationTokens(store_for(runtime))
+        return InstallationTokens(store_for(runtime.dependencies()))
     return None
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.dependencies import Dependencies
 from bot.teams.cards import CARD_SCHEMA, CARD_VERSION
 from handlers.concern.answers import (
     BY_NAME,
@@ -29,9 +30,6 @@ from handlers.concern.answers import (
 )
 from handlers.concern.raising import Raised
 from handlers.concern.submission import RaiseForm, preview_raise, send_raise, start_raise
-from handlers.deadlines import WorkingCalendar
-from handlers.ports import Clock
-from store.unit_of_work import UnitOfWorkFactory
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 TITLE = "Raise a concern"
@@ -197,16 +195,10 @@ def submitted(value: Mapping[str, Any]) -> Mapping[str, object]:
 class RaiseDialog:
     """The dialog's steps, each one call into handlers."""
 
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
-        calendar: WorkingCalendar,
-        advice_url: str,
-    ) -> None:
-        self._uow = uow_factory
-        self._clock = clock
-        self._calendar = calendar
+    def __init__(self, deps: Dependencies, advice_url: str) -> None:
+        self._uow = deps.uow
+        self._clock = deps.clock
+        self._calendar = deps.calendar
         self._advice_url = advice_url
 
     def open(self, raiser_id: str) -> dict[str, Any]:

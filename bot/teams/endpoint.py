@@ -16,14 +16,12 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from bot.dependencies import Dependencies
 from bot.request_body import Refusal, read_body
-from bot.runtime import Runtime
 from bot.teams.activity import Activity, BadActivity
 from bot.teams.auth import BotFrameworkAuth, SigningKeys, Unauthorized
 from bot.teams.connector import BotConnector, connector_for
 from bot.teams.inbound import TeamsInbound
-from bot.teams.notifier import TeamsNotifier
-from handlers.values import Platform
 
 log = structlog.get_logger("flare")
 
@@ -73,33 +71,19 @@ async def answer(inbound: TeamsInbound, activity: Activity) -> Response:
     return JSONResponse(answered.body, status_code=answered.status)
 
 
-def default_connector(runtime: Runtime) -> BotConnector:
-    """The outbound notifier's connector when Teams is attached (one token cache per process)."""
-    notifier = runtime.notifiers.get(Platform.TEAMS)
-    if isinstance(notifier, TeamsNotifier):
-        return notifier.connector
-    return connector_for(runtime.settings)
-
-
 def mount_teams(
     app: FastAPI,
-    runtime: Runtime,
+    deps: Dependencies,
     *,
     connector: BotConnector | None = None,
     keys: SigningKeys | None = None,
 ) -> None:
-    """Serve POST /api/messages for the bot TEAMS_APP_ID."""
-    settings = runtime.settings
+    """Serve POST /api/messages for the bot TEAMS_APP_ID (`connector`: the outbound
+    notifier's, so one process keeps one bot token)."""
+    settings = deps.settings
     auth = BotFrameworkAuth(
         app_id=settings.teams_app_id,
         keys=keys or SigningKeys(settings.teams_openid_metadata_url),
     )
-    inbound = TeamsInbound(
-        uow_factory=runtime.uow,
-        clock=runtime.clock,
-        calendar=runtime.calendar,
-        connector=connector or default_connector(runtime),
-        public_url=settings.public_url,
-        tenant_id=settings.teams_tenant_id,
-    )
+    inbound = TeamsInbound(deps, connector=connector or connector_for(settings))
     app.include_router(teams_router(auth, inbound))

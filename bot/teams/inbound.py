@@ -16,12 +16,12 @@ such a tenant the Bot Connector's member lookup supplies the UPN that
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
 
+from bot.dependencies import Dependencies
 from bot.teams.activity import Activity
 from bot.teams.cards import (
     ACKNOWLEDGE_VERB,
@@ -34,7 +34,6 @@ from bot.teams.cards import (
 from bot.teams.connector import BotConnector, ConversationRef, Done
 from bot.teams.dialog import RaiseDialog, submitted, task_message
 from bot.teams.package import RAISE_COMMAND_ID
-from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
 from handlers.follow_through.acknowledged_card import acknowledged_pointer
 from handlers.follow_through.closing import AlreadyClosed, CloseConcern, Closed, close_concern
@@ -50,14 +49,9 @@ from handlers.network.identity import (
     identify,
     refuse,
 )
-from handlers.outbox.conversations import (
-    ConversationReference,
-    first_delivery,
-    remember_conversation,
-)
-from handlers.ports import Clock
+from handlers.outbox.conversations import ConversationReference, remember_conversation
+from handlers.retention.inbound_keys import first_delivery
 from handlers.values import Platform
-from store.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("flare")
 
@@ -99,21 +93,12 @@ def invoke_answer(body: dict[str, Any]) -> Answer:
 
 
 class TeamsInbound:
-    def __init__(
-        self,
-        *,
-        uow_factory: Callable[[], UnitOfWork],
-        clock: Clock,
-        calendar: WorkingCalendar,
-        connector: BotConnector,
-        public_url: str,
-        tenant_id: str = "",
-    ) -> None:
-        self._uow = uow_factory
-        self._clock = clock
+    def __init__(self, deps: Dependencies, *, connector: BotConnector) -> None:
+        self._uow = deps.uow
+        self._clock = deps.clock
         self._connector = connector
-        self._tenant_id = tenant_id
-        self._dialog = RaiseDialog(uow_factory, clock, calendar, f"{public_url}/raise/advice")
+        self._tenant_id = deps.settings.teams_tenant_id
+        self._dialog = RaiseDialog(deps, f"{deps.settings.public_url}/raise/advice")
 
     def handle(self, activity: Activity) -> Answer:
         if activity.type == "invoke":

@@ -1,9 +1,9 @@
 """TeamsNotifier: pointers as 1:1 Adaptive Cards through the Bot Connector.
 
 Idempotency: the Bot Connector has no client idempotency key and Teams offers no history
-lookup by one, so each message that lands is written to `teams_activities` (outbox key,
-conversation, activity id) in its own transaction straight after the Bot Connector
-answers. `find` reads that table. A worker that dies after the post but before recording
+lookup by one, so each message that lands is recorded (outbox key, conversation, activity
+id; handlers.outbox.landed, audited) in its own transaction straight after the Bot
+Connector answers. `find` reads it back. A worker that dies after the post but before recording
 the outbox row therefore finds its message and does not post it again. What is left is a
 lost *response* (a 5xx or read timeout after Teams accepted the post); Flare then posts
 again — a possible duplicate of the same card rather than a lost safeguarding pointer.
@@ -12,11 +12,7 @@ Updates are PUTs of a known activity and are safe to repeat. See docs/teams.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import structlog
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
 from bot.teams.cards import pointer_activity
@@ -30,6 +26,12 @@ from bot.teams.connector import (
     Retry,
     connector_for,
 )
+from handlers.outbox.conversations import (
+    forget_conversation,
+    remember_created_conversation,
+    teams_recipient,
+)
+from handlers.outbox.landed import LandedActivity, landed_activity, record_landed_activity
 from handlers.ports import (
     Clock,
     MessageRef,
@@ -40,8 +42,7 @@ from handlers.ports import (
     Undeliverable,
 )
 from handlers.values import Platform
-from store.models import TeamsActivity, new_id
-from store.unit_of_work import UnitOfWork
+from store.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger("flare")
 
@@ -49,7 +50,7 @@ REF_KEY = "key"  # MessageRef values: {"key": <outbox idempotency key>}
 
 
 def teams_notifier(
-    settings: Settings, uow_factory: Callable[[], UnitOfWork], clock: Clock
+    settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock
 ) -> TeamsNotifier:
     """The notifier for TEAMS_APP_ID / TEAMS_APP_PASSWORD (see docs/teams.md)."""
     return TeamsNotifier(
@@ -66,7 +67,7 @@ class TeamsNotifier:
 
     def __init__(
         self,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: UnitOfWorkFactory,
         clock: Clock,
         connector: BotConnector,
         *,
@@ -119,28 +120,19 @@ class TeamsNotifier:
         landed = self._landed(pointer.idempotency_key)
         return MessageRef({REF_KEY: pointer.idempotency_key}) if landed else None
 
-    def _landed(self, key: str) -> TeamsActivity | None:
-        if not key:
-            return None
-        with self._uow() as uow:
-            row = uow.session.scalars(
-                select(TeamsActivity).where(TeamsActivity.idempotency_key == key)
-            ).first()
-            if row is not None:
-                uow.session.expunge(row)
-            return row
+    def _landed(self, key: str) -> LandedActivity | None:
+        return landed_activity(self._uow(), idempotency_key=key)
 
     def _conversation(self, recipient_id: str) -> tuple[ConversationRef, bool] | SendResult:
         """The stored 1:1 conversation (True), or one created in the tenant and remembered."""
-        with self._uow() as uow:
-            person = uow.directory.practitioner(recipient_id)
-            if person is None or not person.active:
-                return Undeliverable("recipient unknown or inactive")
-            stored = ConversationRef.from_json(person.teams_conversation)
-            if stored is not None:
-                return stored, True
-            member = person.teams_aad_object_id
-            tenant = person.teams_tenant_id or self._tenant_id
+        recipient = teams_recipient(self._uow(), practitioner_id=recipient_id)
+        if recipient is None:
+            return Undeliverable("recipient unknown or inactive")
+        stored = ConversationRef.from_json(recipient.conversation)
+        if stored is not None:
+            return stored, True
+        member = recipient.member_id
+        tenant = recipient.tenant_id or self._tenant_id
         if not member or not tenant:
             return Undeliverable("recipient has no Teams identity")
         outcome = self._connector.create_conversation(
@@ -150,40 +142,29 @@ class TeamsNotifier:
             return _failure(outcome, "create conversation")
         service_url = str(outcome.body.get("serviceUrl") or self._service_url)
         created = ConversationRef(str(outcome.body["id"]), service_url, tenant)
-        with self._uow() as uow:
-            person = uow.directory.practitioner(recipient_id)
-            if person is not None and ConversationRef.from_json(person.teams_conversation) is None:
-                person.teams_conversation = created.to_json()
-                uow.commit()
+        remember_created_conversation(
+            self._uow(),
+            practitioner_id=recipient_id,
+            conversation_id=created.id,
+            service_url=created.service_url,
+            tenant_id=tenant,
+            clock=self._clock,
+        )
         log.info("teams.conversation_created")
         return created, False
 
     def _forget(self, recipient_id: str, conversation: ConversationRef) -> None:
-        with self._uow() as uow:
-            person = uow.directory.practitioner(recipient_id)
-            current = ConversationRef.from_json(person.teams_conversation) if person else None
-            if person is not None and current is not None and current.id == conversation.id:
-                person.teams_conversation = None
-                uow.commit()
+        forget_conversation(
+            self._uow(),
+            practitioner_id=recipient_id,
+            conversation_id=conversation.id,
+            clock=self._clock,
+        )
         log.info("teams.conversation_forgotten")
 
     def _record(self, pointer: Pointer, at: ConversationRef, activity_id: str) -> SendResult:
-        try:
-            with self._uow() as uow:
-                uow.session.add(
-                    TeamsActivity(
-                        id=new_id(),
-                        idempotency_key=pointer.idempotency_key,
-                        recipient_id=pointer.recipient_id,
-                        conversation_id=at.id,
-                        service_url=at.service_url,
-                        activity_id=activity_id,
-                        created_at=self._clock.now(),
-                    )
-                )
-                uow.commit()
-        except IntegrityError:
-            pass  # recorded by an earlier attempt: the message is the same one
+        landed = LandedActivity(at.id, at.service_url, activity_id)
+        record_landed_activity(self._uow(), pointer=pointer, landed=landed, clock=self._clock)
         return Sent(MessageRef({REF_KEY: pointer.idempotency_key}))
 
 

@@ -34,11 +34,10 @@ from bot.teams.endpoint import answer, parse_activity
 from bot.teams.inbound import TeamsInbound
 from bot.teams.notifier import TeamsNotifier
 from handlers.ports import Clock
-from handlers.values import Platform
 from store.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.dependencies import Dependencies
 
 log = structlog.get_logger("flare")
 
@@ -140,20 +139,13 @@ def playground_router(settings: Settings, inbound: TeamsInbound) -> APIRouter:
     return router
 
 
-def mount_playground(app: FastAPI, runtime: Runtime) -> None:
+def mount_playground(
+    app: FastAPI, deps: Dependencies, *, connector: BotConnector | None = None
+) -> None:
     """Serve POST /api/messages for the Agents Playground (playground_mode only)."""
-    settings = runtime.settings
+    settings = deps.settings
     if not playground_mode(settings):
         raise RuntimeError("the Agents Playground is for FLARE_ENV=demo or test without Teams")
-    notifier = runtime.notifiers.get(Platform.TEAMS)
-    connector = notifier.connector if isinstance(notifier, TeamsNotifier) else None
-    inbound = TeamsInbound(
-        uow_factory=runtime.uow,
-        clock=runtime.clock,
-        calendar=runtime.calendar,
-        connector=connector or PlaygroundConnector(),
-        public_url=settings.public_url,
-        tenant_id=settings.teams_tenant_id,
-    )
+    inbound = TeamsInbound(deps, connector=connector or PlaygroundConnector())
     app.include_router(playground_router(settings, inbound))
     log.info("teams.playground_mode", note="unauthenticated activities from loopback only")

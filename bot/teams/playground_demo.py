@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.demo import ENTRA_TENANT, PRACTITIONERS
-from bot.runtime import Runtime
+from bot.dependencies import Dependencies
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools" / "teams"
@@ -100,9 +100,9 @@ def playground_config(me: str) -> dict[str, Any]:
     }
 
 
-def map_demo_people(runtime: Runtime, chosen: tuple[PlaygroundSeat, ...]) -> None:
+def map_demo_people(deps: Dependencies, chosen: tuple[PlaygroundSeat, ...]) -> None:
     """Every demo practitioner gets their Playground identity; the seated ones get Teams."""
-    with runtime.uow() as uow:
+    with deps.uow() as uow:
         for person in uow.directory.practitioners():
             if person.ref not in {ref for ref, *_ in PRACTITIONERS}:
                 continue

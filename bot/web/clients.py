@@ -85,11 +85,11 @@ def chronology_page(client_id: str, request: Request, page: PageDep) -> Response
     filters, answers, errors = _filters(request.query_params)
     try:
         view = chronology(
-            page.runtime.uow(),
+            page.deps.uow(),
             client_id=client_id,
             practitioner_id=me.practitioner_id,
             filters=filters,
-            clock=page.runtime.clock,
+            clock=page.deps.clock,
         )
     except NotInNetwork:
         raise _refusal() from None
@@ -111,10 +111,10 @@ def network_page(client_id: str, page: PageDep) -> Response:
     me = page.require_recent_sign_in(after=f"/clients/{client_id}/network")
     try:
         view = network_of(
-            page.runtime.uow(),
+            page.deps.uow(),
             client_id=client_id,
             practitioner_id=me.practitioner_id,
-            clock=page.runtime.clock,
+            clock=page.deps.clock,
         )
     except NotInNetwork:
         raise _refusal() from None

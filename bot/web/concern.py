@@ -67,10 +67,10 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
     me = page.require_me(after=f"/concerns/{concern_id}")
     try:
         view = view_concern(
-            page.runtime.uow(),
+            page.deps.uow(),
             concern_id=concern_id,
             practitioner_id=me.practitioner_id,
-            clock=page.runtime.clock,
+            clock=page.deps.clock,
         )
     except NoAccess:
         raise _no_access() from None
@@ -87,7 +87,7 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
     ctx.setdefault("follow_up_key", secrets.token_urlsafe(24))
     ctx.setdefault("follow_up", {})
     ctx.setdefault("closing", {})
-    uow, clock, me_id = page.runtime.uow, page.runtime.clock, me.practitioner_id
+    uow, clock, me_id = page.deps.uow, page.deps.clock, me.practitioner_id
     follow_ups = list_follow_ups(uow(), concern_id=concern_id, practitioner_id=me_id, clock=clock)
     owners = follow_up_owners(uow(), concern_id=concern_id, practitioner_id=me_id)
     return page.render(
@@ -117,10 +117,10 @@ def open_concern(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after="/inbox")
     if not mark_seen(
-        page.runtime.uow(),
+        page.deps.uow(),
         concern_id=concern_id,
         practitioner_id=me.practitioner_id,
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     ):
         raise _no_access()
     return page.redirect(f"/concerns/{concern_id}")
@@ -134,10 +134,10 @@ def acknowledge_concern(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after=f"/concerns/{concern_id}")
     outcome = acknowledge(
-        page.runtime.uow(),
+        page.deps.uow(),
         concern_id=concern_id,
         practitioner_id=me.practitioner_id,
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     )
     if isinstance(outcome, NotAllowed):
         raise PageError(
@@ -169,7 +169,7 @@ def close(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after=f"/concerns/{concern_id}")
     command = CloseConcern(concern_id, me.practitioner_id, outcome, note)
-    closed = close_concern(page.runtime.uow(), command, clock=page.runtime.clock)
+    closed = close_concern(page.deps.uow(), command, clock=page.deps.clock)
     if isinstance(closed, Closed | AlreadyClosed):
         page.browser.remember("notice", "closed")
         return page.redirect(f"/concerns/{concern_id}")
@@ -187,10 +187,10 @@ def reopen(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after=f"/concerns/{concern_id}")
     reopened = reopen_concern(
-        page.runtime.uow(),
+        page.deps.uow(),
         concern_id=concern_id,
         practitioner_id=me.practitioner_id,
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     )
     if not isinstance(reopened, Reopened | NotOpen):
         raise _not_the_lead()
@@ -210,12 +210,12 @@ def add_concern_information(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after=f"/concerns/{concern_id}")
     outcome = add_information(
-        page.runtime.uow(),
+        page.deps.uow(),
         concern_id=concern_id,
         author_id=me.practitioner_id,
         text=information,
         submission_key=submission_key or secrets.token_urlsafe(24),
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     )
     if isinstance(outcome, InformationAdded):
         page.browser.remember("notice", "information")
@@ -246,14 +246,14 @@ def add_concern_follow_up(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after=f"/concerns/{concern_id}")
     outcome = add_follow_up(
-        page.runtime.uow(),
+        page.deps.uow(),
         concern_id=concern_id,
         created_by_id=me.practitioner_id,
         owner_id=owner,
         due=date_from_fields(due_day, due_month, due_year),
         action=action,
         submission_key=submission_key,
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     )
     if isinstance(outcome, FollowUpAdded):
         mine = owner == me.practitioner_id
@@ -281,10 +281,10 @@ def mark_follow_up_done(
     concern_id = _concern_id(concern_id)
     me = page.require_me(after=f"/concerns/{concern_id}")
     outcome = complete_follow_up(
-        page.runtime.uow(),
+        page.deps.uow(),
         follow_up_id=_concern_id(follow_up_id),
         practitioner_id=me.practitioner_id,
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     )
     if isinstance(outcome, NotOwner):
         raise PageError(

@@ -15,5 +15,5 @@ router = APIRouter(route_class=PageRoute)
 @router.get("/")
 def home(page: Annotated[Page, Depends(page_for)]) -> Response:
     me = page.me()
-    mine = inbox(page.runtime.uow(), practitioner_id=me.practitioner_id) if me else None
+    mine = inbox(page.deps.uow(), practitioner_id=me.practitioner_id) if me else None
     return page.render("home.html", inbox=mine)

@@ -16,6 +16,6 @@ router = APIRouter(route_class=PageRoute)
 def inbox_page(page: Annotated[Page, Depends(page_for)]) -> Response:
     me = page.require_me(after="/inbox")
     awaiting = what_awaits(
-        page.runtime.uow(), practitioner_id=me.practitioner_id, clock=page.runtime.clock
+        page.deps.uow(), practitioner_id=me.practitioner_id, clock=page.deps.clock
     )
     return page.render("inbox.html", awaiting=awaiting)

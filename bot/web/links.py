@@ -83,7 +83,7 @@ def fresh_link(
         if wait is not None:
             return slow_down(page, wait)
     else:  # a real token: a fresh pointer if it has expired, nothing if it is still live
-        request_fresh_link(page.runtime.uow(), token, page.runtime.clock)
+        request_fresh_link(page.deps.uow(), token, page.deps.clock)
     return page.render("link_fresh_requested.html")
 
 
@@ -91,17 +91,17 @@ def _checked(page: Page, token: str) -> LinkTarget | Refused:
     """The token looked up by its hash; a malformed one is unknown without a look-up."""
     if not TOKEN_SHAPE.match(token):
         return Refused(Refusal.UNKNOWN)
-    return check_token(page.runtime.uow(), token, page.runtime.clock)
+    return check_token(page.deps.uow(), token, page.deps.clock)
 
 
 def open_for(page: Page, link_id: str, practitioner_id: str) -> Response:
     """The signed-in practitioner opens a checked link: the concern, or a refusal."""
     page.browser.remember("link", None)
     outcome = open_link(
-        page.runtime.uow(),
+        page.deps.uow(),
         link_id=link_id,
         practitioner_id=practitioner_id,
-        clock=page.runtime.clock,
+        clock=page.deps.clock,
     )
     if isinstance(outcome, Opened):
         return page.redirect(f"/concerns/{outcome.concern_id}")

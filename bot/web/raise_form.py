@@ -105,7 +105,7 @@ def _step_two(page: Page, form: RaiseForm, post: RaisePost | None) -> Response:
 def raise_start(page: PageDep) -> Response:
     me = page.require_me(after="/raise")
     return _step_one(
-        page, start_raise(page.runtime.uow(), raiser_id=me.practitioner_id, labelled=True)
+        page, start_raise(page.deps.uow(), raiser_id=me.practitioner_id, labelled=True)
     )
 
 
@@ -113,7 +113,7 @@ def raise_start(page: PageDep) -> Response:
 def raise_check(page: PageDep, post: Posted) -> Response:
     page.check_csrf(post.csrf)
     me = page.require_me(after="/raise")
-    uow, raiser_id = page.runtime.uow(), me.practitioner_id
+    uow, raiser_id = page.deps.uow(), me.practitioner_id
     if post.change:
         return _step_one(
             page, start_raise(uow, raiser_id=raiser_id, labelled=True, answers=post.answers)
@@ -125,7 +125,7 @@ def raise_check(page: PageDep, post: Posted) -> Response:
 def raise_send(page: PageDep, post: Posted) -> Response:
     page.check_csrf(post.csrf)
     me = page.require_me(after="/raise")
-    runtime = page.runtime
+    runtime = page.deps
     outcome = send_raise(
         runtime.uow(),
         post.answers,
@@ -144,7 +144,7 @@ def decide_not_to_share_page(page: PageDep, post: Posted) -> Response:
     """Golden rule 7: the decision not to share is recorded, with its reason, and told to no one."""
     page.check_csrf(post.csrf)
     me = page.require_me(after="/raise")
-    runtime = page.runtime
+    runtime = page.deps
     outcome = decide_not_to_share(
         runtime.uow(),
         post.answers,
@@ -161,6 +161,4 @@ def decide_not_to_share_page(page: PageDep, post: Posted) -> Response:
 @router.get("/raise/advice")
 def seek_advice(page: PageDep) -> Response:
     me = page.require_me(after="/raise")
-    return page.render(
-        "raise_advice.html", advice=advice_for(page.runtime.uow(), me.practitioner_id)
-    )
+    return page.render("raise_advice.html", advice=advice_for(page.deps.uow(), me.practitioner_id))

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot.runtime import Runtime
+from bot.dependencies import Dependencies
 from bot.web.sessions import Browser, SignedIn
 from handlers.deadlines import LONDON
 
@@ -76,16 +76,16 @@ def error_page(status: int, title: str, message: str) -> Response:
 
 @dataclass
 class Page:
-    """What a route needs for one request: the runtime, the browser's cookies, who is in."""
+    """What a route needs for one request: its dependencies, the browser's cookies, who is in."""
 
-    runtime: Runtime
+    deps: Dependencies
     browser: Browser
     _me: SignedIn | None = field(default=None, init=False)
     _looked: bool = field(default=False, init=False)
 
     @property
     def demo(self) -> bool:
-        return self.runtime.settings.is_demo_like
+        return self.deps.settings.is_demo_like
 
     def me(self) -> SignedIn | None:
         if not self._looked:
@@ -105,8 +105,8 @@ class Page:
         is asked to authenticate the person anew); a single concern's link never needs this.
         """
         me = self.require_me(after=after)
-        limit = timedelta(minutes=self.runtime.settings.step_up_minutes)
-        if self.runtime.clock.now() - me.authenticated_at > limit:
+        limit = timedelta(minutes=self.deps.settings.step_up_minutes)
+        if self.deps.clock.now() - me.authenticated_at > limit:
             self.browser.remember(STEP_UP, "1")
             raise SignInRequired(self.browser, after)
         return me
@@ -127,8 +127,8 @@ class Page:
 
 
 def page_for(request: Request) -> Page:
-    runtime: Runtime = request.app.state.runtime
-    return Page(runtime, Browser(runtime, request))
+    deps: Dependencies = request.app.state.dependencies
+    return Page(deps, Browser(deps, request))
 
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]

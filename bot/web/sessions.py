@@ -22,7 +22,7 @@ from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import update
 
-from bot.runtime import Runtime
+from bot.dependencies import Dependencies
 from store.models import Practitioner, WebSession
 
 SESSION_COOKIE = "flare_session"
@@ -53,15 +53,15 @@ class SignedIn:
 class Browser:
     """Reads and writes the two cookies for one request."""
 
-    def __init__(self, runtime: Runtime, request: Request) -> None:
-        self._runtime = runtime
+    def __init__(self, deps: Dependencies, request: Request) -> None:
+        self._deps = deps
         self._request = request
-        self._secure = runtime.settings.public_url.startswith("https://")
+        self._secure = deps.settings.public_url.startswith("https://")
         self._session_cookie = cookie_name(SESSION_COOKIE, secure=self._secure)
         self._browser_cookie = cookie_name(BROWSER_COOKIE, secure=self._secure)
-        self._idle = timedelta(minutes=runtime.settings.session_idle_minutes)
-        self._absolute = timedelta(hours=runtime.settings.session_absolute_hours)
-        with runtime.uow() as uow:
+        self._idle = timedelta(minutes=deps.settings.session_idle_minutes)
+        self._absolute = timedelta(hours=deps.settings.session_absolute_hours)
+        with deps.uow() as uow:
             self._key = uow.vault.system_key("web-session")
             uow.commit()
         self._signer = URLSafeSerializer(self._key.hex(), salt="flare-pre")
@@ -144,8 +144,8 @@ class Browser:
         raw = self._request.cookies.get(self._session_cookie)
         if not raw:
             return None
-        now = self._runtime.clock.now()
-        with self._runtime.uow() as uow:
+        now = self._deps.clock.now()
+        with self._deps.uow() as uow:
             session = uow.session.get(WebSession, _hash(raw))
             if session is None or session.revoked_at is not None:
                 return None
@@ -179,8 +179,8 @@ class Browser:
     ) -> None:
         """A new session; `authenticated_at` is the provider's `auth_time` (else now)."""
         raw = secrets.token_urlsafe(32)
-        now = self._runtime.clock.now()
-        with self._runtime.uow() as uow:
+        now = self._deps.clock.now()
+        with self._deps.uow() as uow:
             uow.session.add(
                 WebSession(
                     id_hash=_hash(raw),
@@ -208,9 +208,9 @@ class Browser:
     def sign_out(self, response: Response | None = None, *, everywhere: bool = False) -> None:
         """End the session on the server (and, given a response, drop its cookie)."""
         raw = self._request.cookies.get(self._session_cookie)
-        now = self._runtime.clock.now()
+        now = self._deps.clock.now()
         if raw:
-            with self._runtime.uow() as uow:
+            with self._deps.uow() as uow:
                 session = uow.session.get(WebSession, _hash(raw))
                 if session is not None:
                     stmt = update(WebSession).where(WebSession.revoked_at.is_(None))

@@ -42,33 +42,33 @@ LINK_PLATFORM = "link_platform"  # where the pending link's pointer was sent
 
 def offered(page: Page) -> list[Provider]:
     """The configured providers, the one matching the pending pointer's platform first."""
-    found = list(providers(page.runtime.settings).values())
+    found = list(providers(page.deps.settings).values())
     came_from = page.browser.recall(LINK_PLATFORM)
     return sorted(found, key=lambda p: p.platform.value != came_from)
 
 
 @router.get("/signin")
 def signin_page(page: Annotated[Page, Depends(page_for)]) -> Response:
-    people = active_practitioners(page.runtime.uow()) if page.demo else []
+    people = active_practitioners(page.deps.uow()) if page.demo else []
     return page.render(
         "signin.html",
         providers=offered(page),
         people=people,
         pending=page.browser.recall("link") is not None,
         step_up=page.browser.recall(STEP_UP) is not None,
-        step_up_minutes=round(page.runtime.settings.step_up_minutes),
+        step_up_minutes=round(page.deps.settings.step_up_minutes),
     )
 
 
 def _provider(page: Page, name: str) -> Provider:
-    provider = providers(page.runtime.settings).get(name)
+    provider = providers(page.deps.settings).get(name)
     if provider is None:
         raise PageError(404, "This sign-in is not available", "Go back and choose another way.")
     return provider
 
 
 def _redirect_uri(page: Page, name: str) -> str:
-    return f"{page.runtime.settings.public_url}/signin/{name}/callback"
+    return f"{page.deps.settings.public_url}/signin/{name}/callback"
 
 
 @router.get("/signin/{name}")
@@ -78,7 +78,7 @@ def start(name: str, page: Annotated[Page, Depends(page_for)], csrf: str = "") -
         # Not from this browser's own sign-in page (another site, an old bookmark): show it.
         return page.redirect("/signin")
     step_up = page.browser.recall(STEP_UP) is not None
-    max_age = int(page.runtime.settings.step_up_minutes * 60) if step_up else None
+    max_age = int(page.deps.settings.step_up_minutes * 60) if step_up else None
     try:
         started = provider.start(_redirect_uri(page, name), max_age=max_age)
     except SignInFailed as failed:
@@ -107,7 +107,7 @@ def callback(name: str, request: Request, page: Annotated[Page, Depends(page_for
 
 def _declared(page: Page) -> Callable[[ChatIdentity], bool]:
     """The allow-list check a provider runs once the token's signature holds."""
-    return lambda identity: workspace_declared(page.runtime.uow(), identity)
+    return lambda identity: workspace_declared(page.deps.uow(), identity)
 
 
 def _take_flow(page: Page) -> dict[str, Any]:
@@ -122,8 +122,8 @@ def _take_flow(page: Page) -> dict[str, Any]:
 
 
 def _signed_in(page: Page, name: str, verified: Verified) -> Response:
-    runtime = page.runtime
-    outcome = identify(runtime.uow(), verified.identity, clock=runtime.clock)
+    deps = page.deps
+    outcome = identify(deps.uow(), verified.identity, clock=deps.clock)
     if not isinstance(outcome, Known):
         _audit_refusal(page, name, f"identity_{outcome.reason}", verified.identity.ids())
         return page.render(
@@ -139,16 +139,16 @@ def _signed_in(page: Page, name: str, verified: Verified) -> Response:
         provider=name,
         issuer=verified.issuer,
         subject=verified.subject,
-        authenticated_at=None if age is None else runtime.clock.now() - timedelta(seconds=age),
+        authenticated_at=None if age is None else deps.clock.now() - timedelta(seconds=age),
     )
 
 
 def _audit_refusal(page: Page, name: str, reason: str, ids: dict[str, str] | None = None) -> None:
     log.info("signin.refused", provider=name, reason=reason)
-    with page.runtime.uow() as uow:
+    with page.deps.uow() as uow:
         uow.audit(
             "session.signin_refused",
-            at=page.runtime.clock.now(),
+            at=page.deps.clock.now(),
             detail={"provider": name, "reason": reason} | (ids or {}),
         )
         uow.commit()

@@ -38,9 +38,9 @@ def signin_demo(
 ) -> Response:
     _demo_only(page)
     page.check_csrf(csrf)
-    person = active_practitioner(page.runtime.uow(), practitioner_id)
+    person = active_practitioner(page.deps.uow(), practitioner_id)
     if person is None:
-        people = active_practitioners(page.runtime.uow())
+        people = active_practitioners(page.deps.uow())
         errors = {"practitioner_id": "Choose who you want to sign in as"}
         return page.render("signin.html", status=400, people=people, errors=errors, providers=[])
     return sign_in_as(page, person.practitioner_id, person.ref)

@@ -32,7 +32,7 @@ import structlog
 from starlette.requests import Request
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.dependencies import Dependencies
 
 log = structlog.get_logger("flare")
 MAX_ADDRESSES = 10_000
@@ -155,15 +155,15 @@ class GuessLimiter:
             return closed
 
 
-def audit_refused_guesses(runtime: Runtime, windows: list[RefusedGuesses]) -> None:
+def audit_refused_guesses(deps: Dependencies, windows: list[RefusedGuesses]) -> None:
     """One `link.guesses_refused` audit event per client and window: how many, never what."""
     if not windows:
         return
-    with runtime.uow() as uow:
+    with deps.uow() as uow:
         for window in windows:
             uow.audit(
                 REFUSED_ACTION,
-                at=runtime.clock.now(),
+                at=deps.clock.now(),
                 detail={
                     "client": window.client,
                     "refused": window.count,
@@ -176,12 +176,12 @@ def audit_refused_guesses(runtime: Runtime, windows: list[RefusedGuesses]) -> No
     log.warning("link.guesses_refused", clients=len(windows), refused=sum(w.count for w in windows))
 
 
-async def audit_every_window(runtime: Runtime, limiter: GuessLimiter) -> None:
+async def audit_every_window(deps: Dependencies, limiter: GuessLimiter) -> None:
     """While serving: write the windows that have ended, even once the guessing stops."""
     while True:
         await asyncio.sleep(WINDOW_SECONDS)
         try:
-            await asyncio.to_thread(audit_refused_guesses, runtime, limiter.closed_windows())
+            await asyncio.to_thread(audit_refused_guesses, deps, limiter.closed_windows())
         except Exception as exc:  # the database is away: the next round tries the next windows
             log.warning("link.guesses_refused.not_audited", error=type(exc).__name__)
 
@@ -201,5 +201,5 @@ def refuse_guess(request: Request, surface: str) -> int | None:
     """Count a failed guess by this request's client: None, or the seconds to wait (429)."""
     limiter = limiter_for(request)
     wait = limiter.failed(client_address(request), surface)
-    audit_refused_guesses(request.app.state.runtime, limiter.closed_windows())
+    audit_refused_guesses(request.app.state.dependencies, limiter.closed_windows())
     return wait

@@ -1,6 +1,6 @@
 """Forgetting on time.
 
 Concerns past their retention period (counted from closure) are crypto-shredded, then
-deleted, unless their client is under a legal hold; old inbound de-duplication keys are
-forgotten.
+deleted, unless their client is under a legal hold. Inbound de-duplication keys are derived
+in one place for every platform, and forgotten when old.
 """

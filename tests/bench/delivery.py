@@ -30,10 +30,11 @@ from typing import Any
 
 import httpx
 
+from bot.composition import build_runtime
 from bot.config import Settings
 from bot.demo import SLACK_WORKSPACE
 from bot.playground.notifier import PlaygroundNotifier
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.network.directory import DirectoryRow, import_directory

@@ -83,10 +83,10 @@ def serve_flare(port: int, api_url: str, var_dir: Path, database_url: str) -> No
     import uvicorn
 
     from bot.app import create_app, freeze_startup_objects
+    from bot.composition import build_runtime
     from bot.config import Settings
     from bot.demo import seed
     from bot.logging import configure
-    from bot.runtime import build_runtime
     from store.crypto import generate_master_key_spec
     from store.migrate import upgrade
 

@@ -40,11 +40,11 @@ def serve(kind: str, port: int, var_dir: Path, database_url: str) -> None:
 
 def _flare_app(port: int, var_dir: Path, database_url: str):  # type: ignore[no-untyped-def]
     from bot.app import create_app
+    from bot.composition import build_runtime
     from bot.config import Settings
     from bot.demo import seed
     from bot.logging import configure
     from bot.playground.chat import messages_for
-    from bot.runtime import build_runtime
     from handlers.concern.raising import RaiseConcern, Raised, raise_concern
     from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
     from store.crypto import generate_master_key_spec

@@ -31,9 +31,10 @@ from typing import Any
 import psycopg
 from sqlalchemy import insert
 
+from bot.composition import build_runtime
 from bot.config import Settings
 from bot.playground.notifier import PlaygroundNotifier
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.my_work.inbox import what_awaits
 from handlers.retention.concerns import run_retention

@@ -12,12 +12,8 @@ from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import acknowledge
 from handlers.follow_through.acknowledged_card import acknowledged_pointer
 from handlers.my_work.resend import resend_pending
-from handlers.outbox.conversations import (
-    ConversationReference,
-    first_delivery,
-    inbound_key,
-    remember_conversation,
-)
+from handlers.outbox.conversations import ConversationReference, remember_conversation
+from handlers.retention.inbound_keys import first_delivery, inbound_key
 from handlers.values import (
     Category,
     FamilyInformed,
@@ -156,3 +152,9 @@ def test_acknowledged_pointer_only_after_acknowledgement(uow_factory, clock) -> 
     theirs = acknowledged_pointer(uow_factory(), practitioner_id=d.people["erin"], **args)
     assert mine is not None and mine.kind is PointerKind.ACKNOWLEDGED and mine.by_recipient
     assert theirs is not None and not theirs.by_recipient and theirs.link is None
+
+
+def test_long_ids_that_share_a_prefix_get_different_keys() -> None:
+    prefix = "activity:" + "a" * 300
+    assert inbound_key(prefix + "1") != inbound_key(prefix + "2")
+    assert inbound_key(prefix + "1") == inbound_key(prefix + "1")

@@ -179,7 +179,7 @@ def test_every_registered_listener_is_declared_in_the_manifest(
         runtime = slack_runtime(engine, slack_settings(engine, tmp_path, slack))
     app = RecordingApp()
     for module in LISTENER_MODULES:
-        module.register(app, runtime)
+        module.register(app, runtime.dependencies())
     manifest = _manifest()
     features, settings = manifest["features"], manifest["settings"]
     assert app.seen, "the listener modules registered nothing"

@@ -258,3 +258,36 @@ def test_acknowledging_edits_the_leads_message_in_place(  # type: ignore[no-unty
     assert message.edited == 1 and message.text == "Acknowledged by you at 10:02."
     receipts = [p for p in slack.calls("chat.postMessage") if p.args["channel"] == "DUAMARA"]
     assert len(receipts) == 1 and receipts[0].args["text"].startswith("The lead professional")
+
+
+def _conversation_events(uow_factory) -> list[tuple[str, str | None, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    with uow_factory() as uow:
+        events = uow.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.like("identity.conversation_%"))
+            .order_by(AuditEvent.seq)
+        ).all()
+        return [(e.action, e.subject, dict(e.detail)) for e in events]
+
+
+def test_opening_and_forgetting_a_dm_channel_are_audited_by_ids_only(  # type: ignore[no-untyped-def]
+    uow_factory, clock, minter, calendar, slack, slack_directory
+):
+    chloe_id = slack_directory.people["chloe"]
+    with uow_factory() as uow:
+        chloe = uow.directory.practitioner(chloe_id)
+        assert chloe is not None
+        chloe.slack_dm_channel = "DSTALE"
+        uow.commit()
+    notifier = _notifier(uow_factory, clock, slack)
+    _raise(uow_factory, clock, calendar, slack_directory)
+    _deliver(uow_factory, clock, minter, notifier)  # DSTALE refused: forgotten
+    clock.advance(seconds=5)
+    _deliver(uow_factory, clock, minter, notifier)  # opened afresh: stored
+    events = _conversation_events(uow_factory)
+    slack_only = {"platform": "slack"}
+    assert ("identity.conversation_forgotten", chloe_id, slack_only) in events
+    assert ("identity.conversation_stored", chloe_id, slack_only) in events
+    stored = [e for e in events if e[0] == "identity.conversation_stored"]
+    assert len(stored) == 3  # one per recipient whose DM was opened, none on re-use
+    assert "DSTALE" not in str(events) and slack.dm_channel("UCHLOE") not in str(events)

@@ -89,7 +89,7 @@ def test_install_stores_the_token_encrypted_and_state_is_single_use(
         assert (row.platform, row.scope) == ("slack", f"team:{TEAM}")
         assert TOKENS[TEAM].encode() not in row.value_ct
         assert "xoxb" not in str(row.detail)
-        bot = store_for(world.runtime).find_bot(enterprise_id=None, team_id=TEAM)
+        bot = store_for(world.runtime.dependencies()).find_bot(enterprise_id=None, team_id=TEAM)
         assert bot is not None and bot.bot_token == TOKENS[TEAM]
         assert "slack.installed" in world.audit_actions()
 
@@ -227,7 +227,12 @@ def test_installing_into_a_workspace_no_organisation_declares_stores_nothing_and
         assert "Flare is not set up for this workspace" in refused.text
         assert "declare the workspace" in refused.text
         assert _secret_rows(world) == []
-        assert store_for(world.runtime).find_bot(enterprise_id=None, team_id="T0FOREIGN") is None
+        assert (
+            store_for(world.runtime.dependencies()).find_bot(
+                enterprise_id=None, team_id="T0FOREIGN"
+            )
+            is None
+        )
         (audit,) = world.web.audit_details("slack.install_refused")
         assert audit == {
             "platform": "slack",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
+import bot.runtime as runtime_module
+from bot.composition import build_runtime
 from bot.config import Settings
-from bot.runtime import build_runtime
 from bot.slack.notifier import SlackNotifier
 from handlers.values import Platform
 from store.crypto import generate_master_key_spec
@@ -36,3 +38,16 @@ def test_bot_token_and_signing_secret_attach_the_slack_notifier(tmp_path: Path) 
 def test_no_slack_settings_no_slack_notifier(tmp_path: Path) -> None:
     runtime = build_runtime(_settings(tmp_path))
     assert Platform.SLACK not in runtime.notifiers
+
+
+def test_the_runtime_knows_no_platform() -> None:
+    """bot/runtime.py imports no surface; the composition root attaches Slack and Teams."""
+    source = Path(runtime_module.__file__ or "").read_text()
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    surfaces = ("bot.slack", "bot.teams", "bot.web", "bot.playground")
+    assert not [name for name in imported if name.startswith(surfaces)]

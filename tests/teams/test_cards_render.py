@@ -13,12 +13,12 @@ import pytest
 from bot.teams.cards import acknowledged_card, pointer_activity, pointer_card
 from bot.teams.dialog import RaiseDialog, task_message
 from bot.teams.inbound import _help_activity
-from handlers.deadlines import WorkingCalendar
 from handlers.ports import MessageRef, Pointer
 from handlers.values import Platform, PointerKind, Severity
 from store.unit_of_work import UnitOfWork
 from tests.conftest import FakeClock
 from tests.directory import seed_directory
+from tests.fakes import surface_dependencies
 from tests.teams.adaptive_cards import card_problems, cards_in, checker
 
 NOW = datetime(2026, 11, 26, 14, 2, tzinfo=UTC)
@@ -80,7 +80,8 @@ def test_the_help_card_renders_in_teams() -> None:
 def _dialog(uow_factory: Callable[[], UnitOfWork]) -> tuple[RaiseDialog, dict[str, str]]:
     clock = FakeClock()
     d = seed_directory(uow_factory, clock.now())
-    dialog = RaiseDialog(uow_factory, clock, WorkingCalendar(), "https://flare.test/raise/advice")
+    deps = surface_dependencies(uow_factory, clock)
+    dialog = RaiseDialog(deps, "https://flare.test/raise/advice")
     return dialog, {**d.people, "C-1001": d.clients["C-1001"]}
 
 

@@ -10,7 +10,7 @@ from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
 from handlers.outbox.delivery import deliver_due
 from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
-from store.models import OutboxMessage, TeamsActivity
+from store.models import AuditEvent, OutboxMessage, TeamsActivity
 from tests.fakes import FakeNotifier
 from tests.teams.conftest import make_notifier
 from tests.teams.fake_connector import TENANT_ID
@@ -295,3 +295,52 @@ def test_a_stale_stored_conversation_is_replaced(  # type: ignore[no-untyped-def
         chloe = uow.directory.practitioner(d.people["chloe"])
         assert chloe is not None and chloe.teams_conversation is not None
         assert chloe.teams_conversation["id"] == f"a:{on_teams.aad['chloe']}"
+
+
+def _audited(uow_factory, *actions: str) -> list[tuple[str, str | None, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    with uow_factory() as uow:
+        events = uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.seq)
+        ).all()
+        return [(e.action, e.subject, dict(e.detail)) for e in events]
+
+
+def test_created_conversations_and_landed_activities_are_audited_by_ids_only(  # type: ignore[no-untyped-def]
+    uow_factory, clock, minter, calendar, teams, notifier, on_teams
+):
+    d = on_teams.directory
+    _raised(uow_factory, clock, calendar, d)
+    deliver_due(
+        uow_factory, {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}, minter, clock
+    )
+    chloe, dev = d.people["chloe"], d.people["dev"]
+    teams_only = {"platform": "teams"}
+    stored = _audited(uow_factory, "identity.conversation_stored")
+    assert sorted(stored) == sorted(
+        [("identity.conversation_stored", who, teams_only) for who in (chloe, dev)]
+    )
+    landed = _audited(uow_factory, "pointer.landed")
+    assert sorted(e[1] or "" for e in landed) == sorted([chloe, dev])
+    assert all(e[2] == {"platform": "teams", "kind": "new_concern"} for e in landed)
+    audited = str(stored + landed)
+    assert all(m.conversation_id not in audited for m in teams.connector.messages.values())
+    assert all(activity_id not in audited for activity_id in teams.connector.messages)
+
+
+def test_forgetting_a_stale_conversation_is_audited(  # type: ignore[no-untyped-def]
+    uow_factory, clock, minter, calendar, teams, notifier, on_teams
+):
+    d = on_teams.directory
+    with uow_factory() as uow:
+        chloe = uow.directory.practitioner(d.people["chloe"])
+        assert chloe is not None
+        chloe.teams_conversation = {"id": "a:gone", "serviceUrl": teams.connector.url}
+        uow.commit()
+    _raised(uow_factory, clock, calendar, d)
+    deliver_due(
+        uow_factory, {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}, minter, clock
+    )
+    forgotten = _audited(uow_factory, "identity.conversation_forgotten")
+    assert forgotten == [
+        ("identity.conversation_forgotten", d.people["chloe"], {"platform": "teams"})
+    ]

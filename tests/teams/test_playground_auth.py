@@ -33,7 +33,6 @@ from bot.teams.playground import (
     on_loopback,
     playground_router,
 )
-from handlers.deadlines import WorkingCalendar
 from store.crypto import KeyRing, generate_master_key_spec
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
@@ -240,13 +239,7 @@ def test_production_never_takes_a_playground_activity(engine: Engine, tmp_path: 
         with TestClient(create_app(production, runtime)) as client:  # nothing mounted at all
             assert client.post("/api/messages", json={}, headers=MARKED).status_code == 404
         # and the Playground's route itself re-checks the environment on every request
-        inbound = TeamsInbound(
-            uow_factory=runtime.uow,
-            clock=runtime.clock,
-            calendar=WorkingCalendar(),
-            connector=PlaygroundConnector(),
-            public_url=production.public_url,
-        )
+        inbound = TeamsInbound(runtime.dependencies(), connector=PlaygroundConnector())
         app = FastAPI()
         app.include_router(playground_router(production, inbound))
         with serving(app) as url:

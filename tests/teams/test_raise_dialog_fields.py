@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 
 from bot.teams.dialog import RaiseDialog
 from handlers.concern.answers import BY_NAME, RaiseAnswers
-from handlers.deadlines import WorkingCalendar
 from store.crypto import KeyRing
 from store.models import Concern
 from store.unit_of_work import UnitOfWork
 from tests.conftest import FakeClock
 from tests.directory import seed_directory
+from tests.fakes import surface_dependencies
 from tests.racing import RacingClock, postgres_units_of_work
 
 Factory = Callable[[], UnitOfWork]
@@ -49,7 +49,7 @@ def test_both_cards_ask_the_answers_fields_with_their_labels_and_messages(
 ) -> None:
     clock = FakeClock()
     d = seed_directory(uow_factory, clock.now())
-    dialog = RaiseDialog(uow_factory, clock, WorkingCalendar(), ADVICE)
+    dialog = RaiseDialog(surface_dependencies(uow_factory, clock), ADVICE)
     first = card(dialog.open(d.people["amara"]))
     routing = {"client": d.clients["C-1001"], "category": "neglect", "severity": "high"}
     second = card(dialog.submit(d.people["amara"], submit_data(first) | routing))
@@ -67,7 +67,7 @@ def test_both_cards_ask_the_answers_fields_with_their_labels_and_messages(
 def test_a_bad_category_or_severity_gets_the_one_message(uow_factory: Factory) -> None:
     clock = FakeClock()
     d = seed_directory(uow_factory, clock.now())
-    dialog = RaiseDialog(uow_factory, clock, WorkingCalendar(), ADVICE)
+    dialog = RaiseDialog(surface_dependencies(uow_factory, clock), ADVICE)
     data = submit_data(card(dialog.open(d.people["amara"])))
     bad = data | {"client": d.clients["C-1001"], "category": "bogus", "severity": ""}
     again = str(card(dialog.submit(d.people["amara"], bad)))
@@ -87,17 +87,17 @@ def pg_uow_factory(pg_url: str, ring: KeyRing) -> Iterator[Factory]:
 def test_a_submit_sent_twice_at_once_is_one_concern(pg_uow_factory: Factory) -> None:
     d = seed_directory(pg_uow_factory, FakeClock().now())
     amara = d.people["amara"]
-    opened = RaiseDialog(pg_uow_factory, FakeClock(), WorkingCalendar(), ADVICE).open(amara)
+    opened = RaiseDialog(surface_dependencies(pg_uow_factory, FakeClock()), ADVICE).open(amara)
     routing = {"client": d.clients["C-1001"], "category": "neglect", "severity": "high"}
     step = submit_data(card(opened)) | routing
     second = card(
-        RaiseDialog(pg_uow_factory, FakeClock(), WorkingCalendar(), ADVICE).submit(amara, step)
+        RaiseDialog(surface_dependencies(pg_uow_factory, FakeClock()), ADVICE).submit(amara, step)
     )
     send = submit_data(second) | ANSWERS | {"recipients": inputs(second)["recipients"]["value"]}
 
     clock = RacingClock()
-    racing = RaiseDialog(pg_uow_factory, clock, WorkingCalendar(), ADVICE)
-    other = RaiseDialog(pg_uow_factory, FakeClock(), WorkingCalendar(), ADVICE)
+    racing = RaiseDialog(surface_dependencies(pg_uow_factory, clock), ADVICE)
+    other = RaiseDialog(surface_dependencies(pg_uow_factory, FakeClock()), ADVICE)
     clock.races.append(lambda: other.submit(amara, send))
     answer = racing.submit(amara, send)
     (first,) = clock.outcomes

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.composition import attached_teams_connector, build_runtime
 from bot.config import Settings, SettingsError, load_settings
-from bot.runtime import build_runtime
-from bot.teams.endpoint import default_connector
 from bot.teams.notifier import TeamsNotifier
 from bot.teams.playground import PlaygroundConnector
 from handlers.concern.raising import Raised, raise_concern
@@ -49,7 +48,7 @@ def test_teams_credentials_wire_a_working_notifier(  # type: ignore[no-untyped-d
         # the inbound endpoint talks through the same connector, so the same token cache
         notifier = runtime.notifiers[Platform.TEAMS]
         assert isinstance(notifier, TeamsNotifier)
-        assert default_connector(runtime) is notifier.connector
+        assert attached_teams_connector(runtime) is notifier.connector
     finally:
         runtime.engine.dispose()
 
