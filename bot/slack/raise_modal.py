@@ -37,7 +37,7 @@ from handlers.concern.answers import RaiseAnswers, to_command
 from handlers.concern.preview import preview_raise
 from handlers.concern.raising import raise_concern
 from handlers.invalid import Invalid
-from handlers.my_work.summary import my_work
+from handlers.my_work.linked import awaiting_with_links
 from handlers.network.client_lookup import client_options, match_client, resolve_client
 from handlers.network.identity import Known
 
@@ -226,13 +226,13 @@ class RaiseModal:
 
     def inbox(self, who: Known, respond: Respond) -> None:
         runtime = self.runtime
-        work = my_work(
+        work = awaiting_with_links(
             runtime.uow(),
             practitioner_id=who.practitioner_id,
             minter=runtime.minter,
             clock=runtime.clock,
             via="slack_inbox",
-            pending_only=True,
+            raised=False,
         )
         blocks = home_views.inbox(work, runtime.clock.now())
         respond(
