@@ -52,14 +52,14 @@ def _line(
     return " · ".join(parts)
 
 
-def _item(text: str, concern_id: str, link: str | None, section: str) -> Block:
+def _item(text: str, key: str, link: str | None, section: str) -> Block:
     block: Block = {"type": "section", "text": mrkdwn(text)}
     if link:
         block["accessory"] = {
             "type": "button",
             "text": plain("Open"),
             "url": link,
-            "action_id": f"flare_open_{section}_{concern_id}",
+            "action_id": f"flare_open_{section}_{key}",
         }
     return block
 
@@ -94,7 +94,7 @@ def work_blocks(work: LinkedAwaiting, now: datetime, *, raised: bool = True) -> 
     follow_ups = [
         _item(
             _line(owned.concern, now, due_at=owned.due_at),
-            owned.concern.concern_id,
+            owned.follow_up_id,  # one concern may have several: the id names the follow-up
             work.links.get(owned.concern.concern_id),
             "follow",
         )

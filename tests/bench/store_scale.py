@@ -35,7 +35,7 @@ from bot.config import Settings
 from bot.playground.notifier import PlaygroundNotifier
 from bot.runtime import Runtime, build_runtime
 from handlers.concern.raising import RaiseConcern, Raised, raise_concern
-from handlers.my_work.inbox import what_awaits
+from handlers.my_work.awaiting import what_awaits
 from handlers.retention.concerns import run_retention
 from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
 from store import audit
