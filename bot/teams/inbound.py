@@ -301,11 +301,8 @@ def inbox_text(counts: Counts) -> str:
         )
     if not parts:
         return "Nothing is waiting for you in Flare."
-    text = (
-        f"Waiting for you: {', '.join(parts[:-1])} and {parts[-1]}."
-        if len(parts) > 1
-        else (f"Waiting for you: {parts[0]}.")
-    )
+    listed = f"{', '.join(parts[:-1])} and {parts[-1]}" if len(parts) > 1 else parts[0]
+    text = f"Waiting for you: {listed}."
     if counts.to_acknowledge or counts.unread:
         text += " Fresh links follow, one message each."
     return text
