@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Delete, Engine, Select, and_, delete, or_, select
+from sqlalchemy import Connection, Delete, Engine, Select, and_, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -208,6 +208,17 @@ class ConcernRepository:
         return self._s.scalars(
             select(Concern).where(Concern.submission_key == submission_key)
         ).first()
+
+    def entry_counts(self, concern_ids: Collection[str]) -> dict[str, int]:
+        """How many entries each of these concerns has, in one query."""
+        if not concern_ids:
+            return {}
+        rows = self._s.execute(
+            select(ConcernEntry.concern_id, func.count())
+            .where(ConcernEntry.concern_id.in_(list(concern_ids)))
+            .group_by(ConcernEntry.concern_id)
+        ).all()
+        return {str(row[0]): int(row[1]) for row in rows}
 
     def entries(self, concern_id: str) -> Sequence[ConcernEntry]:
         return self._s.scalars(

@@ -112,13 +112,20 @@ def read_awaiting(
 ) -> Awaiting:
     """The read model inside a caller's open unit of work (the digest, the chat resend)."""
     reader = _Reader(uow, practitioner_id, now)
-    acknowledging = tuple(reader.line(c) for c in to_acknowledge(uow, practitioner_id))
+    to_ack = to_acknowledge(uow, practitioner_id)
+    received = [
+        (delivery, concern)
+        for delivery, concern in uow.concerns.received_with_concerns(practitioner_id)
+        if readable(concern)
+    ]
+    follow_ups = reader.follow_ups_on_readable_concerns()
+    raised = [c for c in uow.concerns.raised_by(practitioner_id) if readable(c)]
+    reader.count_entries([*to_ack, *(c for _, c in received), *(c for _, c in follow_ups), *raised])
+    acknowledging = tuple(reader.line(c) for c in to_ack)
     waiting = {line.concern_id for line in acknowledging}
     unread: list[ConcernLine] = []
     new_information: list[ConcernLine] = []
-    for delivery, concern in uow.concerns.received_with_concerns(practitioner_id):
-        if not readable(concern):
-            continue
+    for delivery, concern in received:
         if delivery.role != DeliveryRole.RAISER and delivery.viewed_at is None:
             if concern.status in ACKNOWLEDGEABLE_STATUSES and concern.id not in waiting:
                 unread.append(reader.line(concern))
@@ -126,11 +133,9 @@ def read_awaiting(
         fresh = reader.new_entries(delivery)
         if fresh:
             new_information.append(reader.line(concern, fresh))
-    owned = tuple(
-        reader.follow_up(f, with_actions) for f in reader.follow_ups_on_readable_concerns()
-    )
-    raised = tuple(reader.line(c) for c in uow.concerns.raised_by(practitioner_id) if readable(c))
-    return Awaiting(acknowledging, owned, tuple(unread), tuple(new_information), raised)
+    owned = tuple(reader.follow_up(f, with_actions) for f in follow_ups)
+    mine = tuple(reader.line(c) for c in raised)
+    return Awaiting(acknowledging, owned, tuple(unread), tuple(new_information), mine)
 
 
 class _Reader:
@@ -142,7 +147,11 @@ class _Reader:
         self._now = now
         self._references: dict[str, str] = {}
         self._entries: dict[str, Sequence[ConcernEntry]] = {}
-        self._concerns: dict[str, Concern] = {}
+        self._counts: dict[str, int] = {}
+
+    def count_entries(self, concerns: Sequence[Concern]) -> None:
+        """Each concern's number of entries, for every line to be built, in one query."""
+        self._counts = self._uow.concerns.entry_counts({c.id for c in concerns})
 
     def entries(self, concern_id: str) -> Sequence[ConcernEntry]:
         if concern_id not in self._entries:
@@ -150,7 +159,6 @@ class _Reader:
         return self._entries[concern_id]
 
     def line(self, concern: Concern, new_entries: int = 0) -> ConcernLine:
-        self._concerns[concern.id] = concern
         if concern.client_id not in self._references:
             client = self._uow.directory.client(concern.client_id)
             self._references[concern.client_id] = client.reference if client else ""
@@ -163,7 +171,7 @@ class _Reader:
             raised_at=concern.created_at,
             acknowledge_by=concern.acknowledge_by,
             late=concern.acknowledge_by is not None and concern.acknowledge_by < self._now,
-            entries=len(self.entries(concern.id)),
+            entries=self._counts.get(concern.id, 0),
             new_entries=new_entries,
         )
 
@@ -181,9 +189,7 @@ class _Reader:
     def follow_ups_on_readable_concerns(self) -> list[tuple[FollowUp, Concern]]:
         found = []
         for follow_up in self._uow.concerns.follow_ups_owned(self._practitioner_id):
-            concern = self._concerns.get(follow_up.concern_id) or self._uow.concerns.get(
-                follow_up.concern_id
-            )
+            concern = self._uow.concerns.get(follow_up.concern_id)
             if concern is not None and readable(concern):
                 found.append((follow_up, concern))
         return found
