@@ -6,8 +6,9 @@ alone counts for nothing: a lead added after the concern was raised, or a deputy
 left off, was not told about it and cannot acknowledge it. A recorded decision not to share,
 a closed concern and one past retention have nothing to acknowledge.
 
-The web concern page, Slack's and Teams' Acknowledge buttons, the web inbox, App Home, the
-chat inboxes and the digest all go through `may_acknowledge` / `awaits_acknowledgement`.
+The web concern page, Slack's and Teams' Acknowledge buttons and the acknowledge use case go
+through `may_acknowledge` / `acknowledger`; everything that lists what waits (the web inbox,
+App Home, the chat inboxes, the digest) reads `my_work.awaiting`, which asks `to_acknowledge`.
 
 Who may close (and reopen) a concern is the rule beside it: whoever leads the client's
 network *now* — its lead or deputy, still active. Delivery does not matter here: closing is

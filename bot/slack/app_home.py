@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.slack import home_views
 from bot.slack.raiser import practitioner_for
-from handlers.my_work.summary import my_work
+from handlers.my_work.linked import awaiting_with_links
 from handlers.network.identity import Known
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def publish_home(deps: Dependencies, client: WebClient, body: dict[str, Any], us
     if not isinstance(who, Known):
         client.views_publish(user_id=user_id, view=home_views.refused_home(who))
         return
-    work = my_work(
+    work = awaiting_with_links(
         deps.uow(),
         practitioner_id=who.practitioner_id,
         minter=deps.minter,

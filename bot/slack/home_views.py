@@ -1,7 +1,8 @@
 """Block Kit for App Home and `/concern inbox`: counts, severities, ages and my own links.
 
-Built only from `handlers.my_work.summary` values — severities, statuses, times, counts and the
-viewer's own Flare links — so there is nothing sensitive here to leak.
+Built from the read model (`handlers.my_work.awaiting`, with the viewer's own links from
+`handlers.my_work.linked`), showing only severities, statuses, times, counts and those links:
+no client reference, category or follow-up text, so there is nothing sensitive here to leak.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 from bot.slack.raise_views import Block, mrkdwn, plain
 from handlers.deadlines import LONDON
-from handlers.my_work.summary import MyWork, WorkItem, WorkList
+from handlers.my_work.awaiting import ConcernLine
+from handlers.my_work.linked import SHOWN, LinkedAwaiting
 from handlers.outbox.pointer_words import age
 
 HELP = (
@@ -35,59 +37,95 @@ def _when(at: datetime) -> str:
     return f"{at.astimezone(LONDON):%a %d %b %H:%M}"
 
 
-def _line(item: WorkItem, now: datetime) -> str:
-    parts = [f"*{item.severity.label}*", f"raised {age(item.raised_at, now)}"]
-    if item.acknowledge_by is not None:
-        late = item.acknowledge_by <= now
-        parts.append(("was due " if late else "acknowledge by ") + _when(item.acknowledge_by))
-    if item.due_at is not None:
-        parts.append(f"follow-up due {_when(item.due_at)}")
-    parts.append(STATUS.get(item.status, item.status))
-    if item.entries:
-        parts.append(f"{item.entries} entr{'y' if item.entries == 1 else 'ies'}")
+def _line(
+    line: ConcernLine, now: datetime, *, deadline: bool = False, due_at: datetime | None = None
+) -> str:
+    parts = [f"*{line.severity.label}*", f"raised {age(line.raised_at, now)}"]
+    if deadline and line.acknowledge_by is not None:
+        late = line.acknowledge_by <= now
+        parts.append(("was due " if late else "acknowledge by ") + _when(line.acknowledge_by))
+    if due_at is not None:
+        parts.append(f"follow-up due {_when(due_at)}")
+    parts.append(STATUS.get(line.status, line.status))
+    if line.entries:
+        parts.append(f"{line.entries} entr{'y' if line.entries == 1 else 'ies'}")
     return " · ".join(parts)
 
 
-def _item(item: WorkItem, now: datetime, section: str) -> Block:
-    block: Block = {"type": "section", "text": mrkdwn(_line(item, now))}
-    if item.link:
+def _item(text: str, key: str, link: str | None, section: str) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if link:
         block["accessory"] = {
             "type": "button",
             "text": plain("Open"),
-            "url": item.link,
-            "action_id": f"flare_open_{section}_{item.concern_id}",
+            "url": link,
+            "action_id": f"flare_open_{section}_{key}",
         }
     return block
 
 
-def _section(title: str, work: WorkList, now: datetime, section: str, empty: str) -> list[Block]:
-    blocks: list[Block] = [{"type": "header", "text": plain(f"{title} ({work.total})")}]
-    if not work.items:
+def _section(title: str, items: list[Block], total: int, empty: str) -> list[Block]:
+    blocks: list[Block] = [{"type": "header", "text": plain(f"{title} ({total})")}]
+    if not items:
         blocks.append({"type": "context", "elements": [mrkdwn(empty)]})
-    blocks += [_item(item, now, section) for item in work.items]
-    if work.total > len(work.items):
-        more = work.total - len(work.items)
+    blocks += items
+    if total > len(items):
+        more = total - len(items)
         blocks.append({"type": "context", "elements": [mrkdwn(f"…and {more} more in Flare.")]})
     return blocks
 
 
-def work_blocks(work: MyWork, now: datetime, *, raised: bool = True) -> list[Block]:
+def _lines(
+    lines: tuple[ConcernLine, ...], work: LinkedAwaiting, now: datetime, section: str
+) -> list[Block]:
+    return [
+        _item(
+            _line(line, now, deadline=section == "ack"),
+            line.concern_id,
+            work.links.get(line.concern_id),
+            section,
+        )
+        for line in lines[:SHOWN]
+    ]
+
+
+def work_blocks(work: LinkedAwaiting, now: datetime, *, raised: bool = True) -> list[Block]:
+    waiting = work.awaiting
+    follow_ups = [
+        _item(
+            _line(owned.concern, now, due_at=owned.due_at),
+            owned.follow_up_id,  # one concern may have several: the id names the follow-up
+            work.links.get(owned.concern.concern_id),
+            "follow",
+        )
+        for owned in waiting.follow_ups[:SHOWN]
+    ]
     blocks = _section(
         "Waiting for your acknowledgement",
-        work.to_acknowledge,
-        now,
-        "ack",
+        _lines(waiting.to_acknowledge, work, now, "ack"),
+        len(waiting.to_acknowledge),
         "Nothing to acknowledge.",
     )
-    blocks += _section("Your follow-ups", work.follow_ups, now, "follow", "No open follow-ups.")
+    blocks += _section(
+        "Your follow-ups", follow_ups, len(waiting.follow_ups), "No open follow-ups."
+    )
+    blocks += _section(
+        "Not read yet",
+        _lines(waiting.unread, work, now, "unread"),
+        len(waiting.unread),
+        "You have read everything shared with you.",
+    )
     if raised:
         blocks += _section(
-            "Concerns you raised", work.raised, now, "raised", "You have not raised any."
+            "Concerns you raised",
+            _lines(waiting.raised, work, now, "raised"),
+            len(waiting.raised),
+            "You have not raised any.",
         )
     return blocks
 
 
-def home(work: MyWork, now: datetime) -> dict[str, Any]:
+def home(work: LinkedAwaiting, now: datetime) -> dict[str, Any]:
     """The App Home tab: visible only to its user, and not message history."""
     blocks: list[Block] = [
         {
@@ -128,8 +166,9 @@ def refused_home(message: str) -> dict[str, Any]:
     }
 
 
-def inbox(work: MyWork, now: datetime) -> list[Block]:
+def inbox(work: LinkedAwaiting, now: datetime) -> list[Block]:
     """`/concern inbox`: what is pending for me, each with a fresh link."""
-    if not work.to_acknowledge.total and not work.follow_ups.total:
+    waiting = work.awaiting
+    if not (waiting.to_acknowledge or waiting.follow_ups or waiting.unread):
         return [{"type": "section", "text": mrkdwn("Nothing is waiting for you in Flare.")}]
     return work_blocks(work, now, raised=False)[:50]

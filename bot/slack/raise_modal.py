@@ -34,7 +34,7 @@ from bot.slack.raise_views import (
 from bot.slack.raiser import practitioner_for
 from handlers.concern.answers import ANSWER_FIELDS, RaiseAnswers, answers_from
 from handlers.concern.submission import RaiseForm, preview_raise, send_raise, start_raise
-from handlers.my_work.summary import my_work
+from handlers.my_work.linked import awaiting_with_links
 from handlers.network.identity import Known
 
 if TYPE_CHECKING:
@@ -196,13 +196,13 @@ class RaiseModal:
 
     def inbox(self, who: Known, respond: Respond) -> None:
         runtime = self.runtime
-        work = my_work(
+        work = awaiting_with_links(
             runtime.uow(),
             practitioner_id=who.practitioner_id,
             minter=runtime.minter,
             clock=runtime.clock,
             via="slack_inbox",
-            pending_only=True,
+            raised=False,
         )
         blocks = home_views.inbox(work, runtime.clock.now())
         respond(

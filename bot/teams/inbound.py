@@ -38,6 +38,7 @@ from handlers.follow_through.acknowledge import Acknowledged, AlreadyAcknowledge
 from handlers.follow_through.acknowledged_card import acknowledged_pointer
 from handlers.follow_through.closing import AlreadyClosed, CloseConcern, Closed, close_concern
 from handlers.invalid import Invalid
+from handlers.my_work.awaiting import Counts
 from handlers.my_work.resend import resend_pending
 from handlers.network.identity import (
     Ambiguous,
@@ -193,13 +194,13 @@ class TeamsInbound:
         if activity.command == "inbox" and not activity.is_personal:
             self._reply(activity, _text(INBOX_IN_PERSONAL_CHAT))
         elif activity.command == "inbox":
-            summary = resend_pending(
+            resent = resend_pending(
                 self._uow(),
                 practitioner_id=who.practitioner_id,
                 platform=Platform.TEAMS,
                 clock=self._clock,
             )
-            self._reply(activity, _text(_inbox_text(summary.to_acknowledge, summary.unread)))
+            self._reply(activity, _text(inbox_text(resent.counts)))
         else:
             self._reply(activity, _help_activity())
 
@@ -293,15 +294,24 @@ def _card_message(text: str) -> dict[str, Any]:
     return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
 
 
-def _inbox_text(to_acknowledge: int, unread: int) -> str:
-    if not (to_acknowledge or unread):
-        return "Nothing is waiting for you in Flare."
+def inbox_text(counts: Counts) -> str:
+    """The `inbox` reply: the read model's figures; the fresh links follow as pointers."""
     parts = []
-    if to_acknowledge:
-        parts.append(f"{to_acknowledge} to acknowledge")
-    if unread:
-        parts.append(f"{unread} not yet read")
-    return f"Waiting for you: {' and '.join(parts)}. Fresh links follow, one message each."
+    if counts.to_acknowledge:
+        parts.append(f"{counts.to_acknowledge} to acknowledge")
+    if counts.unread:
+        parts.append(f"{counts.unread} not yet read")
+    if counts.follow_ups:
+        parts.append(
+            f"{counts.follow_ups} follow-up{'' if counts.follow_ups == 1 else 's'} of yours"
+        )
+    if not parts:
+        return "Nothing is waiting for you in Flare."
+    listed = f"{', '.join(parts[:-1])} and {parts[-1]}" if len(parts) > 1 else parts[0]
+    text = f"Waiting for you: {listed}."
+    if counts.to_acknowledge or counts.unread:
+        text += " Fresh links follow, one message each."
+    return text
 
 
 def _help_activity() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from bot.web.rendering import Page, PageRoute, page_for
-from handlers.my_work.inbox import what_awaits
+from handlers.my_work.awaiting import what_awaits
 
 router = APIRouter(route_class=PageRoute)
 
@@ -16,6 +16,9 @@ router = APIRouter(route_class=PageRoute)
 def inbox_page(page: Annotated[Page, Depends(page_for)]) -> Response:
     me = page.require_me(after="/inbox")
     awaiting = what_awaits(
-        page.deps.uow(), practitioner_id=me.practitioner_id, clock=page.deps.clock
+        page.deps.uow(),
+        practitioner_id=me.practitioner_id,
+        clock=page.deps.clock,
+        with_actions=True,
     )
     return page.render("inbox.html", awaiting=awaiting)

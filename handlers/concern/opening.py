@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from handlers.concern.viewing import record_seen
 from handlers.outbox.delivery import enqueue_pointer
-from handlers.outbox.links import is_live, mint_link
-from handlers.ports import Clock, LinkMinter
+from handlers.outbox.links import is_live, link_for_token
+from handlers.ports import Clock
 from handlers.values import PointerKind
-from store.crypto import token_hash
 from store.models import Delivery, Link
 from store.unit_of_work import UnitOfWork
 
 FRESH_LINK_COOLDOWN = timedelta(minutes=10)
-VIEWER_LINK_TTL = timedelta(hours=1)
 
 
 class Refusal(StrEnum):
@@ -51,7 +48,7 @@ class LinkTarget:
 def check_token(uow: UnitOfWork, token: str, clock: Clock) -> LinkTarget | Refused:
     """Is this a live link? Reads only; changes nothing (scanners and unfurlers call this)."""
     with uow:
-        link = uow.concerns.link_by_hash(token_hash(token))
+        link = link_for_token(uow, token)
         if link is None:
             return Refused(Refusal.UNKNOWN)
         if _expired(link, clock):
@@ -121,7 +118,7 @@ def request_fresh_link(uow: UnitOfWork, token: str, clock: Clock) -> None:
     """
     with uow:
         now = clock.now()
-        link = uow.concerns.link_by_hash(token_hash(token))
+        link = link_for_token(uow, token)
         if link is None or not _expired(link, clock):
             return
         delivery = uow.concerns.delivery(link.delivery_id)
@@ -146,38 +143,3 @@ def request_fresh_link(uow: UnitOfWork, token: str, clock: Clock) -> None:
         enqueue_pointer(uow, delivery, PointerKind.FRESH_LINK, key=key, at=now)
         uow.audit("link.reissue_requested", at=now, concern_id=delivery.concern_id, subject=link.id)
         uow.commit()
-
-
-def links_for_viewer(
-    uow: UnitOfWork,
-    *,
-    practitioner_id: str,
-    concern_ids: Iterable[str],
-    minter: LinkMinter,
-    clock: Clock,
-    ttl: timedelta = VIEWER_LINK_TTL,
-    via: str,
-) -> dict[str, str]:
-    """Short-lived links of the viewer's own, for concerns they received or raised.
-
-    For surfaces only the viewer sees (App Home, an ephemeral inbox): each link names the
-    viewer's own delivery, so it is no use to anyone else, and only its hash is stored. Like
-    any fresh link it revokes the viewer's earlier links to that concern.
-    """
-    with uow:
-        now = clock.now()
-        urls: dict[str, str] = {}
-        for concern_id in dict.fromkeys(concern_ids):
-            delivery = uow.concerns.delivery_for(concern_id, practitioner_id)
-            if delivery is None:
-                continue
-            urls[concern_id] = mint_link(uow, delivery, minter, now=now, ttl=ttl)
-        if urls:
-            uow.audit(
-                "links.minted",
-                at=now,
-                actor_id=practitioner_id,
-                detail={"count": len(urls), "via": via},
-            )
-        uow.commit()
-        return urls

@@ -1,11 +1,11 @@
-"""What a signed-in recipient may read: one concern, decrypted, and their inbox."""
+"""What a signed-in recipient may read: one concern, decrypted (their inbox is `my_work`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.acknowledge_rule import awaits_acknowledgement, may_close, may_reopen, to_acknowledge
+from handlers.acknowledge_rule import awaits_acknowledgement, may_close, may_reopen
 from handlers.follow_through.closing import outcome_note
 from handlers.follow_through.escalation import escalation_steps
 from handlers.ports import Clock
@@ -198,51 +198,3 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery) -> ConcernView
         viewer_can_close=may_close(uow, concern, viewer.recipient_id),
         viewer_can_reopen=may_reopen(uow, concern, viewer.recipient_id),
     )
-
-
-@dataclass(frozen=True)
-class InboxItem:
-    concern_id: str
-    severity: Severity
-    status: str
-    raised_at: datetime
-    acknowledge_by: datetime | None
-    entries: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class Inbox:
-    to_acknowledge: tuple[InboxItem, ...]
-    received: tuple[InboxItem, ...]
-    raised: tuple[InboxItem, ...]
-    follow_ups: int
-
-
-def inbox(uow: UnitOfWork, *, practitioner_id: str) -> Inbox:
-    """Counts, severities and ages only: safe for App Home and chat."""
-    with uow:
-
-        def item(concern: Concern, reason: str) -> InboxItem:
-            return InboxItem(
-                concern.id,
-                Severity(concern.severity),
-                concern.status,
-                concern.created_at,
-                concern.acknowledge_by,
-                len(uow.concerns.entries(concern.id)),
-                reason,
-            )
-
-        to_ack = to_acknowledge(uow, practitioner_id)
-        received = [
-            uow.concerns.get(d.concern_id)
-            for d in uow.concerns.received_by(practitioner_id)
-            if d.role != "raiser"
-        ]
-        return Inbox(
-            to_acknowledge=tuple(item(c, "acknowledge") for c in to_ack),
-            received=tuple(item(c, "received") for c in received if c is not None),
-            raised=tuple(item(c, "raised") for c in uow.concerns.raised_by(practitioner_id)),
-            follow_ups=len(uow.concerns.follow_ups_owned(practitioner_id)),
-        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.acknowledge_rule import ACKNOWLEDGING_ROLES, acknowledger
+from handlers.acknowledge_rule import acknowledger, may_acknowledge
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, DeliveryRole, PointerKind
@@ -71,8 +71,9 @@ def acknowledge(
                 enqueue_pointer(
                     uow, delivery, PointerKind.ACK_RECEIPT, key=f"receipt:{concern.id}", at=now
                 )
-            elif delivery.role in ACKNOWLEDGING_ROLES:
-                # Turn every "please acknowledge" pointer into "acknowledged", in place.
+            elif may_acknowledge(concern, delivery):
+                # Everyone the rule let acknowledge: each "please acknowledge" pointer they got
+                # becomes "acknowledged", in place.
                 for original in uow.outbox.for_delivery(delivery.id, kinds=ACKNOWLEDGEABLE):
                     enqueue_pointer(
                         uow,

@@ -1,4 +1,7 @@
-"""The optional daily digest: counts only, one per practitioner per day, only when non-zero."""
+"""The optional daily digest: counts only, one per practitioner per day, only when non-zero.
+
+The figures are the read model's (`my_work.awaiting`), as every other surface shows them.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.acknowledge_rule import to_acknowledge
 from handlers.deadlines import LONDON
+from handlers.my_work.awaiting import read_awaiting
 from handlers.outbox.delivery import enqueue_notice
 from handlers.ports import Clock
 from handlers.values import PointerKind
 from store.unit_of_work import UnitOfWork
+
+DUE_SOON = timedelta(days=1)  # the digest counts follow-ups due within a day
 
 
 @dataclass
@@ -35,12 +40,9 @@ def send_digests(uow_factory: Callable[[], UnitOfWork], clock: Clock) -> DigestR
                 continue  # left, or another replica is writing their digest
             if uow.outbox.by_key(key) is not None:
                 continue
-            awaiting = len(to_acknowledge(uow, person.id))
-            due = sum(
-                1
-                for f in uow.concerns.follow_ups_owned(person.id)
-                if f.due_at <= now + timedelta(days=1)
-            )
+            waiting = read_awaiting(uow, practitioner_id=person.id, now=now)
+            awaiting = len(waiting.to_acknowledge)
+            due = waiting.follow_ups_due_by(now + DUE_SOON)
             if not awaiting and not due:
                 continue
             enqueue_notice(

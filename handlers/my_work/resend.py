@@ -1,6 +1,6 @@
 """What is waiting for a practitioner, sent again as fresh pointers (the chat `inbox`).
 
-Each pending concern — one to acknowledge, or one received and not yet read — gets a
+Each concern the read model says waits — one to acknowledge, or one not read yet — gets a
 fresh-link pointer through the outbox, so the links are per-recipient and expiring like any
 other. Asking again within ten minutes queues nothing new: a redelivered command is harmless.
 """
@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.acknowledge_rule import awaits_acknowledgement
+from handlers.my_work.awaiting import Counts, read_awaiting
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
-from handlers.values import ConcernStatus, DeliveryRole, Platform, PointerKind
-from store.models import Delivery
+from handlers.values import Platform, PointerKind
 from store.unit_of_work import UnitOfWork
 
 RESEND_WINDOW = timedelta(minutes=10)
@@ -22,43 +21,29 @@ MAX_ITEMS = 10
 
 
 @dataclass(frozen=True)
-class PendingSummary:
-    to_acknowledge: int
-    unread: int
+class Resent:
+    counts: Counts  # the read model's figures, as every other surface shows them
     queued: int
 
     @property
     def total(self) -> int:
-        return self.to_acknowledge + self.unread
-
-
-def _waiting(uow: UnitOfWork, delivery: Delivery) -> str | None:
-    if delivery.role == DeliveryRole.RAISER:
-        return None
-    concern = uow.concerns.get(delivery.concern_id)
-    if concern is None or concern.status not in (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED):
-        return None
-    if awaits_acknowledgement(concern, delivery):
-        return "acknowledge"
-    return "unread" if delivery.viewed_at is None else None
+        """Concerns a fresh pointer is for: each waits for acknowledgement or is unread."""
+        return self.counts.to_acknowledge + self.counts.unread
 
 
 def resend_pending(
     uow: UnitOfWork, *, practitioner_id: str, platform: Platform, clock: Clock
-) -> PendingSummary:
-    """Queue a fresh pointer for each pending concern (most recent first, at most ten)."""
+) -> Resent:
+    """Queue a fresh pointer for each waiting concern (deadlines first, at most ten)."""
     with uow:
         now = clock.now()
+        awaiting = read_awaiting(uow, practitioner_id=practitioner_id, now=now)
         window = int(now.timestamp() // RESEND_WINDOW.total_seconds())
-        counts = {"acknowledge": 0, "unread": 0}
         queued = 0
-        for delivery in uow.concerns.received_by(practitioner_id):
-            reason = _waiting(uow, delivery)
-            if reason is None:
-                continue
-            counts[reason] += 1
-            key = f"inbox:{delivery.id}:{window}"
-            if queued >= MAX_ITEMS or uow.outbox.by_key(key) is not None:
+        for line in (*awaiting.to_acknowledge, *awaiting.unread)[:MAX_ITEMS]:
+            delivery = uow.concerns.delivery_for(line.concern_id, practitioner_id)
+            key = f"inbox:{delivery.id}:{window}" if delivery is not None else ""
+            if delivery is None or uow.outbox.by_key(key) is not None:
                 continue
             message = enqueue_pointer(uow, delivery, PointerKind.FRESH_LINK, key=key, at=now)
             message.platform = platform.value
@@ -71,4 +56,4 @@ def resend_pending(
                 detail={"via": platform.value, "pointers": queued},
             )
         uow.commit()
-        return PendingSummary(counts["acknowledge"], counts["unread"], queued)
+        return Resent(awaiting.counts, queued)

@@ -1,16 +1,17 @@
 """What a link is: one recipient, one concern, expiring, only its hash stored; the newest wins.
 
-Every link Flare hands out (a pointer's, App Home's, an inbox's) is minted here. Minting a
-fresh link for a recipient and concern revokes the ones they had before, so a forwarded or
-leaked older link stops working as soon as a newer one exists; it then answers like an
-unknown or expired one.
+Every link Flare hands out (a pointer's, App Home's, an inbox's) is minted here, and every
+token presented is looked up here. Minting a fresh link for a recipient and concern revokes
+the ones they had before, so a forwarded or leaked older link stops working as soon as a
+newer one exists; it then answers like an unknown or expired one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from handlers.ports import LinkMinter
+from handlers.ports import Clock, LinkMinter
 from store.crypto import token_hash
 from store.models import Delivery, Link, new_id
 from store.unit_of_work import UnitOfWork
@@ -35,6 +36,70 @@ def mint_link(
     return minter.url(token)
 
 
+def link_for_token(uow: UnitOfWork, token: str) -> Link | None:
+    """The link a presented token names (by its hash; the token itself is never stored)."""
+    return uow.concerns.link_by_hash(token_hash(token))
+
+
 def is_live(link: Link, now: datetime) -> bool:
     """Not revoked by a newer link, and not past its expiry."""
     return link.revoked_at is None and link.expires_at > now
+
+
+VIEWER_LINK_TTL = timedelta(hours=1)
+
+
+def mint_viewer_links(
+    uow: UnitOfWork,
+    *,
+    practitioner_id: str,
+    concern_ids: Iterable[str],
+    minter: LinkMinter,
+    now: datetime,
+    ttl: timedelta = VIEWER_LINK_TTL,
+    via: str,
+) -> dict[str, str]:
+    """Short-lived links of the viewer's own, inside the caller's unit of work (audited).
+
+    For surfaces only the viewer sees (App Home, an ephemeral inbox): each link names the
+    viewer's own delivery, so it is no use to anyone else. Concerns they have no delivery of
+    get no link.
+    """
+    urls: dict[str, str] = {}
+    for concern_id in dict.fromkeys(concern_ids):
+        delivery = uow.concerns.delivery_for(concern_id, practitioner_id)
+        if delivery is not None:
+            urls[concern_id] = mint_link(uow, delivery, minter, now=now, ttl=ttl)
+    if urls:
+        uow.audit(
+            "links.minted",
+            at=now,
+            actor_id=practitioner_id,
+            detail={"count": len(urls), "via": via},
+        )
+    return urls
+
+
+def links_for_viewer(
+    uow: UnitOfWork,
+    *,
+    practitioner_id: str,
+    concern_ids: Iterable[str],
+    minter: LinkMinter,
+    clock: Clock,
+    ttl: timedelta = VIEWER_LINK_TTL,
+    via: str,
+) -> dict[str, str]:
+    """`mint_viewer_links` as a use case of its own: one transaction, committed."""
+    with uow:
+        urls = mint_viewer_links(
+            uow,
+            practitioner_id=practitioner_id,
+            concern_ids=concern_ids,
+            minter=minter,
+            now=clock.now(),
+            ttl=ttl,
+            via=via,
+        )
+        uow.commit()
+        return urls

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import Concern, ConcernEntry, Delivery, FollowUp, Link
@@ -33,6 +33,17 @@ class ConcernRepository(ConcernSweeps, ConcernRetention):
         return self._s.scalars(
             select(Concern).where(Concern.submission_key == submission_key)
         ).first()
+
+    def entry_counts(self, concern_ids: Collection[str]) -> dict[str, int]:
+        """How many entries each of these concerns has, in one query."""
+        if not concern_ids:
+            return {}
+        rows = self._s.execute(
+            select(ConcernEntry.concern_id, func.count())
+            .where(ConcernEntry.concern_id.in_(list(concern_ids)))
+            .group_by(ConcernEntry.concern_id)
+        ).all()
+        return {str(row[0]): int(row[1]) for row in rows}
 
     def entries(self, concern_id: str) -> Sequence[ConcernEntry]:
         return self._s.scalars(

@@ -2,7 +2,7 @@
 
 One rule (`handlers.acknowledge_rule`), asked by every surface: the acknowledge use case
 (web page, Slack button, Teams card), the web inbox, App Home and `/concern inbox`
-(`my_work`), the Teams inbox (`resend_pending`), the pointers' Acknowledge button and the
+(`my_work.linked`), the Teams inbox (`resend_pending`), the pointers' Acknowledge button and the
 digest. On SQLite and PostgreSQL.
 """
 
@@ -19,10 +19,10 @@ from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, NotAllowed, acknowledge
 from handlers.follow_through.escalation import escalate_due
+from handlers.my_work.awaiting import what_awaits
 from handlers.my_work.digest import send_digests
-from handlers.my_work.inbox import what_awaits
+from handlers.my_work.linked import awaiting_with_links
 from handlers.my_work.resend import resend_pending
-from handlers.my_work.summary import my_work
 from handlers.outbox.delivery import deliver_due
 from handlers.retention.concerns import retention_due
 from handlers.values import (
@@ -78,7 +78,7 @@ def waiting_everywhere(
 ) -> dict[str, int]:
     """What each list surface says waits for this person's acknowledgement."""
     awaits = what_awaits(uow_factory(), practitioner_id=practitioner_id, clock=clock)
-    work = my_work(
+    work = awaiting_with_links(
         uow_factory(),
         practitioner_id=practitioner_id,
         minter=FakeMinter(),
@@ -100,8 +100,8 @@ def waiting_everywhere(
         digest_count = int(digest.detail.get("awaiting", 0)) if digest else 0
     return {
         "web inbox": len(awaits.to_acknowledge),
-        "app home": work.to_acknowledge.total,
-        "teams inbox": pending.to_acknowledge,
+        "app home": len(work.awaiting.to_acknowledge),
+        "teams inbox": pending.counts.to_acknowledge,
         "digest": digest_count,
     }
 

@@ -125,7 +125,7 @@ def test_resend_pending_queues_fresh_pointers_once_per_window(uow_factory, clock
     summary = resend_pending(
         uow_factory(), practitioner_id=chloe, platform=Platform.TEAMS, clock=clock
     )
-    assert (summary.to_acknowledge, summary.unread, summary.queued) == (1, 1, 2)
+    assert (summary.counts.to_acknowledge, summary.counts.unread, summary.queued) == (1, 1, 2)
     with uow_factory() as uow:
         fresh = [
             m for m in uow.session.query(OutboxMessage).filter_by(kind=PointerKind.FRESH_LINK.value)

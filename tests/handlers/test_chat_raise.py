@@ -11,7 +11,7 @@ from handlers.concern.opening import Opened, Refusal, Refused, check_token, open
 from handlers.concern.raising import Raised, raise_concern
 from handlers.follow_through.acknowledge import acknowledge
 from handlers.invalid import Invalid
-from handlers.my_work.summary import my_work
+from handlers.my_work.linked import awaiting_with_links
 from handlers.network.client_lookup import client_options, match_client, resolve_client
 from handlers.values import Category, Severity
 from store.models import FollowUp, new_id
@@ -112,12 +112,15 @@ def test_my_work_lists_with_fresh_links_of_my_own(
         )
         uow.commit()
 
-    mine = my_work(uow_factory(), practitioner_id=chloe, minter=minter, clock=clock, via="test")
-    assert mine.to_acknowledge.total == 1 and mine.follow_ups.total == 1
-    assert mine.raised.total == 0
-    item = mine.to_acknowledge.items[0]
-    assert item.severity is Severity.HIGH and item.link is not None
-    token = item.link.rsplit("/", 1)[1]
+    mine = awaiting_with_links(
+        uow_factory(), practitioner_id=chloe, minter=minter, clock=clock, via="test"
+    )
+    assert len(mine.awaiting.to_acknowledge) == 1 and len(mine.awaiting.follow_ups) == 1
+    assert len(mine.awaiting.raised) == 0
+    item = mine.awaiting.to_acknowledge[0]
+    link = mine.links.get(item.concern_id)
+    assert item.severity is Severity.HIGH and link is not None
+    token = link.rsplit("/", 1)[1]
     target = check_token(uow_factory(), token, clock)
     assert not isinstance(target, Invalid)
     opened = open_link(
@@ -128,16 +131,21 @@ def test_my_work_lists_with_fresh_links_of_my_own(
     )
     assert isinstance(opened, Opened)
 
-    theirs = my_work(uow_factory(), practitioner_id=amara, minter=minter, clock=clock, via="t")
-    assert theirs.raised.total == 1 and theirs.raised.items[0].link is not None
-    assert theirs.to_acknowledge.total == 0
-    pending = my_work(
-        uow_factory(), practitioner_id=amara, minter=minter, clock=clock, via="t", pending_only=True
+    theirs = awaiting_with_links(
+        uow_factory(), practitioner_id=amara, minter=minter, clock=clock, via="t"
     )
-    assert pending.raised.total == 0
+    assert len(theirs.awaiting.raised) == 1
+    assert theirs.links.get(theirs.awaiting.raised[0].concern_id) is not None
+    assert len(theirs.awaiting.to_acknowledge) == 0
+    pending = awaiting_with_links(
+        uow_factory(), practitioner_id=amara, minter=minter, clock=clock, via="t", raised=False
+    )
+    assert pending.links == {}  # `/concern inbox` shows no raised list, so mints no link
 
     acknowledge(uow_factory(), concern_id=raised.concern_id, practitioner_id=chloe, clock=clock)
     clock.advance(hours=2)  # the first home link has lapsed (short-lived)
     assert check_token(uow_factory(), token, clock) == Refused(Refusal.EXPIRED)
-    again = my_work(uow_factory(), practitioner_id=chloe, minter=minter, clock=clock, via="t")
-    assert again.to_acknowledge.total == 0
+    again = awaiting_with_links(
+        uow_factory(), practitioner_id=chloe, minter=minter, clock=clock, via="t"
+    )
+    assert len(again.awaiting.to_acknowledge) == 0

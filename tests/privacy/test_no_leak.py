@@ -28,8 +28,9 @@ from sqlalchemy import Engine, select
 from bot.playground.notifier import PlaygroundNotifier
 from handlers.concern.information import InformationAdded, add_information
 from handlers.concern.opening import Opened, Refused, check_token, open_link
-from handlers.concern.viewing import inbox, view_concern
+from handlers.concern.viewing import view_concern
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
+from handlers.my_work.awaiting import what_awaits
 from handlers.outbox.delivery import deliver_due
 from handlers.outbox.pointer_words import describe
 from handlers.values import Platform
@@ -153,7 +154,7 @@ def _flow(uow_factory, d: Directory, clock, canaries: Canaries, chat: FakeNotifi
     )
     assert isinstance(added, InformationAdded)
     deliver_due(uow_factory, notifiers, _Minter(), clock)
-    inbox(uow_factory(), practitioner_id=d.people["chloe"])
+    what_awaits(uow_factory(), practitioner_id=d.people["chloe"], clock=clock, with_actions=True)
     again = view_concern(
         uow_factory(), concern_id=raised.concern_id, practitioner_id=d.people["erin"], clock=clock
     )

@@ -16,12 +16,13 @@ from bot.slack import home_views
 from bot.slack.blocks import fallback_text, pointer_blocks, pointer_metadata
 from bot.slack.raise_modal import COULD_NOT_LOAD, loading_id, loading_view, refusal_view
 from bot.slack.raise_views import Context, errors_for, sent, step_one, step_two
-from handlers.my_work.summary import MyWork, WorkItem, WorkList
+from handlers.my_work.awaiting import Awaiting, ConcernLine, OwnedFollowUp
+from handlers.my_work.linked import LinkedAwaiting
 from handlers.network.client_lookup import ClientOption
 from handlers.network.identity import AMBIGUOUS_MESSAGE, UNKNOWN_MESSAGE
 from handlers.network.routing import NetworkMember, ShareOptions
 from handlers.ports import Pointer
-from handlers.values import Platform, PointerKind, Role, Severity
+from handlers.values import Category, Platform, PointerKind, Role, Severity
 from tests.slack.block_kit_check import message_problems, reply_problems, view_problems
 from tests.slack.conftest import BOT_TOKEN, TEAM
 from tests.slack.fake_api import FakeSlackAPI
@@ -327,31 +328,41 @@ def test_field_errors_name_input_blocks_of_the_view(errors: dict[str, str]) -> N
 
 
 times = st.integers(min_value=-(10**7), max_value=10**7).map(lambda s: NOW + timedelta(seconds=s))
-work_items = st.builds(
-    WorkItem,
+lines = st.builds(
+    ConcernLine,
     concern_id=ids,
+    client_reference=st.just("C-1001"),
+    category=st.sampled_from(Category),
     severity=st.sampled_from(Severity),
     status=st.sampled_from(["open", "acknowledged", "closed", "not_shared"]),
     raised_at=times,
-    entries=st.integers(min_value=0, max_value=10_000),
     acknowledge_by=st.none() | times,
-    due_at=st.none() | times,
-    link=st.none() | st.just("https://flare.test/l/" + "t" * 43),
+    late=st.booleans(),
+    entries=st.integers(min_value=0, max_value=10_000),
+)
+line_lists = st.lists(lines, max_size=60, unique_by=lambda line: line.concern_id).map(tuple)
+owned_follow_ups = st.builds(
+    OwnedFollowUp, concern=lines, follow_up_id=ids, due_at=times, overdue=st.booleans()
 )
 
 
 @st.composite
-def work_lists(draw: st.DrawFn) -> WorkList:
-    items = draw(st.lists(work_items, max_size=60, unique_by=lambda i: i.concern_id))
-    return WorkList(tuple(items), len(items) + draw(st.integers(min_value=0, max_value=10_000)))
+def linked(draw: st.DrawFn) -> LinkedAwaiting:
+    awaiting = Awaiting(
+        draw(line_lists),
+        tuple(draw(st.lists(owned_follow_ups, max_size=60, unique_by=lambda f: f.follow_up_id))),
+        draw(line_lists),
+        (),
+        draw(line_lists),
+    )
+    some = st.sampled_from([line.concern_id for line in awaiting.raised] or ["x" * 32])
+    link = "https://flare.test/l/" + "t" * 43
+    return LinkedAwaiting(awaiting, {c: link for c in draw(st.lists(some, max_size=20))})
 
 
 @SETTINGS
-@given(work_lists(), work_lists(), work_lists())
-def test_app_home_and_the_inbox_are_always_accepted(
-    to_acknowledge: WorkList, follow_ups: WorkList, raised: WorkList
-) -> None:
-    work = MyWork(to_acknowledge, follow_ups, raised)
+@given(linked())
+def test_app_home_and_the_inbox_are_always_accepted(work: LinkedAwaiting) -> None:
     assert view_problems(home_views.home(work, NOW), kind="home") == []
     inbox = home_views.inbox(work, NOW)
     assert message_problems({"text": "Your Flare inbox", "blocks": inbox}) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.slack import home_views
@@ -17,10 +17,11 @@ from bot.slack.raise_views import (
     step_two,
 )
 from handlers.concern.answers import BY_NAME, RaiseAnswers
-from handlers.my_work.summary import MyWork, WorkItem, WorkList
+from handlers.my_work.awaiting import Awaiting, ConcernLine
+from handlers.my_work.linked import LinkedAwaiting
 from handlers.network.client_lookup import ClientOption
 from handlers.network.routing import NetworkMember, ShareOptions
-from handlers.values import Role, Severity
+from handlers.values import Category, Role, Severity
 
 CLIENTS = (ClientOption("a" * 32, "C-1001"), ClientOption("b" * 32, "C-1002"))
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -120,20 +121,26 @@ def test_context_round_trips_and_builds_a_permalink() -> None:
 
 
 def test_home_and_inbox_show_counts_severities_and_links() -> None:
-    item = WorkItem(
+    item = ConcernLine(
         "c" * 32,
+        "C-REFERENCE",
+        Category.NEGLECT,
         Severity.HIGH,
         "open",
         NOW - timedelta(hours=3),
-        2,
         acknowledge_by=NOW + timedelta(hours=1),
-        link="https://flare.test/l/tok",
+        late=False,
+        entries=2,
     )
-    work = MyWork(WorkList((item,), 12), WorkList((), 0), WorkList((), 0))
+    more = tuple(replace(item, concern_id=f"{n:032x}") for n in range(11))
+    work = LinkedAwaiting(
+        Awaiting((item, *more), (), (), (), ()), {item.concern_id: "https://flare.test/l/tok"}
+    )
     view = home_views.home(work, NOW)
     text = str(view)
     assert view["type"] == "home" and "(12)" in text and "High" in text and "3 h ago" in text
-    assert "…and 11 more" in text and "2 entries" in text
+    assert "…and 2 more" in text and "2 entries" in text  # the first ten of twelve are shown
+    assert "C-REFERENCE" not in text and "Neglect" not in text  # for Flare's own pages only
     buttons = [b["accessory"] for b in view["blocks"] if "accessory" in b]
     assert buttons == [
         {
@@ -144,7 +151,7 @@ def test_home_and_inbox_show_counts_severities_and_links() -> None:
         }
     ]
     assert "Concerns you raised" not in str(home_views.inbox(work, NOW))
-    empty = MyWork(WorkList((), 0), WorkList((), 0), WorkList((), 0))
+    empty = LinkedAwaiting(Awaiting((), (), (), (), ()), {})
     assert "Nothing is waiting" in str(home_views.inbox(empty, NOW))
 
 

@@ -248,6 +248,15 @@ def test_inbox_shows_acknowledgements_unread_and_new_information(world: World) -
     to_ack = inbox.text.split("To acknowledge")[1].split("Your follow-ups")[0]
     assert f"/concerns/{concern_id}" in to_ack
     unread = inbox.text.split("Not read yet")[1].split("New information")[0]
+    assert f"/concerns/{concern_id}" not in unread  # it waits for her acknowledgement: once, above
+
+    erin = _signed_in(world, "erin")  # the deputy acknowledges it; Chloe has still not read it
+    page = erin.get(f"/concerns/{concern_id}")
+    acked = erin.submit(erin.form(page.text, f"/concerns/{concern_id}/acknowledge"))
+    assert acked.status_code == 303
+    inbox = chloe.get("/inbox")
+    assert f"/concerns/{concern_id}" not in inbox.text.split("To acknowledge")[1].split("Your")[0]
+    unread = inbox.text.split("Not read yet")[1].split("New information")[0]
     assert f"/concerns/{concern_id}/open" in unread
 
     chloe.get(f"/concerns/{concern_id}")  # a GET reads; it does not mark the concern read
@@ -256,7 +265,6 @@ def test_inbox_shows_acknowledgements_unread_and_new_information(world: World) -
     assert opened.status_code == 303 and opened.headers["location"] == f"/concerns/{concern_id}"
     assert "You have read everything shared with you." in chloe.get("/inbox").text
     world.clock.advance(minutes=5)
-    erin = _signed_in(world, "erin")
     page = erin.get(f"/concerns/{concern_id}")
     erin.submit(
         erin.form(page.text, f"/concerns/{concern_id}/information"),

@@ -6,8 +6,9 @@ import secrets
 
 from sqlalchemy import select
 
-from handlers.concern.opening import Refused, check_token, links_for_viewer
+from handlers.concern.opening import Refused, check_token
 from handlers.my_work.resend import resend_pending
+from handlers.outbox.links import links_for_viewer
 from handlers.values import Platform
 from store.crypto import token_hash
 from store.models import Link
