@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -383,14 +383,12 @@ class ConcernRepository:
         deliveries = select(Delivery.id).where(Delivery.concern_id == concern.id)
         counts = {
             "links": self._delete(delete(Link).where(Link.delivery_id.in_(deliveries))),
+            # Two statements, not one OR: `delivery_id IN (subquery)` inside an OR cannot use
+            # an index, so PostgreSQL read the whole outbox for every deleted concern.
             "outbox": self._delete(
-                delete(OutboxMessage).where(
-                    or_(
-                        OutboxMessage.concern_id == concern.id,
-                        OutboxMessage.delivery_id.in_(deliveries),
-                    )
-                )
-            ),
+                delete(OutboxMessage).where(OutboxMessage.concern_id == concern.id)
+            )
+            + self._delete(delete(OutboxMessage).where(OutboxMessage.delivery_id.in_(deliveries))),
             "follow_ups": self._delete(delete(FollowUp).where(FollowUp.concern_id == concern.id)),
             "deliveries": self._delete(delete(Delivery).where(Delivery.concern_id == concern.id)),
             "entries": self._delete(
@@ -445,10 +443,16 @@ class OutboxRepository:
         ).all()
 
     def claim_due(
-        self, now: datetime, limit: int, *, concern_id: str | None = None
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        concern_id: str | None = None,
+        platforms: Collection[str] | None = None,
+        skip_platforms: Collection[str] = (),
     ) -> Sequence[OutboxMessage]:
         """Due pending rows, and `sending` rows whose lease lapsed (a worker died mid-send);
-        only one concern's when `concern_id` is given.
+        only one concern's when `concern_id` is given; only (or not) some platforms' rows.
 
         On PostgreSQL rows are locked with SKIP LOCKED so concurrent workers never share one.
         """
@@ -465,6 +469,10 @@ class OutboxRepository:
         )
         if concern_id is not None:
             stmt = stmt.where(OutboxMessage.concern_id == concern_id)
+        if platforms is not None:
+            stmt = stmt.where(OutboxMessage.platform.in_(platforms))
+        if skip_platforms:
+            stmt = stmt.where(OutboxMessage.platform.not_in(skip_platforms))
         if self._s.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         return self._s.scalars(stmt).all()

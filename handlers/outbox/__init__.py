@@ -1,5 +1,5 @@
 """Getting pointers out.
 
-The outbox and its delivery, the words a pointer shows, minting per-recipient links,
-and where each practitioner's chat conversation lives.
+The outbox and its delivery (paced by each platform's rate limits), the words a pointer
+shows, minting per-recipient links, and where each practitioner's chat conversation lives.
 """
