@@ -79,6 +79,7 @@ class Runtime:
     notifiers: dict[Platform, Notifier] = field(default_factory=dict)
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar.uk)
     throttle: Throttle = field(default_factory=Throttle)
+    _system_keys: dict[str, bytes] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def minter(self) -> PublicLinkMinter:
@@ -86,6 +87,17 @@ class Runtime:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.ring)
+
+    def system_key(self, name: str) -> bytes:
+        """A named application key (e.g. the one signing browser cookies), read from the store
+        once per process: rotation re-wraps data keys but never changes them."""
+        key = self._system_keys.get(name)
+        if key is None:
+            with self.uow() as uow:
+                key = uow.vault.system_key(name)
+                uow.commit()
+            self._system_keys[name] = key
+        return key
 
     @property
     def outbox_policy(self) -> OutboxPolicy:
