@@ -18,7 +18,7 @@ from handlers.values import Platform
 class Throttle:
     """Per-platform pause after a 429 (Retry-After), then a claim quota for `memory`."""
 
-    def __init__(self, *, probe: int = 3, memory: timedelta = timedelta(seconds=30)) -> None:
+    def __init__(self, *, probe: int = 2, memory: timedelta = timedelta(seconds=30)) -> None:
         self._until: dict[Platform, datetime] = {}
         self._probe = probe
         self._memory = memory
