@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
+from handlers.network.client_lookup import ClientOption, raiser_and_clients
 from handlers.network.identity import (
     Ambiguous,
     ChatIdentity,
@@ -80,6 +81,20 @@ def identify_slack_user(runtime: Runtime, client: WebClient, who: SlackUser) -> 
         return outcome
     with_email = replace(identity, email=verified_email(client, who.user))
     return identify(runtime.uow(), with_email, clock=runtime.clock)
+
+
+def identify_slack_raiser(
+    runtime: Runtime, client: WebClient, who: SlackUser
+) -> tuple[Identified, tuple[ClientOption, ...]]:
+    """`identify_slack_user` with the raiser's clients read in the same transaction."""
+    identity = ChatIdentity(Platform.SLACK, who.team, who.user, enterprise=who.enterprise)
+    outcome, options = raiser_and_clients(
+        runtime.uow(), identity, clock=runtime.clock, email_lookup_follows=True
+    )
+    if not (isinstance(outcome, Unknown) and outcome.reason == "no_email"):
+        return outcome, options
+    with_email = replace(identity, email=verified_email(client, who.user))
+    return raiser_and_clients(runtime.uow(), with_email, clock=runtime.clock)
 
 
 def tell_refused(

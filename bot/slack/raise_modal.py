@@ -32,13 +32,18 @@ from bot.slack.raise_views import (
     step_one,
     step_two,
 )
-from bot.slack.raiser import practitioner_for
+from bot.slack.raiser import practitioner_for, raiser_for
 from handlers.concern.answers import RaiseAnswers, to_command
 from handlers.concern.preview import preview_raise
 from handlers.concern.raising import raise_concern
 from handlers.invalid import Invalid
 from handlers.my_work.summary import my_work
-from handlers.network.client_lookup import client_options, match_client, resolve_client
+from handlers.network.client_lookup import (
+    ClientOption,
+    client_options,
+    match_client,
+    resolve_client,
+)
 from handlers.network.identity import Known
 
 if TYPE_CHECKING:
@@ -186,8 +191,10 @@ class RaiseModal:
 
     def _fill_in(self, form: Form, respond: Respond | None) -> None:
         try:
-            who = practitioner_for(self.runtime, form.client, form.body)
-            view = self._step_one(form, who) if isinstance(who, Known) else refusal_view(who)
+            who, options = raiser_for(self.runtime, form.client, form.body)
+            view = (
+                self._step_one(form, who, options) if isinstance(who, Known) else refusal_view(who)
+            )
         except Exception as exc:  # the modal must not be left loading: say so, fixed wording
             log.error("slack.modal_fill_failed", error=type(exc).__name__)
             who, view = None, refusal_view(COULD_NOT_LOAD)
@@ -198,11 +205,13 @@ class RaiseModal:
         if isinstance(who, str) and respond is not None:
             respond(text=who, response_type="ephemeral", replace_original=False)
 
-    def _step_one(self, form: Form, who: Known) -> dict[str, Any]:
+    def _step_one(
+        self, form: Form, who: Known, options: tuple[ClientOption, ...]
+    ) -> dict[str, Any]:
         uow = self.runtime.uow
         chosen = match_client(uow(), who.practitioner_id, form.typed) if form.typed else None
         return step_one(
-            client_options(uow(), who.practitioner_id),
+            options,
             form.context,
             client_id=chosen or "",
             prefill=form.prefill,

@@ -7,7 +7,8 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
-from bot.slack.identity import identify_slack_user, slack_user_of
+from bot.slack.identity import identify_slack_raiser, identify_slack_user, slack_user_of
+from handlers.network.client_lookup import ClientOption
 from handlers.network.identity import Known, Unknown, explain
 
 
@@ -18,3 +19,14 @@ def practitioner_for(runtime: Runtime, client: WebClient, body: dict[str, Any]) 
         return explain(Unknown("no_match"))
     outcome = identify_slack_user(runtime, client, who)
     return outcome if isinstance(outcome, Known) else explain(outcome)
+
+
+def raiser_for(
+    runtime: Runtime, client: WebClient, body: dict[str, Any]
+) -> tuple[Known | str, tuple[ClientOption, ...]]:
+    """`practitioner_for`, with the clients a known raiser may raise about (one transaction)."""
+    who = slack_user_of(body)
+    if who is None:
+        return explain(Unknown("no_match")), ()
+    outcome, options = identify_slack_raiser(runtime, client, who)
+    return (outcome, options) if isinstance(outcome, Known) else (explain(outcome), ())
