@@ -121,6 +121,9 @@ class KeyRing:
         self._keys = dict(keys)
         self._aeads = {kid: AESGCM(key) for kid, key in keys.items()}
         self.active_kid = active
+        # Data keys unwrapped lately, by key id with the exact (kid, wrapped) they came from:
+        # a view of the same concern need not unwrap again. Bounded; `forget` on shredding.
+        self._unwrapped: dict[str, tuple[str, bytes, bytes]] = {}
 
     @classmethod
     def parse(cls, spec: str) -> KeyRing:
@@ -152,10 +155,21 @@ class KeyRing:
         return self.active_kid, _seal(self._aeads[self.active_kid], data_key, aad)
 
     def unwrap(self, kid: str, wrapped: bytes, *, key_id: str) -> bytes:
+        known = self._unwrapped.get(key_id)
+        if known is not None and known[0] == kid and known[1] == wrapped:
+            return known[2]
         master = self._aeads.get(kid)
         if master is None:
             raise KeyUnavailable(f"master key {kid!r} is not in the ring")
-        return _unseal(master, wrapped, associated_data("data_keys", key_id, "wrapped"))
+        key = _unseal(master, wrapped, associated_data("data_keys", key_id, "wrapped"))
+        if len(self._unwrapped) >= _AEAD_CACHE_SIZE:
+            self._unwrapped.clear()
+        self._unwrapped[key_id] = (kid, wrapped, key)
+        return key
+
+    def forget(self, key_id: str) -> None:
+        """Drop a data key unwrapped earlier (after shredding it)."""
+        self._unwrapped.pop(key_id, None)
 
 
 def generate_master_key_spec(kid: str | None = None) -> str:

@@ -59,6 +59,7 @@ class Vault:
         key = self._cache.pop(key_id, None)
         if key is not None:
             forget(key)
+        self._ring.forget(key_id)
 
     def system_key(self, name: str) -> bytes:
         """A named application key, created on first use and rotated with the ring."""

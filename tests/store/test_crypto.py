@@ -224,3 +224,19 @@ def test_normalisers_are_idempotent_on_awkward_unicode(raw: str) -> None:
     for normalise in (normalise_name, normalise_reference):
         once = normalise(raw)
         assert normalise(once) == once
+
+
+def test_an_unwrapped_data_key_is_reused_only_for_the_same_id_and_blob() -> None:
+    ring = KeyRing.parse(_spec("k1", secrets.token_bytes(32)))
+    data_key = secrets.token_bytes(32)
+    kid, wrapped = ring.wrap(data_key, key_id="a" * 32)
+    assert ring.unwrap(kid, wrapped, key_id="a" * 32) == data_key
+    assert ring.unwrap(kid, wrapped, key_id="a" * 32) == data_key  # from the ring's memory
+    tampered = wrapped[:-1] + bytes([wrapped[-1] ^ 1])
+    for bad_kid, blob, key_id in ((kid, tampered, "a" * 32), (kid, wrapped, "b" * 32)):
+        with pytest.raises(CryptoError):
+            ring.unwrap(bad_kid, blob, key_id=key_id)
+    with pytest.raises(KeyUnavailable):
+        ring.unwrap("k9", wrapped, key_id="a" * 32)
+    ring.forget("a" * 32)
+    assert ring.unwrap(kid, wrapped, key_id="a" * 32) == data_key
