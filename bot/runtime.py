@@ -18,7 +18,8 @@ from handlers.follow_through.escalation import EscalationReport, escalate_due
 from handlers.follow_through.patterns import PatternPolicy, PatternReport, detect_patterns
 from handlers.follow_through.reminders import ReminderPolicy, ReminderReport, remind_due
 from handlers.my_work.digest import DigestReport, send_digests
-from handlers.outbox.delivery import DeliveryReport, OutboxPolicy, Throttle, deliver_due
+from handlers.outbox.delivery import DeliveryReport, OutboxPolicy, deliver_due
+from handlers.outbox.throttle import Throttle
 from handlers.ports import Notifier
 from handlers.retention.concerns import RetentionReport, sweep_retention
 from handlers.retention.inbound_keys import ForgottenDeliveries, forget_old_deliveries

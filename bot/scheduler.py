@@ -68,9 +68,9 @@ class Scheduler:
         )
 
     def _drain_outbox(self) -> None:
-        """Sweep while batches come back full; and when a platform's Retry-After pause ends
-        before the next tick, wait for its end and sweep again (rows paused by a 429 are due
-        then: waiting for the tick lost up to a second per 429, measured by `make bench`)."""
+        """Sweep while batches (or a rate-limited platform's quota) come back full; and when a
+        platform's Retry-After pause ends before the next tick, wait for its end and sweep
+        again (waiting for the tick lost up to a second per 429, measured by `make bench`)."""
         started = time.monotonic()
         batch = self._runtime.outbox_policy.batch
         while True:
@@ -83,7 +83,7 @@ class Scheduler:
                     retried=report.retried,
                     dead=report.dead,
                 )
-            if report.claimed + report.deferred < batch:
+            if report.claimed + report.deferred < batch and not report.quota_full:
                 wait = self._pause_left()
                 if wait is None or time.monotonic() - started + wait > DRAIN_SECONDS:
                     return

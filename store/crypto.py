@@ -15,8 +15,6 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -45,16 +43,39 @@ def associated_data(table: str, row_id: str, field: str) -> bytes:
 
 
 def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
-    return _seal(AESGCM(key), plaintext, aad)
+    return _seal(_aead_for(key), plaintext, aad)
 
 
 def unseal(key: bytes, blob: bytes, aad: bytes) -> bytes:
-    return _unseal(AESGCM(key), blob, aad)
+    return _unseal(_aead_for(key), blob, aad)
+
+
+# AESGCM objects for the data keys in use, so a row's fields (and the next request for the same
+# concern) do not build one again; bounded, and emptied whole when full. Holds nothing a
+# process with the data key in hand did not already hold; a shredded key's wrapped copy is gone
+# from the store, so nothing asks for it again, and `forget` drops it at once.
+_AEAD_CACHE_SIZE = 1024
+_aeads: dict[bytes, AESGCM] = {}
+
+
+def _aead_for(key: bytes) -> AESGCM:
+    aead = _aeads.get(key)
+    if aead is None:
+        aead = AESGCM(key)
+        if len(_aeads) >= _AEAD_CACHE_SIZE:
+            _aeads.clear()
+        _aeads[key] = aead
+    return aead
+
+
+def forget(key: bytes) -> None:
+    """Drop a data key's cached AESGCM (after shredding it)."""
+    _aeads.pop(key, None)
 
 
 def _seal(aead: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
-    nonce = secrets.token_bytes(_NONCE)
-    return _VERSION + nonce + aead.encrypt(nonce, plaintext, aad)
+    nonce = os.urandom(_NONCE)
+    return b"".join((_VERSION, nonce, aead.encrypt(nonce, plaintext, aad)))
 
 
 def _unseal(aead: AESGCM, blob: bytes, aad: bytes) -> bytes:
@@ -66,24 +87,26 @@ def _unseal(aead: AESGCM, blob: bytes, aad: bytes) -> bytes:
         raise CryptoError("ciphertext does not authenticate (wrong key, row or field)") from None
 
 
-@dataclass(frozen=True)
 class FieldCipher:
     """Seals and opens the text fields of one row under one data key."""
 
-    key: bytes
-    table: str
-    row_id: str
+    __slots__ = ("_aead", "_prefix", "key", "row_id", "table")
 
-    @cached_property
-    def _aead(self) -> AESGCM:  # made once per row, not once per field (measured in bench)
-        return AESGCM(self.key)
+    def __init__(self, key: bytes, table: str, row_id: str) -> None:
+        self.key = key
+        self.table = table
+        self.row_id = row_id
+        self._aead = _aead_for(key)  # one per data key, not one per field or per row
+        self._prefix = f"flare/{table}/{row_id}/"  # associated_data(table, row_id, field)
+
+    def __repr__(self) -> str:  # never the key
+        return f"FieldCipher(table={self.table!r}, row_id={self.row_id!r})"
 
     def seal(self, field: str, text: str) -> bytes:
-        return _seal(self._aead, text.encode(), associated_data(self.table, self.row_id, field))
+        return _seal(self._aead, text.encode(), (self._prefix + field).encode())
 
     def open(self, field: str, blob: bytes) -> str:
-        aad = associated_data(self.table, self.row_id, field)
-        return _unseal(self._aead, blob, aad).decode()
+        return _unseal(self._aead, blob, (self._prefix + field).encode()).decode()
 
 
 class KeyRing:
@@ -98,6 +121,9 @@ class KeyRing:
         self._keys = dict(keys)
         self._aeads = {kid: AESGCM(key) for kid, key in keys.items()}
         self.active_kid = active
+        # Data keys unwrapped lately, by key id with the exact (kid, wrapped) they came from:
+        # a view of the same concern need not unwrap again. Bounded; `forget` on shredding.
+        self._unwrapped: dict[str, tuple[str, bytes, bytes]] = {}
 
     @classmethod
     def parse(cls, spec: str) -> KeyRing:
@@ -129,10 +155,21 @@ class KeyRing:
         return self.active_kid, _seal(self._aeads[self.active_kid], data_key, aad)
 
     def unwrap(self, kid: str, wrapped: bytes, *, key_id: str) -> bytes:
+        known = self._unwrapped.get(key_id)
+        if known is not None and known[0] == kid and known[1] == wrapped:
+            return known[2]
         master = self._aeads.get(kid)
         if master is None:
             raise KeyUnavailable(f"master key {kid!r} is not in the ring")
-        return _unseal(master, wrapped, associated_data("data_keys", key_id, "wrapped"))
+        key = _unseal(master, wrapped, associated_data("data_keys", key_id, "wrapped"))
+        if len(self._unwrapped) >= _AEAD_CACHE_SIZE:
+            self._unwrapped.clear()
+        self._unwrapped[key_id] = (kid, wrapped, key)
+        return key
+
+    def forget(self, key_id: str) -> None:
+        """Drop a data key unwrapped earlier (after shredding it)."""
+        self._unwrapped.pop(key_id, None)
 
 
 def generate_master_key_spec(kid: str | None = None) -> str:

@@ -13,6 +13,7 @@ from store.crypto import (
     CryptoError,
     KeyRing,
     KeyUnavailable,
+    forget,
     new_data_key,
 )
 from store.models import DataKey, SystemKey, new_id, utcnow
@@ -51,7 +52,10 @@ class Vault:
         if row is not None:
             row.wrapped = None
             row.shredded_at = utcnow()
-        self._cache.pop(key_id, None)
+        key = self._cache.pop(key_id, None)
+        if key is not None:
+            forget(key)
+        self._ring.forget(key_id)
 
     def system_key(self, name: str) -> bytes:
         """A named application key, created on first use and rotated with the ring."""

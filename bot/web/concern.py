@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Response
 
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from handlers.concern.information import InformationAdded, add_information
-from handlers.concern.viewing import NoAccess, Unreadable, mark_seen, view_concern
+from handlers.concern.viewing import NoAccess, Unreadable, mark_seen, view_concern_page
 from handlers.follow_through.acknowledge import NotAllowed, acknowledge
 from handlers.follow_through.closing import (
     AlreadyClosed,
@@ -27,8 +27,6 @@ from handlers.follow_through.follow_ups import (
     add_follow_up,
     complete_follow_up,
     date_from_fields,
-    follow_up_owners,
-    list_follow_ups,
 )
 from handlers.invalid import Invalid
 from handlers.values import Outcome
@@ -66,7 +64,7 @@ def _no_access() -> PageError:
 def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Response:
     me = page.require_me(after=f"/concerns/{concern_id}")
     try:
-        view = view_concern(
+        shown = view_concern_page(
             page.deps.uow(),
             concern_id=concern_id,
             practitioner_id=me.practitioner_id,
@@ -87,16 +85,13 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
     ctx.setdefault("follow_up_key", secrets.token_urlsafe(24))
     ctx.setdefault("follow_up", {})
     ctx.setdefault("closing", {})
-    uow, clock, me_id = page.deps.uow, page.deps.clock, me.practitioner_id
-    follow_ups = list_follow_ups(uow(), concern_id=concern_id, practitioner_id=me_id, clock=clock)
-    owners = follow_up_owners(uow(), concern_id=concern_id, practitioner_id=me_id)
     return page.render(
         "concern.html",
         status=status,
-        view=view,
+        view=shown.view,
         notice=notice,
-        follow_ups=follow_ups,
-        owners=owners,
+        follow_ups=shown.follow_ups,
+        owners=shown.owners,
         outcomes=OUTCOMES,
         **ctx,
     )

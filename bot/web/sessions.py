@@ -28,6 +28,9 @@ from store.models import Practitioner, WebSession
 SESSION_COOKIE = "flare_session"
 BROWSER_COOKIE = "flare_pre"
 HOST_PREFIX = "__Host-"
+# How stale `last_seen_at` may get before a request moves it (at most a thirtieth of the
+# idle timeout): a session may end that much before its idle limit, never after it.
+LAST_SEEN_STEP = timedelta(seconds=60)
 # What sign-out asks the browser to forget (https only; browsers ignore it over plain http).
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
@@ -160,8 +163,9 @@ class Browser:
             person = uow.session.get(Practitioner, session.practitioner_id)
             if person is None or not person.active:
                 return None
-            session.last_seen_at = now
-            uow.commit()
+            if now - session.last_seen_at >= min(LAST_SEEN_STEP, self._idle / 30):
+                session.last_seen_at = now  # not on every request: a write per page view
+                uow.commit()  # would serialise a reader's requests on their session row
             authenticated = session.authenticated_at or session.created_at
             return SignedIn(
                 person.id, person.name, session.provider, session.id_hash, authenticated

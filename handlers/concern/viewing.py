@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.acknowledge_rule import awaits_acknowledgement, may_close, may_reopen
 from handlers.follow_through.closing import outcome_note
 from handlers.follow_through.escalation import escalation_steps
+from handlers.follow_through.follow_ups import (
+    FollowUpView,
+    OwnerChoice,
+    owner_choices,
+    view_follow_up,
+)
 from handlers.ports import Clock
 from handlers.values import Category, FamilyInformed, LawfulBasis, Outcome, Severity
 from store.crypto import CryptoError
-from store.models import Concern, Delivery
+from store.models import Concern, Delivery, Membership, Practitioner
 from store.sealed import ClientField, ConcernField, EntryField
 from store.unit_of_work import UnitOfWork
 
@@ -100,12 +107,49 @@ def view_concern(
         if concern is None or delivery is None:
             raise NoAccess(concern_id)
         try:
-            view = _decrypt(uow, concern, delivery)
+            view = _decrypt(uow, concern, delivery, _Read.of(uow, concern))
         except CryptoError:
             raise Unreadable(concern_id) from None
         uow.audit("concern.viewed", at=clock.now(), actor_id=practitioner_id, concern_id=concern.id)
         uow.commit()
         return view
+
+
+@dataclass(frozen=True)
+class ConcernPage:
+    """What the concern page shows: the concern, its follow-ups, who may own a new one."""
+
+    view: ConcernView
+    follow_ups: tuple[FollowUpView, ...]
+    owners: tuple[OwnerChoice, ...]
+
+
+def view_concern_page(
+    uow: UnitOfWork, *, concern_id: str, practitioner_id: str, clock: Clock
+) -> ConcernPage:
+    """`view_concern`, with the concern's follow-ups and owner choices, in one transaction.
+
+    The access check (a delivery to this reader, who is active) holds for every read in it;
+    the audit append comes last, so the chain's head is locked only for the commit.
+    """
+    with uow:
+        concern = uow.concerns.get(concern_id)
+        delivery = may_see(uow, concern, practitioner_id) if concern else None
+        if concern is None or delivery is None:
+            raise NoAccess(concern_id)
+        read = _Read.of(uow, concern)  # read once, for the view, follow-ups and owners
+        try:
+            view = _decrypt(uow, concern, delivery, read)
+        except CryptoError:
+            raise Unreadable(concern_id) from None
+        now = clock.now()
+        follow_ups = tuple(
+            view_follow_up(uow, concern, f, now) for f in uow.concerns.follow_ups(concern.id)
+        )
+        owners = owner_choices(uow, concern, network=read.network, deliveries=read.deliveries)
+        uow.audit("concern.viewed", at=now, actor_id=practitioner_id, concern_id=concern.id)
+        uow.commit()
+        return ConcernPage(view, follow_ups, owners)
 
 
 def record_seen(delivery: Delivery, now: datetime) -> None:
@@ -128,14 +172,32 @@ def mark_seen(uow: UnitOfWork, *, concern_id: str, practitioner_id: str, clock: 
         return True
 
 
-def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery) -> ConcernView:
+@dataclass(frozen=True)
+class _Read:
+    """What a concern's page reads besides the concern: the people (kept here, so the
+    session's identity map keeps them for later look-ups), deliveries and network."""
+
+    people: dict[str, Practitioner]
+    deliveries: Sequence[Delivery]
+    network: Sequence[Membership]
+
+    @classmethod
+    def of(cls, uow: UnitOfWork, concern: Concern) -> _Read:
+        return cls(
+            {p.id: p for p in uow.directory.practitioners()},
+            uow.concerns.deliveries(concern.id),
+            uow.directory.network(concern.client_id),
+        )
+
+
+def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery, read: _Read) -> ConcernView:
     if concern.data_key_id is None:
         raise CryptoError("shredded")
     fields = uow.sealed.concern(concern)
     client = uow.directory.client(concern.client_id)
     assert client is not None
     label = uow.sealed.client(client).open(ClientField.LABEL)
-    people = {p.id: p for p in uow.directory.practitioners()}
+    people = read.people
     entries = tuple(
         EntryView(
             author=people[e.author_id].name,
@@ -154,7 +216,7 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery) -> ConcernView
             opened=d.opened_at is not None,
             acknowledged=d.acknowledged_at is not None,
         )
-        for d in uow.concerns.deliveries(concern.id)
+        for d in read.deliveries
         if d.role != "raiser"
     )
     raiser = people[concern.raiser_id]
@@ -191,7 +253,7 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery) -> ConcernView
             if all(r in people for r in step.recipient_ids)
         ),
         client_id=client.id,
-        viewer_in_network=uow.directory.membership(client.id, viewer.recipient_id) is not None,
+        viewer_in_network=any(m.practitioner_id == viewer.recipient_id for m in read.network),
         closed_at=concern.closed_at,
         outcome=Outcome(concern.outcome) if concern.outcome else None,
         outcome_note=outcome_note(uow, concern),

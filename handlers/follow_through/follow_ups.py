@@ -8,6 +8,7 @@ The owner gets a pointer through the outbox; the reminder sweeps read the same r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -17,7 +18,7 @@ from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import PointerKind, Role
 from store.crypto import CryptoError
-from store.models import Concern, FollowUp, new_id
+from store.models import Concern, Delivery, FollowUp, Membership, new_id
 from store.sealed import FollowUpField
 from store.unit_of_work import UnitOfWork
 
@@ -79,14 +80,26 @@ def follow_up_owners(
         concern = uow.concerns.get(concern_id)
         if concern is None or uow.concerns.delivery_for(concern_id, practitioner_id) is None:
             return ()
-        return _owners(uow, concern)
+        return owner_choices(uow, concern)
 
 
-def _owners(uow: UnitOfWork, concern: Concern) -> tuple[OwnerChoice, ...]:
-    roles = {m.practitioner_id: Role(m.role) for m in uow.directory.network(concern.client_id)}
+def owner_choices(
+    uow: UnitOfWork,
+    concern: Concern,
+    *,
+    network: Sequence[Membership] | None = None,
+    deliveries: Sequence[Delivery] | None = None,
+) -> tuple[OwnerChoice, ...]:
+    """Who may own a follow-up on this concern (the caller has checked the reader); pass the
+    client's network and the concern's deliveries if this transaction has read them."""
+    if network is None:
+        network = uow.directory.network(concern.client_id)
+    if deliveries is None:
+        deliveries = uow.concerns.deliveries(concern.id)
+    roles = {m.practitioner_id: Role(m.role) for m in network}
     order = {Role.LEAD: 0, Role.DEPUTY: 1, Role.MEMBER: 2}
     choices = []
-    for delivery in uow.concerns.deliveries(concern.id):
+    for delivery in deliveries:
         person = uow.directory.practitioner(delivery.recipient_id)
         role = roles.get(delivery.recipient_id)
         if person is None or role is None or not person.active:
@@ -125,7 +138,7 @@ def add_follow_up(
             return Invalid({"owner": "You cannot add a follow-up to this concern"})
         if concern.data_key_id is None:
             return Invalid({"action": "This concern has been deleted under retention"})
-        if owner_id not in {o.practitioner_id for o in _owners(uow, concern)}:
+        if owner_id not in {o.practitioner_id for o in owner_choices(uow, concern)}:
             return Invalid({"owner": "Choose someone this concern was shared with"})
         if not uow.inbound.first_time("web", f"follow-up:{submission_key}"):
             return FollowUpAdded("", concern_id, notified=False)  # a double submit

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from handlers.invalid import Invalid
 from handlers.network.directory import find_client
+from handlers.network.identity import ChatIdentity, Identified, Known, identify_in
+from handlers.ports import Clock
 from store.unit_of_work import UnitOfWork
 
 IDENTIFIER_KINDS = ("nhs_number",)
@@ -28,9 +30,23 @@ class ClientOption:
 def client_options(uow: UnitOfWork, practitioner_id: str) -> tuple[ClientOption, ...]:
     """The clients in whose network the practitioner is, by reference; nothing decrypted."""
     with uow:
-        return tuple(
-            ClientOption(c.id, c.reference) for c in uow.directory.clients_of(practitioner_id)
-        )
+        return _options(uow, practitioner_id)
+
+
+def _options(uow: UnitOfWork, practitioner_id: str) -> tuple[ClientOption, ...]:
+    return tuple(ClientOption(c.id, c.reference) for c in uow.directory.clients_of(practitioner_id))
+
+
+def raiser_and_clients(
+    uow: UnitOfWork, who: ChatIdentity, *, clock: Clock, email_lookup_follows: bool = False
+) -> tuple[Identified, tuple[ClientOption, ...]]:
+    """Who is raising (`identify`) and, if known, their clients: one transaction, for the
+    raise form a chat surface fills in while its 3-second trigger is still running."""
+    with uow:
+        outcome = identify_in(uow, who, clock=clock, email_lookup_follows=email_lookup_follows)
+        if not isinstance(outcome, Known):
+            return outcome, ()
+        return outcome, _options(uow, outcome.practitioner_id)
 
 
 def _mine(uow: UnitOfWork, practitioner_id: str, client_id: str | None) -> str | None:

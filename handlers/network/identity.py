@@ -200,26 +200,33 @@ def identify(
     Unknown("no_email") unaudited: the caller asks the provider and calls again.
     """
     with uow:
-        allowed = _declaring(uow, who)
-        person = _linked(uow, who)
-        if person is not None:
-            if not person.active:
-                return _refuse(uow, who, Unknown("inactive"), clock=clock, person=person)
-            if person.organisation_id not in allowed:
-                return _refuse(uow, who, Unknown("workspace_not_allowed"), clock=clock)
-            return _known(person)
-        if not allowed:
-            return _refuse(uow, who, Unknown("workspace_unknown"), clock=clock)
-        if not who.email:
-            if email_lookup_follows:
-                return Unknown("no_email")
-            return _refuse(uow, who, Unknown("no_email"), clock=clock)
-        matches = [p for p in uow.directory.practitioner_by_email(who.email) if p.active]
-        if not matches:
-            return _refuse(uow, who, Unknown("no_match"), clock=clock)
-        if len(matches) > 1:
-            return _refuse(uow, who, Ambiguous("several_matches"), clock=clock)
-        return _first_contact(uow, who, matches[0], allowed, clock=clock)
+        return identify_in(uow, who, clock=clock, email_lookup_follows=email_lookup_follows)
+
+
+def identify_in(
+    uow: UnitOfWork, who: ChatIdentity, *, clock: Clock, email_lookup_follows: bool = False
+) -> Identified:
+    """`identify` inside a unit of work the caller has open (a refusal or a link commits)."""
+    allowed = _declaring(uow, who)
+    person = _linked(uow, who)
+    if person is not None:
+        if not person.active:
+            return _refuse(uow, who, Unknown("inactive"), clock=clock, person=person)
+        if person.organisation_id not in allowed:
+            return _refuse(uow, who, Unknown("workspace_not_allowed"), clock=clock)
+        return _known(person)
+    if not allowed:
+        return _refuse(uow, who, Unknown("workspace_unknown"), clock=clock)
+    if not who.email:
+        if email_lookup_follows:
+            return Unknown("no_email")
+        return _refuse(uow, who, Unknown("no_email"), clock=clock)
+    matches = [p for p in uow.directory.practitioner_by_email(who.email) if p.active]
+    if not matches:
+        return _refuse(uow, who, Unknown("no_match"), clock=clock)
+    if len(matches) > 1:
+        return _refuse(uow, who, Ambiguous("several_matches"), clock=clock)
+    return _first_contact(uow, who, matches[0], allowed, clock=clock)
 
 
 def _first_contact(

@@ -18,6 +18,7 @@ import structlog
 from handlers.acknowledge_rule import awaits_acknowledgement, may_close
 from handlers.network.leavers import LEFT, receives_pointers
 from handlers.outbox.links import mint_link
+from handlers.outbox.throttle import Throttle
 from handlers.ports import (
     Clock,
     LinkMinter,
@@ -127,27 +128,7 @@ class DeliveryReport:
     dead: int = 0
     deferred: int = 0
     withdrawn: int = 0
-
-
-class Throttle:
-    """Per-platform pause after a 429: Retry-After applies to the workspace, not one row.
-
-    One per worker process; each replica learns its own pause from its own 429s.
-    """
-
-    def __init__(self) -> None:
-        self._until: dict[Platform, datetime] = {}
-
-    def paused_until(self, platform: Platform, now: datetime) -> datetime | None:
-        until = self._until.get(platform)
-        return until if until is not None and until > now else None
-
-    def pause(self, platform: Platform, until: datetime) -> None:
-        self._until[platform] = max(until, self._until.get(platform, until))
-
-    def next_resume(self, now: datetime) -> datetime | None:
-        """When the earliest pause still running ends (None if no platform is paused)."""
-        return min((u for u in self._until.values() if u > now), default=None)
+    quota_full: bool = False  # a rate-limited platform had more due rows than its quota
 
 
 @dataclass(frozen=True)
@@ -174,29 +155,43 @@ def deliver_due(
     """One sweep of the outbox: claim due rows, send each, record each outcome.
 
     With a `throttle` (a worker keeps one), a Retry-After pauses that platform for the rest
-    of the sweep and later sweeps; without one, only the rate-limited row waits. With a
+    of the sweep and later sweeps, and a few sweeps after that claim only a few of its rows;
+    without one, only the rate-limited row waits. With a
     `concern_id`, only that concern's rows (a request that just changed it, not a sweep).
     """
     policy = policy or OutboxPolicy()
     report = DeliveryReport()
-    claims = _claim(uow_factory(), minter, clock, policy, report, concern_id)
+    claims = _claim(uow_factory(), minter, clock, policy, report, concern_id, throttle)
     outcomes: list[tuple[_Claim, SendResult | datetime]] = []
     for claim in claims:
         paused = throttle.paused_until(claim.pointer.platform, clock.now()) if throttle else None
         if paused is not None:
             outcomes.append((claim, paused))
         else:
-            result = _send(claim, notifiers, report)
-            if throttle is not None and isinstance(result, RetryLater) and result.after:
-                until = clock.now() + timedelta(seconds=result.after)
-                throttle.pause(claim.pointer.platform, until)
-            outcomes.append((claim, result))
+            outcomes.append((claim, _send_paced(claim, notifiers, clock, throttle, report)))
         if len(outcomes) >= policy.record_every:
             _record(uow_factory(), outcomes, clock, policy, report)
             outcomes = []
     if outcomes:
         _record(uow_factory(), outcomes, clock, policy, report)
     return report
+
+
+def _send_paced(
+    claim: _Claim,
+    notifiers: Mapping[Platform, Notifier],
+    clock: Clock,
+    throttle: Throttle | None,
+    report: DeliveryReport,
+) -> SendResult | datetime:
+    """Send; on a Retry-After, pause the platform, and hand a plain 429's row back unsent
+    (the platform's limit, not the row's fault: no attempt counted, due when the pause ends)."""
+    result = _send(claim, notifiers, report)
+    if throttle is None or not isinstance(result, RetryLater) or not result.after:
+        return result
+    until = clock.now() + timedelta(seconds=result.after)
+    throttle.pause(claim.pointer.platform, until)
+    return result if result.ambiguous else until
 
 
 def _send(
@@ -234,11 +229,12 @@ def _claim(
     policy: OutboxPolicy,
     report: DeliveryReport,
     concern_id: str | None,
+    throttle: Throttle | None,
 ) -> list[_Claim]:
     claims: list[_Claim] = []
     with uow:
         now = clock.now()
-        for row in uow.outbox.claim_due(now, policy.batch, concern_id=concern_id):
+        for row in _due_rows(uow, now, policy, report, concern_id, throttle):
             if not receives_pointers(uow.directory.practitioner(row.recipient_id)):
                 uow.leavers.withdraw(row, reason=LEFT)  # they left after it was queued
                 report.withdrawn += 1
@@ -257,6 +253,28 @@ def _claim(
         uow.commit()
     report.claimed += len(claims)
     return claims
+
+
+def _due_rows(
+    uow: UnitOfWork,
+    now: datetime,
+    policy: OutboxPolicy,
+    report: DeliveryReport,
+    concern_id: str | None,
+    throttle: Throttle | None,
+) -> list[OutboxMessage]:
+    """Due rows to claim: a batch, but only its quota of a rate-limited platform's rows."""
+    quotas = throttle.claim_quotas(now) if throttle else {}
+    rows: list[OutboxMessage] = []
+    for platform, quota in quotas.items():
+        if quota:
+            some = uow.outbox.claim_due(now, quota, concern_id=concern_id, platforms=[platform])
+            report.quota_full = report.quota_full or len(some) >= quota
+            rows += some
+    others = uow.outbox.claim_due(
+        now, policy.batch, concern_id=concern_id, skip_platforms=list(quotas)
+    )
+    return rows + list(others)
 
 
 def _pointer_for(

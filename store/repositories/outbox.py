@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -41,10 +41,16 @@ class OutboxRepository:
         ).all()
 
     def claim_due(
-        self, now: datetime, limit: int, *, concern_id: str | None = None
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        concern_id: str | None = None,
+        platforms: Collection[str] | None = None,
+        skip_platforms: Collection[str] = (),
     ) -> Sequence[OutboxMessage]:
         """Due pending rows, and `sending` rows whose lease lapsed (a worker died mid-send);
-        only one concern's when `concern_id` is given.
+        only one concern's when `concern_id` is given; only (or not) some platforms' rows.
 
         On PostgreSQL rows are locked with SKIP LOCKED so concurrent workers never share one.
         """
@@ -61,4 +67,8 @@ class OutboxRepository:
         )
         if concern_id is not None:
             stmt = stmt.where(OutboxMessage.concern_id == concern_id)
+        if platforms is not None:
+            stmt = stmt.where(OutboxMessage.platform.in_(platforms))
+        if skip_platforms:
+            stmt = stmt.where(OutboxMessage.platform.not_in(skip_platforms))
         return self._s.scalars(claimable(self._s, stmt)).all()

@@ -61,14 +61,12 @@ class ConcernRetention:
         deliveries = select(Delivery.id).where(Delivery.concern_id == concern.id)
         counts = {
             "links": self._delete(delete(Link).where(Link.delivery_id.in_(deliveries))),
+            # Two statements, not one OR: `delivery_id IN (subquery)` inside an OR cannot use
+            # an index, so PostgreSQL read the whole outbox for every deleted concern.
             "outbox": self._delete(
-                delete(OutboxMessage).where(
-                    or_(
-                        OutboxMessage.concern_id == concern.id,
-                        OutboxMessage.delivery_id.in_(deliveries),
-                    )
-                )
-            ),
+                delete(OutboxMessage).where(OutboxMessage.concern_id == concern.id)
+            )
+            + self._delete(delete(OutboxMessage).where(OutboxMessage.delivery_id.in_(deliveries))),
             "follow_ups": self._delete(delete(FollowUp).where(FollowUp.concern_id == concern.id)),
             "deliveries": self._delete(delete(Delivery).where(Delivery.concern_id == concern.id)),
             "entries": self._delete(

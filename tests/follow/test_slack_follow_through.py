@@ -9,7 +9,8 @@ from bot.slack.notifier import SingleWorkspace, SlackNotifier
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
 from handlers.follow_through.escalation import escalate_due
-from handlers.outbox.delivery import OutboxPolicy, Throttle, deliver_due
+from handlers.outbox.delivery import OutboxPolicy, deliver_due
+from handlers.outbox.throttle import Throttle
 from handlers.values import Platform, Severity
 from tests.directory import seed_directory
 from tests.follow.flows import CANARY, raise_one, set_duty_contact

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.demo import ENTRA_TENANT, SLACK_WORKSPACE
+from handlers.network.client_lookup import client_options, raiser_and_clients
 from handlers.network.identity import (
     UNKNOWN_MESSAGE,
     WORKSPACE_MESSAGE,
@@ -185,3 +186,21 @@ def test_an_enterprise_grid_org_allows_its_workspaces(
     # The same workspace id presented without its grid is not declared.
     bare = ChatIdentity(Platform.SLACK, "T0GRIDWS", "W-ERIN")
     assert identify(uow_factory(), bare, clock=clock) == Unknown("workspace_not_allowed")
+
+
+def test_raiser_and_clients_links_then_lists_only_their_clients_and_refuses_with_none(
+    uow_factory: Factory, clock: FakeClock, directory: Directory
+) -> None:
+    home = SLACK_WORKSPACE
+    first = ChatIdentity(Platform.SLACK, home, "U-AMARA", "amara@demo.flare.invalid")
+    who, options = raiser_and_clients(uow_factory(), first, clock=clock)
+    assert isinstance(who, Known) and who.newly_linked  # the link committed with the read
+    assert options == client_options(uow_factory(), directory.people["amara"]) != ()
+    again, same = raiser_and_clients(
+        uow_factory(), ChatIdentity(Platform.SLACK, home, "U-AMARA"), clock=clock
+    )
+    assert isinstance(again, Known) and not again.newly_linked and same == options
+    assert _audit_actions(uow_factory).count("identity.linked") == 1
+    stranger = ChatIdentity(Platform.SLACK, home, "U-X", "nobody@elsewhere.invalid")
+    assert raiser_and_clients(uow_factory(), stranger, clock=clock) == (Unknown("no_match"), ())
+    assert _refusals(uow_factory)[-1]["reason"] == "no_match"

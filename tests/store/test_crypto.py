@@ -6,6 +6,7 @@ import base64
 import secrets
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from store.crypto import (
     KeyRing,
     KeyUnavailable,
     associated_data,
+    forget,
     normalise_name,
     normalise_nhs_number,
     normalise_reference,
@@ -60,6 +62,31 @@ def test_field_cipher_binds_table_row_and_field() -> None:
         with pytest.raises(CryptoError):
             other.open(field, blob)
     assert associated_data("t", "r", "f") == b"flare/t/r/f"
+
+
+def test_field_cipher_format_is_version_nonce_then_aes_gcm_with_associated_data() -> None:
+    """The on-disk format is fixed: 0x01, a 12-byte nonce, AES-256-GCM over the field's AAD."""
+    cipher = FieldCipher(KEY, "concerns", "a" * 32)
+    aad = associated_data("concerns", "a" * 32, "noticed")
+    blob = cipher.seal("noticed", "hungry at pick-up")
+    assert blob[:1] == b"\x01" and len(blob) == 1 + 12 + len("hungry at pick-up") + 16
+    assert AESGCM(KEY).decrypt(blob[1:13], blob[13:], aad) == b"hungry at pick-up"
+    nonce = secrets.token_bytes(12)
+    written_by_hand = b"\x01" + nonce + AESGCM(KEY).encrypt(nonce, b"seen again", aad)
+    assert cipher.open("noticed", written_by_hand) == "seen again"
+
+
+def test_field_ciphers_for_many_keys_stay_apart_and_never_show_a_key() -> None:
+    keys = [secrets.token_bytes(32) for _ in range(1100)]  # more than the AESGCM cache holds
+    blobs = [FieldCipher(k, "concerns", "r").seal("noticed", str(i)) for i, k in enumerate(keys)]
+    for i, (key, blob) in enumerate(zip(keys, blobs, strict=True)):
+        assert FieldCipher(key, "concerns", "r").open("noticed", blob) == str(i)
+    with pytest.raises(CryptoError):
+        FieldCipher(keys[1], "concerns", "r").open("noticed", blobs[0])
+    forget(keys[0])
+    assert FieldCipher(keys[0], "concerns", "r").open("noticed", blobs[0]) == "0"
+    assert keys[0].hex() not in repr(FieldCipher(keys[0], "concerns", "r"))
+    assert repr(keys[0]) not in repr(FieldCipher(keys[0], "concerns", "r"))
 
 
 def _spec(kid: str, key: bytes) -> str:
@@ -197,3 +224,19 @@ def test_normalisers_are_idempotent_on_awkward_unicode(raw: str) -> None:
     for normalise in (normalise_name, normalise_reference):
         once = normalise(raw)
         assert normalise(once) == once
+
+
+def test_an_unwrapped_data_key_is_reused_only_for_the_same_id_and_blob() -> None:
+    ring = KeyRing.parse(_spec("k1", secrets.token_bytes(32)))
+    data_key = secrets.token_bytes(32)
+    kid, wrapped = ring.wrap(data_key, key_id="a" * 32)
+    assert ring.unwrap(kid, wrapped, key_id="a" * 32) == data_key
+    assert ring.unwrap(kid, wrapped, key_id="a" * 32) == data_key  # from the ring's memory
+    tampered = wrapped[:-1] + bytes([wrapped[-1] ^ 1])
+    for bad_kid, blob, key_id in ((kid, tampered, "a" * 32), (kid, wrapped, "b" * 32)):
+        with pytest.raises(CryptoError):
+            ring.unwrap(bad_kid, blob, key_id=key_id)
+    with pytest.raises(KeyUnavailable):
+        ring.unwrap("k9", wrapped, key_id="a" * 32)
+    ring.forget("a" * 32)
+    assert ring.unwrap(kid, wrapped, key_id="a" * 32) == data_key
