@@ -6,7 +6,7 @@ work, and never sees the engine, the key ring, another platform's notifier or th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.config import Settings
@@ -32,3 +32,17 @@ class Dependencies:
     calendar: WorkingCalendar
     minter: LinkMinter
     deliver: DeliverNow
+    _system_keys: dict[str, bytes] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def system_key(self, name: str) -> bytes:
+        """A named application key (the one signing browser cookies), read from the store
+        once per process: rotation re-wraps data keys but never changes them."""
+        key = self._system_keys.get(name)
+        if key is None:
+            with self.uow() as uow:
+                key = uow.vault.system_key(name)
+                uow.commit()
+            self._system_keys[name] = key
+        return key

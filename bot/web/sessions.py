@@ -64,9 +64,7 @@ class Browser:
         self._browser_cookie = cookie_name(BROWSER_COOKIE, secure=self._secure)
         self._idle = timedelta(minutes=deps.settings.session_idle_minutes)
         self._absolute = timedelta(hours=deps.settings.session_absolute_hours)
-        with deps.uow() as uow:
-            self._key = uow.vault.system_key("web-session")
-            uow.commit()
+        self._key = deps.system_key("web-session")
         self._signer = URLSafeSerializer(self._key.hex(), salt="flare-pre")
         self._pre = self._read_pre()
         self.changed = False

@@ -114,7 +114,10 @@ def _successor(uow: UnitOfWork, client_id: str, concern_id: str, leaver_id: str)
     follow-up over must not widen who can read the concern (a lead who took over after it
     was raised may not have it).
     """
-    network = uow.directory.network(client_id)
+    # In a stable order, so two deputies always resolve the same way (by name, then id).
+    network = sorted(
+        uow.directory.network(client_id), key=lambda m: (m.practitioner.name, m.practitioner.id)
+    )
     for role in (Role.LEAD, Role.DEPUTY):
         for member in network:
             person = member.practitioner

@@ -45,8 +45,11 @@ def test_every_surface_entry_point_takes_the_one_dependencies_object() -> None:
 
 
 def test_dependencies_are_typed_and_hold_no_engine_key_ring_or_notifiers() -> None:
-    fields = {f.name: f.type for f in dataclasses.fields(Dependencies)}
+    fields = {f.name: f.type for f in dataclasses.fields(Dependencies) if f.init}
     assert set(fields) == {"settings", "uow", "clock", "calendar", "minter", "deliver"}
+    # Besides them only a cache of named system keys (read through the unit of work).
+    private = {f.name for f in dataclasses.fields(Dependencies) if not f.init}
+    assert private == {"_system_keys"}
     assert "Any" not in " ".join(str(t) for t in fields.values())
 
 

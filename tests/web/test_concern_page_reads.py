@@ -42,7 +42,8 @@ def test_concern_page_is_two_transactions_one_audit_event_and_the_chain_verifies
     assert page.status_code == 200
     assert "Always hungry at pick-up" in page.text
     assert statements.count("BEGIN") <= 2  # the session check, then the page
-    assert len([s for s in statements if s != "BEGIN"]) <= 18
+    # 18 when measured, plus the one membership read that may-close/may-reopen add
+    assert len([s for s in statements if s != "BEGIN"]) <= 19
     assert world.audit_actions() == [*before, "concern.viewed"]
     with world.runtime.sessions() as session:
         assert audit.verify(session).ok
