@@ -232,6 +232,17 @@ def hold_libraries(level: str | None = None) -> None:
             library.addFilter(scrubber)
 
 
+def route_libraries_through_root() -> None:
+    """Every library logger propagates to Flare's root handler and has no handler of its own:
+    a library's own log set-up (uvicorn's default config gives "uvicorn" a stderr handler and
+    turns propagation off) would print around LibraryRecords, bodies and tracebacks included."""
+    for name in LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        library.propagate = True
+        for handler in list(library.handlers):
+            library.removeHandler(handler)
+
+
 def configure(*, json: bool, level: str = "INFO", stream: TextIO | None = None) -> None:
     """Set up structlog and the root handler for libraries; `stream` defaults to stderr."""
     renderer: Any = (
@@ -258,6 +269,7 @@ def configure(*, json: bool, level: str = "INFO", stream: TextIO | None = None) 
     root.addHandler(handler)
     root.setLevel(level.upper())
     hold_libraries(level)
+    route_libraries_through_root()
 
 
 def reset_root_handler() -> None:

@@ -188,7 +188,7 @@ def no_traceback_logged(request: pytest.FixtureRequest) -> Iterator[TracebackCat
         threading.excepthook = previous_hook
         root.removeHandler(catcher)
         # What a test's `configure` (or `flare serve` in process) set on the root goes too.
-        for handler in root.handlers:
+        for handler in list(root.handlers):
             if handler not in handlers and isinstance(handler, FlareHandler):
                 root.removeHandler(handler)
         root.setLevel(level)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import logging
+import logging.config
 
 import pytest
 import structlog
@@ -167,6 +169,37 @@ def test_a_library_exception_prints_its_type_and_frames_but_not_its_message(
     assert "CANARY" not in output
     assert "ValueError" in output and "test_redaction.py" in output
     assert output.count("\n") == 1  # one line: the traceback's newlines are escaped
+
+
+def test_a_librarys_own_log_set_up_is_routed_back_through_flare(
+    capsys: pytest.CaptureFixture[str], no_traceback_logged: TracebackCatcher
+) -> None:
+    """uvicorn's default log config (what uvicorn.Config applies unless log_config=None)
+    gives "uvicorn" its own stderr handler and turns propagation off: its records would
+    print around Flare's filter, message and traceback whole. configure undoes that."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    logging.config.dictConfig(copy.deepcopy(LOGGING_CONFIG))
+    buffer = io.StringIO()
+    configure(json=True, level="DEBUG", stream=buffer)
+    try:
+        logging.getLogger("uvicorn.error").warning("Invalid HTTP request received.")
+        message = "could not parse " + "CANARY-4"  # frames print code, not this variable
+        try:
+            raise ValueError(message)
+        except ValueError:
+            logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+        logging.getLogger("uvicorn.access").warning('"GET /l/%s HTTP/1.1" 404', TOKEN)
+    finally:
+        reset_root_handler()
+        structlog.reset_defaults()
+    assert len(no_traceback_logged.caught) == 1  # the root sees uvicorn's records again
+    no_traceback_logged.caught.clear()  # logged on purpose
+    output, printed = buffer.getvalue(), capsys.readouterr()
+    assert "Invalid HTTP request received." in output and "ValueError" in output
+    assert "uvicorn.access" in output
+    assert "CANARY" not in output and TOKEN not in output
+    assert printed.err == "" and printed.out == ""
 
 
 @given(

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from tests.slack.fake_api import FakeSlackAPI
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+# How long a test waits for Flare's answer over loopback (httpx's default is 5 s). The first
+# request of a world also pays bolt's one-time auth.test to the fake Slack API and the ledger
+# thread's start, ahead of the ack: about 0.1-0.5 s at a load average of 7-9, but over 5 s
+# once at 11 (2 cores shared with other suites). 15 s, as the worlds wait for a listener's
+# work; a real hang still fails, and bolt answers within 3 s of a listener that never acks.
+REPLY_TIMEOUT = 15.0
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -78,7 +84,7 @@ class SlackSender:
 
     base_url: str
     secret: str = SIGNING_SECRET
-    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10))
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=REPLY_TIMEOUT))
     slack: FakeSlackAPI | None = None  # checks Flare's replies as Slack would
 
     def __post_init__(self) -> None:

@@ -18,7 +18,7 @@ import httpx
 
 from bot.demo import SLACK_WORKSPACE
 from tests.slack.fake_api import FakeSlackAPI
-from tests.slack.inbound import signed_headers
+from tests.slack.inbound import REPLY_TIMEOUT, signed_headers
 
 
 def free_port() -> int:
@@ -51,7 +51,9 @@ class SlackSender:
 
     def post(self, body: bytes, content_type: str, **extra_headers: str) -> Exchange:
         headers = {**signed_headers(body, content_type=content_type), **extra_headers}
-        response = httpx.post(f"{self.base_url}/slack/events", content=body, headers=headers)
+        response = httpx.post(
+            f"{self.base_url}/slack/events", content=body, headers=headers, timeout=REPLY_TIMEOUT
+        )
         exchange = Exchange(body, response.status_code, response.content)
         self.exchanges.append(exchange)
         if self.slack is not None and response.status_code == 200:

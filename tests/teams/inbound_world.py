@@ -42,8 +42,12 @@ PUBLIC_URL = "https://flare.test"
 
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
-    """Run an ASGI app under uvicorn on a free loopback port; yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    """Run an ASGI app under uvicorn on a free loopback port; yield its base URL.
+
+    log_config=None, as `flare serve` does: uvicorn's default log config would dictConfig
+    the whole process (its own stderr handlers, propagate off), and every later test's
+    records from uvicorn would bypass the root (Flare's handler, the traceback catcher)."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
