@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -198,27 +198,6 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery, read: _Read) -
     assert client is not None
     label = uow.sealed.client(client).open(ClientField.LABEL)
     people = read.people
-    entries = tuple(
-        EntryView(
-            author=people[e.author_id].name,
-            organisation=people[e.author_id].organisation.name,
-            kind=e.kind,
-            text=uow.sealed.entry(concern, e).open(EntryField.BODY),
-            at=e.created_at,
-        )
-        for e in uow.concerns.entries(concern.id)
-    )
-    recipients = tuple(
-        RecipientView(
-            name=people[d.recipient_id].name,
-            organisation=people[d.recipient_id].organisation.name,
-            role=d.role,
-            opened=d.opened_at is not None,
-            acknowledged=d.acknowledged_at is not None,
-        )
-        for d in read.deliveries
-        if d.role != "raiser"
-    )
     raiser = people[concern.raiser_id]
     return ConcernView(
         concern_id=concern.id,
@@ -241,17 +220,11 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery, read: _Read) -
         acknowledged_by=people[concern.acknowledged_by_id].name
         if concern.acknowledged_by_id
         else None,
-        entries=entries,
-        recipients=recipients,
+        entries=_entries(uow, concern, people),
+        recipients=_recipients(read),
         viewer_can_acknowledge=awaits_acknowledgement(concern, viewer),
         escalation_level=concern.escalation_level,
-        escalations=tuple(
-            EscalationView(
-                step.level, ", ".join(people[r].name for r in step.recipient_ids), step.at
-            )
-            for step in escalation_steps(uow, concern.id)
-            if all(r in people for r in step.recipient_ids)
-        ),
+        escalations=_escalations(uow, concern, people),
         client_id=client.id,
         viewer_in_network=any(m.practitioner_id == viewer.recipient_id for m in read.network),
         closed_at=concern.closed_at,
@@ -259,4 +232,43 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery, read: _Read) -
         outcome_note=outcome_note(uow, concern),
         viewer_can_close=may_close(uow, concern, viewer.recipient_id),
         viewer_can_reopen=may_reopen(uow, concern, viewer.recipient_id),
+    )
+
+
+def _entries(
+    uow: UnitOfWork, concern: Concern, people: Mapping[str, Practitioner]
+) -> tuple[EntryView, ...]:
+    return tuple(
+        EntryView(
+            author=people[e.author_id].name,
+            organisation=people[e.author_id].organisation.name,
+            kind=e.kind,
+            text=uow.sealed.entry(concern, e).open(EntryField.BODY),
+            at=e.created_at,
+        )
+        for e in uow.concerns.entries(concern.id)
+    )
+
+
+def _recipients(read: _Read) -> tuple[RecipientView, ...]:
+    return tuple(
+        RecipientView(
+            name=read.people[d.recipient_id].name,
+            organisation=read.people[d.recipient_id].organisation.name,
+            role=d.role,
+            opened=d.opened_at is not None,
+            acknowledged=d.acknowledged_at is not None,
+        )
+        for d in read.deliveries
+        if d.role != "raiser"
+    )
+
+
+def _escalations(
+    uow: UnitOfWork, concern: Concern, people: Mapping[str, Practitioner]
+) -> tuple[EscalationView, ...]:
+    return tuple(
+        EscalationView(step.level, ", ".join(people[r].name for r in step.recipient_ids), step.at)
+        for step in escalation_steps(uow, concern.id)
+        if all(r in people for r in step.recipient_ids)
     )

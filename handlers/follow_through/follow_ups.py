@@ -114,6 +114,19 @@ def owner_choices(
     return tuple(choice for _, _, choice in sorted(choices, key=lambda c: (c[0], c[1])))
 
 
+def _refusal(
+    uow: UnitOfWork, concern: Concern | None, *, created_by_id: str, owner_id: str
+) -> Invalid | None:
+    """Why this person cannot give this owner a follow-up on this concern, if they cannot."""
+    if concern is None or uow.concerns.delivery_for(concern.id, created_by_id) is None:
+        return Invalid({"owner": "You cannot add a follow-up to this concern"})
+    if concern.data_key_id is None:
+        return Invalid({"action": "This concern has been deleted under retention"})
+    if owner_id not in {o.practitioner_id for o in owner_choices(uow, concern)}:
+        return Invalid({"owner": "Choose someone this concern was shared with"})
+    return None
+
+
 def add_follow_up(
     uow: UnitOfWork,
     *,
@@ -134,12 +147,9 @@ def add_follow_up(
     assert due is not None
     with uow:
         concern = uow.concerns.get(concern_id)
-        if concern is None or uow.concerns.delivery_for(concern_id, created_by_id) is None:
-            return Invalid({"owner": "You cannot add a follow-up to this concern"})
-        if concern.data_key_id is None:
-            return Invalid({"action": "This concern has been deleted under retention"})
-        if owner_id not in {o.practitioner_id for o in owner_choices(uow, concern)}:
-            return Invalid({"owner": "Choose someone this concern was shared with"})
+        refused = _refusal(uow, concern, created_by_id=created_by_id, owner_id=owner_id)
+        if refused is not None or concern is None:
+            return refused or Invalid({"owner": "You cannot add a follow-up to this concern"})
         if not uow.inbound.first_time("web", f"follow-up:{submission_key}"):
             return FollowUpAdded("", concern_id, notified=False)  # a double submit
         now = clock.now()

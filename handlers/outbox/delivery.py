@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from handlers.acknowledge_rule import awaits_acknowledgement, may_close
 from handlers.network.leavers import LEFT, receives_pointers
-from handlers.outbox.links import mint_link
+from handlers.outbox.pointer_rows import NotYetSent, pointer_for
 from handlers.outbox.throttle import Throttle
 from handlers.ports import (
     Clock,
@@ -30,23 +29,13 @@ from handlers.ports import (
     Sent,
     Undeliverable,
 )
-from handlers.values import Platform, PointerKind, Severity
+from handlers.values import Platform, PointerKind
 from store.models import Delivery, OutboxMessage, new_id
 from store.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("flare.outbox")
 
 LEASE = timedelta(seconds=60)
-# Pointers that offer the lead a Close button (the rule decides whether this recipient leads).
-CLOSEABLE_FROM = frozenset(
-    {
-        PointerKind.NEW_CONCERN,
-        PointerKind.ESCALATION,
-        PointerKind.FRESH_LINK,
-        PointerKind.ACKNOWLEDGED,
-        PointerKind.CONCERN_REOPENED,
-    }
-)
 
 
 def enqueue_pointer(
@@ -136,10 +125,6 @@ class _Claim:
     message_id: str
     pointer: Pointer
     ambiguous: bool
-
-
-class _Defer(Exception):
-    """The message depends on another that has not been sent yet."""
 
 
 def deliver_due(
@@ -241,8 +226,8 @@ def _claim(
                 continue
             ambiguous = row.state == "sending" or bool(row.detail.get("reconcile"))
             try:
-                pointer = _pointer_for(uow, row, minter, now, policy)
-            except _Defer:
+                pointer = pointer_for(uow, row, minter, now, policy.link_ttl)
+            except NotYetSent:
                 row.next_attempt_at = now + timedelta(seconds=2)
                 report.deferred += 1
                 continue
@@ -275,59 +260,6 @@ def _due_rows(
         now, policy.batch, concern_id=concern_id, skip_platforms=list(quotas)
     )
     return rows + list(others)
-
-
-def _pointer_for(
-    uow: UnitOfWork, row: OutboxMessage, minter: LinkMinter, now: datetime, policy: OutboxPolicy
-) -> Pointer:
-    kind = PointerKind(row.kind)
-    link_url: str | None = None
-    severity = raised_at = acknowledged_at = None
-    entries = 0
-    can_ack = can_close = by_recipient = False
-    updates: MessageRef | None = None
-    concern = uow.concerns.get(row.concern_id) if row.concern_id else None
-    delivery = uow.concerns.delivery(row.delivery_id) if row.delivery_id else None
-    if concern is not None:
-        severity = Severity(concern.severity)
-        raised_at = concern.created_at
-        entries = len(uow.concerns.entries(concern.id))
-        acknowledged_at = concern.acknowledged_at
-        can_ack = awaits_acknowledgement(concern, delivery)
-        by_recipient = concern.acknowledged_by_id == row.recipient_id
-        can_close = kind in CLOSEABLE_FROM and may_close(uow, concern, row.recipient_id)
-    if delivery is not None and row.detail.get("link"):
-        link_url = mint_link(uow, delivery, minter, now=now, ttl=policy.link_ttl)
-    if row.updates_id:
-        original = uow.outbox.get(row.updates_id)
-        if original is not None and original.message_ref is None and original.state != "dead":
-            raise _Defer
-        if original is not None and original.message_ref:
-            updates = MessageRef(original.message_ref)
-    return Pointer(
-        kind=kind,
-        recipient_id=row.recipient_id,
-        platform=Platform(row.platform),
-        idempotency_key=row.id,
-        link=link_url,
-        concern_id=row.concern_id,
-        severity=severity,
-        raised_at=raised_at,
-        entries=entries,
-        can_acknowledge=can_ack,
-        can_close=can_close,
-        acknowledged_at=acknowledged_at if kind is PointerKind.ACKNOWLEDGED else None,
-        by_recipient=by_recipient,
-        escalation_level=_count(row.detail, "level"),
-        updates=updates,
-        awaiting=_count(row.detail, "awaiting"),
-        follow_ups_due=_count(row.detail, "follow_ups_due"),
-    )
-
-
-def _count(detail: Mapping[str, object], name: str) -> int:
-    value = detail.get(name, 0)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _record(
