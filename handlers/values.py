@@ -130,3 +130,6 @@ class PointerKind(StrEnum):
     ESCALATED_RECEIPT = "escalated_receipt"
     FOLLOW_UP_OVERDUE = "follow_up_overdue"
     DIGEST = "digest"
+    ADDED_TO_NETWORK = "added_to_network"
+    NETWORK_ROLE_CHANGED = "network_role_changed"
+    REMOVED_FROM_NETWORK = "removed_from_network"

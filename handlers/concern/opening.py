@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from handlers.concern.viewing import record_seen
+from handlers.network.access import entitled, readable_delivery
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.outbox.links import is_live, mint_link
 from handlers.ports import Clock, LinkMinter
@@ -81,6 +82,11 @@ def open_link(
             _refuse_forwarded(uow, delivery, link, practitioner_id, now)
             uow.commit()
             return Refused(Refusal.NOT_YOU)
+        concern = uow.concerns.get(delivery.concern_id)
+        if concern is None or not entitled(uow, concern, delivery):
+            _refuse_no_longer_entitled(uow, delivery, link, practitioner_id, now)
+            uow.commit()
+            return Refused(Refusal.UNKNOWN)
         first = delivery.opened_at is None
         delivery.opened_at = delivery.opened_at or now
         record_seen(delivery, now)  # a signed-in POST with CSRF that shows the concern next
@@ -94,6 +100,20 @@ def open_link(
         )
         uow.commit()
         return Opened(delivery.concern_id, delivery.id)
+
+
+def _refuse_no_longer_entitled(
+    uow: UnitOfWork, delivery: Delivery, link: Link, practitioner_id: str, now: datetime
+) -> None:
+    """A removed member or a leaver opens a link from an old pointer: it no longer works."""
+    uow.audit(
+        "link.refused",
+        at=now,
+        actor_id=practitioner_id,
+        concern_id=delivery.concern_id,
+        subject=link.id,
+        detail={"reason": "no_longer_entitled"},
+    )
 
 
 def _refuse_forwarded(
@@ -168,7 +188,8 @@ def links_for_viewer(
         now = clock.now()
         urls: dict[str, str] = {}
         for concern_id in dict.fromkeys(concern_ids):
-            delivery = uow.concerns.delivery_for(concern_id, practitioner_id)
+            concern = uow.concerns.get(concern_id)
+            delivery = readable_delivery(uow, concern, practitioner_id) if concern else None
             if delivery is None:
                 continue
             urls[concern_id] = mint_link(uow, delivery, minter, now=now, ttl=ttl)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from handlers.acknowledge_rule import awaits_acknowledgement, to_acknowledge
 from handlers.follow_through.escalation import escalation_steps
+from handlers.network.access import member_of, readable_delivery
 from handlers.ports import Clock
 from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.crypto import CryptoError
@@ -78,7 +79,8 @@ class Unreadable(Exception):
 
 
 def may_see(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> Delivery | None:
-    return uow.concerns.delivery_for(concern.id, practitioner_id)
+    """The reader's delivery when the access rule lets them read the concern now."""
+    return readable_delivery(uow, concern, practitioner_id)
 
 
 def view_concern(
@@ -185,7 +187,7 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery) -> ConcernView
             if all(r in people for r in step.recipient_ids)
         ),
         client_id=client.id,
-        viewer_in_network=uow.directory.membership(client.id, viewer.recipient_id) is not None,
+        viewer_in_network=member_of(uow, client.id, viewer.recipient_id) is not None,
     )
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from handlers.deadlines import LONDON
 from handlers.invalid import MAX_TEXT, Invalid
+from handlers.network.access import may_read
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import PointerKind, Role
@@ -77,7 +78,7 @@ def follow_up_owners(
     """Who may own a follow-up on this concern; empty when the viewer may not see it."""
     with uow:
         concern = uow.concerns.get(concern_id)
-        if concern is None or uow.concerns.delivery_for(concern_id, practitioner_id) is None:
+        if concern is None or not may_read(uow, practitioner_id, concern):
             return ()
         return _owners(uow, concern)
 
@@ -90,7 +91,7 @@ def _owners(uow: UnitOfWork, concern: Concern) -> tuple[OwnerChoice, ...]:
         person = uow.directory.practitioner(delivery.recipient_id)
         role = roles.get(delivery.recipient_id)
         if person is None or role is None or not person.active:
-            continue
+            continue  # the access rule, read off the same rows
         choices.append(
             (
                 order[role],
@@ -121,7 +122,7 @@ def add_follow_up(
     assert due is not None
     with uow:
         concern = uow.concerns.get(concern_id)
-        if concern is None or uow.concerns.delivery_for(concern_id, created_by_id) is None:
+        if concern is None or not may_read(uow, created_by_id, concern):
             return Invalid({"owner": "You cannot add a follow-up to this concern"})
         if concern.data_key_id is None:
             return Invalid({"action": "This concern has been deleted under retention"})
@@ -182,7 +183,13 @@ def complete_follow_up(
     with uow:
         follow_up = uow.concerns.follow_up(follow_up_id)
         now = clock.now()
-        if follow_up is None or follow_up.owner_id != practitioner_id:
+        concern = uow.concerns.get(follow_up.concern_id) if follow_up else None
+        if (
+            follow_up is None
+            or concern is None
+            or follow_up.owner_id != practitioner_id
+            or not may_read(uow, practitioner_id, concern)
+        ):
             uow.audit(
                 "follow_up.done_refused",
                 at=now,
@@ -231,7 +238,7 @@ def list_follow_ups(
     """The follow-ups on a concern, for someone it was shared with (empty for anyone else)."""
     with uow:
         concern = uow.concerns.get(concern_id)
-        if concern is None or uow.concerns.delivery_for(concern_id, practitioner_id) is None:
+        if concern is None or not may_read(uow, practitioner_id, concern):
             return ()
         return tuple(
             view_follow_up(uow, concern, f, clock.now())

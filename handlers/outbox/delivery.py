@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from handlers.acknowledge_rule import awaits_acknowledgement
+from handlers.network.access import entitled, is_active
 from handlers.outbox.links import mint_link
 from handlers.ports import (
     Clock,
@@ -227,6 +228,9 @@ def _claim(
     with uow:
         now = clock.now()
         for row in uow.outbox.claim_due(now, policy.batch, concern_id=concern_id):
+            if not _still_for_recipient(uow, row):
+                _withdraw(uow, row, now)
+                continue
             ambiguous = row.state == "sending" or bool(row.detail.get("reconcile"))
             try:
                 pointer = _pointer_for(uow, row, minter, now, policy)
@@ -241,6 +245,28 @@ def _claim(
         uow.commit()
     report.claimed += len(claims)
     return claims
+
+
+def _still_for_recipient(uow: UnitOfWork, row: OutboxMessage) -> bool:
+    """The access rule at send time: no pointer to a leaver, nor about a concern they lost."""
+    if not is_active(uow, row.recipient_id):
+        return False
+    concern = uow.concerns.get(row.concern_id) if row.concern_id else None
+    delivery = uow.concerns.delivery(row.delivery_id) if row.delivery_id else None
+    return concern is None or delivery is None or entitled(uow, concern, delivery)
+
+
+def _withdraw(uow: UnitOfWork, row: OutboxMessage, now: datetime) -> None:
+    """The recipient may no longer read what the pointer is about: it is never sent."""
+    row.state = "withdrawn"
+    row.lease_until = None
+    uow.audit(
+        "pointer.withdrawn",
+        at=now,
+        concern_id=row.concern_id,
+        subject=row.id,
+        detail={"kind": row.kind, "recipient": row.recipient_id},
+    )
 
 
 def _pointer_for(

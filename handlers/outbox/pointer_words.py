@@ -29,6 +29,11 @@ _TITLES = {
     ),
     PointerKind.FOLLOW_UP_OVERDUE: "A follow-up on a concern you lead for is overdue.",
     PointerKind.DIGEST: "Your Flare summary for today.",
+    PointerKind.ADDED_TO_NETWORK: "You have been added to a client's network in Flare.",
+    PointerKind.NETWORK_ROLE_CHANGED: "Your role in a client's network in Flare has changed.",
+    PointerKind.REMOVED_FROM_NETWORK: (
+        "You are no longer in one of your client networks in Flare. Its links no longer work."
+    ),
 }
 
 

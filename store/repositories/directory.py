@@ -161,6 +161,9 @@ class DirectoryRepository:
             )
         ).first()
 
+    def remove_membership(self, membership: Membership) -> None:
+        self._s.delete(membership)
+
     def clients_of(self, practitioner_id: str) -> Sequence[Client]:
         return self._s.scalars(
             select(Client)
