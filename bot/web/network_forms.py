@@ -36,7 +36,6 @@ NOTICES = {
     "removed": "They are no longer in the network and can no longer read about this client. "
     "Flare has told them in chat, and any follow-ups they owned have gone to the lead.",
 }
-ADD_FIELDS = ("person", "name", "organisation", "role")
 
 
 def show_network(
@@ -115,7 +114,7 @@ def add_to_network(
     person: Annotated[str, Form(max_length=200)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     organisation: Annotated[str, Form(max_length=200)] = "",
-    role: Annotated[str, Form(max_length=16)] = "member",
+    new_role: Annotated[str, Form(max_length=16)] = "member",
 ) -> Response:
     page.check_csrf(csrf)
     client_id = client_id_or_refuse(client_id)
@@ -125,12 +124,12 @@ def add_to_network(
         client_id=client_id,
         actor_id=me.practitioner_id,
         person=PersonRef(ref=person, name=name, organisation=organisation),
-        role=_role(role),
+        role=_role(new_role),
         clock=page.runtime.clock,
     )
     if isinstance(outcome, NetworkChanged) or outcome.reason is Refusal.NOT_STEWARD:
         return _after(page, client_id, outcome, "person")
-    answers = {"person": person, "name": name, "organisation": organisation, "role": role}
+    answers = {"person": person, "name": name, "organisation": organisation, "role": new_role}
     return show_network(
         page, client_id, status=400, errors={"person": outcome.words}, answers=answers
     )
@@ -155,7 +154,7 @@ def change_network_role(
         role=_role(role),
         clock=page.runtime.clock,
     )
-    return _after(page, client_id, outcome, "people")
+    return _after(page, client_id, outcome, "change")
 
 
 @router.post("/clients/{client_id}/network/remove")
@@ -175,7 +174,7 @@ def remove_from_network(
         practitioner_id=_practitioner(practitioner),
         clock=page.runtime.clock,
     )
-    return _after(page, client_id, outcome, "people")
+    return _after(page, client_id, outcome, "change")
 
 
 @router.post("/clients/{client_id}/network/leave")
