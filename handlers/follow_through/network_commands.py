@@ -27,9 +27,10 @@ from handlers.values import Role
 from store.unit_of_work import UnitOfWork
 
 USAGE = (
-    "To change a client's network: `network add <client ref> <person ref> [member|deputy|lead]`, "
-    "`network role <client ref> <person ref> <member|deputy|lead>`, "
-    "`network remove <client ref> <person ref>` or `network leave <client ref>`."
+    "To change a client's network, give the client's reference and the person's Flare "
+    "reference: `network add CLIENT PERSON [member|deputy|lead]`, "
+    "`network role CLIENT PERSON member|deputy|lead`, `network remove CLIENT PERSON` "
+    "or `network leave CLIENT`."
 )
 DONE = {
     Change.ADDED: "Done: they are in the network now, and Flare has told them.",
