@@ -28,6 +28,13 @@ from handlers.concern.information import InformationAdded, add_information
 from handlers.concern.opening import Opened, Refused, check_token, open_link, request_fresh_link
 from handlers.concern.viewing import view_concern
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
+from handlers.follow_through.membership import (
+    NetworkChanged,
+    PersonRef,
+    add_member,
+    change_role,
+    remove_member,
+)
 from handlers.outbox.delivery import deliver_due
 from handlers.outbox.pointer_words import describe
 from handlers.ports import Pointer
@@ -36,6 +43,7 @@ from handlers.values import (
     LawfulBasis,
     Platform,
     PointerKind,
+    Role,
     Severity,
 )
 from tests.canary_concern import canary_client, raise_canary_concern
@@ -215,10 +223,23 @@ def test_no_canary_byte_reaches_teams_in_any_flow(  # type: ignore[no-untyped-de
     clock.advance(hours=73)
     request_fresh_link(uow_factory(), token, clock)
     assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
+    # The network changes: Dev is made deputy, removed, and added again; each is told.
+    chloe, dev = d.people["chloe"], d.people["dev"]
+    changes = (
+        change_role(uow_factory(), client_id=client_id, actor_id=chloe, practitioner_id=dev,
+                    role=Role.DEPUTY, clock=clock),
+        remove_member(uow_factory(), client_id=client_id, actor_id=chloe, practitioner_id=dev,
+                      clock=clock),
+        add_member(uow_factory(), client_id=client_id, actor_id=chloe,
+                   person=PersonRef(ref="dev"), clock=clock),
+    )  # fmt: skip
+    assert all(isinstance(c, NetworkChanged) for c in changes)
+    assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
 
     sent = teams.all_requests[first_request:]
     kinds_seen = {r.json()["summary"] for r in sent if "/activities" in r.path}
-    assert len(kinds_seen) >= 6  # new, forwarded, acknowledged, receipt, information, fresh
+    assert len(kinds_seen) >= 9  # new, forwarded, acknowledged, receipt, information, fresh,
+    # and the network's role changed, removed and added
     assert any(r.method == "PUT" for r in sent)  # the acknowledged card, updated in place
     raw = b"\n".join(r.raw for r in sent)
     # The same content in requests Flare must refuse (see tests/refused_requests.py).
