@@ -1,5 +1,6 @@
 """What happens once a concern is out.
 
-Acknowledging it, escalation past its deadline, follow-ups and their reminders, and
-weak-signal patterns across agencies.
+Acknowledging it, escalation past its deadline, follow-ups and their reminders,
+weak-signal patterns across agencies, and a network changing (members added, re-roled,
+removed or leaving, told by a pointer, their follow-ups handed back to the lead).
 """

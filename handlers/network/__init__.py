@@ -1,5 +1,6 @@
 """Who is around a client, and who may act.
 
-The routing policy (who receives by default), network members, finding a client by an
-exact identifier, people, identity across Slack, Teams and sign-in, and the directory.
+The routing policy (who receives by default), network members, who may read a concern
+now (access.py: the one rule every read calls), finding a client by an exact identifier,
+people, identity across Slack, Teams and sign-in, and the directory.
 """
