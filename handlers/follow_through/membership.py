@@ -103,7 +103,8 @@ def find_person(uow: UnitOfWork, person: PersonRef) -> Practitioner | None:
 
 
 def _steward(uow: UnitOfWork, client_id: str, actor_id: str) -> Membership | None:
-    mine = member_of(uow, client_id, actor_id) if uow.directory.client(client_id) else None
+    locked = uow.directory.lock_client(client_id)  # one change to a network at a time
+    mine = member_of(uow, client_id, actor_id) if locked is not None else None
     return mine if mine is not None and Role(mine.role) in STEWARDS else None
 
 
@@ -250,6 +251,7 @@ def leave_network(
 ) -> NetworkOutcome:
     """A member leaves a network (the lead hands over first)."""
     with uow:
+        uow.directory.lock_client(client_id)  # one change to a network at a time
         return _remove(uow, client_id, practitioner_id, practitioner_id, Change.LEFT, clock.now())
 
 

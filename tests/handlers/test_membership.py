@@ -8,6 +8,7 @@ old pointers and pointers still in the outbox, and hand follow-ups back to the l
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date
 
@@ -417,3 +418,33 @@ def test_chat_commands_reach_the_same_use_cases_and_never_repeat_what_was_typed(
     with uow_factory() as uow:
         roles = {m.practitioner_id: m.role for m in uow.directory.network(d.clients[C1])}
     assert roles[d.people["ben"]] == "lead" and roles[chloe] == "deputy"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("engine", ["postgres"], indirect=True)
+def test_concurrent_promotions_still_leave_exactly_one_lead(
+    uow_factory: Factory, clock: FakeClock, directory: Directory
+) -> None:
+    d = directory
+    client = d.clients[C1]
+    start = threading.Barrier(3)
+
+    def promote(who: str) -> None:
+        start.wait()
+        change_role(
+            uow_factory(),
+            client_id=client,
+            actor_id=d.people["chloe"] if who != "chloe" else d.people["erin"],
+            practitioner_id=d.people[who],
+            role=Role.LEAD,
+            clock=clock,
+        )
+
+    threads = [threading.Thread(target=promote, args=(w,)) for w in ("erin", "dev", "amara")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with uow_factory() as uow:
+        leads = [m for m in uow.directory.network(client) if m.role == "lead"]
+    assert len(leads) == 1
