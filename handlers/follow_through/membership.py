@@ -18,8 +18,8 @@ from enum import StrEnum
 from handlers.network.access import member_of
 from handlers.outbox.delivery import enqueue_notice, enqueue_pointer
 from handlers.ports import Clock
-from handlers.values import DeliveryRole, PointerKind, Role
-from store.models import Delivery, Membership, Practitioner, new_id
+from handlers.values import PointerKind, Role
+from store.models import Membership, Practitioner, new_id
 from store.unit_of_work import UnitOfWork
 
 STEWARDS = frozenset({Role.LEAD, Role.DEPUTY})
@@ -293,17 +293,19 @@ def hand_back_follow_ups(
     """Open follow-ups the practitioner owns (for one client, or all) go to the client's lead.
 
     For a removal and for a leaver. Call inside `with uow:`; the caller commits. The new
-    owner is the client's lead (its deputy when the practitioner was the lead); a lead who
-    was not sent the concern gets a member's delivery so they can read and own it.
-    Returns how many were handed back.
+    owner is the client's active lead, else its active deputy, among those the concern was
+    shared with: handing over never widens who can read it (the same successor rule as
+    handlers.network.leavers on main). With no such person the follow-up stays, audited
+    as unowned. Returns how many were handed back.
     """
     handed = 0
     for follow_up in uow.concerns.follow_ups_owned(practitioner_id):
         concern = uow.concerns.get(follow_up.concern_id)
         if concern is None or (client_id is not None and concern.client_id != client_id):
             continue
-        owner = _next_owner(uow, concern.client_id, practitioner_id)
-        if owner is None:
+        owner = _next_owner(uow, concern.client_id, concern.id, practitioner_id)
+        delivery = uow.concerns.delivery_for(concern.id, owner.id) if owner else None
+        if owner is None or delivery is None:
             uow.audit(
                 "follow_up.unowned",
                 at=at,
@@ -312,9 +314,6 @@ def hand_back_follow_ups(
                 subject=follow_up.id,
             )
             continue
-        delivery = uow.concerns.delivery_for(concern.id, owner.id) or _member_delivery(
-            uow, concern.id, owner, at
-        )
         follow_up.owner_id = owner.id
         enqueue_pointer(
             uow,
@@ -335,28 +334,19 @@ def hand_back_follow_ups(
     return handed
 
 
-def _next_owner(uow: UnitOfWork, client_id: str, leaving_id: str) -> Practitioner | None:
-    order = {Role.LEAD: 0, Role.DEPUTY: 1}
-    stewards = sorted(
-        (m for m in uow.directory.network(client_id) if Role(m.role) in order),
-        key=lambda m: order[Role(m.role)],
-    )
-    for m in stewards:
-        if m.practitioner_id != leaving_id and m.practitioner.active:
-            return m.practitioner
+def _next_owner(
+    uow: UnitOfWork, client_id: str, concern_id: str, leaving_id: str
+) -> Practitioner | None:
+    """The client's active lead, else active deputy, who received the concern (not the leaver)."""
+    network = uow.directory.network(client_id)
+    for role in (Role.LEAD, Role.DEPUTY):
+        for member in network:
+            person = member.practitioner
+            if (
+                Role(member.role) is role
+                and person.id != leaving_id
+                and person.active
+                and uow.concerns.delivery_for(concern_id, person.id) is not None
+            ):
+                return person
     return None
-
-
-def _member_delivery(
-    uow: UnitOfWork, concern_id: str, owner: Practitioner, at: datetime
-) -> Delivery:
-    delivery = Delivery(
-        id=new_id(),
-        concern_id=concern_id,
-        recipient_id=owner.id,
-        role=DeliveryRole.MEMBER.value,
-        platform=owner.preferred_platform,
-        created_at=at,
-    )
-    uow.concerns.add(delivery)
-    return delivery
