@@ -260,6 +260,7 @@ def _withdraw(uow: UnitOfWork, row: OutboxMessage, now: datetime) -> None:
     """The recipient may no longer read what the pointer is about: it is never sent."""
     row.state = "withdrawn"
     row.lease_until = None
+    row.last_error = "recipient may no longer read it"
     uow.audit(
         "pointer.withdrawn",
         at=now,

@@ -448,3 +448,58 @@ def test_concurrent_promotions_still_leave_exactly_one_lead(
     with uow_factory() as uow:
         leads = [m for m in uow.directory.network(client) if m.role == "lead"]
     assert len(leads) == 1
+
+
+def test_a_follow_up_with_no_lead_who_read_the_concern_stays_and_is_audited_as_unowned(
+    uow_factory: Factory, clock: FakeClock, calendar: WorkingCalendar, directory: Directory
+) -> None:
+    d = directory
+    outcome = raise_concern(
+        RaiseConcern(
+            raiser_id=d.people["amara"],
+            client_id=d.clients[C1],
+            category=Category.EDUCATION,
+            severity=Severity.MEDIUM,
+            noticed="Late again",
+            rationale="Only the nurse needs this",
+            lawful_basis=LawfulBasis.PUBLIC_TASK,
+            family_informed=FamilyInformed.YES,
+            submission_key="narrow-1",
+            recipients=[d.people["chloe"], d.people["dev"]],  # not Erin, the deputy
+            narrowing_reason="Need to know",
+        ),
+        uow_factory(),
+        clock,
+        calendar,
+    )
+    assert isinstance(outcome, Raised)
+    added = add_follow_up(
+        uow_factory(),
+        concern_id=outcome.concern_id,
+        created_by_id=d.people["amara"],
+        owner_id=d.people["dev"],
+        due=date(2026, 11, 30),
+        action="Check in",
+        submission_key="fu-narrow",
+        clock=clock,
+    )
+    assert isinstance(added, FollowUpAdded)
+    client, chloe, ben = d.clients[C1], d.people["chloe"], d.people["ben"]
+    # Ben takes over as lead (Chloe deputises), then Chloe steps down to member: neither
+    # the new lead nor the deputy received this concern.
+    made_lead = add_member(
+        uow_factory(), client_id=client, actor_id=chloe, person=PersonRef(ref="ben"),
+        role=Role.LEAD, clock=clock,
+    )  # fmt: skip
+    stepped_down = change_role(
+        uow_factory(), client_id=client, actor_id=ben, practitioner_id=chloe,
+        role=Role.MEMBER, clock=clock,
+    )  # fmt: skip
+    assert isinstance(made_lead, NetworkChanged) and isinstance(stepped_down, NetworkChanged)
+    removed = remove_member(
+        uow_factory(), client_id=client, actor_id=ben, practitioner_id=d.people["dev"],
+        clock=clock,
+    )  # fmt: skip
+    assert isinstance(removed, NetworkChanged) and removed.follow_ups_handed_back == 0
+    (unowned,) = _audits(uow_factory, "follow_up.unowned")
+    assert unowned.subject == added.follow_up_id  # the lead never received it: not widened
