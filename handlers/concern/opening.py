@@ -148,14 +148,23 @@ def request_fresh_link(uow: UnitOfWork, token: str, clock: Clock) -> None:
         assert delivery is not None
         recipient = uow.directory.practitioner(delivery.recipient_id)
         concern = uow.concerns.get(delivery.concern_id)
-        if recipient is None or not recipient.active or concern is None or concern.shredded_at:
-            # A leaver gets no fresh link, and a concern past retention has nothing to show.
+        if (
+            recipient is None
+            or concern is None
+            or concern.shredded_at
+            or not entitled(uow, concern, delivery)
+        ):
+            # A leaver or a removed member gets no fresh link, and a concern past retention
+            # has nothing to show.
+            gone = concern is None or concern.shredded_at
+            active = recipient is not None and recipient.active
+            reason = "gone" if gone else "inactive" if not active else "not_entitled"
             uow.audit(
                 "link.reissue_refused",
                 at=now,
                 concern_id=delivery.concern_id,
                 subject=link.id,
-                detail={"reason": "inactive" if concern and not concern.shredded_at else "gone"},
+                detail={"reason": reason},
             )
             uow.commit()
             return

@@ -16,7 +16,14 @@ import pytest
 from sqlalchemy import select
 
 from handlers.concern.chronology import ChronologyFilters, chronology
-from handlers.concern.opening import Opened, Refusal, Refused, check_token, open_link
+from handlers.concern.opening import (
+    Opened,
+    Refusal,
+    Refused,
+    check_token,
+    open_link,
+    request_fresh_link,
+)
 from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.concern.viewing import NoAccess, view_concern
 from handlers.deadlines import WorkingCalendar
@@ -322,6 +329,13 @@ def test_removal_cuts_every_read_at_once_and_hands_follow_ups_back_to_the_lead(
     kinds = {(p.recipient_id, p.kind) for p in sent.sent}
     assert (d.people["dev"], PointerKind.REMOVED_FROM_NETWORK) in kinds
     assert (d.people["chloe"], PointerKind.FOLLOW_UP_ASSIGNED) in kinds
+    clock.advance(hours=73)  # the old link expires; a removed member gets no fresh one
+    request_fresh_link(uow_factory(), token, clock)
+    (refused,) = _audits(uow_factory, "link.reissue_refused")
+    assert refused.detail == {"reason": "not_entitled"}
+    assert not [
+        p for p in _send(uow_factory, clock, minter).sent if p.recipient_id == d.people["dev"]
+    ]
 
 
 def test_no_pointer_about_a_concern_reaches_someone_removed_before_it_was_sent(
