@@ -132,6 +132,9 @@ class PointerKind(StrEnum):
     DIGEST = "digest"
     CONCERN_CLOSED = "concern_closed"
     CONCERN_REOPENED = "concern_reopened"
+    ADDED_TO_NETWORK = "added_to_network"
+    NETWORK_ROLE_CHANGED = "network_role_changed"
+    REMOVED_FROM_NETWORK = "removed_from_network"
 
 
 class Outcome(StrEnum):

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.slack import home_views
+from bot.slack.network import answer_network_command, is_network_command
 from bot.slack.raise_views import (
     STEP_ONE,
     STEP_TWO,
@@ -184,6 +185,9 @@ class RaiseModal:
             ack(response_type="ephemeral", text=home_views.HELP)
             return
         ack()
+        if is_network_command(word):
+            answer_network_command(self.runtime, client, body, respond)
+            return
         if word.lower() == "inbox":
             who = practitioner_for(self.runtime, client, body)
             if isinstance(who, Known):

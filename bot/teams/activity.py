@@ -82,5 +82,11 @@ class Activity:
         return words[0].lower().strip("/!.") if words else ""
 
     @property
+    def arguments(self) -> str:
+        """The words after the command (a personal-chat command's own text)."""
+        words = MENTION.sub(" ", self.text).replace("\u00a0", " ").split()
+        return " ".join(words[1:])
+
+    @property
     def is_personal(self) -> bool:
         return self.conversation_type in ("", "personal")

@@ -2,7 +2,8 @@
 
 - conversationUpdate / installationUpdate (the bot added to a personal chat): identify the
   user and store the 1:1 conversation reference, then say hello (or why not).
-- message in personal chat: `help`, `inbox` (fresh pointers for what is waiting).
+- message in personal chat: `help`, `inbox` (fresh pointers for what is waiting),
+  `network add|role|remove|leave …` (handlers.follow_through.network_commands).
 - invoke composeExtension/fetchTask, task/fetch: open the raise dialog;
   composeExtension/submitAction, task/submit: its next step or the raise itself.
 - invoke adaptiveCard/action, verb "acknowledge": acknowledge and refresh the card in place;
@@ -37,6 +38,7 @@ from bot.teams.package import RAISE_COMMAND_ID
 from handlers.follow_through.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
 from handlers.follow_through.acknowledged_card import acknowledged_pointer
 from handlers.follow_through.closing import AlreadyClosed, CloseConcern, Closed, close_concern
+from handlers.follow_through.network_commands import network_command
 from handlers.invalid import Invalid
 from handlers.my_work.awaiting import Counts
 from handlers.my_work.resend import resend_pending
@@ -67,9 +69,13 @@ HELP_LINES = (
     "**Raise a concern**: the button below, the Flare action in a message's '...' menu, or "
     "Flare in the compose box's apps.",
     "**inbox**: fresh links to the concerns waiting for you.",
+    "**network add CLIENT PERSON**, **network role …**, **network remove …**, "
+    "**network leave CLIENT**: change a client's network (leads and deputies; anyone may "
+    "leave). PERSON is their Flare reference.",
     "**help**: this message.",
 )
 INBOX_IN_PERSONAL_CHAT = "Ask for your inbox in your personal chat with Flare."
+NETWORK_IN_PERSONAL_CHAT = "Change a network in your personal chat with Flare."
 NOT_ALLOWED = "Only the lead professional or their deputy can acknowledge this concern."
 NOT_ALLOWED_TO_CLOSE = "Only the lead professional or their deputy can close this concern."
 CLOSED = "The concern is closed. Everyone it was shared with has been told (not how)."
@@ -193,6 +199,16 @@ class TeamsInbound:
         self._remember(activity, who)
         if activity.command == "inbox" and not activity.is_personal:
             self._reply(activity, _text(INBOX_IN_PERSONAL_CHAT))
+        elif activity.command == "network" and not activity.is_personal:
+            self._reply(activity, _text(NETWORK_IN_PERSONAL_CHAT))
+        elif activity.command == "network":
+            reply = network_command(
+                self._uow(),
+                actor_id=who.practitioner_id,
+                words=activity.arguments,
+                clock=self._clock,
+            )
+            self._reply(activity, _text(reply.text))
         elif activity.command == "inbox":
             resent = resend_pending(
                 self._uow(),

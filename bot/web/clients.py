@@ -1,4 +1,4 @@
-"""A client's chronology and network: pages for the people in the client's network only."""
+"""A client's chronology (its network page is bot.web.network_forms): for the network only."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Request, Response
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from handlers.concern.chronology import ChronologyFilters, chronology
 from handlers.follow_through.follow_ups import date_from_fields
-from handlers.network.members import network_of
 from handlers.network.routing import NotInNetwork
 from handlers.values import Category, Severity
 
@@ -21,7 +20,7 @@ CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
 PageDep = Annotated[Page, Depends(page_for)]
 
 
-def _refusal() -> PageError:
+def not_in_network() -> PageError:
     return PageError(
         403,
         "You are not in this client's network",
@@ -31,9 +30,9 @@ def _refusal() -> PageError:
     )
 
 
-def _client_id(client_id: str) -> str:
+def client_id_or_refuse(client_id: str) -> str:
     if not CLIENT_ID.match(client_id):
-        raise _refusal()
+        raise not_in_network()
     return client_id
 
 
@@ -80,7 +79,7 @@ FILTER_FIELDS = (
 
 @router.get("/clients/{client_id}/chronology")
 def chronology_page(client_id: str, request: Request, page: PageDep) -> Response:
-    client_id = _client_id(client_id)
+    client_id = client_id_or_refuse(client_id)
     me = page.require_recent_sign_in(after=f"/clients/{client_id}/chronology")
     filters, answers, errors = _filters(request.query_params)
     try:
@@ -92,7 +91,7 @@ def chronology_page(client_id: str, request: Request, page: PageDep) -> Response
             clock=page.deps.clock,
         )
     except NotInNetwork:
-        raise _refusal() from None
+        raise not_in_network() from None
     return page.render(
         "chronology.html",
         status=400 if errors else 200,
@@ -103,19 +102,3 @@ def chronology_page(client_id: str, request: Request, page: PageDep) -> Response
         severities=[(s.value, s.label) for s in Severity],
         filtered=any(answers.values()),
     )
-
-
-@router.get("/clients/{client_id}/network")
-def network_page(client_id: str, page: PageDep) -> Response:
-    client_id = _client_id(client_id)
-    me = page.require_recent_sign_in(after=f"/clients/{client_id}/network")
-    try:
-        view = network_of(
-            page.deps.uow(),
-            client_id=client_id,
-            practitioner_id=me.practitioner_id,
-            clock=page.deps.clock,
-        )
-    except NotInNetwork:
-        raise _refusal() from None
-    return page.render("network.html", view=view)

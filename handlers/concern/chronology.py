@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from handlers.deadlines import LONDON
 from handlers.follow_through.follow_ups import view_follow_up
+from handlers.network.access import may_read
 from handlers.network.members import client_label, member_client
 from handlers.ports import Clock
 from handlers.values import Category, ConcernStatus, Severity
@@ -83,7 +84,7 @@ def chronology(
         now = clock.now()
         events: list[tuple[ChronologyEvent, str]] = []
         for concern in uow.concerns.for_client(client.id):
-            shared = uow.concerns.delivery_for(concern.id, practitioner_id) is not None
+            shared = may_read(uow, practitioner_id, concern)
             if concern.status == ConcernStatus.NOT_SHARED and not shared:
                 continue
             events.extend(_events(uow, concern, shared, now))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from handlers.concern.recording import add_entry
 from handlers.invalid import MAX_TEXT, Invalid
+from handlers.network.access import may_read
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import PointerKind
@@ -34,7 +35,7 @@ def add_information(
         return Invalid({"information": f"Keep it to {MAX_TEXT} characters or fewer"})
     with uow:
         concern = uow.concerns.get(concern_id)
-        if concern is None or uow.concerns.delivery_for(concern_id, author_id) is None:
+        if concern is None or not may_read(uow, author_id, concern):
             return Invalid({"information": "You cannot add to this concern"})
         if concern.data_key_id is None:
             return Invalid({"information": "This concern has been deleted under retention"})

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from handlers.concern.viewing import record_seen
+from handlers.network.access import entitled
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.outbox.links import is_live, link_for_token
 from handlers.ports import Clock
@@ -78,6 +79,11 @@ def open_link(
             _refuse_forwarded(uow, delivery, link, practitioner_id, now)
             uow.commit()
             return Refused(Refusal.NOT_YOU)
+        concern = uow.concerns.get(delivery.concern_id)
+        if concern is None or not entitled(uow, concern, delivery):
+            _refuse_no_longer_entitled(uow, delivery, link, practitioner_id, now)
+            uow.commit()
+            return Refused(Refusal.UNKNOWN)
         first = delivery.opened_at is None
         delivery.opened_at = delivery.opened_at or now
         record_seen(delivery, now)  # a signed-in POST with CSRF that shows the concern next
@@ -91,6 +97,20 @@ def open_link(
         )
         uow.commit()
         return Opened(delivery.concern_id, delivery.id)
+
+
+def _refuse_no_longer_entitled(
+    uow: UnitOfWork, delivery: Delivery, link: Link, practitioner_id: str, now: datetime
+) -> None:
+    """A removed member or a leaver opens a link from an old pointer: it no longer works."""
+    uow.audit(
+        "link.refused",
+        at=now,
+        actor_id=practitioner_id,
+        concern_id=delivery.concern_id,
+        subject=link.id,
+        detail={"reason": "no_longer_entitled"},
+    )
 
 
 def _refuse_forwarded(
@@ -125,14 +145,23 @@ def request_fresh_link(uow: UnitOfWork, token: str, clock: Clock) -> None:
         assert delivery is not None
         recipient = uow.directory.practitioner(delivery.recipient_id)
         concern = uow.concerns.get(delivery.concern_id)
-        if recipient is None or not recipient.active or concern is None or concern.shredded_at:
-            # A leaver gets no fresh link, and a concern past retention has nothing to show.
+        if (
+            recipient is None
+            or concern is None
+            or concern.shredded_at
+            or not entitled(uow, concern, delivery)
+        ):
+            # A leaver or a removed member gets no fresh link, and a concern past retention
+            # has nothing to show.
+            gone = concern is None or concern.shredded_at
+            active = recipient is not None and recipient.active
+            reason = "gone" if gone else "inactive" if not active else "not_entitled"
             uow.audit(
                 "link.reissue_refused",
                 at=now,
                 concern_id=delivery.concern_id,
                 subject=link.id,
-                detail={"reason": "inactive" if concern and not concern.shredded_at else "gone"},
+                detail={"reason": reason},
             )
             uow.commit()
             return

@@ -15,6 +15,7 @@ from handlers.follow_through.follow_ups import (
     owner_choices,
     view_follow_up,
 )
+from handlers.network.access import readable_delivery
 from handlers.ports import Clock
 from handlers.values import Category, FamilyInformed, LawfulBasis, Outcome, Severity
 from store.crypto import CryptoError
@@ -91,7 +92,8 @@ class Unreadable(Exception):
 
 
 def may_see(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> Delivery | None:
-    return uow.concerns.delivery_for(concern.id, practitioner_id)
+    """The reader's delivery when the access rule lets them read the concern now."""
+    return readable_delivery(uow, concern, practitioner_id)
 
 
 def view_concern(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.acknowledge_rule import acknowledger, may_acknowledge
+from handlers.network.access import may_read
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, DeliveryRole, PointerKind
@@ -45,7 +46,11 @@ def acknowledge(
 ) -> AcknowledgeOutcome:
     with uow:
         concern = uow.concerns.get(concern_id)
-        if concern is None or acknowledger(uow, concern, practitioner_id) is None:
+        if (
+            concern is None
+            or acknowledger(uow, concern, practitioner_id) is None
+            or not may_read(uow, practitioner_id, concern)
+        ):
             if concern is not None:
                 uow.audit(
                     "concern.acknowledge_refused",

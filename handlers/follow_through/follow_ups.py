@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from handlers.deadlines import LONDON
 from handlers.invalid import MAX_TEXT, Invalid
+from handlers.network.access import may_read
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import PointerKind, Role
@@ -78,7 +79,7 @@ def follow_up_owners(
     """Who may own a follow-up on this concern; empty when the viewer may not see it."""
     with uow:
         concern = uow.concerns.get(concern_id)
-        if concern is None or uow.concerns.delivery_for(concern_id, practitioner_id) is None:
+        if concern is None or not may_read(uow, practitioner_id, concern):
             return ()
         return owner_choices(uow, concern)
 
@@ -103,7 +104,7 @@ def owner_choices(
         person = uow.directory.practitioner(delivery.recipient_id)
         role = roles.get(delivery.recipient_id)
         if person is None or role is None or not person.active:
-            continue
+            continue  # the access rule, read off the same rows
         choices.append(
             (
                 order[role],
@@ -118,7 +119,7 @@ def _refusal(
     uow: UnitOfWork, concern: Concern | None, *, created_by_id: str, owner_id: str
 ) -> Invalid | None:
     """Why this person cannot give this owner a follow-up on this concern, if they cannot."""
-    if concern is None or uow.concerns.delivery_for(concern.id, created_by_id) is None:
+    if concern is None or not may_read(uow, created_by_id, concern):
         return Invalid({"owner": "You cannot add a follow-up to this concern"})
     if concern.data_key_id is None:
         return Invalid({"action": "This concern has been deleted under retention"})
@@ -205,7 +206,13 @@ def complete_follow_up(
     with uow:
         follow_up = uow.concerns.follow_up(follow_up_id)
         now = clock.now()
-        if follow_up is None or follow_up.owner_id != practitioner_id:
+        concern = uow.concerns.get(follow_up.concern_id) if follow_up else None
+        if (
+            follow_up is None
+            or concern is None
+            or follow_up.owner_id != practitioner_id
+            or not may_read(uow, practitioner_id, concern)
+        ):
             uow.audit(
                 "follow_up.done_refused",
                 at=now,
@@ -254,7 +261,7 @@ def list_follow_ups(
     """The follow-ups on a concern, for someone it was shared with (empty for anyone else)."""
     with uow:
         concern = uow.concerns.get(concern_id)
-        if concern is None or uow.concerns.delivery_for(concern_id, practitioner_id) is None:
+        if concern is None or not may_read(uow, practitioner_id, concern):
             return ()
         return tuple(
             view_follow_up(uow, concern, f, clock.now())

@@ -1,6 +1,7 @@
 """Who is around a client, and who may act.
 
-The routing policy (who receives by default), network members, finding a client by an
-exact identifier, people, identity across Slack, Teams and sign-in, the directory (its
-rows, checks, import and export) and leavers (what deactivating a practitioner does).
+The routing policy (who receives by default), network members, who may read a concern
+now (access.py: the one rule every read calls), finding a client by an exact identifier,
+people, identity across Slack, Teams and sign-in, the directory (its rows, checks, import
+and export) and leavers (what deactivating a practitioner does).
 """

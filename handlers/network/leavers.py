@@ -90,11 +90,11 @@ def _hand_back_follow_ups(
     """Give each open follow-up the leaver owns to its client's lead; (handed, kept)."""
     handed = kept = 0
     for follow_up, client_id in uow.leavers.open_follow_ups(leaver_id):
-        successor = _successor(uow, client_id, follow_up.concern_id, leaver_id)
-        if successor is None:
+        successor_id = successor(uow, client_id, follow_up.concern_id, leaver_id)
+        if successor_id is None:
             kept += 1  # no active lead or deputy: the network has to be mended first
             continue
-        follow_up.owner_id = successor
+        follow_up.owner_id = successor_id
         handed += 1
         uow.audit(
             "follow_up.handed_back",
@@ -102,12 +102,12 @@ def _hand_back_follow_ups(
             actor_id=actor_id,
             concern_id=follow_up.concern_id,
             subject=follow_up.id,
-            detail={"from": leaver_id, "to": successor},
+            detail={"from": leaver_id, "to": successor_id},
         )
     return handed, kept
 
 
-def _successor(uow: UnitOfWork, client_id: str, concern_id: str, leaver_id: str) -> str | None:
+def successor(uow: UnitOfWork, client_id: str, concern_id: str, leaver_id: str) -> str | None:
     """The client's active lead, else its active deputy, who received the concern.
 
     Never the leaver, and never someone the concern was not shared with: handing a

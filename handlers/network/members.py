@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.network.access import member_of
 from handlers.network.routing import NotInNetwork
 from handlers.ports import Clock
 from handlers.values import Platform, Role
@@ -42,12 +43,12 @@ class NetworkView:
 def member_client(
     uow: UnitOfWork, *, client_id: str, practitioner_id: str, page: str, clock: Clock
 ) -> Client:
-    """The client, if the practitioner is in its network; otherwise audit the refusal.
+    """The client, if the practitioner is (still) in its network; otherwise audit the refusal.
 
     Call inside `with uow:`. A refusal is committed before NotInNetwork is raised.
     """
     client = uow.directory.client(client_id)
-    if client is None or uow.directory.membership(client.id, practitioner_id) is None:
+    if client is None or member_of(uow, client.id, practitioner_id) is None:
         uow.audit(
             "client.access_refused",
             at=clock.now(),

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from handlers.network.leavers import LEFT, receives_pointers
+from handlers.network.access import entitled, is_active
 from handlers.outbox.pointer_rows import NotYetSent, pointer_for
 from handlers.outbox.throttle import Throttle
 from handlers.ports import (
@@ -220,8 +220,8 @@ def _claim(
     with uow:
         now = clock.now()
         for row in _due_rows(uow, now, policy, report, concern_id, throttle):
-            if not receives_pointers(uow.directory.practitioner(row.recipient_id)):
-                uow.leavers.withdraw(row, reason=LEFT)  # they left after it was queued
+            if not _still_for_recipient(uow, row):  # left, or lost the concern, since queued
+                _withdraw(uow, row, now)
                 report.withdrawn += 1
                 continue
             ambiguous = row.state == "sending" or bool(row.detail.get("reconcile"))
@@ -260,6 +260,29 @@ def _due_rows(
         now, policy.batch, concern_id=concern_id, skip_platforms=list(quotas)
     )
     return rows + list(others)
+
+
+def _still_for_recipient(uow: UnitOfWork, row: OutboxMessage) -> bool:
+    """The access rule at send time: no pointer to a leaver, nor about a concern they lost."""
+    if not is_active(uow, row.recipient_id):
+        return False
+    concern = uow.concerns.get(row.concern_id) if row.concern_id else None
+    delivery = uow.concerns.delivery(row.delivery_id) if row.delivery_id else None
+    return concern is None or delivery is None or entitled(uow, concern, delivery)
+
+
+def _withdraw(uow: UnitOfWork, row: OutboxMessage, now: datetime) -> None:
+    """The recipient may no longer read what the pointer is about: it is never sent."""
+    row.state = "withdrawn"
+    row.lease_until = None
+    row.last_error = "recipient may no longer read it"
+    uow.audit(
+        "pointer.withdrawn",
+        at=now,
+        concern_id=row.concern_id,
+        subject=row.id,
+        detail={"kind": row.kind, "recipient": row.recipient_id},
+    )
 
 
 def _record(

@@ -33,6 +33,11 @@ _TITLES = {
     PointerKind.CONCERN_REOPENED: (
         "A closed concern you raised or were sent has been reopened by the lead."
     ),
+    PointerKind.ADDED_TO_NETWORK: "You have been added to a client's network in Flare.",
+    PointerKind.NETWORK_ROLE_CHANGED: "Your role in a client's network in Flare has changed.",
+    PointerKind.REMOVED_FROM_NETWORK: (
+        "You are no longer in one of your client networks in Flare. Its links no longer work."
+    ),
 }
 
 

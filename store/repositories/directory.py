@@ -125,6 +125,12 @@ class DirectoryRepository:
         # `of`: the row only, not the organisation its relationship joins in
         return self._s.scalars(claimable(self._s, stmt, of=Practitioner)).first()
 
+    def lock_client(self, client_id: str) -> Client | None:
+        """The client row, locked until commit: changes to one network queue behind each other."""
+        return self._s.scalars(
+            select(Client).where(Client.id == client_id).with_for_update()
+        ).first()
+
     def practitioners(self) -> Sequence[Practitioner]:
         return self._s.scalars(select(Practitioner).order_by(Practitioner.name)).all()
 
@@ -168,6 +174,9 @@ class DirectoryRepository:
                 Membership.client_id == client_id, Membership.practitioner_id == practitioner_id
             )
         ).first()
+
+    def remove_membership(self, membership: Membership) -> None:
+        self._s.delete(membership)
 
     def clients_of(self, practitioner_id: str) -> Sequence[Client]:
         return self._s.scalars(

@@ -6,9 +6,10 @@ client's name — and a fresh NHS number typed as the identifier (and after `/co
 Slack flow then runs over real HTTP: the modal's two steps, DM pointers, acknowledgement
 with `chat.update` and the raiser's receipt, closing from the Close button's modal (an
 "other" outcome with a canary note) and reopening, with their pointers to the raiser and the
-network, App Home, `/concern inbox` and the message shortcut. Then the modal's answers are
-posted the ways Flare must refuse (a stale timestamp, another secret, a replay, oversized,
-malformed). No canary may appear in any byte Flare sent to the fake Slack API (Web API calls
+network, App Home, `/concern inbox`, the message shortcut and `/concern network` changes
+(with their pointers). Then the modal's answers are posted the ways Flare must refuse (a
+stale timestamp, another secret, a replay, oversized, malformed). No canary may appear in
+any byte Flare sent to the fake Slack API (Web API calls
 and response_url posts), in any response body Flare gave Slack on /slack/events (modal
 updates ride there), or in any log line (structlog and the standard library, at DEBUG).
 """
@@ -148,6 +149,13 @@ def _flows(world: SlackWorld, ref: str, texts: dict[str, str], nhs: str) -> None
     hooks = len(world.hooks())
     sender.command(erin, "inbox")
     world.wait_hooks(hooks + 1)
+    # The network changes from Slack: Dev made deputy, removed, added again; each is told.
+    for n, words in enumerate(("role {} dev deputy", "remove {} dev", "add {} dev"), start=2):
+        sender.command(chloe, "network " + words.format(ref))
+        assert json.loads(world.wait_hooks(hooks + n)[-1].body)["text"].startswith("Done")
+    posted = len(calls("chat.postMessage"))
+    world.deliver()
+    assert len(calls("chat.postMessage")) >= posted + 3
 
     # The check is looking in the right place: the content is there for its recipient.
     view = view_concern(

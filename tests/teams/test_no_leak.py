@@ -42,6 +42,13 @@ from handlers.follow_through.closing import (
     close_concern,
     reopen_concern,
 )
+from handlers.follow_through.membership import (
+    NetworkChanged,
+    PersonRef,
+    add_member,
+    change_role,
+    remove_member,
+)
 from handlers.outbox.delivery import deliver_due
 from handlers.outbox.pointer_words import describe
 from handlers.ports import Pointer
@@ -51,6 +58,7 @@ from handlers.values import (
     Outcome,
     Platform,
     PointerKind,
+    Role,
     Severity,
 )
 from tests.canary_concern import canary_client, raise_canary_concern
@@ -249,13 +257,25 @@ def test_no_canary_byte_reaches_teams_in_any_flow(  # type: ignore[no-untyped-de
     reopened = reopen_concern(uow_factory(), concern_id=raised.concern_id,
                               practitioner_id=d.people["erin"], clock=clock)  # fmt: skip
     assert isinstance(reopened, Reopened)
+    # The network changes: Dev is made deputy, removed, and added again; each is told.
+    chloe, dev = d.people["chloe"], d.people["dev"]
+    changes = (
+        change_role(uow_factory(), client_id=client_id, actor_id=chloe, practitioner_id=dev,
+                    role=Role.DEPUTY, clock=clock),
+        remove_member(uow_factory(), client_id=client_id, actor_id=chloe, practitioner_id=dev,
+                      clock=clock),
+        add_member(uow_factory(), client_id=client_id, actor_id=chloe,
+                   person=PersonRef(ref="dev"), clock=clock),
+    )  # fmt: skip
+    assert all(isinstance(c, NetworkChanged) for c in changes)
     assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
 
     sent = teams.all_requests[first_request:]
     kinds_seen = {r.json()["summary"] for r in sent if "/activities" in r.path}
-    assert len(kinds_seen) >= 8  # new, forwarded, acknowledged, receipt, information, fresh,
+    assert len(kinds_seen) >= 11  # new, forwarded, acknowledged, receipt, information, fresh,
     assert any("been closed" in k for k in kinds_seen)  # closed and reopened, too
     assert any("been reopened" in k for k in kinds_seen)
+    # and the network's role changed, removed and added
     assert any(r.method == "PUT" for r in sent)  # the acknowledged card, updated in place
     raw = b"\n".join(r.raw for r in sent)
     # The same content in requests Flare must refuse (see tests/refused_requests.py).

@@ -76,6 +76,7 @@ def test_posts_without_csrf_are_refused_and_change_nothing(world: World) -> None
         "practitioner_id": world.people["chloe"],
         "follow_up_id": "0" * 32,
         "name": "slack",
+        "client_id": world.clients["C-1001"],
     }
     for route in _post_routes(world.app.routes):
         attempts.append((route.path_format.format(**params), {}))

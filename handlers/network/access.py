@@ -1,0 +1,51 @@
+"""Who may read a concern now: the one rule every read, link and pointer goes through.
+
+Access follows the present (DESIGN.md invariant 9). A practitioner may read a concern when
+they are active, it was delivered to them, and they are still entitled to it: its raiser,
+someone it was escalated to as a duty contact, or a current member of the client's
+network. Removal from the network or deactivation takes effect on the next request: the
+concern page, the chronology, the network page, follow-ups, links in open pointers and
+pointers still waiting in the outbox all ask `may_read` (or `member_of` for the client).
+"""
+
+from __future__ import annotations
+
+from handlers.values import DeliveryRole
+from store.models import Concern, Delivery, Membership
+from store.unit_of_work import UnitOfWork
+
+
+def is_active(uow: UnitOfWork, practitioner_id: str) -> bool:
+    """The practitioner exists and has not left (a leaver reads nothing)."""
+    person = uow.directory.practitioner(practitioner_id)
+    return person is not None and person.active
+
+
+def member_of(uow: UnitOfWork, client_id: str, practitioner_id: str) -> Membership | None:
+    """The practitioner's current membership of the client's network, if they are active."""
+    if not is_active(uow, practitioner_id):
+        return None
+    return uow.directory.membership(client_id, practitioner_id)
+
+
+def entitled(uow: UnitOfWork, concern: Concern, delivery: Delivery) -> bool:
+    """Whether `delivery`'s recipient is still entitled to its concern (the rule, given one)."""
+    person = uow.directory.practitioner(delivery.recipient_id)
+    if person is None or not person.active or delivery.concern_id != concern.id:
+        return False
+    if concern.raiser_id == person.id or delivery.role == DeliveryRole.DUTY:
+        return True
+    return uow.directory.membership(concern.client_id, person.id) is not None
+
+
+def readable_delivery(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> Delivery | None:
+    """The practitioner's delivery of the concern, when they may read it now; else None."""
+    delivery = uow.concerns.delivery_for(concern.id, practitioner_id)
+    if delivery is None or not entitled(uow, concern, delivery):
+        return None
+    return delivery
+
+
+def may_read(uow: UnitOfWork, practitioner_id: str, concern: Concern) -> bool:
+    """True when the practitioner may read the concern at this moment."""
+    return readable_delivery(uow, concern, practitioner_id) is not None
