@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -188,8 +189,15 @@ def _close_and_reopen(world: SlackWorld, concern_id: str, note: str) -> None:
     )
     assert isinstance(reopened, Reopened)
     world.deliver()
-    told = [m.text for m in world.slack.messages(world.slack.dm_channel(slack_user("amara")))]
-    assert any("has been closed" in t for t in told) and any("reopened" in t for t in told)
+
+    def told() -> list[str]:
+        return [m.text for m in world.slack.messages(world.slack.dm_channel(slack_user("amara")))]
+
+    # The Close listener sends its pointers from its own thread: wait for them, not for order.
+    deadline = time.monotonic() + 15
+    while not any("has been closed" in t for t in told()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any("has been closed" in t for t in told()) and any("reopened" in t for t in told())
 
 
 @settings(

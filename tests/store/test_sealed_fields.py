@@ -216,6 +216,7 @@ def test_a_forgotten_concern_keeps_none_of_its_sealed_fields(
 ) -> None:
     with uow_factory() as uow:
         concern = _concern(uow, rows)
+        uow.sealed.concern(concern).seal(ConcernField.OUTCOME_NOTE, "closed: other")
         assert all(getattr(concern, column(f)) is not None for f in ConcernField)
         uow.sealed.forget_concern(concern)
         uow.commit()
