@@ -11,6 +11,7 @@ from handlers.network.access import may_read
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, DeliveryRole, PointerKind
+from store.models import Concern
 from store.unit_of_work import UnitOfWork
 
 ACKNOWLEDGEABLE = (
@@ -41,26 +42,32 @@ class NotAllowed:
 AcknowledgeOutcome = Acknowledged | AlreadyAcknowledged | NotAllowed
 
 
+def _refused(
+    uow: UnitOfWork, concern: Concern, practitioner_id: str, clock: Clock, via: str
+) -> NotAllowed:
+    """Audited: someone the rule does not let acknowledge pressed the button anyway."""
+    uow.audit(
+        "concern.acknowledge_refused",
+        at=clock.now(),
+        actor_id=practitioner_id,
+        concern_id=concern.id,
+        detail={"via": via, "status": concern.status},
+    )
+    uow.commit()
+    return NotAllowed(concern.id)
+
+
 def acknowledge(
     uow: UnitOfWork, *, concern_id: str, practitioner_id: str, clock: Clock, via: str = "web"
 ) -> AcknowledgeOutcome:
     with uow:
         concern = uow.concerns.get(concern_id)
-        if (
-            concern is None
-            or acknowledger(uow, concern, practitioner_id) is None
-            or not may_read(uow, practitioner_id, concern)
-        ):
-            if concern is not None:
-                uow.audit(
-                    "concern.acknowledge_refused",
-                    at=clock.now(),
-                    actor_id=practitioner_id,
-                    concern_id=concern_id,
-                    detail={"via": via, "status": concern.status},
-                )
-                uow.commit()
+        if concern is None:
             return NotAllowed(concern_id)
+        if acknowledger(uow, concern, practitioner_id) is None or not may_read(
+            uow, practitioner_id, concern
+        ):
+            return _refused(uow, concern, practitioner_id, clock, via)
         if concern.acknowledged_at is not None and concern.acknowledged_by_id is not None:
             return AlreadyAcknowledged(
                 concern_id, concern.acknowledged_at, concern.acknowledged_by_id
