@@ -18,6 +18,7 @@ from store.repositories.concerns import ConcernRepository
 from store.repositories.directory import DirectoryRepository
 from store.repositories.inbound import InboundRepository
 from store.repositories.outbox import OutboxRepository
+from store.repositories.partnership import PartnershipRepository
 from store.sealed import Sealed
 
 
@@ -41,6 +42,7 @@ class UnitOfWork:
         self.concerns = ConcernRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.inbound = InboundRepository(self.session)
+        self.partnership = PartnershipRepository(self.session)
         self.vault = Vault(self.session, self._ring)
         self.sealed = Sealed(self.vault)
         return self

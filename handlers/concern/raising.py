@@ -8,6 +8,7 @@ from datetime import datetime
 
 from handlers.deadlines import WorkingCalendar, organisation_deadline
 from handlers.invalid import MAX_TEXT, Invalid
+from handlers.network.partnership import deadline_policy
 from handlers.network.routing import NetworkMember, NotInNetwork, who_can_i_share_with
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
@@ -106,7 +107,7 @@ def raise_concern(
         now = clock.now()
         raiser = uow.directory.practitioner(cmd.raiser_id)
         assert raiser is not None  # membership above proves the raiser exists
-        policy = uow.directory.organisation(raiser.organisation_id)
+        policy = deadline_policy(uow, uow.directory.organisation(raiser.organisation_id))
         concern = Concern(
             id=new_id(),
             client_id=cmd.client_id,
@@ -118,9 +119,7 @@ def raise_concern(
             family_informed=cmd.family_informed.value,
             status=ConcernStatus.OPEN.value,
             created_at=now,
-            acknowledge_by=organisation_deadline(
-                cmd.severity, now, calendar, policy.policy if policy else None
-            ),
+            acknowledge_by=organisation_deadline(cmd.severity, now, calendar, policy),
         )
         concern.data_key_id = uow.vault.create_key("concern")
         sealed = uow.sealed.concern(concern)
