@@ -1,12 +1,27 @@
-"""Flare's own pages: home, link interstitials, demo sign-in, concern pages, the raise form."""
+"""Flare's own pages: home, link interstitials, demo sign-in, concern pages, the raise form,
+and the organisation and partnership admin pages."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bot.web import clients, concern, home, inbox, links, raise_form, signin, signin_demo
+from bot.web import (
+    admin_organisation,
+    admin_partnership,
+    admin_people,
+    clients,
+    concern,
+    home,
+    inbox,
+    links,
+    raise_form,
+    signin,
+    signin_demo,
+)
 
 router = APIRouter()
 # signin_demo before signin: its /signin/demo must win over /signin/{provider}.
 for part in (home, links, signin_demo, signin, concern, raise_form, inbox, clients):
+    router.include_router(part.router)
+for part in (admin_partnership, admin_organisation, admin_people):
     router.include_router(part.router)

@@ -9,12 +9,14 @@ deadlines, and a routing policy that sends every concern to the whole network.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from handlers.deadlines import DEFAULT_POLICY, REGIONS
+from handlers.invalid import Invalid
 from handlers.values import Category, Role, Severity
 from store.models import Organisation
 from store.unit_of_work import UnitOfWork
@@ -189,3 +191,78 @@ def change_partnership_settings(
         )
         changed.append(name)
     return changed
+
+
+def cell_text(rule: RoutingRule) -> str:
+    """A routing cell as the partnership page shows it: all, none, or organisation kinds."""
+    if not rule.roles or not rule.kinds:
+        return "none"
+    if ANY_KIND in rule.kinds:
+        return "all"
+    return ", ".join(sorted(rule.kinds))
+
+
+def _cell(text: str, kinds: tuple[str, ...]) -> RoutingRule | None:
+    words = [w for w in re.split(r"[\s,;]+", text.strip().lower()) if w]
+    if words in ([], ["all"]):
+        return EVERYONE
+    if words == ["none"]:
+        return LEAD_AND_DEPUTY
+    if not set(words) <= set(kinds):
+        return None
+    return RoutingRule(roles=frozenset({Role.MEMBER}), kinds=frozenset(words))
+
+
+def _days(text: str) -> int | Invalid | None:
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit() and 0 < int(text) <= 100 * 366:
+        return int(text)
+    return Invalid()
+
+
+def settings_from_form(
+    form: Mapping[str, str], *, kinds: tuple[str, ...]
+) -> PartnershipSettings | Invalid:
+    """The partnership page's answers as settings; every bad answer is a field error."""
+    errors: dict[str, str] = {}
+    deadlines: dict[str, DeadlineRule] = {}
+    for severity in Severity:
+        rule = parse_deadline(form.get(f"deadline_{severity.value}", ""))
+        if rule is None:
+            errors[f"deadline_{severity.value}"] = (
+                f"{severity.label}: enter hours like 1h, eod, or working days like 2"
+            )
+        else:
+            deadlines[severity.value] = rule
+    region = form.get("bank_holiday_region", "").strip()
+    if region and region not in REGIONS:
+        errors["bank_holiday_region"] = "Choose England and Wales, Scotland or Northern Ireland"
+    numbers: dict[str, int | None] = {}
+    for name in ("retention_concerns_days", "retention_not_shared_days", "pattern_window_days"):
+        value = _days(form.get(name, ""))
+        if isinstance(value, Invalid):
+            errors[name] = "Enter a whole number of days, or leave it empty for the default"
+        else:
+            numbers[name] = value
+    rules: dict[str, RoutingRule] = {}
+    for category in Category:
+        for severity in Severity:
+            name = cell_name(category, severity)
+            rule_or_none = _cell(form.get(f"routing_{category.value}_{severity.value}", ""), kinds)
+            if rule_or_none is None:
+                errors[f"routing_{category.value}_{severity.value}"] = (
+                    f"{category.label}, {severity.label}: enter all, none, or organisation "
+                    f"kinds from: {', '.join(kinds)}"
+                )
+            elif rule_or_none != EVERYONE:
+                rules[name] = rule_or_none
+    if errors:
+        return Invalid(errors)
+    return PartnershipSettings(
+        deadlines=deadlines,
+        bank_holiday_region=region or None,
+        routing=RoutingPolicy(rules),
+        **numbers,
+    )
