@@ -41,6 +41,30 @@ class OrganisationRole(StrEnum):
         }[self.value]
 
 
+# A directory CSV practitioner row's optional `directory_roles` column: the roles it grants
+# (an empty cell leaves the roles set on the admin pages as they are).
+DIRECTORY_ROLES = (
+    "organisation_admin",
+    "partnership_admin",
+    *(role.name.lower() for role in OrganisationRole),
+)
+
+
+def directory_roles(cell: str) -> list[str]:
+    return [word for word in re.split(r"[\s;,]+", cell.strip().lower()) if word]
+
+
+def grant_roles(org: Organisation, person: Practitioner, roles: list[str]) -> None:
+    """A directory row's roles: admin flags, or their organisation's holder of a role."""
+    if "organisation_admin" in roles:
+        person.is_admin = True
+    if "partnership_admin" in roles:
+        person.is_partnership_admin = True
+    for role in OrganisationRole:
+        if role.name.lower() in roles:
+            setattr(org, role.value, person.id)
+
+
 class NotAllowed(Exception):
     """The signed-in person may not administer this (audited; the page answers 403)."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.network import workspaces
+from handlers.network.administration import DIRECTORY_ROLES, directory_roles, grant_roles
 from handlers.network.workspaces import Declared
 from handlers.values import Role
 from store.crypto import BlindIndex, InvalidIdentifier
@@ -38,6 +39,7 @@ class DirectoryRow:
     client: str = ""
     slack_workspaces: str = ""
     entra_tenants: str = ""
+    directory_roles: str = ""
 
 
 @dataclass
@@ -98,6 +100,7 @@ USED = {
             "slack_user",
             "teams_tenant",
             "teams_user",
+            "directory_roles",
         }
     ),
     "client": frozenset({"name", "nhs_number"}),
@@ -118,6 +121,7 @@ LIMITS = {
     "client": 32,
     "slack_workspaces": 2000,
     "entra_tenants": 2000,
+    "directory_roles": 200,
 }
 OPTIONAL_COLUMNS = tuple(LIMITS)  # every column but kind and ref, in the header's order
 REF_LIMIT = {"client": 32}
@@ -258,6 +262,8 @@ def _practitioner_problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen) -> st
         return "platform slack needs slack_team and slack_user"
     if row.platform == "teams" and not row.teams_user:
         return "platform teams needs teams_tenant and teams_user"
+    if not set(directory_roles(row.directory_roles)) <= set(DIRECTORY_ROLES):
+        return f"directory_roles must be among {', '.join(DIRECTORY_ROLES)}"
     declared = seen.declared.get(row.organisation)  # the file's row wins over the store
     if declared is None:
         declared = workspaces.stored(uow, row.organisation)
@@ -338,6 +344,9 @@ def _apply(uow: UnitOfWork, row: DirectoryRow, at: datetime, report: ImportRepor
         person.slack_team_id, person.slack_user_id = row.slack_team or None, row.slack_user or None
         person.teams_tenant_id = row.teams_tenant.lower() or None
         person.teams_aad_object_id = row.teams_user or None
+        if row.directory_roles:
+            uow.flush()  # the practitioner's row first: the organisation may point at it
+            grant_roles(org, person, directory_roles(row.directory_roles))
     elif row.kind == "client":
         client = uow.directory.client_by_reference(row.ref)
         _count(report.updated if client else report.created, row.kind)
