@@ -121,7 +121,7 @@ class Organisation(Base):
 
 
 class PartnershipSetting(Base):
-    """One partnership-wide setting a partnership admin changed (handlers.network.partnership).
+    """One partnership-wide setting a partnership admin changed (handlers.partnership).
 
     Sparse: a setting with no row keeps its default (today's behaviour).
     """

@@ -1,5 +1,5 @@
 """The partnership page: a partnership admin edits deadlines, bank holidays, retention, the
-weak-signal window and the routing policy (handlers.network.partnership)."""
+weak-signal window and the routing policy (handlers.partnership)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from handlers.deadlines import REGIONS
 from handlers.invalid import Invalid
 from handlers.network.administration import NotAllowed, partnership_admin
 from handlers.network.directory import ORG_KINDS
-from handlers.network.partnership import (
+from handlers.partnership import (
     PartnershipSettings,
     cell_text,
     change_partnership_settings,

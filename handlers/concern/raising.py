@@ -8,9 +8,9 @@ from datetime import datetime
 
 from handlers.deadlines import WorkingCalendar, organisation_deadline
 from handlers.invalid import MAX_TEXT, Invalid
-from handlers.network.partnership import deadline_policy
 from handlers.network.routing import NetworkMember, NotInNetwork, who_can_i_share_with
 from handlers.outbox.delivery import enqueue_pointer
+from handlers.partnership import deadline_policy
 from handlers.ports import Clock
 from handlers.values import (
     Category,

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.deadlines import WorkingCalendar, organisation_deadline
-from handlers.network.partnership import deadline_policy
 from handlers.outbox.delivery import enqueue_pointer
+from handlers.partnership import deadline_policy
 from handlers.ports import Clock
 from handlers.values import DeliveryRole, PointerKind, Role, Severity
 from store.models import Concern, Delivery, Practitioner, new_id

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from handlers.network.partnership import partnership_settings
 from handlers.outbox.delivery import enqueue_pointer
+from handlers.partnership import partnership_settings
 from handlers.ports import Clock
 from handlers.values import PointerKind, Role
 from store.unit_of_work import UnitOfWork

@@ -4,7 +4,7 @@ An organisation admin (`Practitioner.is_admin`) manages their own organisation: 
 practitioners (add, edit, deactivate a leaver), its declared Slack workspaces and Entra
 tenants, its safeguarding lead, duty contact and data protection officer, and its admins. A
 partnership admin (`Practitioner.is_partnership_admin`) edits the partnership's settings
-(handlers.network.partnership). Every change is audited with its before and after values;
+(handlers.partnership). Every change is audited with its before and after values;
 a refusal is audited too.
 """
 

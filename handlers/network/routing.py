@@ -1,13 +1,13 @@
 """Who can I share with? The client's network, and whom the routing policy recommends.
 
-The routing policy itself is data (handlers.network.partnership.RoutingPolicy).
+The routing policy itself is data (handlers.partnership.RoutingPolicy).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.network.partnership import routing_policy
+from handlers.partnership import routing_policy
 from handlers.values import Category, Role, Severity
 from store.unit_of_work import UnitOfWork
 

@@ -9,7 +9,7 @@ The audit chain is untouched: earlier events hold ids only, and it still verifie
 Which concerns: closed or not shared, raised by the organisation's practitioners, closed
 (or, never closed, raised) more than the retention period ago: the partnership's period for
 concerns or for decisions not to share, else `Organisation.retention_days`
-(handlers.network.partnership.retention_days).
+(handlers.partnership.retention_days).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from handlers.network.partnership import retention_days
+from handlers.partnership import retention_days
 from handlers.ports import Clock
 from store.unit_of_work import UnitOfWork
 

@@ -11,7 +11,8 @@ from bot.web.admin_partnership import form_values
 from handlers.follow_through.patterns import detect_patterns
 from handlers.invalid import Invalid
 from handlers.network.directory import ORG_KINDS
-from handlers.network.partnership import (
+from handlers.network.routing import who_can_i_share_with
+from handlers.partnership import (
     LEAD_AND_DEPUTY,
     PartnershipSettings,
     RoutingPolicy,
@@ -21,7 +22,6 @@ from handlers.network.partnership import (
     partnership_settings,
     settings_from_form,
 )
-from handlers.network.routing import who_can_i_share_with
 from handlers.values import Category, Role, Severity
 from tests.directory import seed_directory
 from tests.follow.flows import raise_one

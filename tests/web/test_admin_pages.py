@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.web.admin_partnership import form_values
-from handlers.network.partnership import PartnershipSettings
+from handlers.partnership import PartnershipSettings
 from handlers.retention.concerns import run_retention
 from store.models import AuditEvent, Concern, Practitioner
 from tests.web.browser import Browser
