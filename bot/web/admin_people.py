@@ -28,15 +28,12 @@ PageDep = Annotated[Page, Depends(page_for)]
 
 
 def _person(uow: UnitOfWork, page: Page, actor_id: str, person_id: str) -> Practitioner:
-    path = f"{PATH}/practitioners/{person_id[:32]}"
-    org = administered_organisation(uow, page, actor_id, path)
+    org = administered_organisation(uow, page, actor_id, f"{PATH}/practitioners")
     if not PERSON_ID.match(person_id):
         raise refusal()
     try:
-        return admin.member_of(uow, org, person_id)
+        return admin.member_of(uow, org, person_id, actor_id=actor_id, at=page.runtime.clock.now())
     except NotAllowed:
-        uow.audit("admin.refused", at=page.runtime.clock.now(), actor_id=actor_id, subject=path)
-        uow.commit()
         raise refusal() from None
 
 

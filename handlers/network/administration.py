@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NoReturn
 
 from handlers.invalid import Invalid
 from handlers.network.workspaces import Declared
@@ -73,7 +74,7 @@ def organisation_admin(uow: UnitOfWork, *, actor_id: str, page: str, at: datetim
     """The organisation `actor_id` administers, or NotAllowed (audited) if they are no admin."""
     person = uow.directory.practitioner(actor_id)
     if person is None or not person.active or not person.is_admin:
-        _refuse(uow, actor_id, page, at)
+        refuse(uow, actor_id, page, at)
     assert person is not None
     return person.organisation
 
@@ -82,12 +83,13 @@ def partnership_admin(uow: UnitOfWork, *, actor_id: str, page: str, at: datetime
     """The partnership admin `actor_id`, or NotAllowed (audited)."""
     person = uow.directory.practitioner(actor_id)
     if person is None or not person.active or not person.is_partnership_admin:
-        _refuse(uow, actor_id, page, at)
+        refuse(uow, actor_id, page, at)
     assert person is not None
     return person
 
 
-def _refuse(uow: UnitOfWork, actor_id: str, page: str, at: datetime) -> None:
+def refuse(uow: UnitOfWork, actor_id: str, page: str, at: datetime) -> NoReturn:
+    """Audit a refusal (committed on its own) and raise NotAllowed."""
     uow.audit("admin.refused", at=at, actor_id=actor_id, subject=page[:64])
     uow.commit()
     raise NotAllowed(page)
@@ -174,11 +176,18 @@ def add_practitioner(
     return person
 
 
-def member_of(uow: UnitOfWork, organisation: Organisation, practitioner_id: str) -> Practitioner:
-    """A practitioner of this organisation, or NotAllowed (another organisation's person)."""
+def member_of(
+    uow: UnitOfWork,
+    organisation: Organisation,
+    practitioner_id: str,
+    *,
+    actor_id: str,
+    at: datetime,
+) -> Practitioner:
+    """A practitioner of this organisation, or NotAllowed (audited): not the admin's to change."""
     person = uow.directory.practitioner(practitioner_id)
     if person is None or person.organisation_id != organisation.id:
-        raise NotAllowed(practitioner_id)
+        refuse(uow, actor_id, f"practitioner:{practitioner_id}", at)
     return person
 
 
