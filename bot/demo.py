@@ -86,7 +86,7 @@ def demo_rows() -> list[DirectoryRow]:
 
 
 def seed(runtime: Runtime, *, if_empty: bool = True) -> ImportReport | None:
-    """Load the demo directory (titles, duty contact and admin are demo-only extras)."""
+    """Load the demo directory (titles, duty contact and admins are demo-only extras)."""
     with runtime.uow() as uow:
         has_orgs = uow.session.scalar(select(func.count()).select_from(Organisation)) or 0
     if if_empty and has_orgs:
@@ -99,6 +99,7 @@ def seed(runtime: Runtime, *, if_empty: bool = True) -> ImportReport | None:
         for person in uow.directory.practitioners():
             person.job_title = titles.get(person.ref, person.job_title)
             person.is_admin = person.ref in ("ben", "femi")
+            person.is_partnership_admin = person.ref == "femi"
         council = uow.directory.organisation_by_ref("council-cs")
         femi = uow.directory.practitioner_by_ref("femi")
         if council and femi:

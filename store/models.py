@@ -109,9 +109,27 @@ class Organisation(Base):
     duty_contact_id: Mapped[str | None] = mapped_column(
         String(32), ForeignKey("practitioners.id", use_alter=True), nullable=True
     )
+    safeguarding_lead_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("practitioners.id", use_alter=True), nullable=True
+    )
+    dpo_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("practitioners.id", use_alter=True), nullable=True
+    )
     retention_days: Mapped[int] = mapped_column(Integer, default=6 * 365)
     policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PartnershipSetting(Base):
+    """One partnership-wide setting a partnership admin changed (handlers.partnership).
+
+    Sparse: a setting with no row keeps its default (today's behaviour).
+    """
+
+    __tablename__ = "partnership_settings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Practitioner(Base):
@@ -133,7 +151,8 @@ class Practitioner(Base):
     teams_tenant_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     teams_aad_object_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     teams_conversation: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)  # organisation admin
+    is_partnership_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

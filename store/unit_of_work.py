@@ -20,6 +20,7 @@ from store.repositories.concerns import ConcernRepository
 from store.repositories.directory import DirectoryRepository
 from store.repositories.inbound import InboundRepository
 from store.repositories.outbox import OutboxRepository
+from store.repositories.partnership import PartnershipRepository
 from store.sealed import Sealed
 
 
@@ -47,6 +48,7 @@ class UnitOfWork:
         self.inbound = InboundRepository(self.session)
         self.leavers = LeaverRepository(self.session)
         self.landed = LandedMessages(self.session)
+        self.partnership = PartnershipRepository(self.session)
         self.vault = Vault(self.session, self._ring)
         self.sealed = Sealed(self.vault)
         return self

@@ -1,10 +1,14 @@
-"""Flare's own pages: home, link interstitials, demo sign-in, concern pages, the raise form."""
+"""Flare's own pages: home, link interstitials, demo sign-in, concern pages, the raise form,
+and the organisation and partnership admin pages."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from bot.web import (
+    admin_organisation,
+    admin_partnership,
+    admin_people,
     clients,
     concern,
     home,
@@ -19,4 +23,6 @@ from bot.web import (
 router = APIRouter()
 # signin_demo before signin: its /signin/demo must win over /signin/{provider}.
 for part in (home, links, signin_demo, signin, concern, raise_form, inbox, clients, network_forms):
+    router.include_router(part.router)
+for part in (admin_partnership, admin_organisation, admin_people):
     router.include_router(part.router)

@@ -27,6 +27,7 @@ from handlers.network.routing import (
     who_can_i_share_with,
 )
 from handlers.outbox.delivery import enqueue_pointer
+from handlers.partnership import deadline_policy
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, PointerKind, Role
 from store.models import Concern, Delivery, Practitioner, new_id
@@ -160,8 +161,7 @@ def _acknowledge_by(
     calendar: WorkingCalendar,
 ) -> datetime:
     """The severity's deadline, in the raiser's organisation's working time."""
-    organisation = uow.directory.organisation(raiser.organisation_id)
-    policy = organisation.policy if organisation else None
+    policy = deadline_policy(uow, uow.directory.organisation(raiser.organisation_id))
     return organisation_deadline(cmd.severity, now, calendar, policy)
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from handlers.deadlines import WorkingCalendar, organisation_deadline
 from handlers.outbox.delivery import enqueue_pointer
+from handlers.partnership import deadline_policy
 from handlers.ports import Clock
 from handlers.values import DeliveryRole, PointerKind, Role, Severity
 from store.models import Concern, Delivery, Practitioner, new_id
@@ -148,7 +149,7 @@ def _delivery_for(
 def _policy_of(uow: UnitOfWork, practitioner_id: str) -> dict[str, object] | None:
     person = uow.directory.practitioner(practitioner_id)
     organisation = uow.directory.organisation(person.organisation_id) if person else None
-    return dict(organisation.policy or {}) if organisation else None
+    return deadline_policy(uow, organisation)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from handlers.outbox.delivery import enqueue_pointer
+from handlers.partnership import partnership_settings
 from handlers.ports import Clock
 from handlers.values import PointerKind, Role
 from store.unit_of_work import UnitOfWork
@@ -38,6 +39,9 @@ def detect_patterns(
     policy = policy or PatternPolicy()
     report = PatternReport()
     with uow_factory() as uow:
+        window_days = partnership_settings(uow).pattern_window_days
+        if window_days is not None:  # a partnership admin's window wins over the deployment's
+            policy = replace(policy, window=timedelta(days=window_days))
         since = clock.now() - policy.window
         by_client: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for client_id, concern_id, organisation_id in uow.concerns.raised_since(since):

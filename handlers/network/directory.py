@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.network import workspaces
+from handlers.network.administration import directory_roles, grant_roles
 from handlers.network.directory_checks import Progress, problems
 from handlers.network.directory_export import FullPlan, full_plan
 from handlers.network.directory_rows import (
@@ -188,6 +189,8 @@ def _apply_practitioner(
     person.slack_team_id, person.slack_user_id = row.slack_team or None, row.slack_user or None
     person.teams_tenant_id = row.teams_tenant.lower() or None
     person.teams_aad_object_id = row.teams_user or None
+    if row.directory_roles:  # a filled cell grants; an empty one leaves roles set on the web
+        grant_roles(org, person, directory_roles(row.directory_roles))
 
 
 def _apply_client(uow: UnitOfWork, row: DirectoryRow, at: datetime, report: ImportReport) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from handlers.network import workspaces
+from handlers.network.administration import DIRECTORY_ROLES, directory_roles
 from handlers.network.directory_rows import (
     KINDS,
     LIMITS,
@@ -128,6 +129,8 @@ def _problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen, index: BlindIndex)
 
 
 def _practitioner_problem(uow: UnitOfWork, row: DirectoryRow, seen: _Seen) -> str | None:
+    if not set(directory_roles(row.directory_roles)) <= set(DIRECTORY_ROLES):
+        return f"directory_roles must be among {', '.join(DIRECTORY_ROLES)}"
     if not row.name:
         return "a practitioner needs a name"
     if row.organisation not in seen.orgs and (

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import chain
 
+from handlers.network.administration import roles_of
 from handlers.network.directory_checks import Progress
 from handlers.network.directory_rows import DirectoryRow, derived_platform
 from handlers.network.workspaces import Declared
@@ -115,6 +116,7 @@ def _practitioner(person: Practitioner) -> DirectoryRow:
         slack_user=person.slack_user_id or "",
         teams_tenant=person.teams_tenant_id or "",
         teams_user=person.teams_aad_object_id or "",
+        directory_roles=" ".join(roles_of(person)),
     )
 
 

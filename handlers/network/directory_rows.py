@@ -33,6 +33,7 @@ class DirectoryRow:
     client: str = ""
     slack_workspaces: str = ""
     entra_tenants: str = ""
+    directory_roles: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -59,6 +60,7 @@ USED = {
             "slack_user",
             "teams_tenant",
             "teams_user",
+            "directory_roles",
         }
     ),
     "client": frozenset({"name", "nhs_number"}),
@@ -79,6 +81,7 @@ LIMITS = {
     "client": 32,
     "slack_workspaces": 2000,
     "entra_tenants": 2000,
+    "directory_roles": 200,
 }
 OPTIONAL_COLUMNS = tuple(LIMITS)  # every column but kind and ref, in the header's order
 COLUMNS = ("kind", "ref", *OPTIONAL_COLUMNS)

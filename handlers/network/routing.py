@@ -1,18 +1,15 @@
-"""Who can I share with? The client's network, and whom the routing policy recommends."""
+"""Who can I share with? The client's network, and whom the routing policy recommends.
+
+The routing policy itself is data (handlers.partnership.RoutingPolicy).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.partnership import routing_policy
 from handlers.values import Category, Role, Severity
 from store.unit_of_work import UnitOfWork
-
-# Which agencies a medium or low concern of each category is most relevant to.
-RELEVANT_KINDS: dict[Category, frozenset[str]] = {
-    Category.HEALTH: frozenset({"health"}),
-    Category.EDUCATION: frozenset({"school"}),
-    Category.HOUSING: frozenset({"housing"}),
-}
 
 
 @dataclass(frozen=True)
@@ -42,19 +39,6 @@ class NotInNetwork(Exception):
     """The practitioner cannot raise about, or see, this client."""
 
 
-def recommend(
-    role: Role, org_kind: str, category: Category, severity: Severity
-) -> tuple[bool, str]:
-    """The routing policy: lead and deputy always; others by severity or relevance."""
-    if role in (Role.LEAD, Role.DEPUTY):
-        return True, "Leads the network" if role is Role.LEAD else "Deputises for the lead"
-    if severity in (Severity.IMMEDIATE, Severity.HIGH):
-        return True, f"{severity.label} severity goes to the whole network"
-    if org_kind in RELEVANT_KINDS.get(category, frozenset()):
-        return True, f"Relevant to {category.label.lower()}"
-    return False, "Not needed for this category and severity"
-
-
 def who_can_i_share_with(
     uow: UnitOfWork,
     *,
@@ -67,13 +51,14 @@ def who_can_i_share_with(
     client = uow.directory.client(client_id)
     if client is None or uow.directory.membership(client_id, raiser_id) is None:
         raise NotInNetwork(client_id)
+    policy = routing_policy(uow)
     members = []
     for membership in uow.directory.network(client_id):
         person = membership.practitioner
         if person.id == raiser_id or not person.active:
             continue
         role = Role(membership.role)
-        recommended, why = recommend(role, person.organisation.kind, category, severity)
+        recommended, why = policy.recommend(role, person.organisation.kind, category, severity)
         members.append(
             NetworkMember(
                 practitioner_id=person.id,

@@ -8,9 +8,11 @@ Two committed phases per batch, so a crash between them loses nothing and leaks 
 The audit chain is untouched: earlier events hold ids only, and it still verifies.
 Which concerns: closed or not shared, raised by the organisation's practitioners, closed
 (`closed_at`, set by `follow_through.closing`; for a decision not to share, the decision)
-more than `Organisation.retention_days` ago. A reopened concern is not closed, so not due;
-a client under a legal hold (`retention.legal_hold`) keeps all its concerns.
-Runs from `flare retention run` and as a scheduled sweep (`sweep_retention`).
+more than the retention period ago: the partnership's period for concerns or for decisions
+not to share, else `Organisation.retention_days` (handlers.partnership.retention_days).
+A reopened concern is not closed, so not due; a client under a legal hold
+(`retention.legal_hold`) keeps all its concerns. Runs from `flare retention run` and as a
+scheduled sweep (`sweep_retention`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from handlers.partnership import retention_days
 from handlers.ports import Clock
 from store.unit_of_work import UnitOfWork
 
@@ -45,10 +48,30 @@ def retention_due(
     with uow_factory() as uow:
         now = clock.now()
         for organisation in uow.directory.organisations():
-            cutoff = now - timedelta(days=organisation.retention_days)
-            due = uow.concerns.due_for_retention(organisation.id, cutoff, limit, lock=False)
-            counts.append(RetentionCount(organisation.ref, organisation.retention_days, len(due)))
+            due = 0
+            for not_shared, statuses in ((False, ("closed",)), (True, ("not_shared",))):
+                days = retention_days(uow, organisation, not_shared=not_shared)
+                due += len(
+                    uow.concerns.due_for_retention(
+                        organisation.id,
+                        now - timedelta(days=days),
+                        limit,
+                        lock=False,
+                        statuses=statuses,
+                    )
+                )
+            days = retention_days(uow, organisation, not_shared=False)
+            counts.append(RetentionCount(organisation.ref, days, due))
     return counts
+
+
+def _periods(uow: UnitOfWork) -> list[tuple[str, str, tuple[str, ...], int]]:
+    """Each organisation's retention periods: (id, ref, statuses, days), one per status."""
+    return [
+        (o.id, o.ref, (status,), retention_days(uow, o, not_shared=status == "not_shared"))
+        for o in uow.directory.organisations()
+        for status in ("closed", "not_shared")
+    ]
 
 
 def run_retention(
@@ -56,14 +79,14 @@ def run_retention(
 ) -> Iterator[RetentionReport]:
     """Shred then delete, a committed batch at a time; yields progress after each batch."""
     with uow_factory() as uow:
-        organisations = [(o.id, o.ref, o.retention_days) for o in uow.directory.organisations()]
-    for organisation_id, ref, days in organisations:
+        periods = _periods(uow)
+    for organisation_id, ref, statuses, days in periods:
         while True:
             report = RetentionReport()
             with uow_factory() as uow:
                 now = clock.now()
                 due = uow.concerns.due_for_retention(
-                    organisation_id, now - timedelta(days=days), batch
+                    organisation_id, now - timedelta(days=days), batch, statuses=statuses
                 )
                 for concern in due:
                     if concern.data_key_id is not None:

@@ -28,7 +28,13 @@ class ConcernRetention:
     _s: Session
 
     def due_for_retention(
-        self, organisation_id: str, cutoff: datetime, limit: int, *, lock: bool = True
+        self,
+        organisation_id: str,
+        cutoff: datetime,
+        limit: int,
+        *,
+        lock: bool = True,
+        statuses: tuple[str, ...] = ("closed", "not_shared"),
     ) -> Sequence[Concern]:
         """Closed (or not shared) concerns of an organisation's raisers, past retention,
         whose client is not under a legal hold."""
@@ -39,7 +45,7 @@ class ConcernRetention:
             .where(
                 Concern.raiser_id.in_(raisers),
                 Concern.client_id.not_in(held),
-                Concern.status.in_(("closed", "not_shared")),
+                Concern.status.in_(statuses),
                 Concern.shredded_at.is_(None),
                 or_(
                     Concern.closed_at < cutoff,

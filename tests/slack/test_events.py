@@ -89,8 +89,9 @@ def test_acknowledging_sends_that_concerns_messages_and_leaves_the_rest_to_the_w
         assert answer.status_code == 200
         world.slack.wait_for("chat.update", 2)
         world.slack.wait_for("chat.postMessage", 4)  # the receipt for the acknowledged one
-        assert _pending(world, outcome.concern_id) == outcome.recipients == 2, outcome
-        assert runtime.deliver().sent == 2  # the worker's sweep still sends them
+        # the whole network by default: lead, deputy and the other member
+        assert _pending(world, outcome.concern_id) == outcome.recipients == 3, outcome
+        assert runtime.deliver().sent == 3  # the worker's sweep still sends them
         assert _pending(world, outcome.concern_id) == 0
 
 

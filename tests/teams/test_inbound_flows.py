@@ -198,7 +198,8 @@ def test_the_second_card_recommends_and_lets_the_raiser_narrow(world: TeamsWorld
     second = card_of(submit(world, "dev", step))
     recipients = inputs(second)["recipients"]
     chosen = set(recipients["value"].split(","))
-    assert chosen == {world.people["chloe"], world.people["erin"]}  # lead and deputy
+    # the routing policy's default: the whole network (the raiser aside)
+    assert chosen == {world.people[p] for p in ("chloe", "erin", "amara")}
     assert world.people["amara"] in {c["value"] for c in recipients["choices"]}
     # Narrowing to the lead alone without a reason is refused, with the answers kept.
     send = submit_data(second) | ANSWERS | {"recipients": world.people["chloe"]}

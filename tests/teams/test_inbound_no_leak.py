@@ -111,8 +111,12 @@ def _journey(world: TeamsWorld, client_id: str, texts: dict[str, str], message: 
         "severity": "medium",
     }
     second = card_of(submit(world, "dev", step))
-    # Everyone, not just the recommended lead and deputy: a change that needs a reason.
-    everyone = ",".join(c["value"] for c in inputs(second)["recipients"]["choices"])
+    # The lead and deputy only, not the whole network the routing policy recommends: a
+    # change that needs a reason.
+    choices = {c["value"] for c in inputs(second)["recipients"]["choices"]}
+    narrowed = [world.people[p] for p in ("chloe", "erin")]
+    assert set(narrowed) < choices
+    everyone = ",".join(narrowed)
     send = submit_data(second) | {
         "noticed": texts["noticed"],
         "family_informed": "not_safe",

@@ -377,3 +377,38 @@ def test_raise_form_with_the_keyboard_only(
     with world.runtime.uow() as uow:
         raised = uow.concerns.raised_by(world.people["dev"])
         assert len(raised) == 1 and raised[0].severity == "high"
+
+
+def test_admin_pages_are_accessible(
+    served: tuple[World, str], chromium: Any, auditor: Auditor
+) -> None:
+    world, base = served
+    check = auditor.check
+    femi = person(chromium)  # an organisation admin and a partnership admin
+    femi.goto(f"{base}/playground/{world.people['femi']}")
+    go(femi, "button:has-text('Sign in as this person')")
+    femi.goto(f"{base}/admin/organisation")
+    check(femi, "organisation admin")
+    go(femi, "button:has-text('Add practitioner')")
+    assert "There is a problem" in text(femi)
+    check(femi, "organisation admin errors")
+    femi.goto(f"{base}/admin/organisation/practitioners/{world.people['erin']}")
+    check(femi, "practitioner admin")
+    femi.goto(f"{base}/admin/partnership")
+    check(femi, "partnership settings")
+    femi.fill("#deadline_high", "soon")
+    go(femi, "button:has-text('Save settings')")
+    assert "There is a problem" in text(femi)
+    check(femi, "partnership settings errors")
+    femi.fill("#deadline_high", "eod")
+    femi.select_option("#bank_holiday_region", value="scotland")
+    go(femi, "button:has-text('Save settings')")
+    assert "Your changes are saved" in text(femi)
+    check(femi, "partnership settings saved")
+
+    amara = person(chromium)
+    amara.goto(f"{base}/playground/{world.people['amara']}")
+    go(amara, "button:has-text('Sign in as this person')")
+    amara.goto(f"{base}/admin/partnership")
+    assert "You cannot change these settings" in text(amara)
+    check(amara, "admin refused")
