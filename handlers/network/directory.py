@@ -190,6 +190,7 @@ def _apply_practitioner(
     person.teams_tenant_id = row.teams_tenant.lower() or None
     person.teams_aad_object_id = row.teams_user or None
     if row.directory_roles:  # a filled cell grants; an empty one leaves roles set on the web
+        uow.flush()  # the practitioner row exists before an organisation names them
         grant_roles(org, person, directory_roles(row.directory_roles))
 
 
