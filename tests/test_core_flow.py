@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from handlers.concern.opening import Opened, Refusal, Refused, check_token, open_link
 from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.concern.viewing import NoAccess, view_concern
+from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, NotAllowed, acknowledge
 from handlers.invalid import Invalid
 from handlers.outbox.delivery import deliver_due
-from handlers.ports import RetryLater
+from handlers.ports import MessageRef, Pointer, RetryLater
 from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, PointerKind, Severity
-from tests.directory import seed_directory
+from tests.conftest import FakeClock, FakeMinter, UowFactory
+from tests.directory import Directory, seed_directory
 from tests.fakes import FakeNotifier
 
 
-def _raise(d, **over):  # type: ignore[no-untyped-def]
-    fields = dict(
+def _raise(d: Directory, **over: Any) -> RaiseConcern:
+    fields: dict[str, Any] = dict(
         raiser_id=d.people["amara"],
         client_id=d.clients["C-1001"],
         category=Category.NEGLECT,
@@ -30,10 +34,12 @@ def _raise(d, **over):  # type: ignore[no-untyped-def]
         submission_key="sub-1",
     )
     fields.update(over)
-    return RaiseConcern(**fields)  # type: ignore[arg-type]
+    return RaiseConcern(**fields)
 
 
-def test_raise_deliver_open_acknowledge(uow_factory, clock, minter, calendar):  # type: ignore[no-untyped-def]
+def test_raise_deliver_open_acknowledge(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter, calendar: WorkingCalendar
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     outcome = raise_concern(_raise(d), uow_factory(), clock, calendar)
     assert isinstance(outcome, Raised) and outcome.recipients == 3
@@ -94,14 +100,18 @@ def test_raise_deliver_open_acknowledge(uow_factory, clock, minter, calendar):  
         )
 
 
-def test_duplicate_submission_is_one_concern(uow_factory, clock, calendar):  # type: ignore[no-untyped-def]
+def test_duplicate_submission_is_one_concern(
+    uow_factory: UowFactory, clock: FakeClock, calendar: WorkingCalendar
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     first = raise_concern(_raise(d), uow_factory(), clock, calendar)
     again = raise_concern(_raise(d), uow_factory(), clock, calendar)
     assert isinstance(again, Raised) and again.duplicate and again.concern_id == first.concern_id  # type: ignore[union-attr]
 
 
-def test_lead_cannot_be_narrowed_out(uow_factory, clock, calendar):  # type: ignore[no-untyped-def]
+def test_lead_cannot_be_narrowed_out(
+    uow_factory: UowFactory, clock: FakeClock, calendar: WorkingCalendar
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     outcome = raise_concern(
         _raise(d, recipients=[d.people["dev"]], narrowing_reason="need"),
@@ -115,13 +125,13 @@ def test_lead_cannot_be_narrowed_out(uow_factory, clock, calendar):  # type: ign
 class _LookupFails(FakeNotifier):
     """A platform whose history lookup is down (e.g. 429 on conversations.history)."""
 
-    def find(self, pointer):  # type: ignore[no-untyped-def]
+    def find(self, pointer: Pointer) -> MessageRef | None:
         raise ConnectionError("lookup unavailable")
 
 
-def test_a_failing_lookup_after_an_ambiguous_send_keeps_the_sweep_going(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar
-):
+def test_a_failing_lookup_after_an_ambiguous_send_keeps_the_sweep_going(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter, calendar: WorkingCalendar
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     raise_concern(_raise(d), uow_factory(), clock, calendar)
     chat = _LookupFails(failures=[RetryLater("timeout", ambiguous=True)])

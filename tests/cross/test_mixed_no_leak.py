@@ -30,8 +30,10 @@ from handlers.follow_through.closing import (
     reopen_concern,
 )
 from handlers.outbox.delivery import deliver_due
+from handlers.ports import Notifier
 from handlers.values import Category, Platform, Severity
 from tests.canary_concern import canary_client, raise_canary_concern
+from tests.conftest import FakeClock, UowFactory
 from tests.directory import seed_directory
 from tests.identifiers import fresh_nhs_number
 from tests.refused_requests import (
@@ -42,8 +44,9 @@ from tests.refused_requests import (
     slack_submission,
 )
 from tests.slack.conftest import BOT_TOKEN, link_everyone_to_slack, slack_user
+from tests.slack.fake_api import FakeSlackAPI
 from tests.teams.conftest import aad_id, make_notifier
-from tests.teams.fake_connector import TENANT_ID
+from tests.teams.fake_connector import TENANT_ID, FakeTeams
 
 PEOPLE = ("amara", "chloe", "erin", "dev")
 FIELDS = ("noticed", "rationale", "family_reason", "narrowing_reason", "protected", "label",
@@ -62,7 +65,9 @@ def refusing(engine: Engine, tmp_path: Path) -> Iterator[Refusing]:
         yield flare
 
 
-def _people(uow_factory, clock, slack, teams) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _people(
+    uow_factory: UowFactory, clock: FakeClock, slack: FakeSlackAPI, teams: FakeTeams
+) -> dict[str, str]:
     with uow_factory() as uow:
         people = {p.ref: p.id for p in uow.directory.practitioners()}
     if people:
@@ -91,20 +96,27 @@ def _people(uow_factory, clock, slack, teams) -> dict[str, str]:  # type: ignore
         {ref: st.sampled_from([Platform.SLACK, Platform.TEAMS]) for ref in PEOPLE}
     ),
 )
-def test_no_canary_reaches_either_platform_however_the_network_is_split(  # type: ignore[no-untyped-def]
-    uow_factory, clock, slack, teams, logs, refusing, extra, platforms
-):
+def test_no_canary_reaches_either_platform_however_the_network_is_split(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    slack: FakeSlackAPI,
+    teams: FakeTeams,
+    logs: io.StringIO,
+    refusing: Refusing,
+    extra: dict[str, str],
+    platforms: dict[str, Platform],
+) -> None:
     people = _people(uow_factory, clock, slack, teams)
     with uow_factory() as uow:
         for ref, platform in platforms.items():
-            person = uow.directory.practitioner(people[ref])
-            assert person is not None
-            person.preferred_platform = platform.value
+            practitioner = uow.directory.practitioner(people[ref])
+            assert practitioner is not None
+            practitioner.preferred_platform = platform.value
         uow.commit()
     slack.clear()
     first_teams = len(teams.all_requests)
     before = {ref: _counts(slack, teams, ref) for ref in PEOPLE}
-    notifiers = {
+    notifiers: dict[Platform, Notifier] = {
         Platform.SLACK: SlackNotifier(uow_factory, clock, SingleWorkspace(BOT_TOKEN), slack.url),
         Platform.TEAMS: make_notifier(uow_factory, clock, teams),
     }
@@ -157,7 +169,7 @@ def test_no_canary_reaches_either_platform_however_the_network_is_split(  # type
         assert not logged, "canary reached a log line"
 
 
-def _counts(slack, teams, ref: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _counts(slack: FakeSlackAPI, teams: FakeTeams, ref: str) -> tuple[int, int]:
     """Messages a person has had so far: (in Slack, in Teams)."""
     in_slack = len(slack.messages(slack.dm_channel(slack_user(ref))))
     return in_slack, len(teams.connector.messages_to(aad_id(ref)))

@@ -10,6 +10,7 @@ from handlers.outbox.delivery import OutboxPolicy, Throttle, deliver_due
 from handlers.ports import Undeliverable
 from handlers.values import Platform, PointerKind
 from store.models import OutboxMessage
+from tests.conftest import FakeClock, FakeMinter, UowFactory
 from tests.directory import seed_directory
 from tests.fakes import FakeNotifier, retry
 from tests.follow.flows import raise_one
@@ -27,7 +28,7 @@ def test_backoff_is_jittered_exponential_and_never_before_retry_after(
     assert wait <= max(ceiling, after or 0.0)
 
 
-def _rows(uow_factory, kind):  # type: ignore[no-untyped-def]
+def _rows(uow_factory: UowFactory, kind: str) -> list[tuple[str, str, int]]:
     with uow_factory() as uow:
         return [
             (r.recipient_id, r.state, r.attempts)
@@ -35,11 +36,15 @@ def _rows(uow_factory, kind):  # type: ignore[no-untyped-def]
         ]
 
 
-def test_dead_letter_after_max_attempts_alerts_the_admin_once(uow_factory, clock, minter):  # type: ignore[no-untyped-def]
+def test_dead_letter_after_max_attempts_alerts_the_admin_once(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     with uow_factory() as uow:
         for ref in ("chloe", "ben"):
-            uow.directory.practitioner(d.people[ref]).is_admin = True
+            admin = uow.directory.practitioner(d.people[ref])
+            assert admin is not None
+            admin.is_admin = True
         uow.commit()
     raise_one(uow_factory, clock, d, recipients=None)
     policy = OutboxPolicy(max_attempts=3)

@@ -28,13 +28,15 @@ from sqlalchemy import Engine, select
 from bot.playground.notifier import PlaygroundNotifier
 from handlers.concern.information import InformationAdded, add_information
 from handlers.concern.opening import Opened, Refused, check_token, open_link
-from handlers.concern.viewing import inbox, view_concern
+from handlers.concern.viewing import ConcernView, inbox, view_concern
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
 from handlers.outbox.delivery import deliver_due
 from handlers.outbox.pointer_words import describe
+from handlers.ports import Pointer, SendResult
 from handlers.values import Platform
 from store.models import Base
 from tests.canary_concern import canary_client, raise_canary_concern
+from tests.conftest import FakeClock, UowFactory
 from tests.directory import Directory, seed_directory
 from tests.fakes import FakeNotifier
 from tests.refused_requests import (
@@ -91,7 +93,7 @@ class ExplodingNotifier(FakeNotifier):
         self.echo = echo
         self.exploded = False
 
-    def send(self, pointer):  # type: ignore[no-untyped-def]
+    def send(self, pointer: Pointer) -> SendResult:
         if not self.exploded:
             self.exploded = True
             raise RuntimeError(f"platform rejected the message: {self.echo}")
@@ -109,7 +111,9 @@ def refusing(engine: Engine, tmp_path: Path) -> Iterator[Refusing]:
         yield flare
 
 
-def _flow(uow_factory, d: Directory, clock, canaries: Canaries, chat: FakeNotifier):  # type: ignore[no-untyped-def]
+def _flow(
+    uow_factory: UowFactory, d: Directory, clock: FakeClock, canaries: Canaries, chat: FakeNotifier
+) -> tuple[ConcernView, ConcernView]:
     t = canaries.texts
     client_id = canary_client(uow_factory, clock, name=t["label"], nhs=canaries.nhs)
     raised = raise_canary_concern(
@@ -120,6 +124,7 @@ def _flow(uow_factory, d: Directory, clock, canaries: Canaries, chat: FakeNotifi
     clock.advance(minutes=30)
     deliver_due(uow_factory, notifiers, _Minter(), clock)
     lead = next(p for p in chat.to(d.people["chloe"]) if p.concern_id == raised.concern_id)
+    assert lead.link is not None
     target = check_token(uow_factory(), lead.link.rsplit("/", 1)[1], clock)
     assert not isinstance(target, Refused)
     refused = open_link(
@@ -189,10 +194,10 @@ def _database_text(engine: Engine) -> bytes:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(extra=st.fixed_dictionaries({f: free_text for f in FIELDS}))
-def test_canary_reaches_only_the_recipient(  # type: ignore[no-untyped-def]
+def test_canary_reaches_only_the_recipient(
     engine: Engine,
-    uow_factory,
-    clock,
+    uow_factory: UowFactory,
+    clock: FakeClock,
     logs: io.StringIO,
     refusing: Refusing,
     extra: dict[str, str],
@@ -240,7 +245,7 @@ def test_canary_reaches_only_the_recipient(  # type: ignore[no-untyped-def]
         assert not in_database, "canary stored in plaintext"
 
 
-def _directory(uow_factory) -> Directory:  # type: ignore[no-untyped-def]
+def _directory(uow_factory: UowFactory) -> Directory:
     with uow_factory() as uow:
         people = {p.ref: p.id for p in uow.directory.practitioners()}
     return Directory(people, {})

@@ -11,16 +11,26 @@ from sqlalchemy import select
 from bot.slack.blocks import ACKNOWLEDGE_ACTION, CLOSE_ACTION, OPEN_ACTION
 from bot.slack.notifier import SingleWorkspace, SlackNotifier
 from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
-from handlers.outbox.delivery import deliver_due
+from handlers.outbox.delivery import DeliveryReport, deliver_due
 from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
 from store.models import AuditEvent, OutboxMessage
-from tests.slack.conftest import BOT_TOKEN, TEAM, slack_user
+from tests.conftest import FakeClock, FakeMinter, UowFactory
+from tests.directory import Directory
+from tests.slack.conftest import BOT_TOKEN, TEAM, SlackDirectory, slack_user
+from tests.slack.fake_api import FakeSlackAPI
 
 CANARY = "CANARY-7f3a-hungry-at-pickup"
 
 
-def _raise(uow_factory, clock, calendar, d, key="sub-1"):  # type: ignore[no-untyped-def]
+def _raise(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    calendar: WorkingCalendar,
+    d: Directory | SlackDirectory,
+    key: str = "sub-1",
+) -> Raised:
     cmd = RaiseConcern(
         raiser_id=d.people["amara"],
         client_id=d.clients["C-1001"],
@@ -38,15 +48,19 @@ def _raise(uow_factory, clock, calendar, d, key="sub-1"):  # type: ignore[no-unt
     return outcome
 
 
-def _notifier(uow_factory, clock, slack, timeout: float = 5.0) -> SlackNotifier:  # type: ignore[no-untyped-def]
+def _notifier(
+    uow_factory: UowFactory, clock: FakeClock, slack: FakeSlackAPI, timeout: float = 5.0
+) -> SlackNotifier:
     return SlackNotifier(uow_factory, clock, SingleWorkspace(BOT_TOKEN), slack.url, timeout=timeout)
 
 
-def _deliver(uow_factory, clock, minter, notifier):  # type: ignore[no-untyped-def]
+def _deliver(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter, notifier: SlackNotifier
+) -> DeliveryReport:
     return deliver_due(uow_factory, {Platform.SLACK: notifier}, minter, clock)
 
 
-def _rows(uow_factory) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+def _rows(uow_factory: UowFactory) -> list[OutboxMessage]:
     with uow_factory() as uow:
         rows = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at)))
         for row in rows:
@@ -54,9 +68,14 @@ def _rows(uow_factory) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
         return rows
 
 
-def test_pointers_go_to_dms_with_buttons_metadata_and_no_unfurl(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_pointers_go_to_dms_with_buttons_metadata_and_no_unfurl(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     d = slack_directory
     _raise(uow_factory, clock, calendar, d)
     report = _deliver(uow_factory, clock, minter, _notifier(uow_factory, clock, slack))
@@ -88,9 +107,14 @@ def test_pointers_go_to_dms_with_buttons_metadata_and_no_unfurl(  # type: ignore
     assert CANARY.encode() not in slack.sent_bytes()
 
 
-def test_dm_channel_is_opened_once_and_remembered(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_dm_channel_is_opened_once_and_remembered(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     notifier = _notifier(uow_factory, clock, slack)
     _raise(uow_factory, clock, calendar, slack_directory, key="a")
     _deliver(uow_factory, clock, minter, notifier)
@@ -103,9 +127,14 @@ def test_dm_channel_is_opened_once_and_remembered(  # type: ignore[no-untyped-de
         assert chloe is not None and chloe.slack_dm_channel == slack.dm_channel("UCHLOE")
 
 
-def test_429_waits_for_retry_after_then_sends_once(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_429_waits_for_retry_after_then_sends_once(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     notifier = _notifier(uow_factory, clock, slack)
     _raise(uow_factory, clock, calendar, slack_directory)
     slack.fail("chat.postMessage", status=429, retry_after=30, times=3)
@@ -126,9 +155,15 @@ def test_429_waits_for_retry_after_then_sends_once(  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("landed", [True, False], ids=["landed", "lost"])
-def test_500_is_ambiguous_and_reconciled_through_history(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory, landed
-):
+def test_500_is_ambiguous_and_reconciled_through_history(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+    landed: bool,
+) -> None:
     notifier = _notifier(uow_factory, clock, slack)
     _raise(uow_factory, clock, calendar, slack_directory)
     slack.fail("chat.postMessage", status=500, times=3, apply=landed)
@@ -154,9 +189,14 @@ def test_500_is_ambiguous_and_reconciled_through_history(  # type: ignore[no-unt
         assert sent[key] == {"team": TEAM, "channel": "DUCHLOE", "ts": message.ts}
 
 
-def test_a_timeout_is_ambiguous_and_never_doubles_the_pointer(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_a_timeout_is_ambiguous_and_never_doubles_the_pointer(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     notifier = _notifier(uow_factory, clock, slack, timeout=0.3)
     _raise(uow_factory, clock, calendar, slack_directory)
     slack.fail("chat.postMessage", delay=0.8, times=3)  # lands, but after the client gave up
@@ -172,9 +212,15 @@ def test_a_timeout_is_ambiguous_and_never_doubles_the_pointer(  # type: ignore[n
 @pytest.mark.parametrize(
     "error", ["user_not_found", "account_inactive", "channel_not_found", "not_in_channel"]
 )
-def test_permanent_errors_dead_letter_the_pointer(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory, error
-):
+def test_permanent_errors_dead_letter_the_pointer(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+    error: str,
+) -> None:
     notifier = _notifier(uow_factory, clock, slack)
     _raise(uow_factory, clock, calendar, slack_directory)
     slack.fail("chat.postMessage", error=error, times=1)
@@ -187,9 +233,14 @@ def test_permanent_errors_dead_letter_the_pointer(  # type: ignore[no-untyped-de
     assert actions.count("pointer.dead_letter") == 1
 
 
-def test_unknown_slack_user_is_undeliverable(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_unknown_slack_user_is_undeliverable(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     with uow_factory() as uow:
         dev = uow.directory.practitioner(slack_directory.people["dev"])
         assert dev is not None
@@ -201,9 +252,14 @@ def test_unknown_slack_user_is_undeliverable(  # type: ignore[no-untyped-def]
     assert [r.last_error for r in _rows(uow_factory) if r.state == "dead"] == ["user_not_found"]
 
 
-def test_recipient_without_a_slack_identity_is_undeliverable_without_calling_slack(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_recipient_without_a_slack_identity_is_undeliverable_without_calling_slack(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     with uow_factory() as uow:
         for person in uow.directory.practitioners():
             person.slack_team_id = person.slack_user_id = None
@@ -214,9 +270,14 @@ def test_recipient_without_a_slack_identity_is_undeliverable_without_calling_sla
     assert not slack.calls("chat.postMessage") and not slack.calls("conversations.open")
 
 
-def test_a_stale_dm_channel_is_reopened(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_a_stale_dm_channel_is_reopened(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     with uow_factory() as uow:
         chloe = uow.directory.practitioner(slack_directory.people["chloe"])
         assert chloe is not None
@@ -230,9 +291,14 @@ def test_a_stale_dm_channel_is_reopened(  # type: ignore[no-untyped-def]
     assert len(slack.messages("DUCHLOE")) == 1
 
 
-def test_acknowledging_edits_the_leads_message_in_place(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_acknowledging_edits_the_leads_message_in_place(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     d = slack_directory
     notifier = _notifier(uow_factory, clock, slack)
     raised = _raise(uow_factory, clock, calendar, d)

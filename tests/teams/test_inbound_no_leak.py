@@ -139,7 +139,7 @@ def _journey(world: TeamsWorld, client_id: str, texts: dict[str, str], message: 
     world.say("chloe", "inbox")
     world.say("erin", "inbox")
     world.deliver()
-    concern_id = next(
+    concern_id: str = next(
         a["data"]["concern"]
         for m in world.messages("chloe")
         for att in m.activity.get("attachments", [])

@@ -54,6 +54,7 @@ from handlers.values import (
     Severity,
 )
 from tests.canary_concern import canary_client, raise_canary_concern
+from tests.conftest import FakeClock, UowFactory
 from tests.directory import Directory
 from tests.identifiers import fresh_nhs_number
 from tests.refused_requests import (
@@ -64,6 +65,7 @@ from tests.refused_requests import (
     slack_submission,
 )
 from tests.teams.conftest import make_notifier, move_to_teams
+from tests.teams.fake_connector import FakeTeams
 
 CARD_WORDS = {
     "message",
@@ -179,7 +181,9 @@ class _Minter:
         return f"https://flare.test/l/{token}"
 
 
-def _directory(uow_factory, clock, teams) -> tuple[Directory, dict[str, str]]:  # type: ignore[no-untyped-def]
+def _directory(
+    uow_factory: UowFactory, clock: FakeClock, teams: FakeTeams
+) -> tuple[Directory, dict[str, str]]:
     from tests.directory import seed_directory
 
     with uow_factory() as uow:
@@ -198,9 +202,14 @@ def _directory(uow_factory, clock, teams) -> tuple[Directory, dict[str, str]]:  
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(extra=st.fixed_dictionaries({f: free_text for f in FIELDS}))
-def test_no_canary_byte_reaches_teams_in_any_flow(  # type: ignore[no-untyped-def]
-    uow_factory, clock, teams, logs, refusing, extra
-):
+def test_no_canary_byte_reaches_teams_in_any_flow(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    teams: FakeTeams,
+    logs: io.StringIO,
+    refusing: Refusing,
+    extra: dict[str, str],
+) -> None:
     d, aad = _directory(uow_factory, clock, teams)
     mark = secrets.token_hex(6)
     t = {f: f"qz{mark}{f}zq {extra[f]}" for f in FIELDS}

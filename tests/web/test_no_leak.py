@@ -180,7 +180,7 @@ def test_canary_never_leaks(
     # The database file, its write-ahead log and shared memory, byte for byte.
     files = [p for p in sqlite_path.parent.iterdir() if p.name.startswith("flare.db")]
     assert any(p.name.endswith("-wal") for p in files)
-    for path in files:
-        data = path.read_bytes()
-        assert canary.encode() not in data, path.name
-        assert nhs.encode() not in data, path.name
+    for file in files:
+        data = file.read_bytes()
+        assert canary.encode() not in data, file.name
+        assert nhs.encode() not in data, file.name
