@@ -2,46 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from handlers.concern.opening import Opened, Refusal, Refused, check_token, open_link
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.concern.raising import Raised, raise_concern
 from handlers.concern.viewing import NoAccess, view_concern
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, NotAllowed, acknowledge
 from handlers.invalid import Invalid
 from handlers.outbox.delivery import deliver_due
 from handlers.ports import MessageRef, Pointer, RetryLater
-from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, PointerKind, Severity
+from handlers.values import Platform, PointerKind
 from tests.conftest import FakeClock, FakeMinter, UowFactory
-from tests.directory import Directory, seed_directory
+from tests.directory import seed_directory
 from tests.fakes import FakeNotifier
-
-
-def _raise(d: Directory, **over: Any) -> RaiseConcern:
-    fields: dict[str, Any] = dict(
-        raiser_id=d.people["amara"],
-        client_id=d.clients["C-1001"],
-        category=Category.NEGLECT,
-        severity=Severity.HIGH,
-        noticed="Always hungry at pick-up",
-        rationale="Pattern of neglect",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
-        family_informed=FamilyInformed.NOT_SAFE,
-        family_reason="Could escalate risk at home",
-        submission_key="sub-1",
-    )
-    fields.update(over)
-    return RaiseConcern(**fields)
+from tests.raising import raise_command
 
 
 def test_raise_deliver_open_acknowledge(
     uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter, calendar: WorkingCalendar
 ) -> None:
     d = seed_directory(uow_factory, clock.now())
-    outcome = raise_concern(_raise(d), uow_factory(), clock, calendar)
+    outcome = raise_concern(raise_command(d), uow_factory(), clock, calendar)
     assert isinstance(outcome, Raised) and outcome.recipients == 3
 
     chat = FakeNotifier()
@@ -104,8 +86,8 @@ def test_duplicate_submission_is_one_concern(
     uow_factory: UowFactory, clock: FakeClock, calendar: WorkingCalendar
 ) -> None:
     d = seed_directory(uow_factory, clock.now())
-    first = raise_concern(_raise(d), uow_factory(), clock, calendar)
-    again = raise_concern(_raise(d), uow_factory(), clock, calendar)
+    first = raise_concern(raise_command(d), uow_factory(), clock, calendar)
+    again = raise_concern(raise_command(d), uow_factory(), clock, calendar)
     assert isinstance(again, Raised) and again.duplicate and again.concern_id == first.concern_id  # type: ignore[union-attr]
 
 
@@ -114,7 +96,7 @@ def test_lead_cannot_be_narrowed_out(
 ) -> None:
     d = seed_directory(uow_factory, clock.now())
     outcome = raise_concern(
-        _raise(d, recipients=[d.people["dev"]], narrowing_reason="need"),
+        raise_command(d, recipients=[d.people["dev"]], narrowing_reason="need"),
         uow_factory(),
         clock,
         calendar,
@@ -133,7 +115,7 @@ def test_a_failing_lookup_after_an_ambiguous_send_keeps_the_sweep_going(
     uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter, calendar: WorkingCalendar
 ) -> None:
     d = seed_directory(uow_factory, clock.now())
-    raise_concern(_raise(d), uow_factory(), clock, calendar)
+    raise_concern(raise_command(d), uow_factory(), clock, calendar)
     chat = _LookupFails(failures=[RetryLater("timeout", ambiguous=True)])
     first = deliver_due(uow_factory, {Platform.PLAYGROUND: chat}, minter, clock)
     assert (first.sent, first.retried) == (2, 1)

@@ -36,6 +36,7 @@ from tests.canary_concern import canary_client, raise_canary_concern
 from tests.conftest import FakeClock, UowFactory
 from tests.directory import seed_directory
 from tests.identifiers import fresh_nhs_number
+from tests.no_leak import assert_no_canary, audit_text, canary_needles, captured_logs
 from tests.refused_requests import (
     SLACK_EXPECTED,
     TEAMS_EXPECTED,
@@ -52,11 +53,6 @@ PEOPLE = ("amara", "chloe", "erin", "dev")
 FIELDS = ("noticed", "rationale", "family_reason", "narrowing_reason", "protected", "label",
           "information", "outcome_note")  # fmt: skip
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
-
-
-@pytest.fixture
-def logs(debug_logs: io.StringIO) -> io.StringIO:
-    return debug_logs
 
 
 @pytest.fixture
@@ -101,7 +97,7 @@ def test_no_canary_reaches_either_platform_however_the_network_is_split(
     clock: FakeClock,
     slack: FakeSlackAPI,
     teams: FakeTeams,
-    logs: io.StringIO,
+    debug_logs: io.StringIO,
     refusing: Refusing,
     extra: dict[str, str],
     platforms: dict[str, Platform],
@@ -160,13 +156,12 @@ def test_no_canary_reaches_either_platform_however_the_network_is_split(
     # The same content in requests Flare must refuse (see tests/refused_requests.py).
     assert refusing.slack(slack_submission(*t.values(), nhs), mark) == SLACK_EXPECTED
     assert refusing.teams(refusing.activity(" ".join([*t.values(), nhs])), mark) == TEAMS_EXPECTED
-    log_text = logs.getvalue()
-    spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
-    for needle in [*t.values(), nhs, spaced, mark]:
-        leaked = needle.encode() in raw
-        assert not leaked, "canary reached Slack or Teams"
-        logged = needle in log_text
-        assert not logged, "canary reached a log line"
+    assert_no_canary(
+        canary_needles(*t.values(), mark, nhs=nhs),
+        sent_to_slack_or_teams=raw,
+        logs=captured_logs(debug_logs),
+        audit=audit_text(uow_factory),
+    )
 
 
 def _counts(slack: FakeSlackAPI, teams: FakeTeams, ref: str) -> tuple[int, int]:

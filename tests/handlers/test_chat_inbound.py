@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from handlers.concern.answers import parse_answers
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import acknowledge
 from handlers.follow_through.acknowledged_card import acknowledged_pointer
@@ -20,9 +19,7 @@ from handlers.outbox.conversations import (
     remember_conversation,
 )
 from handlers.values import (
-    Category,
     FamilyInformed,
-    LawfulBasis,
     Platform,
     PointerKind,
     Severity,
@@ -30,6 +27,7 @@ from handlers.values import (
 from store.models import OutboxMessage
 from tests.conftest import FakeClock, UowFactory
 from tests.directory import Directory, seed_directory
+from tests.raising import raise_for_test
 
 REFERENCE = ConversationReference(
     service_url="https://smba.trafficmanager.net/uk/",
@@ -103,24 +101,20 @@ def test_first_delivery_is_true_once(uow_factory: UowFactory) -> None:
 
 
 def _raise(d: Directory, uow_factory: UowFactory, clock: FakeClock, client: str) -> str:
-    outcome = raise_concern(
-        RaiseConcern(
-            raiser_id=d.people["dev"],
-            client_id=d.clients[client],
-            category=Category.NEGLECT,
-            severity=Severity.HIGH,
-            noticed="n",
-            rationale="r",
-            lawful_basis=LawfulBasis.PUBLIC_TASK,
-            family_informed=FamilyInformed.YES,
-            submission_key=secrets.token_hex(8),
-        ),
-        uow_factory(),
+    raised = raise_for_test(
+        uow_factory,
+        d,
         clock,
         WorkingCalendar(),
+        raiser="dev",
+        client=client,
+        key=secrets.token_hex(8),
+        noticed="n",
+        rationale="r",
+        family_informed=FamilyInformed.YES,
+        family_reason="",
     )
-    assert isinstance(outcome, Raised)
-    return outcome.concern_id
+    return raised.concern_id
 
 
 def test_resend_pending_queues_fresh_pointers_once_per_window(

@@ -39,6 +39,7 @@ from tests.canary_concern import canary_client, raise_canary_concern
 from tests.conftest import FakeClock, UowFactory
 from tests.directory import Directory, seed_directory
 from tests.fakes import FakeNotifier
+from tests.no_leak import assert_no_canary, audit_text, canary_needles, captured_logs
 from tests.refused_requests import (
     SLACK_EXPECTED,
     TEAMS_EXPECTED,
@@ -81,8 +82,7 @@ class Canaries:
 
     @property
     def needles(self) -> list[str]:
-        spaced = f"{self.nhs[:3]} {self.nhs[3:6]} {self.nhs[6:]}"
-        return [*self.texts.values(), self.nhs, spaced]
+        return canary_needles(*self.texts.values(), nhs=self.nhs)
 
 
 class ExplodingNotifier(FakeNotifier):
@@ -98,11 +98,6 @@ class ExplodingNotifier(FakeNotifier):
             self.exploded = True
             raise RuntimeError(f"platform rejected the message: {self.echo}")
         return super().send(pointer)
-
-
-@pytest.fixture
-def logs(debug_logs: io.StringIO) -> io.StringIO:
-    return debug_logs
 
 
 @pytest.fixture
@@ -198,7 +193,7 @@ def test_canary_reaches_only_the_recipient(
     engine: Engine,
     uow_factory: UowFactory,
     clock: FakeClock,
-    logs: io.StringIO,
+    debug_logs: io.StringIO,
     refusing: Refusing,
     extra: dict[str, str],
 ) -> None:
@@ -234,15 +229,13 @@ def test_canary_reaches_only_the_recipient(
     assert refusing.slack(submission, mark) == SLACK_EXPECTED
     activity = refusing.activity(" ".join([*canaries.texts.values(), canaries.nhs]))
     assert refusing.teams(activity, mark) == TEAMS_EXPECTED
-    log_text = logs.getvalue()
-    assert "outbox.send_raised" in log_text  # the capture works: the explosion was logged
-    stored = _database_text(engine)
-    for needle in [*canaries.needles, mark]:
-        for place, haystack in (("pointer", "\n".join(chat_bytes)), ("log", log_text)):
-            leaked = needle in haystack  # a bool, so a failure does not print the haystack
-            assert not leaked, f"canary leaked into a {place}"
-        in_database = needle.encode() in stored
-        assert not in_database, "canary stored in plaintext"
+    assert_no_canary(
+        [*canaries.needles, mark],
+        pointers="\n".join(chat_bytes),
+        logs=captured_logs(debug_logs, expect="outbox.send_raised"),  # the explosion was logged
+        audit=audit_text(uow_factory),
+        the_database_in_plaintext=_database_text(engine),
+    )
 
 
 def _directory(uow_factory: UowFactory) -> Directory:

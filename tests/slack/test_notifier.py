@@ -10,42 +10,24 @@ from sqlalchemy import select
 
 from bot.slack.blocks import ACKNOWLEDGE_ACTION, CLOSE_ACTION, OPEN_ACTION
 from bot.slack.notifier import SingleWorkspace, SlackNotifier
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
 from handlers.outbox.delivery import DeliveryReport, deliver_due
-from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
+from handlers.values import Platform
 from store.models import AuditEvent, OutboxMessage
 from tests.conftest import FakeClock, FakeMinter, UowFactory
-from tests.directory import Directory
+from tests.raising import raise_for_test
 from tests.slack.conftest import BOT_TOKEN, TEAM, SlackDirectory, slack_user
 from tests.slack.fake_api import FakeSlackAPI
 
 CANARY = "CANARY-7f3a-hungry-at-pickup"
 
 
-def _raise(
-    uow_factory: UowFactory,
-    clock: FakeClock,
-    calendar: WorkingCalendar,
-    d: Directory | SlackDirectory,
-    key: str = "sub-1",
-) -> Raised:
-    cmd = RaiseConcern(
-        raiser_id=d.people["amara"],
-        client_id=d.clients["C-1001"],
-        category=Category.NEGLECT,
-        severity=Severity.HIGH,
-        noticed=f"{CANARY} always hungry",
-        rationale=f"{CANARY} rationale",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
-        family_informed=FamilyInformed.NOT_SAFE,
-        family_reason=f"{CANARY} reason",
-        submission_key=key,
-    )
-    outcome = raise_concern(cmd, uow_factory(), clock, calendar)
-    assert isinstance(outcome, Raised)
-    return outcome
+CANARY_ANSWERS = {
+    "noticed": f"{CANARY} always hungry",
+    "rationale": f"{CANARY} rationale",
+    "family_reason": f"{CANARY} reason",
+}
 
 
 def _notifier(
@@ -77,7 +59,7 @@ def test_pointers_go_to_dms_with_buttons_metadata_and_no_unfurl(
     slack_directory: SlackDirectory,
 ) -> None:
     d = slack_directory
-    _raise(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar, **CANARY_ANSWERS)
     report = _deliver(uow_factory, clock, minter, _notifier(uow_factory, clock, slack))
     assert report.sent == 3 and report.dead == 0
 
@@ -116,9 +98,9 @@ def test_dm_channel_is_opened_once_and_remembered(
     slack_directory: SlackDirectory,
 ) -> None:
     notifier = _notifier(uow_factory, clock, slack)
-    _raise(uow_factory, clock, calendar, slack_directory, key="a")
+    raise_for_test(uow_factory, slack_directory, clock, calendar, key="a", **CANARY_ANSWERS)
     _deliver(uow_factory, clock, minter, notifier)
-    _raise(uow_factory, clock, calendar, slack_directory, key="b")
+    raise_for_test(uow_factory, slack_directory, clock, calendar, key="b", **CANARY_ANSWERS)
     _deliver(uow_factory, clock, minter, notifier)
     assert len(slack.calls("chat.postMessage")) == 6
     assert len(slack.calls("conversations.open")) == 3
@@ -136,7 +118,7 @@ def test_429_waits_for_retry_after_then_sends_once(
     slack_directory: SlackDirectory,
 ) -> None:
     notifier = _notifier(uow_factory, clock, slack)
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     slack.fail("chat.postMessage", status=429, retry_after=30, times=3)
     report = _deliver(uow_factory, clock, minter, notifier)
     assert report.retried == 3 and report.sent == 0
@@ -165,7 +147,7 @@ def test_500_is_ambiguous_and_reconciled_through_history(
     landed: bool,
 ) -> None:
     notifier = _notifier(uow_factory, clock, slack)
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     slack.fail("chat.postMessage", status=500, times=3, apply=landed)
     report = _deliver(uow_factory, clock, minter, notifier)
     assert report.retried == 3
@@ -198,7 +180,7 @@ def test_a_timeout_is_ambiguous_and_never_doubles_the_pointer(
     slack_directory: SlackDirectory,
 ) -> None:
     notifier = _notifier(uow_factory, clock, slack, timeout=0.3)
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     slack.fail("chat.postMessage", delay=0.8, times=3)  # lands, but after the client gave up
     report = _deliver(uow_factory, clock, minter, notifier)
     assert report.retried == 3 and report.sent == 0
@@ -222,7 +204,7 @@ def test_permanent_errors_dead_letter_the_pointer(
     error: str,
 ) -> None:
     notifier = _notifier(uow_factory, clock, slack)
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     slack.fail("chat.postMessage", error=error, times=1)
     report = _deliver(uow_factory, clock, minter, notifier)
     assert report.dead == 1 and report.sent == 2
@@ -246,7 +228,7 @@ def test_unknown_slack_user_is_undeliverable(
         assert dev is not None
         dev.slack_user_id = "UGONE"
         uow.commit()
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     report = _deliver(uow_factory, clock, minter, _notifier(uow_factory, clock, slack))
     assert report.dead == 1
     assert [r.last_error for r in _rows(uow_factory) if r.state == "dead"] == ["user_not_found"]
@@ -264,7 +246,7 @@ def test_recipient_without_a_slack_identity_is_undeliverable_without_calling_sla
         for person in uow.directory.practitioners():
             person.slack_team_id = person.slack_user_id = None
         uow.commit()
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     report = _deliver(uow_factory, clock, minter, _notifier(uow_factory, clock, slack))
     assert report.dead == 3
     assert not slack.calls("chat.postMessage") and not slack.calls("conversations.open")
@@ -284,7 +266,7 @@ def test_a_stale_dm_channel_is_reopened(
         chloe.slack_dm_channel = "DSTALE"
         uow.commit()
     notifier = _notifier(uow_factory, clock, slack)
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     assert _deliver(uow_factory, clock, minter, notifier).retried == 1
     clock.advance(seconds=5)
     assert _deliver(uow_factory, clock, minter, notifier).sent == 1
@@ -301,7 +283,7 @@ def test_acknowledging_edits_the_leads_message_in_place(
 ) -> None:
     d = slack_directory
     notifier = _notifier(uow_factory, clock, slack)
-    raised = _raise(uow_factory, clock, calendar, d)
+    raised = raise_for_test(uow_factory, d, clock, calendar, **CANARY_ANSWERS)
     _deliver(uow_factory, clock, minter, notifier)
     clock.advance(minutes=2)
     outcome = acknowledge(

@@ -57,6 +57,7 @@ from tests.canary_concern import canary_client, raise_canary_concern
 from tests.conftest import FakeClock, UowFactory
 from tests.directory import Directory
 from tests.identifiers import fresh_nhs_number
+from tests.no_leak import assert_no_canary, audit_text, canary_needles, captured_logs
 from tests.refused_requests import (
     SLACK_EXPECTED,
     TEAMS_EXPECTED,
@@ -163,11 +164,6 @@ free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=2
 
 
 @pytest.fixture
-def logs(debug_logs: io.StringIO) -> io.StringIO:
-    return debug_logs
-
-
-@pytest.fixture
 def refusing(engine: Engine, tmp_path: Path) -> Iterator[Refusing]:
     with flare_for_refusals(engine, tmp_path) as flare:
         yield flare
@@ -206,7 +202,7 @@ def test_no_canary_byte_reaches_teams_in_any_flow(
     uow_factory: UowFactory,
     clock: FakeClock,
     teams: FakeTeams,
-    logs: io.StringIO,
+    debug_logs: io.StringIO,
     refusing: Refusing,
     extra: dict[str, str],
 ) -> None:
@@ -270,10 +266,9 @@ def test_no_canary_byte_reaches_teams_in_any_flow(
     # The same content in requests Flare must refuse (see tests/refused_requests.py).
     assert refusing.slack(slack_submission(*t.values(), nhs), mark) == SLACK_EXPECTED
     assert refusing.teams(refusing.activity(" ".join([*t.values(), nhs])), mark) == TEAMS_EXPECTED
-    log_text = logs.getvalue()
-    spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
-    for needle in [*t.values(), nhs, spaced, mark]:
-        leaked_http = needle.encode() in raw
-        assert not leaked_http, "canary reached Teams"
-        leaked_log = needle in log_text
-        assert not leaked_log, "canary reached a log line"
+    assert_no_canary(
+        canary_needles(*t.values(), mark, nhs=nhs),
+        sent_to_teams=raw,
+        logs=captured_logs(debug_logs),
+        audit=audit_text(uow_factory),
+    )

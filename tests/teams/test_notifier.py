@@ -8,33 +8,17 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.teams.notifier import TeamsNotifier
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
 from handlers.outbox.delivery import deliver_due
 from handlers.ports import MessageRef, Notifier, Pointer, SendResult
-from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
+from handlers.values import Platform
 from store.models import OutboxMessage, TeamsActivity
 from tests.conftest import FakeClock, FakeMinter, UowFactory
-from tests.directory import Directory
 from tests.fakes import FakeNotifier
+from tests.raising import raise_for_test
 from tests.teams.conftest import TeamsPeople, make_notifier
 from tests.teams.fake_connector import TENANT_ID, FakeTeams, Message
-
-
-def _raise(d: Directory, key: str = "sub-1", client: str = "C-1001") -> RaiseConcern:
-    return RaiseConcern(
-        raiser_id=d.people["amara"],
-        client_id=d.clients[client],
-        category=Category.NEGLECT,
-        severity=Severity.HIGH,
-        noticed="Always hungry at pick-up",
-        rationale="Pattern of neglect",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
-        family_informed=FamilyInformed.NOT_SAFE,
-        family_reason="Could escalate risk at home",
-        submission_key=key,
-    )
 
 
 def _card(message: Message) -> dict[str, Any]:
@@ -48,14 +32,6 @@ def _actions(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {a["type"]: a for a in card.get("actions", [])}
 
 
-def _raised(
-    uow_factory: UowFactory, clock: FakeClock, calendar: WorkingCalendar, d: Directory, **kw: str
-) -> Raised:
-    outcome = raise_concern(_raise(d, **kw), uow_factory(), clock, calendar)
-    assert isinstance(outcome, Raised)
-    return outcome
-
-
 def test_a_teams_lead_gets_a_card_in_a_new_one_to_one_chat(
     uow_factory: UowFactory,
     clock: FakeClock,
@@ -66,7 +42,7 @@ def test_a_teams_lead_gets_a_card_in_a_new_one_to_one_chat(
     on_teams: TeamsPeople,
 ) -> None:
     d = on_teams.directory
-    raised = _raised(uow_factory, clock, calendar, d)
+    raised = raise_for_test(uow_factory, d, clock, calendar)
     playground = FakeNotifier()
     report = deliver_due(
         uow_factory, {Platform.TEAMS: notifier, Platform.PLAYGROUND: playground}, minter, clock
@@ -116,9 +92,9 @@ def test_a_stored_conversation_is_reused(
         Platform.TEAMS: notifier,
         Platform.PLAYGROUND: FakeNotifier(),
     }
-    _raised(uow_factory, clock, calendar, d, key="one")
+    raise_for_test(uow_factory, d, clock, calendar, key="one")
     deliver_due(uow_factory, notifiers, minter, clock)
-    _raised(uow_factory, clock, calendar, d, key="two")
+    raise_for_test(uow_factory, d, clock, calendar, key="two")
     deliver_due(uow_factory, notifiers, minter, clock)
     creations = [r for r in teams.connector.requests if r.path == "/v3/conversations"]
     assert len(creations) == 2  # once per person, not once per pointer
@@ -140,7 +116,7 @@ def test_acknowledging_updates_the_lead_card_in_place(
         Platform.TEAMS: notifier,
         Platform.PLAYGROUND: FakeNotifier(),
     }
-    raised = _raised(uow_factory, clock, calendar, d)
+    raised = raise_for_test(uow_factory, d, clock, calendar)
     deliver_due(uow_factory, notifiers, minter, clock)
     (before,) = teams.connector.messages_to(on_teams.aad["chloe"])
     clock.advance(minutes=62)
@@ -178,7 +154,7 @@ def test_one_token_request_for_many_sends(
         Platform.PLAYGROUND: FakeNotifier(),
     }
     for n in range(3):
-        _raised(uow_factory, clock, calendar, d, key=f"many-{n}")
+        raise_for_test(uow_factory, d, clock, calendar, key=f"many-{n}")
         deliver_due(uow_factory, notifiers, minter, clock)
     assert len(teams.connector.messages) == 6
     assert len(teams.login.token_requests) == 1
@@ -202,7 +178,7 @@ def test_429_waits_for_retry_after_then_delivers_once(
         Platform.PLAYGROUND: FakeNotifier(),
     }
     _only_chloe_on_teams_with_a_known_chat(uow_factory, teams, on_teams)
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     teams.connector.fail_next(429, retry_after="120")  # Chloe's post is throttled
     first = deliver_due(uow_factory, notifiers, minter, clock)
     assert first.retried == 1 and first.sent == 2  # Erin and Dev on the playground
@@ -266,7 +242,7 @@ def test_500_is_retried_and_the_message_lands_once(
         Platform.PLAYGROUND: FakeNotifier(),
     }
     _only_chloe_on_teams_with_a_known_chat(uow_factory, teams, on_teams)
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     teams.connector.fail_next(500)  # Chloe's post fails
     first = deliver_due(uow_factory, notifiers, minter, clock)
     assert first.retried == 1
@@ -300,7 +276,7 @@ def test_a_crash_after_the_post_does_not_post_twice(
         def find(self, pointer: Pointer) -> MessageRef | None:
             return real.find(pointer)
 
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     playground = FakeNotifier()
     first = deliver_due(
         uow_factory,
@@ -334,7 +310,7 @@ def test_a_person_with_no_teams_identity_is_undeliverable(
         dev.teams_aad_object_id = None
         dev.teams_tenant_id = None
         uow.commit()
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     report = deliver_due(
         uow_factory, {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}, minter, clock
     )
@@ -365,7 +341,7 @@ def test_a_stale_stored_conversation_is_replaced(
             "tenantId": TENANT_ID,
         }
         uow.commit()
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     first = deliver_due(uow_factory, notifiers, minter, clock)
     assert first.retried == 1 and first.dead == 0
     assert _row_for(uow_factory, d.people["chloe"]).detail.get("reconcile") is False

@@ -20,9 +20,9 @@ from store.crypto import generate_master_key_spec
 from tests.conftest import FakeClock
 from tests.directory import seed_directory
 from tests.fakes import FakeNotifier
+from tests.raising import raise_command
 from tests.teams.conftest import move_to_teams
 from tests.teams.fake_connector import APP_ID, APP_PASSWORD, TENANT_ID, FakeTeams
-from tests.teams.test_notifier import _raise
 
 
 def test_teams_credentials_wire_a_working_notifier(
@@ -52,7 +52,7 @@ def test_teams_credentials_wire_a_working_notifier(
         runtime.notifiers[Platform.PLAYGROUND] = FakeNotifier()
         d = seed_directory(runtime.uow, clock.now())
         aad = move_to_teams(runtime.uow, d, teams, "chloe")
-        assert isinstance(raise_concern(_raise(d), runtime.uow(), clock, calendar), Raised)
+        assert isinstance(raise_concern(raise_command(d), runtime.uow(), clock, calendar), Raised)
         report = runtime.deliver()
         assert report.sent == 3 and report.dead == 0
         assert len(teams.connector.messages_to(aad["chloe"])) == 1
