@@ -36,14 +36,14 @@ lint: venv
 	$(BIN)/ruff format --check bot handlers store tests
 
 typecheck: venv
-	$(BIN)/mypy bot handlers store
+	$(BIN)/mypy bot handlers store tests
 
 pytest: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: venv teams-tools
 	$(BIN)/ruff check bot handlers store tests
-	$(BIN)/mypy bot handlers store
+	$(BIN)/mypy bot handlers store tests
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 browser: venv

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -90,7 +90,7 @@ def keys_to_rewrap(session: Session, ring: KeyRing) -> int:
 
 def rewrap_batches(
     session_scope: Callable[[], Session], ring: KeyRing, *, batch: int = 500
-) -> Iterator[int]:
+) -> Generator[int, None, None]:
     """Re-wrap every data key under the active master key, a committed batch at a time.
 
     Resumable: each batch commits, and only keys not yet under the active key are picked.

@@ -9,12 +9,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.concern.raising import Raised
 from handlers.deadlines import WorkingCalendar
 from handlers.network.directory import DirectoryRow, find_client, import_directory
 from handlers.ports import Clock
-from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+from handlers.values import Category, LawfulBasis, Severity
 from store.unit_of_work import UnitOfWork
+from tests.directory import Directory
+from tests.raising import raise_for_test
 
 NETWORK = (("chloe", "lead"), ("erin", "deputy"), ("dev", "member"), ("amara", "member"))
 
@@ -50,25 +52,20 @@ def raise_canary_concern(
     lawful_basis: LawfulBasis = LawfulBasis.PUBLIC_TASK,
 ) -> Raised:
     """Amara raises it, narrowed to `recipients` (refs), every free-text field a canary."""
-    raised = raise_concern(
-        RaiseConcern(
-            raiser_id=people["amara"],
-            client_id=client_id,
-            category=category,
-            severity=severity,
-            noticed=texts["noticed"],
-            rationale=texts["rationale"],
-            lawful_basis=lawful_basis,
-            family_informed=FamilyInformed.NOT_SAFE,
-            family_reason=texts["family_reason"],
-            recipients=[people[ref] for ref in recipients],
-            narrowing_reason=texts["narrowing_reason"],
-            protected_identities=texts["protected"],
-            submission_key=secrets.token_hex(8),
-        ),
-        uow_factory(),
+    return raise_for_test(
+        uow_factory,
+        Directory(dict(people), {}),
         clock,
         WorkingCalendar(),
+        client_id=client_id,
+        key=secrets.token_hex(8),
+        category=category,
+        severity=severity,
+        noticed=texts["noticed"],
+        rationale=texts["rationale"],
+        lawful_basis=lawful_basis,
+        family_reason=texts["family_reason"],
+        recipients=[people[ref] for ref in recipients],
+        narrowing_reason=texts["narrowing_reason"],
+        protected_identities=texts["protected"],
     )
-    assert isinstance(raised, Raised), raised
-    return raised

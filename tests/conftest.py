@@ -18,7 +18,7 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -33,6 +33,8 @@ from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from store.unit_of_work import UnitOfWork
 from tests.slack.fake_api import FakeSlackAPI
+
+UowFactory = Callable[[], UnitOfWork]
 
 PG_ADMIN_URL = os.environ.get("FLARE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -126,7 +128,7 @@ def ring() -> KeyRing:
 
 
 @pytest.fixture
-def uow_factory(engine: Engine, ring: KeyRing):  # type: ignore[no-untyped-def]
+def uow_factory(engine: Engine, ring: KeyRing) -> UowFactory:
     sessions = session_factory(engine)
     return lambda: UnitOfWork(sessions, ring)
 

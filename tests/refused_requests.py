@@ -127,7 +127,8 @@ class Refusing:
 
     def post(self, path: str) -> Post:
         def send(body: bytes, headers: dict[str, str]) -> int:
-            return self.client.post(path, content=body, headers=headers).status_code
+            status: int = self.client.post(path, content=body, headers=headers).status_code
+            return status
 
         return send
 

@@ -5,37 +5,25 @@ from __future__ import annotations
 import pytest
 
 from handlers.concern.opening import Opened, Refusal, Refused, check_token, open_link
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.concern.raising import Raised, raise_concern
 from handlers.concern.viewing import NoAccess, view_concern
+from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, NotAllowed, acknowledge
 from handlers.invalid import Invalid
 from handlers.outbox.delivery import deliver_due
-from handlers.ports import RetryLater
-from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, PointerKind, Severity
+from handlers.ports import MessageRef, Pointer, RetryLater
+from handlers.values import Platform, PointerKind
+from tests.conftest import FakeClock, FakeMinter, UowFactory
 from tests.directory import seed_directory
 from tests.fakes import FakeNotifier
+from tests.raising import raise_command
 
 
-def _raise(d, **over):  # type: ignore[no-untyped-def]
-    fields = dict(
-        raiser_id=d.people["amara"],
-        client_id=d.clients["C-1001"],
-        category=Category.NEGLECT,
-        severity=Severity.HIGH,
-        noticed="Always hungry at pick-up",
-        rationale="Pattern of neglect",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
-        family_informed=FamilyInformed.NOT_SAFE,
-        family_reason="Could escalate risk at home",
-        submission_key="sub-1",
-    )
-    fields.update(over)
-    return RaiseConcern(**fields)  # type: ignore[arg-type]
-
-
-def test_raise_deliver_open_acknowledge(uow_factory, clock, minter, calendar):  # type: ignore[no-untyped-def]
+def test_raise_deliver_open_acknowledge(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter, calendar: WorkingCalendar
+) -> None:
     d = seed_directory(uow_factory, clock.now())
-    outcome = raise_concern(_raise(d), uow_factory(), clock, calendar)
+    outcome = raise_concern(raise_command(d), uow_factory(), clock, calendar)
     assert isinstance(outcome, Raised) and outcome.recipients == 3
 
     chat = FakeNotifier()
@@ -94,17 +82,21 @@ def test_raise_deliver_open_acknowledge(uow_factory, clock, minter, calendar):  
         )
 
 
-def test_duplicate_submission_is_one_concern(uow_factory, clock, calendar):  # type: ignore[no-untyped-def]
+def test_duplicate_submission_is_one_concern(
+    uow_factory: UowFactory, clock: FakeClock, calendar: WorkingCalendar
+) -> None:
     d = seed_directory(uow_factory, clock.now())
-    first = raise_concern(_raise(d), uow_factory(), clock, calendar)
-    again = raise_concern(_raise(d), uow_factory(), clock, calendar)
+    first = raise_concern(raise_command(d), uow_factory(), clock, calendar)
+    again = raise_concern(raise_command(d), uow_factory(), clock, calendar)
     assert isinstance(again, Raised) and again.duplicate and again.concern_id == first.concern_id  # type: ignore[union-attr]
 
 
-def test_lead_cannot_be_narrowed_out(uow_factory, clock, calendar):  # type: ignore[no-untyped-def]
+def test_lead_cannot_be_narrowed_out(
+    uow_factory: UowFactory, clock: FakeClock, calendar: WorkingCalendar
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     outcome = raise_concern(
-        _raise(d, recipients=[d.people["dev"]], narrowing_reason="need"),
+        raise_command(d, recipients=[d.people["dev"]], narrowing_reason="need"),
         uow_factory(),
         clock,
         calendar,
@@ -115,15 +107,15 @@ def test_lead_cannot_be_narrowed_out(uow_factory, clock, calendar):  # type: ign
 class _LookupFails(FakeNotifier):
     """A platform whose history lookup is down (e.g. 429 on conversations.history)."""
 
-    def find(self, pointer):  # type: ignore[no-untyped-def]
+    def find(self, pointer: Pointer) -> MessageRef | None:
         raise ConnectionError("lookup unavailable")
 
 
-def test_a_failing_lookup_after_an_ambiguous_send_keeps_the_sweep_going(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar
-):
+def test_a_failing_lookup_after_an_ambiguous_send_keeps_the_sweep_going(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter, calendar: WorkingCalendar
+) -> None:
     d = seed_directory(uow_factory, clock.now())
-    raise_concern(_raise(d), uow_factory(), clock, calendar)
+    raise_concern(raise_command(d), uow_factory(), clock, calendar)
     chat = _LookupFails(failures=[RetryLater("timeout", ambiguous=True)])
     first = deliver_due(uow_factory, {Platform.PLAYGROUND: chat}, minter, clock)
     assert (first.sent, first.retried) == (2, 1)

@@ -45,9 +45,7 @@ def administered_organisation(
     uow: UnitOfWork, page: Page, actor_id: str, path: str
 ) -> Organisation:
     try:
-        return admin.organisation_admin(
-            uow, actor_id=actor_id, page=path, at=page.deps.clock.now()
-        )
+        return admin.organisation_admin(uow, actor_id=actor_id, page=path, at=page.deps.clock.now())
     except NotAllowed:
         raise refusal() from None
 

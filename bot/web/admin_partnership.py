@@ -71,9 +71,7 @@ def partnership_page(page: PageDep, saved: str = "") -> Response:
     me = page.require_me(after=PATH)
     with page.deps.uow() as uow:
         try:
-            partnership_admin(
-                uow, actor_id=me.practitioner_id, page=PATH, at=page.deps.clock.now()
-            )
+            partnership_admin(uow, actor_id=me.practitioner_id, page=PATH, at=page.deps.clock.now())
         except NotAllowed:
             raise refusal() from None
         values = form_values(partnership_settings(uow))

@@ -17,6 +17,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -106,7 +107,7 @@ def rewrap_rate(database_url: str, keys: int) -> tuple[float, float]:
     new_spec = generate_master_key_spec("new")
     engine = make_engine(database_url)
     upgrade(engine)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for _ in range(keys):
         key_id = new_id()
         kid, wrapped = old.wrap(new_data_key(), key_id=key_id)

@@ -293,7 +293,7 @@ def _world(stack: ExitStack) -> World:
     slack = stack.enter_context(FakeSlackAPI())
     teams = stack.enter_context(fake_teams())
     slack.add_team(TEAM, token=BOT_TOKEN)
-    arrivals, limited = Arrivals(), []
+    arrivals, limited = Arrivals(), list[RateLimits]()
     instrument(slack, teams, arrivals, limited)
     runtime = build(url, Path(tmp), slack, teams)
     stack.callback(runtime.engine.dispose)

@@ -193,7 +193,7 @@ async def one_round(
     if name == "flare":  # also: until the form is in the modal (views.update)
         await asyncio.sleep(0)
         deadline = time.monotonic() + ROUND_DEADLINE
-        by_trigger = {}
+        by_trigger: dict[str, float] = {}
         while len(by_trigger) < len(triggers) and time.monotonic() < deadline:
             by_trigger = {
                 arrivals.triggers[x]: at

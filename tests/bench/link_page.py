@@ -18,8 +18,12 @@ import re
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 from tests.bench.ingress import flare_database, start_server, stop, wait_healthy
 from tests.bench.results import BenchResult, Figure, latency, round_p99
@@ -38,7 +42,7 @@ def serve(kind: str, port: int, var_dir: Path, database_url: str) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def _flare_app(port: int, var_dir: Path, database_url: str):  # type: ignore[no-untyped-def]
+def _flare_app(port: int, var_dir: Path, database_url: str) -> FastAPI:
     from bot.app import create_app
     from bot.composition import build_runtime
     from bot.config import Settings
@@ -97,7 +101,7 @@ def _flare_app(port: int, var_dir: Path, database_url: str):  # type: ignore[no-
     return app
 
 
-def _bare_app(var_dir: Path):  # type: ignore[no-untyped-def]
+def _bare_app(var_dir: Path) -> FastAPI:
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
 
@@ -142,8 +146,13 @@ def _csrf(client: httpx.Client, path: str) -> str:
 
 
 async def one_round(
-    base: str, path: str, cookies: httpx.Cookies, count: int, concurrency: int, data=None
-) -> list[float]:  # type: ignore[no-untyped-def]
+    base: str,
+    path: str,
+    cookies: httpx.Cookies,
+    count: int,
+    concurrency: int,
+    data: dict[str, str] | None = None,
+) -> list[float]:
     limits = httpx.Limits(max_connections=concurrency)
     ms: list[float] = []
     async with httpx.AsyncClient(

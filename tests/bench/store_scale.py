@@ -270,6 +270,7 @@ def make_due(world: World, raised: list[str], start: int, stop: int, count: int,
                 "m.client_id WHERE c.id = %s AND m.role = 'lead'",
                 (concern,),
             ).fetchone()
+            assert lead is not None
             conn.execute(
                 "INSERT INTO follow_ups (id, concern_id, owner_id, created_by_id, due_at, state, "
                 "reminders_sent, created_at) VALUES (%s, %s, %s, %s, %s, 'open', 0, %s)",

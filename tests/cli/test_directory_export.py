@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from store.models import AuditEvent
 from tests.cli.conftest import Flare
+from tests.conftest import UowFactory
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "directory-example.csv"
 NAMES = ("Hana Novak", "Ivo Mensah", "Jo Lindqvist", "Casey Example", "Drew Sample")
@@ -22,7 +24,7 @@ def _write(tmp_path: Path, text: str, name: str = "directory.csv") -> Path:
     return path
 
 
-def _audit(uow_factory, action: str) -> list[dict]:  # type: ignore[no-untyped-def]
+def _audit(uow_factory: UowFactory, action: str) -> list[dict[str, Any]]:
     with uow_factory() as uow:
         return [
             dict(e.detail)
@@ -30,14 +32,14 @@ def _audit(uow_factory, action: str) -> list[dict]:  # type: ignore[no-untyped-d
         ]
 
 
-def _active(uow_factory, ref: str) -> bool:  # type: ignore[no-untyped-def]
+def _active(uow_factory: UowFactory, ref: str) -> bool:
     with uow_factory() as uow:
         person = uow.directory.practitioner_by_ref(ref)
         assert person is not None
         return person.active
 
 
-def test_an_export_is_a_file_import_reads_and_reimporting_it_changes_nothing(  # type: ignore[no-untyped-def]
+def test_an_export_is_a_file_import_reads_and_reimporting_it_changes_nothing(
     flare: Flare, tmp_path: Path
 ) -> None:
     assert flare("directory", "import", str(EXAMPLE)).exit_code == 0
@@ -58,8 +60,8 @@ def test_an_export_is_a_file_import_reads_and_reimporting_it_changes_nothing(  #
     assert flare("directory", "export", "-").stdout == first.stdout
 
 
-def test_an_export_file_is_its_owners_alone_and_the_audit_counts_without_naming(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, tmp_path: Path
+def test_an_export_file_is_its_owners_alone_and_the_audit_counts_without_naming(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
 ) -> None:
     assert flare("directory", "import", str(EXAMPLE)).exit_code == 0
     target = tmp_path / "out.csv"
@@ -85,9 +87,7 @@ def test_an_export_file_is_its_owners_alone_and_the_audit_counts_without_naming(
         assert name not in every
 
 
-def test_a_json_export_imports_back_to_the_same_directory(  # type: ignore[no-untyped-def]
-    flare: Flare, tmp_path: Path
-) -> None:
+def test_a_json_export_imports_back_to_the_same_directory(flare: Flare, tmp_path: Path) -> None:
     assert flare("directory", "import", str(EXAMPLE)).exit_code == 0
     csv_before = flare("directory", "export").stdout
     exported = tmp_path / "directory.json"
@@ -155,8 +155,8 @@ def _without_hana(tmp_path: Path) -> Path:
     return _write(tmp_path, "\n".join(kept) + "\n", "full.csv")
 
 
-def test_a_full_import_first_shows_what_it_would_do_by_ref_and_changes_nothing(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, tmp_path: Path
+def test_a_full_import_first_shows_what_it_would_do_by_ref_and_changes_nothing(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
 ) -> None:
     assert flare("directory", "import", str(EXAMPLE)).exit_code == 0
     result = flare("directory", "import", "--full", str(_without_hana(tmp_path)))
@@ -175,8 +175,8 @@ def test_a_full_import_first_shows_what_it_would_do_by_ref_and_changes_nothing( 
     assert len(_audit(uow_factory, "directory.imported")) == 1  # the first, plain import
 
 
-def test_a_full_import_with_yes_deactivates_whoever_is_missing(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, tmp_path: Path
+def test_a_full_import_with_yes_deactivates_whoever_is_missing(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
 ) -> None:
     assert flare("directory", "import", str(EXAMPLE)).exit_code == 0
     result = flare("directory", "import", "--full", "--yes", str(_without_hana(tmp_path)))
@@ -202,9 +202,9 @@ def test_a_full_import_with_yes_deactivates_whoever_is_missing(  # type: ignore[
 
 
 @pytest.mark.parametrize(("answer", "applied"), [("y\n", True), ("n\n", False), ("\n", False)])
-def test_at_a_terminal_a_full_import_asks_before_it_applies(  # type: ignore[no-untyped-def]
+def test_at_a_terminal_a_full_import_asks_before_it_applies(
     flare: Flare,
-    uow_factory,
+    uow_factory: UowFactory,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     answer: str,
@@ -219,8 +219,8 @@ def test_at_a_terminal_a_full_import_asks_before_it_applies(  # type: ignore[no-
     assert ("imported 11 rows" in result.stdout) is applied
 
 
-def test_a_full_import_with_bad_lines_shows_them_and_no_plan(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, tmp_path: Path
+def test_a_full_import_with_bad_lines_shows_them_and_no_plan(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
 ) -> None:
     assert flare("directory", "import", str(EXAMPLE)).exit_code == 0
     text = EXAMPLE.read_text().replace("membership,jo,,,,deputy", "membership,jo,,,,boss")
@@ -246,8 +246,8 @@ def test_a_big_export_to_stdout_keeps_its_progress_on_stderr(flare: Flare, tmp_p
     assert "so far" not in result.stdout
 
 
-def test_an_export_that_cannot_be_written_or_read_says_so_in_one_line_and_leaves_nothing(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, tmp_path: Path
+def test_an_export_that_cannot_be_written_or_read_says_so_in_one_line_and_leaves_nothing(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
 ) -> None:
     assert flare("directory", "import", str(EXAMPLE)).exit_code == 0
     nowhere = flare("directory", "export", str(tmp_path / "missing" / "out.csv"))

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.network.directory import find_client
-from store.models import AuditEvent, Client, Membership, Organisation, Practitioner
+from store.models import AuditEvent, Base, Client, Membership, Organisation, Practitioner
 from store.sealed import ClientField
 from tests.cli.conftest import Flare
+from tests.conftest import UowFactory
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "directory-example.csv"
 HEADER = (
@@ -28,7 +29,7 @@ TENANT_A = "2c4e6a80-0000-4000-8000-00000000000a"
 TENANT_B = "2c4e6a80-0000-4000-8000-00000000000b"
 
 
-def _declared(uow_factory, ref: str) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+def _declared(uow_factory: UowFactory, ref: str) -> tuple[list[str], list[str]]:
     with uow_factory() as uow:
         org = uow.directory.organisation_by_ref(ref)
         assert org is not None
@@ -44,12 +45,12 @@ def _write(tmp_path: Path, text: str, name: str = "directory.csv") -> str:
     return str(path)
 
 
-def _count(uow_factory, model) -> int:  # type: ignore[no-untyped-def]
+def _count(uow_factory: UowFactory, model: type[Base]) -> int:
     with uow_factory() as uow:
         return uow.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_example_file_imports(flare: Flare, uow_factory) -> None:  # type: ignore[no-untyped-def]
+def test_example_file_imports(flare: Flare, uow_factory: UowFactory) -> None:
     result = flare("directory", "import", str(EXAMPLE))
     assert result.exit_code == 0, result.output
     assert "imported 13 rows" in result.stdout
@@ -57,6 +58,7 @@ def test_example_file_imports(flare: Flare, uow_factory) -> None:  # type: ignor
     assert "created: 2 clients, 5 memberships, 3 organisations, 3 practitioners" in result.stdout
     with uow_factory() as uow:
         ivo = uow.directory.practitioner_by_ref("ivo")
+        assert ivo is not None
         assert ivo.teams_aad_object_id and ivo.preferred_platform == "teams"
         assert ivo.job_title == "Designated safeguarding lead"
         client = find_client(uow, raw="999-000-1006", kinds=["nhs_number"])
@@ -75,7 +77,7 @@ def test_example_file_imports(flare: Flare, uow_factory) -> None:  # type: ignor
     )
 
 
-def test_reimport_updates_by_ref(flare: Flare, uow_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reimport_updates_by_ref(flare: Flare, uow_factory: UowFactory, tmp_path: Path) -> None:
     assert flare("directory", "import", str(EXAMPLE)).exit_code == 0
     changed = EXAMPLE.read_text().replace("Jo Lindqvist", "Jo Lindqvist-Berg")
     changed = changed.replace("membership,hana,,,,deputy", "membership,hana,,,,lead").replace(
@@ -86,8 +88,10 @@ def test_reimport_updates_by_ref(flare: Flare, uow_factory, tmp_path: Path) -> N
     assert "created: nothing" in result.stdout
     assert "updated: 2 clients, 5 memberships, 3 organisations, 3 practitioners" in result.stdout
     with uow_factory() as uow:
-        assert uow.directory.practitioner_by_ref("jo").name == "Jo Lindqvist-Berg"
+        jo = uow.directory.practitioner_by_ref("jo")
+        assert jo is not None and jo.name == "Jo Lindqvist-Berg"
         k43 = uow.directory.client_by_reference("K-0043")
+        assert k43 is not None
         roles = {m.practitioner.ref: m.role for m in uow.directory.network(k43.id)}
         assert roles == {"hana": "lead", "jo": "deputy"}
     assert _count(uow_factory, Practitioner) == 3 and _count(uow_factory, Client) == 2
@@ -108,8 +112,8 @@ BAD = HEADER + (
 )
 
 
-def test_every_bad_line_is_reported_and_nothing_imported(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, tmp_path: Path
+def test_every_bad_line_is_reported_and_nothing_imported(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
 ) -> None:
     result = flare("directory", "import", _write(tmp_path, BAD))
     assert result.exit_code == 1
@@ -133,8 +137,8 @@ def test_every_bad_line_is_reported_and_nothing_imported(  # type: ignore[no-unt
     assert _count(uow_factory, AuditEvent) == 0
 
 
-def test_conflicts_with_the_stored_directory_are_bad_lines(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, tmp_path: Path
+def test_conflicts_with_the_stored_directory_are_bad_lines(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
 ) -> None:
     assert flare("directory", "import", str(EXAMPLE)).exit_code == 0
     clash = HEADER + (
@@ -177,7 +181,7 @@ def test_line_numbers_count_physical_lines(flare: Flare, tmp_path: Path) -> None
         (HEADER, "the file has a header but no rows"),
     ],
 )
-def test_header_problems_are_one_clear_line(  # type: ignore[no-untyped-def]
+def test_header_problems_are_one_clear_line(
     flare: Flare, tmp_path: Path, text: str, message: str
 ) -> None:
     result = flare("directory", "import", _write(tmp_path, text))
@@ -186,8 +190,8 @@ def test_header_problems_are_one_clear_line(  # type: ignore[no-untyped-def]
     assert result.stderr.startswith(f"flare: directory.csv: {message}")
 
 
-def test_large_file_shows_progress_and_imports(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, tmp_path: Path
+def test_large_file_shows_progress_and_imports(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
 ) -> None:
     rows = ["kind,ref,name,organisation,role"]
     rows.append("organisation,big-org,Big Organisation,,agency")
@@ -216,8 +220,8 @@ def test_the_documented_example_is_the_example_file() -> None:
     assert example == EXAMPLE.read_text()
 
 
-def test_organisations_declare_workspaces_and_tenants_and_reimport_replaces_them(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, tmp_path: Path
+def test_organisations_declare_workspaces_and_tenants_and_reimport_replaces_them(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
 ) -> None:
     text = DECLARING + (
         "organisation,shared,Shared Org,agency,T0AAA;E0GRID  T0BBB,"
@@ -232,8 +236,8 @@ def test_organisations_declare_workspaces_and_tenants_and_reimport_replaces_them
     assert _declared(uow_factory, "shared") == (["T0AAA"], [TENANT_A])
 
 
-def test_bad_declarations_and_identities_outside_them_are_bad_lines(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, tmp_path: Path
+def test_bad_declarations_and_identities_outside_them_are_bad_lines(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
 ) -> None:
     text = DECLARING + (
         f"organisation,ok,Ok Org,agency,T0OK,{TENANT_A},,,,,\n"  # 2: fine
@@ -256,8 +260,8 @@ def test_bad_declarations_and_identities_outside_them_are_bad_lines(  # type: ig
     assert _count(uow_factory, Organisation) == 0
 
 
-def test_a_declared_enterprise_grid_admits_its_workspaces_at_import(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, tmp_path: Path
+def test_a_declared_enterprise_grid_admits_its_workspaces_at_import(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
 ) -> None:
     assert (
         flare(

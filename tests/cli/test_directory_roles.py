@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.cli.conftest import Flare
+from tests.conftest import UowFactory
 
 ROLES_CSV = """kind,ref,name,organisation,role,directory_roles
 organisation,north,North Family Hub,,children_centre,
@@ -21,8 +22,8 @@ def _write(tmp_path: Path, text: str) -> str:
 
 
 def test_directory_roles_grant_admins_and_name_role_holders(
-    flare: Flare, uow_factory, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
+) -> None:
     result = flare("directory", "import", _write(tmp_path, ROLES_CSV))
     assert result.exit_code == 0, result.output
     with uow_factory() as uow:

@@ -22,6 +22,7 @@ from handlers.network.directory import import_directory
 from handlers.network.directory_export import export_directory
 from handlers.network.directory_rows import ORG_KINDS, DirectoryRow, derived_platform
 from handlers.values import Role
+from tests.conftest import UowFactory
 from tests.directory import wipe_directory
 
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -160,8 +161,8 @@ def _through_file(rows: tuple[DirectoryRow, ...], output: str) -> list[Directory
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(directory=directories(), loose=st.booleans(), output=st.sampled_from(["csv", "json"]))
-def test_import_export_import_is_a_fixed_point(  # type: ignore[no-untyped-def]
-    uow_factory, directory: list[DirectoryRow], loose: bool, output: str
+def test_import_export_import_is_a_fixed_point(
+    uow_factory: UowFactory, directory: list[DirectoryRow], loose: bool, output: str
 ) -> None:
     wipe_directory(uow_factory)
     typed = _numbered([loosely(row) for row in directory] if loose else directory)
@@ -191,8 +192,8 @@ def test_import_export_import_is_a_fixed_point(  # type: ignore[no-untyped-def]
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(directory=directories(), data=st.data())
-def test_a_full_import_deactivates_exactly_whoever_the_file_leaves_out(  # type: ignore[no-untyped-def]
-    uow_factory, directory: list[DirectoryRow], data: st.DataObject
+def test_a_full_import_deactivates_exactly_whoever_the_file_leaves_out(
+    uow_factory: UowFactory, directory: list[DirectoryRow], data: st.DataObject
 ) -> None:
     wipe_directory(uow_factory)
     assert import_directory(uow_factory(), _numbered(directory), at=AT, actor="test").ok

@@ -18,13 +18,13 @@ from store.crypto import KeyRing
 from store.db import session_factory
 from store.models import AuditEvent, Concern, DataKey, InboundEvent, OutboxMessage
 from tests.cli.conftest import Flare
-from tests.conftest import FakeClock
-from tests.directory import seed_directory
+from tests.conftest import FakeClock, UowFactory
+from tests.directory import Directory, seed_directory
 from tests.fakes import FakeNotifier
 from tests.follow.flows import close_one, raise_one
 
 
-def _old_closed_concern(uow_factory, d, key):  # type: ignore[no-untyped-def]
+def _old_closed_concern(uow_factory: UowFactory, d: Directory, key: str) -> str:
     """Raised and closed by the lead in 2019, through the use cases (the CLI runs on today)."""
     then = FakeClock(datetime(2019, 1, 1, tzinfo=UTC))
     concern_id = raise_one(uow_factory, then, d, key=key)
@@ -32,7 +32,9 @@ def _old_closed_concern(uow_factory, d, key):  # type: ignore[no-untyped-def]
     return concern_id
 
 
-def test_retention_dry_run_then_real_run(flare: Flare, uow_factory, clock) -> None:  # type: ignore[no-untyped-def]
+def test_retention_dry_run_then_real_run(
+    flare: Flare, uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     old = [_old_closed_concern(uow_factory, d, f"k{n}") for n in range(3)]
     raise_one(uow_factory, clock, d, key="open")  # open: never due, whatever its age
@@ -58,8 +60,8 @@ def test_retention_dry_run_then_real_run(flare: Flare, uow_factory, clock) -> No
     assert "0 concerns would be shredded" in again.stdout
 
 
-def test_retention_hold_and_release_keep_a_client_from_the_sweep(  # type: ignore[no-untyped-def]
-    flare: Flare, uow_factory, clock
+def test_retention_hold_and_release_keep_a_client_from_the_sweep(
+    flare: Flare, uow_factory: UowFactory, clock: FakeClock
 ) -> None:
     d = seed_directory(uow_factory, clock.now())
     held = _old_closed_concern(uow_factory, d, "held")  # about C-1001
@@ -99,10 +101,13 @@ def _runtime(engine: Engine, ring: KeyRing, **settings: object) -> Runtime:
     )
 
 
-def test_scheduler_delivers_and_escalates_then_stops(engine, ring, uow_factory, clock):  # type: ignore[no-untyped-def]
+def test_scheduler_delivers_and_escalates_then_stops(
+    engine: Engine, ring: KeyRing, uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     with uow_factory() as uow:
         org = uow.directory.organisation_by_ref("riverside-cc")
+        assert org is not None
         org.policy = {"deadlines": {"immediate": "0h"}}  # due as soon as it is raised
         uow.commit()
     concern_id = raise_one(uow_factory, clock, d, severity=Severity.IMMEDIATE)
@@ -131,31 +136,40 @@ def test_scheduler_delivers_and_escalates_then_stops(engine, ring, uow_factory, 
         scheduler.stop()
     assert {"new_concern", "escalation", "escalated_receipt"} <= {p.kind.value for p in chat.sent}
     with uow_factory() as uow:
-        assert uow.session.get(Concern, concern_id).escalation_level >= 1
+        escalated = uow.session.get(Concern, concern_id)
+        assert escalated is not None and escalated.escalation_level >= 1
     assert _forgotten()  # the inbound_keys sweep deleted the month-old key
 
 
-def _count_old(uow_factory) -> int:  # type: ignore[no-untyped-def]
+def _count_old(uow_factory: UowFactory) -> int:
     with uow_factory() as uow:
-        return uow.session.scalar(
-            select(func.count()).select_from(InboundEvent).where(InboundEvent.key == "old")
+        return (
+            uow.session.scalar(
+                select(func.count()).select_from(InboundEvent).where(InboundEvent.key == "old")
+            )
+            or 0
         )
 
 
 def test_metrics_show_outbox_escalations_and_acknowledgement_latency(
-    engine, ring, uow_factory, clock
-):  # type: ignore[no-untyped-def]
+    engine: Engine, ring: KeyRing, uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     raise_one(uow_factory, clock, d, key="a")
     acked = raise_one(uow_factory, clock, d, key="b")
     with uow_factory() as uow:
-        uow.session.get(Concern, acked).created_at = datetime.now(UTC) - timedelta(minutes=30)
+        concern = uow.session.get(Concern, acked)
+        assert concern is not None
+        concern.created_at = datetime.now(UTC) - timedelta(minutes=30)
         row = uow.session.scalars(select(OutboxMessage)).first()
+        assert row is not None
         row.state, row.attempts = "dead", 8
         uow.commit()
     acknowledge(uow_factory(), concern_id=acked, practitioner_id=d.people["chloe"], clock=_Now())
     with uow_factory() as uow:
-        uow.session.get(Concern, acked).escalation_level = 1
+        concern = uow.session.get(Concern, acked)
+        assert concern is not None
+        concern.escalation_level = 1
         uow.commit()
     with uow_factory() as uow:
         waiting = uow.session.scalar(
@@ -178,8 +192,8 @@ class _Now:
 
 
 def test_outbox_sweep_resumes_when_a_platform_pause_ends_before_the_next_tick(
-    engine, ring, uow_factory, clock
-):  # type: ignore[no-untyped-def]
+    engine: Engine, ring: KeyRing, uow_factory: UowFactory, clock: FakeClock
+) -> None:
     """A 429 pauses the platform; the sweep waits out a short pause instead of the next tick."""
     d = seed_directory(uow_factory, clock.now())
     raise_one(uow_factory, clock, d)
@@ -188,6 +202,7 @@ def test_outbox_sweep_resumes_when_a_platform_pause_ends_before_the_next_tick(
     runtime.notifiers[Platform.PLAYGROUND] = chat
     with uow_factory() as uow:
         due = uow.session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert due is not None
     started = time.monotonic()
     Scheduler(runtime, sweeps=False)._drain_outbox()
     # The rows held back by the pause went out in this one wake-up; the row that met the 429
@@ -196,7 +211,9 @@ def test_outbox_sweep_resumes_when_a_platform_pause_ends_before_the_next_tick(
     assert 0.4 <= time.monotonic() - started < 10
 
 
-def test_outbox_sweep_leaves_a_long_pause_to_a_later_tick(engine, ring, uow_factory, clock):  # type: ignore[no-untyped-def]
+def test_outbox_sweep_leaves_a_long_pause_to_a_later_tick(
+    engine: Engine, ring: KeyRing, uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     raise_one(uow_factory, clock, d)
     runtime = _runtime(engine, ring, outbox_interval_seconds=1)

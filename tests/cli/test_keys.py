@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from sqlalchemy import Engine, select
 
@@ -12,7 +15,8 @@ from store.keys import rewrap_batches
 from store.models import AuditEvent
 from store.unit_of_work import UnitOfWork
 from tests.cli.conftest import Flare
-from tests.directory import seed_directory
+from tests.conftest import FakeClock, UowFactory
+from tests.directory import Directory, seed_directory
 from tests.store.flows import Texts, raise_full
 
 
@@ -32,7 +36,7 @@ def test_generate_refuses_a_bad_key_id(flare: Flare) -> None:
 
 
 @pytest.fixture
-def concern(uow_factory, clock):  # type: ignore[no-untyped-def]
+def concern(uow_factory: UowFactory, clock: FakeClock) -> tuple[Directory, str]:
     d = seed_directory(uow_factory, clock.now())
     return d, raise_full(uow_factory, d, clock)
 
@@ -43,8 +47,8 @@ def _status(flare: Flare, keys: str) -> dict[str, tuple[int, str]]:
     return {kid: (int(count), note) for kid, count, note in rows}
 
 
-def test_rotate_then_drop_the_old_key(  # type: ignore[no-untyped-def]
-    flare: Flare, engine: Engine, master_spec: str, clock, concern
+def test_rotate_then_drop_the_old_key(
+    flare: Flare, engine: Engine, master_spec: str, clock: FakeClock, concern: tuple[Directory, str]
 ) -> None:
     d, concern_id = concern
     new_spec = generate_master_key_spec("k2")
@@ -75,8 +79,8 @@ def test_rotate_then_drop_the_old_key(  # type: ignore[no-untyped-def]
         assert [e.detail["rewrapped"] for e in audit] == [live]
 
 
-def test_rotate_continues_an_interrupted_run(  # type: ignore[no-untyped-def]
-    flare: Flare, engine: Engine, master_spec: str, concern
+def test_rotate_continues_an_interrupted_run(
+    flare: Flare, engine: Engine, master_spec: str, concern: tuple[Directory, str]
 ) -> None:
     new_spec = generate_master_key_spec("k2")
     both = f"{new_spec},{master_spec}"
@@ -89,7 +93,7 @@ def test_rotate_continues_an_interrupted_run(  # type: ignore[no-untyped-def]
     assert f"re-wrapped {live - 1} data keys; {live} live data keys" in result.stdout
 
 
-def test_a_key_missing_from_the_ring_is_named(flare: Flare, concern) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_missing_from_the_ring_is_named(flare: Flare, concern: tuple[Directory, str]) -> None:
     other = generate_master_key_spec("k3")
     status = flare("keys", "status", keys=other)
     assert status.exit_code == 1
@@ -102,14 +106,18 @@ def test_a_key_missing_from_the_ring_is_named(flare: Flare, concern) -> None:  #
     assert other.split(":")[1] not in rotate.output
 
 
-def test_ctrl_c_during_rotation_keeps_what_was_done(  # type: ignore[no-untyped-def]
-    flare: Flare, engine: Engine, master_spec: str, concern, monkeypatch: pytest.MonkeyPatch
+def test_ctrl_c_during_rotation_keeps_what_was_done(
+    flare: Flare,
+    engine: Engine,
+    master_spec: str,
+    concern: tuple[Directory, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import store.keys
 
     real = store.keys.rewrap_batches
 
-    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def interrupted(*args: Any, **kwargs: Any) -> Iterator[int]:
         batches = real(*args, **kwargs)
         yield next(batches)
         batches.close()

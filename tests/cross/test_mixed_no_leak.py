@@ -30,10 +30,13 @@ from handlers.follow_through.closing import (
     reopen_concern,
 )
 from handlers.outbox.delivery import deliver_due
+from handlers.ports import Notifier
 from handlers.values import Category, Platform, Severity
 from tests.canary_concern import canary_client, raise_canary_concern
+from tests.conftest import FakeClock, UowFactory
 from tests.directory import seed_directory
 from tests.identifiers import fresh_nhs_number
+from tests.no_leak import assert_no_canary, audit_text, canary_needles, captured_logs
 from tests.refused_requests import (
     SLACK_EXPECTED,
     TEAMS_EXPECTED,
@@ -42,8 +45,9 @@ from tests.refused_requests import (
     slack_submission,
 )
 from tests.slack.conftest import BOT_TOKEN, link_everyone_to_slack, slack_user
+from tests.slack.fake_api import FakeSlackAPI
 from tests.teams.conftest import aad_id, make_notifier
-from tests.teams.fake_connector import TENANT_ID
+from tests.teams.fake_connector import TENANT_ID, FakeTeams
 
 PEOPLE = ("amara", "chloe", "erin", "dev")
 FIELDS = ("noticed", "rationale", "family_reason", "narrowing_reason", "protected", "label",
@@ -52,17 +56,14 @@ free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=2
 
 
 @pytest.fixture
-def logs(debug_logs: io.StringIO) -> io.StringIO:
-    return debug_logs
-
-
-@pytest.fixture
 def refusing(engine: Engine, tmp_path: Path) -> Iterator[Refusing]:
     with flare_for_refusals(engine, tmp_path) as flare:
         yield flare
 
 
-def _people(uow_factory, clock, slack, teams) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _people(
+    uow_factory: UowFactory, clock: FakeClock, slack: FakeSlackAPI, teams: FakeTeams
+) -> dict[str, str]:
     with uow_factory() as uow:
         people = {p.ref: p.id for p in uow.directory.practitioners()}
     if people:
@@ -91,20 +92,27 @@ def _people(uow_factory, clock, slack, teams) -> dict[str, str]:  # type: ignore
         {ref: st.sampled_from([Platform.SLACK, Platform.TEAMS]) for ref in PEOPLE}
     ),
 )
-def test_no_canary_reaches_either_platform_however_the_network_is_split(  # type: ignore[no-untyped-def]
-    uow_factory, clock, slack, teams, logs, refusing, extra, platforms
-):
+def test_no_canary_reaches_either_platform_however_the_network_is_split(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    slack: FakeSlackAPI,
+    teams: FakeTeams,
+    debug_logs: io.StringIO,
+    refusing: Refusing,
+    extra: dict[str, str],
+    platforms: dict[str, Platform],
+) -> None:
     people = _people(uow_factory, clock, slack, teams)
     with uow_factory() as uow:
         for ref, platform in platforms.items():
-            person = uow.directory.practitioner(people[ref])
-            assert person is not None
-            person.preferred_platform = platform.value
+            practitioner = uow.directory.practitioner(people[ref])
+            assert practitioner is not None
+            practitioner.preferred_platform = platform.value
         uow.commit()
     slack.clear()
     first_teams = len(teams.all_requests)
     before = {ref: _counts(slack, teams, ref) for ref in PEOPLE}
-    notifiers = {
+    notifiers: dict[Platform, Notifier] = {
         Platform.SLACK: SlackNotifier(uow_factory, clock, SingleWorkspace(BOT_TOKEN), slack.url),
         Platform.TEAMS: make_notifier(uow_factory, clock, teams),
     }
@@ -148,16 +156,15 @@ def test_no_canary_reaches_either_platform_however_the_network_is_split(  # type
     # The same content in requests Flare must refuse (see tests/refused_requests.py).
     assert refusing.slack(slack_submission(*t.values(), nhs), mark) == SLACK_EXPECTED
     assert refusing.teams(refusing.activity(" ".join([*t.values(), nhs])), mark) == TEAMS_EXPECTED
-    log_text = logs.getvalue()
-    spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
-    for needle in [*t.values(), nhs, spaced, mark]:
-        leaked = needle.encode() in raw
-        assert not leaked, "canary reached Slack or Teams"
-        logged = needle in log_text
-        assert not logged, "canary reached a log line"
+    assert_no_canary(
+        canary_needles(*t.values(), mark, nhs=nhs),
+        sent_to_slack_or_teams=raw,
+        logs=captured_logs(debug_logs),
+        audit=audit_text(uow_factory),
+    )
 
 
-def _counts(slack, teams, ref: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _counts(slack: FakeSlackAPI, teams: FakeTeams, ref: str) -> tuple[int, int]:
     """Messages a person has had so far: (in Slack, in Teams)."""
     in_slack = len(slack.messages(slack.dm_channel(slack_user(ref))))
     return in_slack, len(teams.connector.messages_to(aad_id(ref)))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
 from handlers.ports import Clock
-from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+from handlers.values import Severity
 from store.unit_of_work import UnitOfWork
 from tests.directory import Directory
+from tests.raising import raise_for_test
 
 CANARY = "CANARY-7f3a Jamie hungry bruise"
 
@@ -27,22 +27,22 @@ def raise_one(
     calendar: WorkingCalendar | None = None,
     **over: Any,
 ) -> str:
-    cmd = RaiseConcern(
-        raiser_id=d.people[raiser],
-        client_id=d.clients[client],
-        category=Category.NEGLECT,
+    """A concern with the canary in its free text (tests/raising.py); its id."""
+    raised = raise_for_test(
+        uow_factory,
+        d,
+        clock,
+        calendar,
+        raiser=raiser,
+        client=client,
+        key=key,
         severity=severity,
         noticed=f"{CANARY} noticed",
         rationale=f"{CANARY} rationale",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
-        family_informed=FamilyInformed.NOT_SAFE,
         family_reason=f"{CANARY} reason",
-        submission_key=key,
         **over,
     )
-    outcome = raise_concern(cmd, uow_factory(), clock, calendar or WorkingCalendar.uk())
-    assert isinstance(outcome, Raised), outcome
-    return outcome.concern_id
+    return raised.concern_id
 
 
 def set_duty_contact(

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from handlers.deadlines import WorkingCalendar
 from store import audit
@@ -28,7 +28,7 @@ from store.crypto import KeyRing, generate_master_key_spec
 from store.db import session_factory
 from store.models import OutboxMessage
 from store.unit_of_work import UnitOfWork
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, UowFactory
 from tests.directory import seed_directory
 from tests.follow.conftest import PYTHON, ROOT, python_env
 from tests.follow.flows import raise_one
@@ -98,7 +98,7 @@ def fork_worker(env: dict[str, str], log: Path) -> multiprocessing.process.BaseP
     return process
 
 
-def unsent(uow_factory) -> int:  # type: ignore[no-untyped-def]
+def unsent(uow_factory: UowFactory) -> int:
     with uow_factory() as uow:
         return (
             uow.session.scalar(
@@ -108,7 +108,7 @@ def unsent(uow_factory) -> int:  # type: ignore[no-untyped-def]
         )
 
 
-def test_kill_9_during_fan_out_then_restart(pg_engine, pg_url, tmp_path):  # type: ignore[no-untyped-def]
+def test_kill_9_during_fan_out_then_restart(pg_engine: Engine, pg_url: str, tmp_path: Path) -> None:
     keys = generate_master_key_spec("crash")
     sessions = session_factory(pg_engine)
     ring = KeyRing.parse(keys)

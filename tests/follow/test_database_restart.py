@@ -75,7 +75,7 @@ def own_cluster() -> Iterator[str]:
         _cluster("pg_dropcluster", version, CLUSTER, "--stop")
 
 
-def test_worker_survives_a_database_restart(own_cluster, tmp_path):  # type: ignore[no-untyped-def]
+def test_worker_survives_a_database_restart(own_cluster: str, tmp_path: Path) -> None:
     engine = make_engine(own_cluster)
     upgrade(engine)
     keys = generate_master_key_spec("restart")

@@ -17,12 +17,13 @@ from handlers.deadlines import (
 )
 from handlers.values import Severity
 from store.models import Concern
+from tests.conftest import UowFactory
 from tests.directory import seed_directory
 from tests.follow.flows import raise_one
 
 
-def _at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+def _at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=LONDON)
 
 
 ENGLAND = WorkingCalendar.uk()
@@ -72,7 +73,7 @@ def test_organisation_policy_overrides_deadlines_and_region() -> None:
 
 
 def test_acknowledge_by_is_set_at_raise_from_the_raisers_organisation(
-    uow_factory,  # type: ignore[no-untyped-def]
+    uow_factory: UowFactory,
 ) -> None:
     with time_machine.travel(_at(2026, 12, 24, 16, 0), tick=False):
         clock = SystemClock()

@@ -12,6 +12,7 @@ from handlers.outbox.delivery import deliver_due
 from handlers.values import Platform, PointerKind, Severity
 from store import audit
 from store.models import AuditEvent, Concern
+from tests.conftest import FakeClock, FakeMinter, UowFactory
 from tests.directory import seed_directory
 from tests.fakes import FakeNotifier
 from tests.follow.flows import raise_one, set_duty_contact
@@ -23,7 +24,9 @@ def _kinds(chat: FakeNotifier, start: int = 0) -> list[tuple[PointerKind, str, i
     return [(p.kind, p.recipient_id, p.escalation_level) for p in chat.sent[start:]]
 
 
-def test_chain_deputy_then_duty_once_per_level(uow_factory, clock, minter):  # type: ignore[no-untyped-def]
+def test_chain_deputy_then_duty_once_per_level(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     set_duty_contact(uow_factory, d, "oakfield-primary", "femi")
     concern_id = raise_one(uow_factory, clock, d, severity=Severity.IMMEDIATE)
@@ -72,7 +75,9 @@ def test_chain_deputy_then_duty_once_per_level(uow_factory, clock, minter):  # t
         assert audit.verify(uow.session).ok
 
 
-def test_acknowledgement_mid_chain_stops_it(uow_factory, clock, minter):  # type: ignore[no-untyped-def]
+def test_acknowledgement_mid_chain_stops_it(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     set_duty_contact(uow_factory, d, "oakfield-primary", "femi")
     concern_id = raise_one(uow_factory, clock, d, severity=Severity.IMMEDIATE)
@@ -100,7 +105,9 @@ def test_acknowledgement_mid_chain_stops_it(uow_factory, clock, minter):  # type
         assert concern is not None and concern.escalation_level == 1
 
 
-def test_no_deputy_goes_straight_to_duty_and_no_one_is_audited(uow_factory, clock):  # type: ignore[no-untyped-def]
+def test_no_deputy_goes_straight_to_duty_and_no_one_is_audited(
+    uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     with uow_factory() as uow:  # C-1001's deputy leaves the network's active staff
         erin = uow.directory.practitioner(d.people["erin"])

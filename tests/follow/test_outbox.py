@@ -6,11 +6,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from handlers.outbox.delivery import OutboxPolicy, deliver_due
+from handlers.outbox.delivery import DeliveryReport, OutboxPolicy, deliver_due
 from handlers.outbox.throttle import Throttle
 from handlers.ports import Undeliverable
 from handlers.values import Platform, PointerKind
 from store.models import Link, OutboxMessage
+from tests.conftest import FakeClock, FakeMinter, UowFactory
 from tests.directory import seed_directory
 from tests.fakes import FakeNotifier, retry
 from tests.follow.flows import raise_one
@@ -28,7 +29,7 @@ def test_backoff_is_jittered_exponential_and_never_before_retry_after(
     assert wait <= max(ceiling, after or 0.0)
 
 
-def _rows(uow_factory, kind):  # type: ignore[no-untyped-def]
+def _rows(uow_factory: UowFactory, kind: str) -> list[tuple[str, str, int]]:
     with uow_factory() as uow:
         return [
             (r.recipient_id, r.state, r.attempts)
@@ -36,11 +37,15 @@ def _rows(uow_factory, kind):  # type: ignore[no-untyped-def]
         ]
 
 
-def test_dead_letter_after_max_attempts_alerts_the_admin_once(uow_factory, clock, minter):  # type: ignore[no-untyped-def]
+def test_dead_letter_after_max_attempts_alerts_the_admin_once(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     with uow_factory() as uow:
         for ref in ("chloe", "ben"):
-            uow.directory.practitioner(d.people[ref]).is_admin = True
+            admin = uow.directory.practitioner(d.people[ref])
+            assert admin is not None
+            admin.is_admin = True
         uow.commit()
     raise_one(uow_factory, clock, d, recipients=None)
     policy = OutboxPolicy(max_attempts=3)
@@ -61,14 +66,14 @@ def test_dead_letter_after_max_attempts_alerts_the_admin_once(uow_factory, clock
     assert not [p for p in chat.sent if p.kind is PointerKind.NEW_CONCERN]
 
 
-def _links(uow_factory) -> int:  # type: ignore[no-untyped-def]
+def _links(uow_factory: UowFactory) -> int:
     with uow_factory() as uow:
         return len(uow.session.scalars(select(Link)).all())
 
 
 def test_a_rate_limited_platform_gets_a_few_claims_a_sweep_and_none_while_paused(
-    uow_factory, clock, minter
-):  # type: ignore[no-untyped-def]
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     for n in range(3):
         raise_one(uow_factory, clock, d, key=f"quota-{n}")
@@ -79,7 +84,7 @@ def test_a_rate_limited_platform_gets_a_few_claims_a_sweep_and_none_while_paused
 
     notifiers = {Platform.PLAYGROUND: chat}
 
-    def sweep():  # type: ignore[no-untyped-def]
+    def sweep() -> DeliveryReport:
         return deliver_due(uow_factory, notifiers, minter, clock, policy, throttle)
 
     first = sweep()  # the 429's row and the rest are handed back, no attempt counted

@@ -5,11 +5,13 @@ from __future__ import annotations
 import subprocess
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from store import audit
+from store.crypto import KeyRing
 from store.db import session_factory
 from store.models import AuditEvent, OutboxMessage
 from tests.follow.conftest import PYTHON, ROOT, python_env, seed_outbox
@@ -19,7 +21,9 @@ ITEMS = 10_000
 pytestmark = pytest.mark.postgres
 
 
-def test_two_worker_processes_handle_every_item_exactly_once(pg_engine, pg_url, ring, tmp_path):  # type: ignore[no-untyped-def]
+def test_two_worker_processes_handle_every_item_exactly_once(
+    pg_engine: Engine, pg_url: str, ring: KeyRing, tmp_path: Path
+) -> None:
     from store.crypto import generate_master_key_spec
 
     ids = seed_outbox(pg_engine, ITEMS)

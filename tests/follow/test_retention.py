@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from handlers.concern.viewing import Unreadable, view_concern
 from handlers.retention.concerns import retention_due, run_retention
@@ -11,29 +13,33 @@ from store import audit
 from store.crypto import CryptoError, FieldCipher
 from store.models import AuditEvent, Concern, ConcernEntry, DataKey, Delivery, Link, OutboxMessage
 from store.sealed import ConcernField
+from tests.conftest import FakeClock, UowFactory
 from tests.directory import seed_directory
 from tests.follow.flows import CANARY, close_one, raise_one
 
 
-def _count(uow_factory, model, **where):  # type: ignore[no-untyped-def]
+def _count(uow_factory: UowFactory, model: Any, **where: object) -> int:
     with uow_factory() as uow:
         stmt = select(func.count()).select_from(model)
         for name, value in where.items():
             stmt = stmt.where(getattr(model, name) == value)
-        return uow.session.scalar(stmt)
+        return uow.session.scalar(stmt) or 0
 
 
-def test_dry_run_then_real_run(uow_factory, clock, engine):  # type: ignore[no-untyped-def]
+def test_dry_run_then_real_run(uow_factory: UowFactory, clock: FakeClock, engine: Engine) -> None:
     d = seed_directory(uow_factory, clock.now())
     old = raise_one(uow_factory, clock, d, key="old")
     kept_open = raise_one(uow_factory, clock, d, key="open")
     recent = raise_one(uow_factory, clock, d, key="recent")
     with uow_factory() as uow:
         org = uow.directory.organisation_by_ref("riverside-cc")
+        assert org is not None
         org.retention_days = 365
         concern = uow.session.get(Concern, old)
+        assert concern is not None and concern.data_key_id is not None
         saved_key = concern.data_key_id
         entry_ct = uow.concerns.entries(old)[0].body_ct
+        assert entry_ct is not None
         assert uow.sealed.concern(concern).open(ConcernField.RATIONALE)
         uow.commit()
     close_one(uow_factory, clock, d, old)
@@ -69,11 +75,14 @@ def test_dry_run_then_real_run(uow_factory, clock, engine):  # type: ignore[no-u
         assert result.ok, result
     if engine.dialect.name == "sqlite":
         raw = engine.url.database
+        assert raw is not None
         with open(raw, "rb") as fh:  # secure_delete: the plaintext was never there, nor the key
             assert CANARY.encode() not in fh.read()
 
 
-def test_crash_between_shred_and_delete_is_finished_by_a_rerun(uow_factory, clock):  # type: ignore[no-untyped-def]
+def test_crash_between_shred_and_delete_is_finished_by_a_rerun(
+    uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     concern_id = raise_one(uow_factory, clock, d)
     close_one(uow_factory, clock, d, concern_id)
@@ -81,6 +90,7 @@ def test_crash_between_shred_and_delete_is_finished_by_a_rerun(uow_factory, cloc
     runs = run_retention(uow_factory, clock, batch=1)
     with uow_factory() as uow:  # simulate phase 1 only: shred, commit, then "crash"
         concern = uow.session.get(Concern, concern_id)
+        assert concern is not None and concern.data_key_id is not None
         uow.vault.shred(concern.data_key_id)
         concern.shredded_at = clock.now()
         uow.commit()

@@ -12,6 +12,7 @@ from handlers.follow_through.escalation import escalate_due
 from handlers.outbox.delivery import OutboxPolicy, deliver_due
 from handlers.outbox.throttle import Throttle
 from handlers.values import Platform, Severity
+from tests.conftest import FakeClock, FakeMinter, UowFactory
 from tests.directory import seed_directory
 from tests.follow.flows import CANARY, raise_one, set_duty_contact
 from tests.follow.slack_env import (
@@ -36,7 +37,9 @@ def _titles(slack: FakeSlackAPI, ref: str) -> list[str]:
     return [m.text for m in slack.messages(slack.dm_channel(slack_user(ref)))]
 
 
-def test_escalation_chain_end_to_end_over_slack(uow_factory, clock, minter):  # type: ignore[no-untyped-def]
+def test_escalation_chain_end_to_end_over_slack(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter
+) -> None:
     with FakeSlackAPI() as slack:
         slack.add_team(TEAM, token=BOT_TOKEN)
         d = seed_directory(uow_factory, clock.now())
@@ -84,7 +87,9 @@ def test_escalation_chain_end_to_end_over_slack(uow_factory, clock, minter):  # 
         assert escalated != stopped
 
 
-def test_429_storm_retry_after_respected_nothing_lost(uow_factory, clock, minter):  # type: ignore[no-untyped-def]
+def test_429_storm_retry_after_respected_nothing_lost(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter
+) -> None:
     with TimedSlackAPI() as slack:
         slack.add_team(TEAM, token=BOT_TOKEN)
         d = seed_directory(uow_factory, clock.now())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers.follow_through.patterns import PatternPolicy, detect_patterns
 from handlers.follow_through.reminders import remind_due
@@ -10,12 +10,13 @@ from handlers.my_work.digest import send_digests
 from handlers.outbox.delivery import deliver_due
 from handlers.values import Platform, PointerKind, Severity
 from store.models import FollowUp, new_id
+from tests.conftest import FakeClock, FakeMinter, UowFactory
 from tests.directory import seed_directory
 from tests.fakes import FakeNotifier
 from tests.follow.flows import raise_one
 
 
-def _follow_up(uow_factory, concern_id, owner_id, due):  # type: ignore[no-untyped-def]
+def _follow_up(uow_factory: UowFactory, concern_id: str, owner_id: str, due: datetime) -> str:
     """Follow-ups are created by follow_through.follow_ups; these tests insert the row directly."""
     with uow_factory() as uow:
         row = FollowUp(
@@ -31,9 +32,9 @@ def _follow_up(uow_factory, concern_id, owner_id, due):  # type: ignore[no-untyp
         return row.id
 
 
-def test_follow_up_reminded_before_and_when_due_then_overdue_to_lead(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter
-):
+def test_follow_up_reminded_before_and_when_due_then_overdue_to_lead(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     concern_id = raise_one(uow_factory, clock, d)
     _follow_up(uow_factory, concern_id, d.people["dev"], clock.now() + timedelta(days=2))
@@ -57,7 +58,9 @@ def test_follow_up_reminded_before_and_when_due_then_overdue_to_lead(  # type: i
     assert all(p.link for p in chat.sent[start:])
 
 
-def test_missed_stages_are_skipped_and_done_follow_ups_are_left(uow_factory, clock):  # type: ignore[no-untyped-def]
+def test_missed_stages_are_skipped_and_done_follow_ups_are_left(
+    uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     concern_id = raise_one(uow_factory, clock, d)
     _follow_up(uow_factory, concern_id, d.people["amara"], clock.now() - timedelta(days=5))
@@ -72,7 +75,9 @@ def test_missed_stages_are_skipped_and_done_follow_ups_are_left(uow_factory, clo
     assert remind_due(uow_factory, clock).overdue == 0
 
 
-def test_pattern_alert_once_per_window(uow_factory, clock, minter):  # type: ignore[no-untyped-def]
+def test_pattern_alert_once_per_window(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     # C-1002: lead erin; chloe, dev (oakfield) and ben (riverside) are in its network
     raise_one(uow_factory, clock, d, raiser="chloe", client="C-1002", key="a")
@@ -99,7 +104,9 @@ def test_pattern_alert_once_per_window(uow_factory, clock, minter):  # type: ign
     assert [p.recipient_id for p in alerts] == [d.people["erin"]] * 2
 
 
-def test_digest_counts_only_once_a_day(uow_factory, clock, minter):  # type: ignore[no-untyped-def]
+def test_digest_counts_only_once_a_day(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     raise_one(uow_factory, clock, d, severity=Severity.LOW)
     raise_one(uow_factory, clock, d, severity=Severity.MEDIUM, key="two")

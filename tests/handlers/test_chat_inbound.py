@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import pytest
 
 from handlers.concern.answers import parse_answers
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import acknowledge
 from handlers.follow_through.acknowledged_card import acknowledged_pointer
@@ -15,15 +15,15 @@ from handlers.my_work.resend import resend_pending
 from handlers.outbox.conversations import ConversationReference, remember_conversation
 from handlers.retention.inbound_keys import first_delivery, inbound_key
 from handlers.values import (
-    Category,
     FamilyInformed,
-    LawfulBasis,
     Platform,
     PointerKind,
     Severity,
 )
 from store.models import OutboxMessage
-from tests.directory import seed_directory
+from tests.conftest import FakeClock, UowFactory
+from tests.directory import Directory, seed_directory
+from tests.raising import raise_for_test
 
 REFERENCE = ConversationReference(
     service_url="https://smba.trafficmanager.net/uk/",
@@ -66,7 +66,9 @@ def test_a_conversation_reference_holds_ids_only(change: dict[str, str]) -> None
         ConversationReference(**values)
 
 
-def test_remember_conversation_stores_once_and_audits(uow_factory, clock) -> None:  # type: ignore[no-untyped-def]
+def test_remember_conversation_stores_once_and_audits(
+    uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     chloe = d.people["chloe"]
     assert remember_conversation(
@@ -86,7 +88,7 @@ def test_remember_conversation_stores_once_and_audits(uow_factory, clock) -> Non
         }
 
 
-def test_first_delivery_is_true_once(uow_factory) -> None:  # type: ignore[no-untyped-def]
+def test_first_delivery_is_true_once(uow_factory: UowFactory) -> None:
     key = "activity:" + "f" * 300  # longer than the column: hashed
     assert len(inbound_key(key)) <= 200
     assert first_delivery(uow_factory(), platform=Platform.TEAMS, key=key)
@@ -94,28 +96,26 @@ def test_first_delivery_is_true_once(uow_factory) -> None:  # type: ignore[no-un
     assert first_delivery(uow_factory(), platform=Platform.SLACK, key=key)
 
 
-def _raise(d, uow_factory, clock, client: str) -> str:  # type: ignore[no-untyped-def]
-    outcome = raise_concern(
-        RaiseConcern(
-            raiser_id=d.people["dev"],
-            client_id=d.clients[client],
-            category=Category.NEGLECT,
-            severity=Severity.HIGH,
-            noticed="n",
-            rationale="r",
-            lawful_basis=LawfulBasis.PUBLIC_TASK,
-            family_informed=FamilyInformed.YES,
-            submission_key=secrets.token_hex(8),
-        ),
-        uow_factory(),
+def _raise(d: Directory, uow_factory: UowFactory, clock: FakeClock, client: str) -> str:
+    raised = raise_for_test(
+        uow_factory,
+        d,
         clock,
         WorkingCalendar(),
+        raiser="dev",
+        client=client,
+        key=secrets.token_hex(8),
+        noticed="n",
+        rationale="r",
+        family_informed=FamilyInformed.YES,
+        family_reason="",
     )
-    assert isinstance(outcome, Raised)
-    return outcome.concern_id
+    return raised.concern_id
 
 
-def test_resend_pending_queues_fresh_pointers_once_per_window(uow_factory, clock) -> None:  # type: ignore[no-untyped-def]
+def test_resend_pending_queues_fresh_pointers_once_per_window(
+    uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     first = _raise(d, uow_factory, clock, "C-1001")  # Chloe leads
     _raise(d, uow_factory, clock, "C-1002")  # Chloe deputises
@@ -142,10 +142,12 @@ def test_resend_pending_queues_fresh_pointers_once_per_window(uow_factory, clock
     assert later.queued == 2
 
 
-def test_acknowledged_pointer_only_after_acknowledgement(uow_factory, clock) -> None:  # type: ignore[no-untyped-def]
+def test_acknowledged_pointer_only_after_acknowledgement(
+    uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     concern = _raise(d, uow_factory, clock, "C-1001")
-    args = {"concern_id": concern, "platform": Platform.TEAMS}
+    args: dict[str, Any] = {"concern_id": concern, "platform": Platform.TEAMS}
     assert acknowledged_pointer(uow_factory(), practitioner_id=d.people["chloe"], **args) is None
     acknowledge(uow_factory(), concern_id=concern, practitioner_id=d.people["chloe"], clock=clock)
     mine = acknowledged_pointer(uow_factory(), practitioner_id=d.people["chloe"], **args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from handlers.concern.chronology import ChronologyFilters, chronology
 from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.follow_ups import (
+    AddFollowUpOutcome,
     FollowUpAdded,
     add_follow_up,
     date_from_fields,
@@ -63,8 +65,14 @@ def _raise(
     return outcome.concern_id
 
 
-def _add(uow_factory: Factory, clock: FakeClock, concern_id: str, by: str, owner: str, **kw):  # type: ignore[no-untyped-def]
-    args = {"due": TODAY + timedelta(days=3), "action": "Visit", "submission_key": "s1"} | kw
+def _add(
+    uow_factory: Factory, clock: FakeClock, concern_id: str, by: str, owner: str, **kw: Any
+) -> AddFollowUpOutcome:
+    args: dict[str, Any] = {
+        "due": TODAY + timedelta(days=3),
+        "action": "Visit",
+        "submission_key": "s1",
+    } | kw
     return add_follow_up(
         uow_factory(),
         concern_id=concern_id,

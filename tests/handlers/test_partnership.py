@@ -23,6 +23,7 @@ from handlers.partnership import (
     settings_from_form,
 )
 from handlers.values import Category, Role, Severity
+from tests.conftest import FakeClock, UowFactory
 from tests.directory import seed_directory
 from tests.follow.flows import raise_one
 
@@ -107,7 +108,9 @@ def test_bad_answers_name_their_fields() -> None:
     }
 
 
-def test_the_stored_routing_policy_is_what_the_raise_preview_reads(uow_factory, clock):  # type: ignore[no-untyped-def]
+def test_the_stored_routing_policy_is_what_the_raise_preview_reads(
+    uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     with uow_factory() as uow:
         options = who_can_i_share_with(
@@ -143,7 +146,9 @@ def test_the_stored_routing_policy_is_what_the_raise_preview_reads(uow_factory, 
     assert again == []  # nothing changed: nothing stored, nothing audited
 
 
-def test_the_weak_signal_window_comes_from_the_partnership(uow_factory, clock):  # type: ignore[no-untyped-def]
+def test_the_weak_signal_window_comes_from_the_partnership(
+    uow_factory: UowFactory, clock: FakeClock
+) -> None:
     d = seed_directory(uow_factory, clock.now())
     with uow_factory() as uow:
         change_partnership_settings(

@@ -215,6 +215,7 @@ def _close(uow_factory: UowFactory, clock: FakeClock, concern_id: str, *, shred:
         assert concern is not None
         concern.status, concern.closed_at = "closed", clock.now()
         if shred:
+            assert concern.data_key_id is not None
             uow.vault.shred(concern.data_key_id)
             concern.shredded_at = clock.now()
         uow.commit()

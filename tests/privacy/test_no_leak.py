@@ -28,16 +28,19 @@ from sqlalchemy import Engine, select
 from bot.playground.notifier import PlaygroundNotifier
 from handlers.concern.information import InformationAdded, add_information
 from handlers.concern.opening import Opened, Refused, check_token, open_link
-from handlers.concern.viewing import view_concern
+from handlers.concern.viewing import ConcernView, view_concern
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
 from handlers.my_work.awaiting import what_awaits
 from handlers.outbox.delivery import deliver_due
 from handlers.outbox.pointer_words import describe
+from handlers.ports import Pointer, SendResult
 from handlers.values import Platform
 from store.models import Base
 from tests.canary_concern import canary_client, raise_canary_concern
+from tests.conftest import FakeClock, UowFactory
 from tests.directory import Directory, seed_directory
 from tests.fakes import FakeNotifier
+from tests.no_leak import assert_no_canary, audit_text, canary_needles, captured_logs
 from tests.refused_requests import (
     SLACK_EXPECTED,
     TEAMS_EXPECTED,
@@ -80,8 +83,7 @@ class Canaries:
 
     @property
     def needles(self) -> list[str]:
-        spaced = f"{self.nhs[:3]} {self.nhs[3:6]} {self.nhs[6:]}"
-        return [*self.texts.values(), self.nhs, spaced]
+        return canary_needles(*self.texts.values(), nhs=self.nhs)
 
 
 class ExplodingNotifier(FakeNotifier):
@@ -92,16 +94,11 @@ class ExplodingNotifier(FakeNotifier):
         self.echo = echo
         self.exploded = False
 
-    def send(self, pointer):  # type: ignore[no-untyped-def]
+    def send(self, pointer: Pointer) -> SendResult:
         if not self.exploded:
             self.exploded = True
             raise RuntimeError(f"platform rejected the message: {self.echo}")
         return super().send(pointer)
-
-
-@pytest.fixture
-def logs(debug_logs: io.StringIO) -> io.StringIO:
-    return debug_logs
 
 
 @pytest.fixture
@@ -110,7 +107,9 @@ def refusing(engine: Engine, tmp_path: Path) -> Iterator[Refusing]:
         yield flare
 
 
-def _flow(uow_factory, d: Directory, clock, canaries: Canaries, chat: FakeNotifier):  # type: ignore[no-untyped-def]
+def _flow(
+    uow_factory: UowFactory, d: Directory, clock: FakeClock, canaries: Canaries, chat: FakeNotifier
+) -> tuple[ConcernView, ConcernView]:
     t = canaries.texts
     client_id = canary_client(uow_factory, clock, name=t["label"], nhs=canaries.nhs)
     raised = raise_canary_concern(
@@ -121,6 +120,7 @@ def _flow(uow_factory, d: Directory, clock, canaries: Canaries, chat: FakeNotifi
     clock.advance(minutes=30)
     deliver_due(uow_factory, notifiers, _Minter(), clock)
     lead = next(p for p in chat.to(d.people["chloe"]) if p.concern_id == raised.concern_id)
+    assert lead.link is not None
     target = check_token(uow_factory(), lead.link.rsplit("/", 1)[1], clock)
     assert not isinstance(target, Refused)
     refused = open_link(
@@ -190,11 +190,11 @@ def _database_text(engine: Engine) -> bytes:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(extra=st.fixed_dictionaries({f: free_text for f in FIELDS}))
-def test_canary_reaches_only_the_recipient(  # type: ignore[no-untyped-def]
+def test_canary_reaches_only_the_recipient(
     engine: Engine,
-    uow_factory,
-    clock,
-    logs: io.StringIO,
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    debug_logs: io.StringIO,
     refusing: Refusing,
     extra: dict[str, str],
 ) -> None:
@@ -230,18 +230,16 @@ def test_canary_reaches_only_the_recipient(  # type: ignore[no-untyped-def]
     assert refusing.slack(submission, mark) == SLACK_EXPECTED
     activity = refusing.activity(" ".join([*canaries.texts.values(), canaries.nhs]))
     assert refusing.teams(activity, mark) == TEAMS_EXPECTED
-    log_text = logs.getvalue()
-    assert "outbox.send_raised" in log_text  # the capture works: the explosion was logged
-    stored = _database_text(engine)
-    for needle in [*canaries.needles, mark]:
-        for place, haystack in (("pointer", "\n".join(chat_bytes)), ("log", log_text)):
-            leaked = needle in haystack  # a bool, so a failure does not print the haystack
-            assert not leaked, f"canary leaked into a {place}"
-        in_database = needle.encode() in stored
-        assert not in_database, "canary stored in plaintext"
+    assert_no_canary(
+        [*canaries.needles, mark],
+        pointers="\n".join(chat_bytes),
+        logs=captured_logs(debug_logs, expect="outbox.send_raised"),  # the explosion was logged
+        audit=audit_text(uow_factory),
+        the_database_in_plaintext=_database_text(engine),
+    )
 
 
-def _directory(uow_factory) -> Directory:  # type: ignore[no-untyped-def]
+def _directory(uow_factory: UowFactory) -> Directory:
     with uow_factory() as uow:
         people = {p.ref: p.id for p in uow.directory.practitioners()}
     return Directory(people, {})

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import logging.config
+from collections.abc import Sequence
 
 import pytest
 import structlog
@@ -131,7 +132,10 @@ def test_bolts_request_verification_never_prints_a_refused_body(json_log: io.Str
     from slack_bolt.middleware.request_verification import RequestVerification
 
     body = "payload=%7B%22noticed%22%3A%22CANARY-modal%22%7D"
-    stale = {"x-slack-request-timestamp": "1000000000", "x-slack-signature": "v0=00"}
+    stale: dict[str, str | Sequence[str]] = {
+        "x-slack-request-timestamp": "1000000000",
+        "x-slack-signature": "v0=00",
+    }
     base = logging.getLogger("flare-bolt-app")
     base.setLevel(logging.DEBUG)
     check = RequestVerification("secret", base_logger=base)

@@ -89,7 +89,7 @@ def sdk_view_problems(view: Mapping[str, Any]) -> Problems:
     try:
         parsed = View(**view)
         parsed.validate_json()  # the view's own checks, its number of blocks among them
-        parsed.blocks = None  # each block is parsed below, where its path can be named
+        parsed.blocks = None  # type: ignore[assignment]  # each block is parsed below, where its path can be named
         head = {k: v for k, v in view.items() if k != "blocks"}
         problems = list(_dropped("view", head, parsed.to_dict()))
     except SDK_ERRORS as exc:

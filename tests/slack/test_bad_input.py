@@ -118,7 +118,11 @@ def envelopes(draw: st.DrawFn, canary: str) -> dict[str, Any]:
             envelope["container"] = {"type": "message", "channel_id": "D1", "message_ts": "1.2"}
             envelope["channel"] = {"id": "D1"}
     elif kind in ("view_submission", "view_closed"):
-        view = {"id": "V1", "type": "modal", "callback_id": draw(st.sampled_from(CALLBACKS))}
+        view: dict[str, Any] = {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": draw(st.sampled_from(CALLBACKS)),
+        }
         view["state"] = {"values": draw(anything)}
         view["private_metadata"] = draw(st.one_of(st.text(max_size=20), anything.map(json.dumps)))
         envelope["view"] = view

@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 
 from bot.slack.blocks import CLOSE_ACTION
 from bot.slack.closing import CLOSE_VIEW
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
-from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+from handlers.values import FamilyInformed
 from store.models import AuditEvent, Concern
+from tests.raising import raise_for_test
 from tests.slack.raise_world import SlackWorld, slack_user, slack_world
 from tests.slack.slack_client import state, typed
 
@@ -29,20 +29,18 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[SlackWorld]:
 
 
 def _raise(world: SlackWorld) -> str:
-    cmd = RaiseConcern(
-        raiser_id=world.people["amara"],
-        client_id=world.clients["C-1001"],
-        category=Category.NEGLECT,
-        severity=Severity.HIGH,
+    runtime = world.runtime
+    outcome = raise_for_test(
+        runtime.uow,
+        world,
+        runtime.clock,
+        runtime.calendar,
+        key="slack-close-1",
         noticed=f"{CANARY} noticed",
         rationale=f"{CANARY} rationale",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
         family_informed=FamilyInformed.YES,
-        submission_key="slack-close-1",
+        family_reason="",
     )
-    runtime = world.runtime
-    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
-    assert isinstance(outcome, Raised)
     world.deliver()
     return outcome.concern_id
 

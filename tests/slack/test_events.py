@@ -13,11 +13,12 @@ import httpx
 from sqlalchemy import Engine, func, select
 
 from bot.slack.blocks import ACKNOWLEDGE_ACTION, CLOSE_ACTION, OPEN_ACTION
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.concern.raising import Raised
 from handlers.network.identity import UNKNOWN_MESSAGE, WORKSPACE_MESSAGE
-from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+from handlers.values import FamilyInformed, Severity
 from store.models import AuditEvent, Concern, InboundEvent, OutboxMessage, Practitioner
 from tests.directory import declare, make_lead
+from tests.raising import raise_for_test
 from tests.slack.conftest import BOT_TOKEN, TEAM, SlackWorld, running_world, slack_user
 from tests.slack.fake_api import FakeSlackAPI
 from tests.slack.inbound import SIGNING_SECRET, signed_headers
@@ -27,21 +28,17 @@ CANARY = "CANARY-slack-events-91c2"
 
 
 def _raise_and_deliver(world: SlackWorld) -> str:
-    cmd = RaiseConcern(
-        raiser_id=world.people["amara"],
-        client_id=world.clients["C-1001"],
-        category=Category.NEGLECT,
-        severity=Severity.HIGH,
+    runtime = world.runtime
+    outcome = raise_for_test(
+        runtime.uow,
+        world,
+        runtime.clock,
+        runtime.calendar,
+        key="slack-events-1",
         noticed=f"{CANARY} noticed",
         rationale=f"{CANARY} rationale",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
-        family_informed=FamilyInformed.NOT_SAFE,
         family_reason=f"{CANARY} family",
-        submission_key="slack-events-1",
     )
-    runtime = world.runtime
-    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
-    assert isinstance(outcome, Raised)
     assert runtime.deliver().sent == 3
     return outcome.concern_id
 
@@ -251,19 +248,18 @@ def test_first_contact_links_by_verified_email_only(
 def _raise_medium(world: SlackWorld, key: str = "unlinked-1") -> Raised:
     """A concern nobody has been sent anything about yet."""
     runtime = world.runtime
-    cmd = RaiseConcern(
-        raiser_id=world.people["amara"],
-        client_id=world.clients["C-1001"],
-        category=Category.NEGLECT,
+    outcome = raise_for_test(
+        runtime.uow,
+        world,
+        runtime.clock,
+        runtime.calendar,
+        key=key,
         severity=Severity.MEDIUM,
         noticed="noticed",
         rationale="rationale",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
         family_informed=FamilyInformed.YES,
-        submission_key=key,
+        family_reason="",
     )
-    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
-    assert isinstance(outcome, Raised)
     return outcome
 
 
@@ -438,22 +434,20 @@ def test_a_lead_the_concern_was_not_delivered_to_cannot_acknowledge_from_slack(
 ) -> None:
     """The raiser left Erin off; she leads C-1001 since: a forged button press is refused."""
     world = slack_world
-    cmd = RaiseConcern(
-        raiser_id=world.people["amara"],
-        client_id=world.clients["C-1001"],
-        category=Category.NEGLECT,
-        severity=Severity.HIGH,
+    runtime = world.runtime
+    outcome = raise_for_test(
+        runtime.uow,
+        world,
+        runtime.clock,
+        runtime.calendar,
+        key="slack-left-off-1",
         noticed="noticed",
         rationale="rationale",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
         family_informed=FamilyInformed.YES,
-        submission_key="slack-left-off-1",
         recipients=[world.people["chloe"]],
         narrowing_reason="Only the lead",
+        family_reason="",
     )
-    runtime = world.runtime
-    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
-    assert isinstance(outcome, Raised)
     runtime.deliver()
     make_lead(runtime.uow, world.clients["C-1001"], world.people["erin"])
     payload = _ack_payload(world, outcome.concern_id, "erin")

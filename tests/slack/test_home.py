@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine
 
 from handlers.concern.opening import Opened, Refusal, Refused, check_token, open_link
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
-from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+from handlers.values import FamilyInformed, Severity
+from tests.raising import raise_for_test
 from tests.slack.raise_world import PUBLIC_URL, SlackWorld, slack_user, slack_world
 
 
@@ -24,20 +24,19 @@ def world(engine: Engine, tmp_path: Path) -> Iterator[SlackWorld]:
 
 
 def raise_one(world: SlackWorld, key: str = "k1") -> str:
-    cmd = RaiseConcern(
-        raiser_id=world.people["amara"],
-        client_id=world.clients["C-1001"],
-        category=Category.NEGLECT,
+    runtime = world.runtime
+    outcome = raise_for_test(
+        runtime.uow,
+        world,
+        runtime.clock,
+        runtime.calendar,
+        key=key,
         severity=Severity.IMMEDIATE,
         noticed="seen",
         rationale="why",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
         family_informed=FamilyInformed.YES,
-        submission_key=key,
+        family_reason="",
     )
-    runtime = world.runtime
-    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
-    assert isinstance(outcome, Raised)
     return outcome.concern_id
 
 

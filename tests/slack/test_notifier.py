@@ -10,43 +10,39 @@ from sqlalchemy import select
 
 from bot.slack.blocks import ACKNOWLEDGE_ACTION, CLOSE_ACTION, OPEN_ACTION
 from bot.slack.notifier import SingleWorkspace, SlackNotifier
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
-from handlers.outbox.delivery import deliver_due
-from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
+from handlers.outbox.delivery import DeliveryReport, deliver_due
+from handlers.values import Platform
 from store.models import AuditEvent, OutboxMessage
-from tests.slack.conftest import BOT_TOKEN, TEAM, slack_user
+from tests.conftest import FakeClock, FakeMinter, UowFactory
+from tests.raising import raise_for_test
+from tests.slack.conftest import BOT_TOKEN, TEAM, SlackDirectory, slack_user
+from tests.slack.fake_api import FakeSlackAPI
 
 CANARY = "CANARY-7f3a-hungry-at-pickup"
 
 
-def _raise(uow_factory, clock, calendar, d, key="sub-1"):  # type: ignore[no-untyped-def]
-    cmd = RaiseConcern(
-        raiser_id=d.people["amara"],
-        client_id=d.clients["C-1001"],
-        category=Category.NEGLECT,
-        severity=Severity.HIGH,
-        noticed=f"{CANARY} always hungry",
-        rationale=f"{CANARY} rationale",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
-        family_informed=FamilyInformed.NOT_SAFE,
-        family_reason=f"{CANARY} reason",
-        submission_key=key,
-    )
-    outcome = raise_concern(cmd, uow_factory(), clock, calendar)
-    assert isinstance(outcome, Raised)
-    return outcome
+CANARY_ANSWERS = {
+    "noticed": f"{CANARY} always hungry",
+    "rationale": f"{CANARY} rationale",
+    "family_reason": f"{CANARY} reason",
+}
 
 
-def _notifier(uow_factory, clock, slack, timeout: float = 5.0) -> SlackNotifier:  # type: ignore[no-untyped-def]
+def _notifier(
+    uow_factory: UowFactory, clock: FakeClock, slack: FakeSlackAPI, timeout: float = 5.0
+) -> SlackNotifier:
     return SlackNotifier(uow_factory, clock, SingleWorkspace(BOT_TOKEN), slack.url, timeout=timeout)
 
 
-def _deliver(uow_factory, clock, minter, notifier):  # type: ignore[no-untyped-def]
+def _deliver(
+    uow_factory: UowFactory, clock: FakeClock, minter: FakeMinter, notifier: SlackNotifier
+) -> DeliveryReport:
     return deliver_due(uow_factory, {Platform.SLACK: notifier}, minter, clock)
 
 
-def _rows(uow_factory) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+def _rows(uow_factory: UowFactory) -> list[OutboxMessage]:
     with uow_factory() as uow:
         rows = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at)))
         for row in rows:
@@ -54,11 +50,16 @@ def _rows(uow_factory) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
         return rows
 
 
-def test_pointers_go_to_dms_with_buttons_metadata_and_no_unfurl(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_pointers_go_to_dms_with_buttons_metadata_and_no_unfurl(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     d = slack_directory
-    _raise(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar, **CANARY_ANSWERS)
     report = _deliver(uow_factory, clock, minter, _notifier(uow_factory, clock, slack))
     assert report.sent == 3 and report.dead == 0
 
@@ -88,13 +89,18 @@ def test_pointers_go_to_dms_with_buttons_metadata_and_no_unfurl(  # type: ignore
     assert CANARY.encode() not in slack.sent_bytes()
 
 
-def test_dm_channel_is_opened_once_and_remembered(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_dm_channel_is_opened_once_and_remembered(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     notifier = _notifier(uow_factory, clock, slack)
-    _raise(uow_factory, clock, calendar, slack_directory, key="a")
+    raise_for_test(uow_factory, slack_directory, clock, calendar, key="a", **CANARY_ANSWERS)
     _deliver(uow_factory, clock, minter, notifier)
-    _raise(uow_factory, clock, calendar, slack_directory, key="b")
+    raise_for_test(uow_factory, slack_directory, clock, calendar, key="b", **CANARY_ANSWERS)
     _deliver(uow_factory, clock, minter, notifier)
     assert len(slack.calls("chat.postMessage")) == 6
     assert len(slack.calls("conversations.open")) == 3
@@ -103,11 +109,16 @@ def test_dm_channel_is_opened_once_and_remembered(  # type: ignore[no-untyped-de
         assert chloe is not None and chloe.slack_dm_channel == slack.dm_channel("UCHLOE")
 
 
-def test_429_waits_for_retry_after_then_sends_once(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_429_waits_for_retry_after_then_sends_once(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     notifier = _notifier(uow_factory, clock, slack)
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     slack.fail("chat.postMessage", status=429, retry_after=30, times=3)
     report = _deliver(uow_factory, clock, minter, notifier)
     assert report.retried == 3 and report.sent == 0
@@ -126,11 +137,17 @@ def test_429_waits_for_retry_after_then_sends_once(  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("landed", [True, False], ids=["landed", "lost"])
-def test_500_is_ambiguous_and_reconciled_through_history(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory, landed
-):
+def test_500_is_ambiguous_and_reconciled_through_history(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+    landed: bool,
+) -> None:
     notifier = _notifier(uow_factory, clock, slack)
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     slack.fail("chat.postMessage", status=500, times=3, apply=landed)
     report = _deliver(uow_factory, clock, minter, notifier)
     assert report.retried == 3
@@ -154,11 +171,16 @@ def test_500_is_ambiguous_and_reconciled_through_history(  # type: ignore[no-unt
         assert sent[key] == {"team": TEAM, "channel": "DUCHLOE", "ts": message.ts}
 
 
-def test_a_timeout_is_ambiguous_and_never_doubles_the_pointer(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_a_timeout_is_ambiguous_and_never_doubles_the_pointer(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     notifier = _notifier(uow_factory, clock, slack, timeout=0.3)
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     slack.fail("chat.postMessage", delay=0.8, times=3)  # lands, but after the client gave up
     report = _deliver(uow_factory, clock, minter, notifier)
     assert report.retried == 3 and report.sent == 0
@@ -172,11 +194,17 @@ def test_a_timeout_is_ambiguous_and_never_doubles_the_pointer(  # type: ignore[n
 @pytest.mark.parametrize(
     "error", ["user_not_found", "account_inactive", "channel_not_found", "not_in_channel"]
 )
-def test_permanent_errors_dead_letter_the_pointer(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory, error
-):
+def test_permanent_errors_dead_letter_the_pointer(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+    error: str,
+) -> None:
     notifier = _notifier(uow_factory, clock, slack)
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     slack.fail("chat.postMessage", error=error, times=1)
     report = _deliver(uow_factory, clock, minter, notifier)
     assert report.dead == 1 and report.sent == 2
@@ -187,55 +215,75 @@ def test_permanent_errors_dead_letter_the_pointer(  # type: ignore[no-untyped-de
     assert actions.count("pointer.dead_letter") == 1
 
 
-def test_unknown_slack_user_is_undeliverable(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_unknown_slack_user_is_undeliverable(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     with uow_factory() as uow:
         dev = uow.directory.practitioner(slack_directory.people["dev"])
         assert dev is not None
         dev.slack_user_id = "UGONE"
         uow.commit()
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     report = _deliver(uow_factory, clock, minter, _notifier(uow_factory, clock, slack))
     assert report.dead == 1
     assert [r.last_error for r in _rows(uow_factory) if r.state == "dead"] == ["user_not_found"]
 
 
-def test_recipient_without_a_slack_identity_is_undeliverable_without_calling_slack(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_recipient_without_a_slack_identity_is_undeliverable_without_calling_slack(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     with uow_factory() as uow:
         for person in uow.directory.practitioners():
             person.slack_team_id = person.slack_user_id = None
         uow.commit()
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     report = _deliver(uow_factory, clock, minter, _notifier(uow_factory, clock, slack))
     assert report.dead == 3
     assert not slack.calls("chat.postMessage") and not slack.calls("conversations.open")
 
 
-def test_a_stale_dm_channel_is_reopened(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_a_stale_dm_channel_is_reopened(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     with uow_factory() as uow:
         chloe = uow.directory.practitioner(slack_directory.people["chloe"])
         assert chloe is not None
         chloe.slack_dm_channel = "DSTALE"
         uow.commit()
     notifier = _notifier(uow_factory, clock, slack)
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
     assert _deliver(uow_factory, clock, minter, notifier).retried == 1
     clock.advance(seconds=5)
     assert _deliver(uow_factory, clock, minter, notifier).sent == 1
     assert len(slack.messages("DUCHLOE")) == 1
 
 
-def test_acknowledging_edits_the_leads_message_in_place(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_acknowledging_edits_the_leads_message_in_place(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     d = slack_directory
     notifier = _notifier(uow_factory, clock, slack)
-    raised = _raise(uow_factory, clock, calendar, d)
+    raised = raise_for_test(uow_factory, d, clock, calendar, **CANARY_ANSWERS)
     _deliver(uow_factory, clock, minter, notifier)
     clock.advance(minutes=2)
     outcome = acknowledge(
@@ -260,7 +308,7 @@ def test_acknowledging_edits_the_leads_message_in_place(  # type: ignore[no-unty
     assert len(receipts) == 1 and receipts[0].args["text"].startswith("The lead professional")
 
 
-def _conversation_events(uow_factory) -> list[tuple[str, str | None, dict[str, str]]]:  # type: ignore[no-untyped-def]
+def _conversation_events(uow_factory: UowFactory) -> list[tuple[str, str | None, dict[str, str]]]:
     with uow_factory() as uow:
         events = uow.session.scalars(
             select(AuditEvent)
@@ -270,9 +318,14 @@ def _conversation_events(uow_factory) -> list[tuple[str, str | None, dict[str, s
         return [(e.action, e.subject, dict(e.detail)) for e in events]
 
 
-def test_opening_and_forgetting_a_dm_channel_are_audited_by_ids_only(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, slack, slack_directory
-):
+def test_opening_and_forgetting_a_dm_channel_are_audited_by_ids_only(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
     chloe_id = slack_directory.people["chloe"]
     with uow_factory() as uow:
         chloe = uow.directory.practitioner(chloe_id)
@@ -280,7 +333,7 @@ def test_opening_and_forgetting_a_dm_channel_are_audited_by_ids_only(  # type: i
         chloe.slack_dm_channel = "DSTALE"
         uow.commit()
     notifier = _notifier(uow_factory, clock, slack)
-    _raise(uow_factory, clock, calendar, slack_directory)
+    raise_for_test(uow_factory, slack_directory, clock, calendar)
     _deliver(uow_factory, clock, minter, notifier)  # DSTALE refused: forgotten
     clock.advance(seconds=5)
     _deliver(uow_factory, clock, minter, notifier)  # opened afresh: stored

@@ -12,11 +12,11 @@ from sqlalchemy import Engine, select
 
 from bot.slack.blocks import ACKNOWLEDGE_ACTION
 from bot.slack.installation import BOT_SCOPES, store_for
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.network.identity import UNKNOWN_MESSAGE
-from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+from handlers.values import FamilyInformed
 from store.models import DataKey, PlatformSecret
 from tests.directory import declare
+from tests.raising import raise_for_test
 from tests.slack.conftest import TEAM, SlackWorld, running_world, slack_user
 from tests.slack.fake_api import FakeSlackAPI
 
@@ -119,19 +119,18 @@ def test_install_stores_the_token_encrypted_and_state_is_single_use(
 
 def _raise(world: SlackWorld, client_ref: str, key: str) -> str:
     runtime = world.runtime
-    cmd = RaiseConcern(
-        raiser_id=world.people["amara"],
-        client_id=world.clients[client_ref],
-        category=Category.NEGLECT,
-        severity=Severity.HIGH,
+    outcome = raise_for_test(
+        runtime.uow,
+        world,
+        runtime.clock,
+        runtime.calendar,
+        client=client_ref,
+        key=key,
         noticed="noticed",
         rationale="rationale",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
         family_informed=FamilyInformed.YES,
-        submission_key=key,
+        family_reason="",
     )
-    outcome = raise_concern(cmd, runtime.uow(), runtime.clock, runtime.calendar)
-    assert isinstance(outcome, Raised)
     return outcome.concern_id
 
 

@@ -7,13 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from handlers.concern.information import InformationAdded, add_information
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
 from handlers.network.directory import add_identifier
-from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
 from store.unit_of_work import UnitOfWork
 from tests.conftest import FakeClock
 from tests.directory import Directory
+from tests.raising import raise_for_test
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -38,28 +37,22 @@ def raise_full(
 ) -> str:
     """Raise a concern with every sensitive field filled, narrowed to lead and deputy."""
     network = {"C-1001": ("chloe", "erin"), "C-1002": ("erin", "chloe")}[client]
-    outcome = raise_concern(
-        RaiseConcern(
-            raiser_id=d.people["dev"],
-            client_id=d.clients[client],
-            category=Category.NEGLECT,
-            severity=Severity.HIGH,
-            noticed=texts.noticed,
-            rationale=texts.rationale,
-            lawful_basis=LawfulBasis.PUBLIC_TASK,
-            family_informed=FamilyInformed.NOT_SAFE,
-            family_reason=texts.family_reason,
-            recipients=[d.people[ref] for ref in network],
-            narrowing_reason=texts.narrowing_reason,
-            protected_identities=texts.protected,
-            submission_key=secrets.token_hex(8),
-        ),
-        uow_factory(),
+    raised = raise_for_test(
+        uow_factory,
+        d,
         clock,
         WorkingCalendar(),
+        raiser="dev",
+        client=client,
+        key=secrets.token_hex(8),
+        noticed=texts.noticed,
+        rationale=texts.rationale,
+        family_reason=texts.family_reason,
+        recipients=[d.people[ref] for ref in network],
+        narrowing_reason=texts.narrowing_reason,
+        protected_identities=texts.protected,
     )
-    assert isinstance(outcome, Raised), outcome
-    return outcome.concern_id
+    return raised.concern_id
 
 
 def add_info(

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -43,7 +44,7 @@ class AppRole:
 
 
 @pytest.fixture
-def app_role(pg_url: str, tmp_path, monkeypatch) -> Iterator[AppRole]:  # type: ignore[no-untyped-def]
+def app_role(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppRole]:
     owner = make_engine(pg_url)
     with owner.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Engine, select, update
 
-from handlers.concern.viewing import Unreadable, view_concern
+from handlers.concern.viewing import ConcernView, Unreadable, view_concern
 from handlers.network.directory import find_client
 from store.crypto import CryptoError, KeyRing, generate_master_key_spec
 from store.db import session_factory
@@ -13,12 +15,16 @@ from store.keys import keys_to_rewrap, rewrap_batches
 from store.models import Client, ClientIdentifier, Concern, ConcernEntry, DataKey, SystemKey
 from store.sealed import ClientField, IdentifierField
 from store.unit_of_work import UnitOfWork
-from tests.directory import seed_directory
+from tests.conftest import FakeClock, UowFactory
+from tests.directory import Directory, seed_directory
 from tests.store.flows import Texts, add_info, add_name_identifier, raise_full
+
+World = tuple[Directory, str, str, str]
+"""The directory, two raised concerns and the information added to the first."""
 
 
 @pytest.fixture
-def world(uow_factory, clock):  # type: ignore[no-untyped-def]
+def world(uow_factory: UowFactory, clock: FakeClock) -> World:
     d = seed_directory(uow_factory, clock.now())
     first = raise_full(uow_factory, d, clock)
     clock.advance(minutes=5)
@@ -27,24 +33,26 @@ def world(uow_factory, clock):  # type: ignore[no-untyped-def]
     return d, first, second, info
 
 
-def _view(uow_factory, d, clock, concern_id: str):  # type: ignore[no-untyped-def]
+def _view(uow_factory: UowFactory, d: Directory, clock: FakeClock, concern_id: str) -> ConcernView:
     return view_concern(
         uow_factory(), concern_id=concern_id, practitioner_id=d.people["chloe"], clock=clock
     )
 
 
-def _set(uow_factory, model, row_id: str, **values) -> None:  # type: ignore[no-untyped-def]
+def _set(uow_factory: UowFactory, model: Any, row_id: str, **values: object) -> None:
     with uow_factory() as uow:
         uow.session.execute(update(model).where(model.id == row_id).values(**values))
         uow.commit()
 
 
-def _get(uow_factory, model, row_id: str, column: str):  # type: ignore[no-untyped-def]
+def _get(uow_factory: UowFactory, model: Any, row_id: str, column: str) -> Any:
     with uow_factory() as uow:
         return getattr(uow.session.get(model, row_id), column)
 
 
-def test_a_clean_concern_reads_back(uow_factory, clock, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_clean_concern_reads_back(
+    uow_factory: UowFactory, clock: FakeClock, world: World
+) -> None:
     d, first, _second, _info = world
     view = _view(uow_factory, d, clock, first)
     texts = Texts()
@@ -55,7 +63,9 @@ def test_a_clean_concern_reads_back(uow_factory, clock, world) -> None:  # type:
     assert view.client_label == "Jamie Rivers (age 4)"
 
 
-def test_tampered_ciphertext_fails_closed(uow_factory, clock, world) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_ciphertext_fails_closed(
+    uow_factory: UowFactory, clock: FakeClock, world: World
+) -> None:
     d, first, _second, _info = world
     blob = bytearray(_get(uow_factory, Concern, first, "rationale_ct"))
     blob[-5] ^= 0x01
@@ -64,7 +74,9 @@ def test_tampered_ciphertext_fails_closed(uow_factory, clock, world) -> None:  #
         _view(uow_factory, d, clock, first)
 
 
-def test_ciphertext_moved_to_another_field_fails(uow_factory, clock, world) -> None:  # type: ignore[no-untyped-def]
+def test_ciphertext_moved_to_another_field_fails(
+    uow_factory: UowFactory, clock: FakeClock, world: World
+) -> None:
     d, first, _second, _info = world
     rationale = _get(uow_factory, Concern, first, "rationale_ct")
     _set(uow_factory, Concern, first, family_reason_ct=rationale)
@@ -72,7 +84,9 @@ def test_ciphertext_moved_to_another_field_fails(uow_factory, clock, world) -> N
         _view(uow_factory, d, clock, first)
 
 
-def test_entry_moved_to_another_row_of_the_same_concern_fails(uow_factory, clock, world) -> None:  # type: ignore[no-untyped-def]
+def test_entry_moved_to_another_row_of_the_same_concern_fails(
+    uow_factory: UowFactory, clock: FakeClock, world: World
+) -> None:
     """Same data key, different row id: only the associated data stops it."""
     d, first, _second, info = world
     with uow_factory() as uow:
@@ -86,7 +100,9 @@ def test_entry_moved_to_another_row_of_the_same_concern_fails(uow_factory, clock
         _view(uow_factory, d, clock, first)
 
 
-def test_ciphertext_moved_to_another_concern_fails(uow_factory, clock, world) -> None:  # type: ignore[no-untyped-def]
+def test_ciphertext_moved_to_another_concern_fails(
+    uow_factory: UowFactory, clock: FakeClock, world: World
+) -> None:
     d, first, second, _info = world
     moved = _get(uow_factory, Concern, first, "rationale_ct")
     _set(uow_factory, Concern, second, rationale_ct=moved)
@@ -94,11 +110,12 @@ def test_ciphertext_moved_to_another_concern_fails(uow_factory, clock, world) ->
         _view(uow_factory, d, clock, second)
 
 
-def test_identifier_moved_to_another_row_fails(uow_factory, world) -> None:  # type: ignore[no-untyped-def]
+def test_identifier_moved_to_another_row_fails(uow_factory: UowFactory, world: World) -> None:
     d, *_ = world
     add_name_identifier(uow_factory, d.clients["C-1001"], "Jamie Rivers")
     with uow_factory() as uow:
         client = uow.directory.client(d.clients["C-1001"])
+        assert client is not None
         name, nhs = sorted(uow.directory.identifiers(client.id), key=lambda i: i.kind)
         assert uow.sealed.identifier(client, name).open(IdentifierField.VALUE) == "Jamie Rivers"
         name.value_ct = nhs.value_ct  # in this session only: never flushed
@@ -106,28 +123,28 @@ def test_identifier_moved_to_another_row_fails(uow_factory, world) -> None:  # t
             uow.sealed.identifier(client, name).open(IdentifierField.VALUE)
 
 
-def _uow_with(engine: Engine, spec: str):  # type: ignore[no-untyped-def]
+def _uow_with(engine: Engine, spec: str) -> UowFactory:
     """A unit-of-work factory on the same database under another key ring."""
     ring = KeyRing.parse(spec)
     sessions = session_factory(engine)
     return lambda: UnitOfWork(sessions, ring)
 
 
-def test_wrong_master_key_fails_closed(engine: Engine, clock, world) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_master_key_fails_closed(engine: Engine, clock: FakeClock, world: World) -> None:
     d, first, _second, _info = world
     impostor = _uow_with(engine, generate_master_key_spec("test1"))  # same id, new bytes
     with pytest.raises(Unreadable):
         _view(impostor, d, clock, first)
 
 
-def test_missing_master_key_id_fails_closed(engine: Engine, clock, world) -> None:  # type: ignore[no-untyped-def]
+def test_missing_master_key_id_fails_closed(engine: Engine, clock: FakeClock, world: World) -> None:
     d, first, _second, _info = world
     elsewhere = _uow_with(engine, generate_master_key_spec("other"))
     with pytest.raises(Unreadable):
         _view(elsewhere, d, clock, first)
 
 
-def test_blind_index_finds_by_normalised_identifiers(uow_factory, world) -> None:  # type: ignore[no-untyped-def]
+def test_blind_index_finds_by_normalised_identifiers(uow_factory: UowFactory, world: World) -> None:
     d, *_ = world
     add_name_identifier(uow_factory, d.clients["C-1002"], "Sky Morgan")
     with uow_factory() as uow:
@@ -141,8 +158,8 @@ def test_blind_index_finds_by_normalised_identifiers(uow_factory, world) -> None
         assert all("9434765919" not in blind for blind in stored)
 
 
-def test_rotation_keeps_everything_readable(  # type: ignore[no-untyped-def]
-    engine: Engine, uow_factory, master_spec: str, clock, world
+def test_rotation_keeps_everything_readable(
+    engine: Engine, uow_factory: UowFactory, master_spec: str, clock: FakeClock, world: World
 ) -> None:
     d, first, second, _info = world
     add_name_identifier(uow_factory, d.clients["C-1001"], "Jamie Rivers")
@@ -164,6 +181,7 @@ def test_rotation_keeps_everything_readable(  # type: ignore[no-untyped-def]
             uow.sealed.client(client).open(ClientField.LABEL)
         for ident in uow.session.scalars(select(ClientIdentifier)).all():
             owner = uow.directory.client(ident.client_id)
+            assert owner is not None
             value = uow.sealed.identifier(owner, ident).open(IdentifierField.VALUE)
             assert value in ("9434765919", "9434765870", "Jamie Rivers")
     view = _view(only_new, d, clock, first)
@@ -173,7 +191,9 @@ def test_rotation_keeps_everything_readable(  # type: ignore[no-untyped-def]
         _view(_uow_with(engine, master_spec), d, clock, first)
 
 
-def test_rotation_resumes_after_an_interruption(engine: Engine, master_spec: str, world) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_resumes_after_an_interruption(
+    engine: Engine, master_spec: str, world: World
+) -> None:
     new = KeyRing.parse(f"{generate_master_key_spec('new')},{master_spec}")
     sessions = session_factory(engine)
     with sessions() as session:

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from store.crypto import CryptoError
 from store.models import DataKey, PlatformSecret
 from store.platform_secrets import PlatformSecrets
+from tests.conftest import UowFactory
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TOKEN = "xoxb-1234-secret-token-value"
 
 
-def test_put_get_replace_delete(uow_factory) -> None:  # type: ignore[no-untyped-def]
+def test_put_get_replace_delete(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         secrets = PlatformSecrets(uow.session, uow.vault)
         secrets.put("slack", "team:T1", TOKEN, at=AT, detail={"team_id": "T1"})
@@ -47,7 +48,7 @@ def test_put_get_replace_delete(uow_factory) -> None:  # type: ignore[no-untyped
         assert PlatformSecrets(uow.session, uow.vault).get("slack", "team:T1") is None
 
 
-def test_a_ciphertext_moved_to_another_row_does_not_open(uow_factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_ciphertext_moved_to_another_row_does_not_open(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         secrets = PlatformSecrets(uow.session, uow.vault)
         secrets.put("slack", "team:T1", TOKEN, at=AT, detail={})

@@ -19,7 +19,7 @@ from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from store.unit_of_work import UnitOfWork
 from tests.canary_concern import canary_client, raise_canary_concern
-from tests.conftest import FakeClock, _pg_database
+from tests.conftest import FakeClock, UowFactory, _pg_database
 from tests.directory import seed_directory
 from tests.identifiers import fresh_nhs_number
 
@@ -31,7 +31,7 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
-def _units(engine: Engine, ring: KeyRing):  # type: ignore[no-untyped-def]
+def _units(engine: Engine, ring: KeyRing) -> UowFactory:
     sessions = session_factory(engine)
     return lambda: UnitOfWork(sessions, ring)
 

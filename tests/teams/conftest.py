@@ -11,7 +11,9 @@ import pytest
 from bot.teams.connector import BotConnector
 from bot.teams.notifier import TeamsNotifier
 from bot.teams.tokens import BotTokens
+from handlers.ports import Clock
 from store.unit_of_work import UnitOfWork
+from tests.conftest import FakeClock, UowFactory
 from tests.directory import Directory, seed_directory
 from tests.teams.fake_connector import APP_ID, APP_PASSWORD, TENANT_ID, FakeTeams, fake_teams
 
@@ -22,7 +24,7 @@ def teams() -> Iterator[FakeTeams]:
         yield fakes
 
 
-def make_notifier(uow_factory, clock, teams: FakeTeams) -> TeamsNotifier:  # type: ignore[no-untyped-def]
+def make_notifier(uow_factory: UowFactory, clock: Clock, teams: FakeTeams) -> TeamsNotifier:
     tokens = BotTokens(
         app_id=APP_ID,
         password=APP_PASSWORD,
@@ -37,7 +39,7 @@ def make_notifier(uow_factory, clock, teams: FakeTeams) -> TeamsNotifier:  # typ
 
 
 @pytest.fixture
-def notifier(uow_factory, clock, teams) -> TeamsNotifier:  # type: ignore[no-untyped-def]
+def notifier(uow_factory: UowFactory, clock: FakeClock, teams: FakeTeams) -> TeamsNotifier:
     return make_notifier(uow_factory, clock, teams)
 
 
@@ -71,7 +73,7 @@ def move_to_teams(
 
 
 @pytest.fixture
-def on_teams(uow_factory, clock, teams) -> TeamsPeople:  # type: ignore[no-untyped-def]
+def on_teams(uow_factory: UowFactory, clock: FakeClock, teams: FakeTeams) -> TeamsPeople:
     """The demo directory with Chloe (lead of C-1001) and Dev (member) on Teams."""
     d = seed_directory(uow_factory, clock.now())
     return TeamsPeople(d, move_to_teams(uow_factory, d, teams, "chloe", "dev"))

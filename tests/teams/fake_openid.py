@@ -90,7 +90,7 @@ class FakeOpenId:
         body.update(claims)
         body = {k: v for k, v in body.items() if v is not None}
         if algorithm == "none":
-            return jwt.encode(body, None, algorithm="none", headers={"kid": kid})
+            return jwt.encode(body, None, algorithm="none", headers={"kid": kid})  # type: ignore[arg-type]  # alg none takes no key
         if algorithm == "HS256":
             return jwt.encode(
                 body, "a-shared-secret-x" * 2, algorithm="HS256", headers={"kid": kid}

@@ -165,9 +165,9 @@ class TeamsWorld:
             return person.teams_tenant_id, person.teams_aad_object_id, person.teams_conversation
 
 
-def settings_for(  # type: ignore[no-untyped-def]
+def settings_for(
     engine: Engine, var_dir: Path, keys: str, issuer: FakeOpenId, teams: FakeTeams, **extra: Any
-):
+) -> Settings:
     values: dict[str, Any] = dict(
         env="test",
         public_url=PUBLIC_URL,

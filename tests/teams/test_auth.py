@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -47,7 +47,9 @@ def verify(auth: BotFrameworkAuth, token: str, service_url: str = SERVICE) -> st
     return "ok"
 
 
-def test_a_token_signed_by_the_issuer_is_accepted(auth: BotFrameworkAuth, issuer: FakeOpenId):
+def test_a_token_signed_by_the_issuer_is_accepted(
+    auth: BotFrameworkAuth, issuer: FakeOpenId
+) -> None:
     identity = auth.verify(
         f"Bearer {issuer.token(SERVICE)}", service_url=SERVICE, channel_id="msteams"
     )
@@ -56,7 +58,7 @@ def test_a_token_signed_by_the_issuer_is_accepted(auth: BotFrameworkAuth, issuer
     assert (issuer.metadata_hits, issuer.jwks_hits) == (1, 1)
 
 
-def test_keys_are_cached_between_requests(auth: BotFrameworkAuth, issuer: FakeOpenId):
+def test_keys_are_cached_between_requests(auth: BotFrameworkAuth, issuer: FakeOpenId) -> None:
     for _ in range(5):
         assert verify(auth, issuer.token(SERVICE)) == "ok"
     assert issuer.jwks_hits == 1
@@ -98,22 +100,28 @@ def test_keys_are_cached_between_requests(auth: BotFrameworkAuth, issuer: FakeOp
         "garbage",
     ],
 )
-def test_forged_tokens_are_refused(auth, issuer, forge, reason):  # type: ignore[no-untyped-def]
+def test_forged_tokens_are_refused(
+    auth: BotFrameworkAuth, issuer: FakeOpenId, forge: Callable[[FakeOpenId], str], reason: str
+) -> None:
     assert verify(auth, forge(issuer)) == reason
 
 
-def test_within_five_minutes_of_skew_is_accepted(auth: BotFrameworkAuth, issuer: FakeOpenId):
+def test_within_five_minutes_of_skew_is_accepted(
+    auth: BotFrameworkAuth, issuer: FakeOpenId
+) -> None:
     now = int(time.time())
     assert verify(auth, issuer.token(SERVICE, exp=now - 200, nbf=now + 200)) == "ok"
 
 
-def test_missing_or_wrong_scheme_is_refused(auth: BotFrameworkAuth, issuer: FakeOpenId):
+def test_missing_or_wrong_scheme_is_refused(auth: BotFrameworkAuth, issuer: FakeOpenId) -> None:
     for header in (None, "", issuer.token(SERVICE), f"Basic {issuer.token(SERVICE)}", "Bearer "):
         with pytest.raises(Unauthorized):
             auth.verify(header, service_url=SERVICE, channel_id="msteams")
 
 
-def test_a_key_not_endorsed_for_the_channel_is_refused(auth, issuer: FakeOpenId):  # type: ignore[no-untyped-def]
+def test_a_key_not_endorsed_for_the_channel_is_refused(
+    auth: BotFrameworkAuth, issuer: FakeOpenId
+) -> None:
     issuer.endorsements = ["skype"]
     token = issuer.token(SERVICE)
     with pytest.raises(Unauthorized) as refused:
@@ -123,7 +131,7 @@ def test_a_key_not_endorsed_for_the_channel_is_refused(auth, issuer: FakeOpenId)
 
 def test_an_unknown_kid_fetches_the_keys_again_once(
     auth: BotFrameworkAuth, issuer: FakeOpenId, ticker: Ticker
-):
+) -> None:
     assert verify(auth, issuer.token(SERVICE)) == "ok"
     ticker.at += 120
     issuer.rotate()  # the Bot Connector rolled its key
@@ -133,7 +141,7 @@ def test_an_unknown_kid_fetches_the_keys_again_once(
 
 def test_unknown_kids_cannot_make_it_hammer_the_metadata_host(
     auth: BotFrameworkAuth, issuer: FakeOpenId, ticker: Ticker
-):
+) -> None:
     assert verify(auth, issuer.token(SERVICE)) == "ok"
     for n in range(20):
         forged = issuer.token(SERVICE, kid=f"made-up-{n}", key=new_rsa_key())
@@ -151,7 +159,9 @@ def test_unknown_kids_cannot_make_it_hammer_the_metadata_host(
     assert verify(auth, issuer.token(SERVICE)) == "ok"
 
 
-def test_keys_are_refreshed_after_a_day(auth: BotFrameworkAuth, issuer: FakeOpenId, ticker: Ticker):
+def test_keys_are_refreshed_after_a_day(
+    auth: BotFrameworkAuth, issuer: FakeOpenId, ticker: Ticker
+) -> None:
     assert verify(auth, issuer.token(SERVICE)) == "ok"
     ticker.at += 24 * 3600 + 1
     assert verify(auth, issuer.token(SERVICE)) == "ok"

@@ -16,7 +16,7 @@ from bot.teams.inbound import _help_activity
 from handlers.ports import MessageRef, Pointer
 from handlers.values import Platform, PointerKind, Severity
 from store.unit_of_work import UnitOfWork
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, UowFactory
 from tests.directory import seed_directory
 from tests.fakes import surface_dependencies
 from tests.teams.adaptive_cards import card_problems, cards_in, checker
@@ -65,8 +65,8 @@ def test_the_acknowledged_card_renders_in_teams(severity: Severity) -> None:
     pointer = _pointer(
         PointerKind.ACKNOWLEDGED, severity=severity, acknowledged_at=NOW, by_recipient=True
     )
-    answer = {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive"}
-    answer["value"] = acknowledged_card(pointer, NOW)  # type: ignore[assignment]
+    answer: dict[str, Any] = {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive"}
+    answer["value"] = acknowledged_card(pointer, NOW)
     assert len(list(cards_in(answer))) == 1
     assert card_problems(answer) == []
 
@@ -85,7 +85,7 @@ def _dialog(uow_factory: Callable[[], UnitOfWork]) -> tuple[RaiseDialog, dict[st
     return dialog, {**d.people, "C-1001": d.clients["C-1001"]}
 
 
-def test_every_raise_dialog_card_renders_in_teams(uow_factory) -> None:  # type: ignore[no-untyped-def]
+def test_every_raise_dialog_card_renders_in_teams(uow_factory: UowFactory) -> None:
     dialog, ids = _dialog(uow_factory)
     routing = {"client": ids["C-1001"], "category": "neglect", "severity": "high"}
     answers = {

@@ -17,9 +17,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.slack.blocks import ACKNOWLEDGE_ACTION
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
 from handlers.deadlines import WorkingCalendar
-from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+from tests.raising import raise_for_test
 from tests.slack.conftest import BOT_TOKEN, TEAM, InlineExecutor, slack_user
 from tests.slack.fake_api import FakeSlackAPI
 from tests.slack.inbound import SIGNING_SECRET, SlackSender
@@ -73,26 +72,18 @@ def _canary() -> str:
 
 def test_raised_in_slack_acknowledged_in_teams(world: TeamsWorld, slack: FakeSlackAPI) -> None:
     canary = _canary()
-    raised = raise_concern(
-        RaiseConcern(
-            raiser_id=world.people["amara"],
-            client_id=world.clients["C-1001"],
-            category=Category.NEGLECT,
-            severity=Severity.HIGH,
-            noticed=f"{canary} noticed",
-            rationale=f"{canary} rationale",
-            lawful_basis=LawfulBasis.PUBLIC_TASK,
-            family_informed=FamilyInformed.NOT_SAFE,
-            family_reason=f"{canary} family",
-            protected_identities=f"{canary} protected",
-            submission_key=secrets.token_hex(8),
-            via="slack",
-        ),
-        world.runtime.uow(),
+    raised = raise_for_test(
+        world.runtime.uow,
+        world,
         world.clock,
         WorkingCalendar(),
+        key=secrets.token_hex(8),
+        noticed=f"{canary} noticed",
+        rationale=f"{canary} rationale",
+        family_reason=f"{canary} family",
+        protected_identities=f"{canary} protected",
+        via="slack",
     )
-    assert isinstance(raised, Raised)
     world.deliver()
     # Erin (deputy) is on Slack; Chloe (lead) and Dev (member) are on Teams.
     assert len(slack.messages(slack.dm_channel(slack_user("erin")))) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -24,7 +24,7 @@ def world(
         yield w
 
 
-FORGERIES = {
+FORGERIES: dict[str, Callable[[TeamsWorld, str], str]] = {
     "wrong-issuer": lambda w, url: w.issuer.token(url, iss="https://sts.windows.net/x/"),
     "wrong-audience": lambda w, url: w.issuer.token(url, aud="some-other-bot"),
     "expired": lambda w, url: w.issuer.token(

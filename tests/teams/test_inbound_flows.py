@@ -29,7 +29,8 @@ def world(
 def card_of(task: dict[str, Any]) -> dict[str, Any]:
     value = task["task"]["value"]
     assert value["card"]["contentType"] == CARD_CONTENT_TYPE
-    return value["card"]["content"]
+    content: dict[str, Any] = value["card"]["content"]
+    return content
 
 
 def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -51,6 +52,7 @@ def submit_data(card: dict[str, Any]) -> dict[str, Any]:
 
 
 def open_dialog(world: TeamsWorld, ref: str, *, from_chat: bool = False) -> dict[str, Any]:
+    value: dict[str, Any]
     if from_chat:
         value = {"data": {"msteams": {"type": "task/fetch"}, "flare_step": "open"}}
         answer = world.invoke(ref, "task/fetch", value)
@@ -58,15 +60,19 @@ def open_dialog(world: TeamsWorld, ref: str, *, from_chat: bool = False) -> dict
         value = {"commandId": RAISE_COMMAND_ID, "commandContext": "message"}
         answer = world.invoke(ref, "composeExtension/fetchTask", value)
     assert answer.status_code == 200
-    return answer.json()
+    body: dict[str, Any] = answer.json()
+    return body
 
 
-def submit(world: TeamsWorld, ref: str, data: dict[str, Any], *, from_chat: bool = False):  # type: ignore[no-untyped-def]
+def submit(
+    world: TeamsWorld, ref: str, data: dict[str, Any], *, from_chat: bool = False
+) -> dict[str, Any]:
     name = "task/submit" if from_chat else "composeExtension/submitAction"
     value = {"data": data} if from_chat else {"commandId": RAISE_COMMAND_ID, "data": data}
     answer = world.invoke(ref, name, value)
     assert answer.status_code == 200
-    return answer.json()
+    body: dict[str, Any] = answer.json()
+    return body
 
 
 ANSWERS = {

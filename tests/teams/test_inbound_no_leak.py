@@ -32,6 +32,7 @@ from handlers.concern.viewing import view_concern
 from handlers.follow_through.closing import Reopened, reopen_concern
 from handlers.network.directory import DirectoryRow, find_client, import_directory
 from tests.identifiers import fresh_nhs_number
+from tests.no_leak import assert_no_canary, audit_text, canary_needles, captured_logs
 from tests.refused_requests import TEAMS_EXPECTED, teams_refusals
 from tests.teams.fake_connector import APP_ID, FakeTeams
 from tests.teams.inbound_world import TeamsWorld, teams_world
@@ -46,11 +47,6 @@ from tests.teams.test_inbound_flows import (
 
 FIELDS = ("noticed", "family_reason", "rationale", "protected_identities", "narrowing_reason")
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
-
-
-@pytest.fixture
-def logs(debug_logs: io.StringIO) -> io.StringIO:
-    return debug_logs
 
 
 def _refused(world: TeamsWorld, texts: dict[str, str], mark: str) -> None:
@@ -143,7 +139,7 @@ def _journey(world: TeamsWorld, client_id: str, texts: dict[str, str], message: 
     world.say("chloe", "inbox")
     world.say("erin", "inbox")
     world.deliver()
-    concern_id = next(
+    concern_id: str = next(
         a["data"]["concern"]
         for m in world.messages("chloe")
         for att in m.activity.get("attachments", [])
@@ -175,7 +171,7 @@ def _journey(world: TeamsWorld, client_id: str, texts: dict[str, str], message: 
 )
 @given(extra=st.fixed_dictionaries({f: free_text for f in (*FIELDS, "label", "message")}))
 def test_no_canary_reaches_teams_or_the_logs(
-    world: TeamsWorld, logs: io.StringIO, extra: dict[str, str]
+    world: TeamsWorld, debug_logs: io.StringIO, extra: dict[str, str]
 ) -> None:
     mark = secrets.token_hex(6)
     texts = {f: f"qz{mark}{f}zq {extra[f]}" for f in FIELDS}
@@ -201,11 +197,11 @@ def test_no_canary_reaches_teams_or_the_logs(
 
     requests = world.teams.all_requests
     assert len(world.teams.connector.requests) - sent_before >= 8  # the journey did talk
-    needles = [mark, nhs, f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"]
+    needles = canary_needles(mark, nhs=nhs)
     for request in requests:
-        for needle in needles:
-            assert needle.encode() not in request.raw, request.path
-    log_text = logs.getvalue()
-    assert "teams.keys_refreshed" in log_text  # the capture works
-    for needle in needles:
-        assert needle not in log_text
+        assert_no_canary(needles, **{f"teams {request.method} {request.path}": request.raw})
+    assert_no_canary(
+        needles,
+        logs=captured_logs(debug_logs, expect="teams.keys_refreshed"),
+        audit=audit_text(world.runtime.uow),
+    )

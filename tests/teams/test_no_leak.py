@@ -62,8 +62,10 @@ from handlers.values import (
     Severity,
 )
 from tests.canary_concern import canary_client, raise_canary_concern
+from tests.conftest import FakeClock, UowFactory
 from tests.directory import Directory
 from tests.identifiers import fresh_nhs_number
+from tests.no_leak import assert_no_canary, audit_text, canary_needles, captured_logs
 from tests.refused_requests import (
     SLACK_EXPECTED,
     TEAMS_EXPECTED,
@@ -72,6 +74,7 @@ from tests.refused_requests import (
     slack_submission,
 )
 from tests.teams.conftest import make_notifier, move_to_teams
+from tests.teams.fake_connector import FakeTeams
 
 CARD_WORDS = {
     "message",
@@ -169,11 +172,6 @@ free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=2
 
 
 @pytest.fixture
-def logs(debug_logs: io.StringIO) -> io.StringIO:
-    return debug_logs
-
-
-@pytest.fixture
 def refusing(engine: Engine, tmp_path: Path) -> Iterator[Refusing]:
     with flare_for_refusals(engine, tmp_path) as flare:
         yield flare
@@ -187,7 +185,9 @@ class _Minter:
         return f"https://flare.test/l/{token}"
 
 
-def _directory(uow_factory, clock, teams) -> tuple[Directory, dict[str, str]]:  # type: ignore[no-untyped-def]
+def _directory(
+    uow_factory: UowFactory, clock: FakeClock, teams: FakeTeams
+) -> tuple[Directory, dict[str, str]]:
     from tests.directory import seed_directory
 
     with uow_factory() as uow:
@@ -206,9 +206,14 @@ def _directory(uow_factory, clock, teams) -> tuple[Directory, dict[str, str]]:  
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(extra=st.fixed_dictionaries({f: free_text for f in FIELDS}))
-def test_no_canary_byte_reaches_teams_in_any_flow(  # type: ignore[no-untyped-def]
-    uow_factory, clock, teams, logs, refusing, extra
-):
+def test_no_canary_byte_reaches_teams_in_any_flow(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    teams: FakeTeams,
+    debug_logs: io.StringIO,
+    refusing: Refusing,
+    extra: dict[str, str],
+) -> None:
     d, aad = _directory(uow_factory, clock, teams)
     mark = secrets.token_hex(6)
     t = {f: f"qz{mark}{f}zq {extra[f]}" for f in FIELDS}
@@ -281,10 +286,9 @@ def test_no_canary_byte_reaches_teams_in_any_flow(  # type: ignore[no-untyped-de
     # The same content in requests Flare must refuse (see tests/refused_requests.py).
     assert refusing.slack(slack_submission(*t.values(), nhs), mark) == SLACK_EXPECTED
     assert refusing.teams(refusing.activity(" ".join([*t.values(), nhs])), mark) == TEAMS_EXPECTED
-    log_text = logs.getvalue()
-    spaced = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
-    for needle in [*t.values(), nhs, spaced, mark]:
-        leaked_http = needle.encode() in raw
-        assert not leaked_http, "canary reached Teams"
-        leaked_log = needle in log_text
-        assert not leaked_log, "canary reached a log line"
+    assert_no_canary(
+        canary_needles(*t.values(), mark, nhs=nhs),
+        sent_to_teams=raw,
+        logs=captured_logs(debug_logs),
+        audit=audit_text(uow_factory),
+    )

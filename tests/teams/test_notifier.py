@@ -3,55 +3,46 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
-from handlers.concern.raising import RaiseConcern, Raised, raise_concern
+from bot.teams.notifier import TeamsNotifier
+from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
 from handlers.outbox.delivery import deliver_due
-from handlers.values import Category, FamilyInformed, LawfulBasis, Platform, Severity
+from handlers.ports import MessageRef, Notifier, Pointer, SendResult
+from handlers.values import Platform
 from store.models import AuditEvent, OutboxMessage, TeamsActivity
+from tests.conftest import FakeClock, FakeMinter, UowFactory
 from tests.fakes import FakeNotifier
-from tests.teams.conftest import make_notifier
-from tests.teams.fake_connector import TENANT_ID
+from tests.raising import raise_for_test
+from tests.teams.conftest import TeamsPeople, make_notifier
+from tests.teams.fake_connector import TENANT_ID, FakeTeams, Message
 
 
-def _raise(d, key: str = "sub-1", client: str = "C-1001"):  # type: ignore[no-untyped-def]
-    return RaiseConcern(
-        raiser_id=d.people["amara"],
-        client_id=d.clients[client],
-        category=Category.NEGLECT,
-        severity=Severity.HIGH,
-        noticed="Always hungry at pick-up",
-        rationale="Pattern of neglect",
-        lawful_basis=LawfulBasis.PUBLIC_TASK,
-        family_informed=FamilyInformed.NOT_SAFE,
-        family_reason="Could escalate risk at home",
-        submission_key=key,
-    )
-
-
-def _card(message):  # type: ignore[no-untyped-def]
+def _card(message: Message) -> dict[str, Any]:
     (attachment,) = message.activity["attachments"]
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
-    return attachment["content"]
+    content: dict[str, Any] = attachment["content"]
+    return content
 
 
-def _actions(card):  # type: ignore[no-untyped-def]
+def _actions(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {a["type"]: a for a in card.get("actions", [])}
 
 
-def _raised(uow_factory, clock, calendar, d, **kw):  # type: ignore[no-untyped-def]
-    outcome = raise_concern(_raise(d, **kw), uow_factory(), clock, calendar)
-    assert isinstance(outcome, Raised)
-    return outcome
-
-
-def test_a_teams_lead_gets_a_card_in_a_new_one_to_one_chat(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, teams, notifier, on_teams
-):
+def test_a_teams_lead_gets_a_card_in_a_new_one_to_one_chat(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    notifier: TeamsNotifier,
+    on_teams: TeamsPeople,
+) -> None:
     d = on_teams.directory
-    raised = _raised(uow_factory, clock, calendar, d)
+    raised = raise_for_test(uow_factory, d, clock, calendar)
     playground = FakeNotifier()
     report = deliver_due(
         uow_factory, {Platform.TEAMS: notifier, Platform.PLAYGROUND: playground}, minter, clock
@@ -87,14 +78,23 @@ def test_a_teams_lead_gets_a_card_in_a_new_one_to_one_chat(  # type: ignore[no-u
         assert {a.activity_id for a in landed} == set(teams.connector.messages)
 
 
-def test_a_stored_conversation_is_reused(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, teams, notifier, on_teams
-):
+def test_a_stored_conversation_is_reused(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    notifier: TeamsNotifier,
+    on_teams: TeamsPeople,
+) -> None:
     d = on_teams.directory
-    notifiers = {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}
-    _raised(uow_factory, clock, calendar, d, key="one")
+    notifiers: dict[Platform, Notifier] = {
+        Platform.TEAMS: notifier,
+        Platform.PLAYGROUND: FakeNotifier(),
+    }
+    raise_for_test(uow_factory, d, clock, calendar, key="one")
     deliver_due(uow_factory, notifiers, minter, clock)
-    _raised(uow_factory, clock, calendar, d, key="two")
+    raise_for_test(uow_factory, d, clock, calendar, key="two")
     deliver_due(uow_factory, notifiers, minter, clock)
     creations = [r for r in teams.connector.requests if r.path == "/v3/conversations"]
     assert len(creations) == 2  # once per person, not once per pointer
@@ -102,12 +102,21 @@ def test_a_stored_conversation_is_reused(  # type: ignore[no-untyped-def]
     assert len(teams.connector.messages_to(on_teams.aad["dev"])) == 2
 
 
-def test_acknowledging_updates_the_lead_card_in_place(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, teams, notifier, on_teams
-):
+def test_acknowledging_updates_the_lead_card_in_place(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    notifier: TeamsNotifier,
+    on_teams: TeamsPeople,
+) -> None:
     d = on_teams.directory
-    notifiers = {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}
-    raised = _raised(uow_factory, clock, calendar, d)
+    notifiers: dict[Platform, Notifier] = {
+        Platform.TEAMS: notifier,
+        Platform.PLAYGROUND: FakeNotifier(),
+    }
+    raised = raise_for_test(uow_factory, d, clock, calendar)
     deliver_due(uow_factory, notifiers, minter, clock)
     (before,) = teams.connector.messages_to(on_teams.aad["chloe"])
     clock.advance(minutes=62)
@@ -130,13 +139,22 @@ def test_acknowledging_updates_the_lead_card_in_place(  # type: ignore[no-untype
     assert posts_after == posts_before  # the update posted nothing new to Teams
 
 
-def test_one_token_request_for_many_sends(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, teams, notifier, on_teams
-):
+def test_one_token_request_for_many_sends(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    notifier: TeamsNotifier,
+    on_teams: TeamsPeople,
+) -> None:
     d = on_teams.directory
-    notifiers = {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}
+    notifiers: dict[Platform, Notifier] = {
+        Platform.TEAMS: notifier,
+        Platform.PLAYGROUND: FakeNotifier(),
+    }
     for n in range(3):
-        _raised(uow_factory, clock, calendar, d, key=f"many-{n}")
+        raise_for_test(uow_factory, d, clock, calendar, key=f"many-{n}")
         deliver_due(uow_factory, notifiers, minter, clock)
     assert len(teams.connector.messages) == 6
     assert len(teams.login.token_requests) == 1
@@ -145,13 +163,22 @@ def test_one_token_request_for_many_sends(  # type: ignore[no-untyped-def]
     assert "scope=https%3A%2F%2Fapi.botframework.com%2F.default" in form
 
 
-def test_429_waits_for_retry_after_then_delivers_once(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, teams, notifier, on_teams
-):
+def test_429_waits_for_retry_after_then_delivers_once(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    notifier: TeamsNotifier,
+    on_teams: TeamsPeople,
+) -> None:
     d = on_teams.directory
-    notifiers = {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}
+    notifiers: dict[Platform, Notifier] = {
+        Platform.TEAMS: notifier,
+        Platform.PLAYGROUND: FakeNotifier(),
+    }
     _only_chloe_on_teams_with_a_known_chat(uow_factory, teams, on_teams)
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     teams.connector.fail_next(429, retry_after="120")  # Chloe's post is throttled
     first = deliver_due(uow_factory, notifiers, minter, clock)
     assert first.retried == 1 and first.sent == 2  # Erin and Dev on the playground
@@ -168,7 +195,9 @@ def test_429_waits_for_retry_after_then_delivers_once(  # type: ignore[no-untype
     assert len(teams.connector.messages_to(on_teams.aad["chloe"])) == 1
 
 
-def _only_chloe_on_teams_with_a_known_chat(uow_factory, teams, on_teams) -> None:  # type: ignore[no-untyped-def]
+def _only_chloe_on_teams_with_a_known_chat(
+    uow_factory: UowFactory, teams: FakeTeams, on_teams: TeamsPeople
+) -> None:
     """Dev back on the playground; Chloe has talked to the bot, so her chat is stored."""
     d = on_teams.directory
     conversation_id = f"a:{on_teams.aad['chloe']}"
@@ -189,7 +218,7 @@ def _only_chloe_on_teams_with_a_known_chat(uow_factory, teams, on_teams) -> None
     }
 
 
-def _row_for(uow_factory, recipient_id: str) -> OutboxMessage:  # type: ignore[no-untyped-def]
+def _row_for(uow_factory: UowFactory, recipient_id: str) -> OutboxMessage:
     with uow_factory() as uow:
         row = uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.recipient_id == recipient_id)
@@ -198,13 +227,22 @@ def _row_for(uow_factory, recipient_id: str) -> OutboxMessage:  # type: ignore[n
         return row
 
 
-def test_500_is_retried_and_the_message_lands_once(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, teams, notifier, on_teams
-):
+def test_500_is_retried_and_the_message_lands_once(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    notifier: TeamsNotifier,
+    on_teams: TeamsPeople,
+) -> None:
     d = on_teams.directory
-    notifiers = {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}
+    notifiers: dict[Platform, Notifier] = {
+        Platform.TEAMS: notifier,
+        Platform.PLAYGROUND: FakeNotifier(),
+    }
     _only_chloe_on_teams_with_a_known_chat(uow_factory, teams, on_teams)
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     teams.connector.fail_next(500)  # Chloe's post fails
     first = deliver_due(uow_factory, notifiers, minter, clock)
     assert first.retried == 1
@@ -216,9 +254,14 @@ def test_500_is_retried_and_the_message_lands_once(  # type: ignore[no-untyped-d
     assert [r for r in teams.connector.requests if r.path == "/v3/conversations"] == []
 
 
-def test_a_crash_after_the_post_does_not_post_twice(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, teams, on_teams
-):
+def test_a_crash_after_the_post_does_not_post_twice(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    on_teams: TeamsPeople,
+) -> None:
     """The worker dies between the Bot Connector's answer and recording the outbox row."""
     d = on_teams.directory
     real = make_notifier(uow_factory, clock, teams)
@@ -226,14 +269,14 @@ def test_a_crash_after_the_post_does_not_post_twice(  # type: ignore[no-untyped-
     class DiesAfterSending:
         platform = Platform.TEAMS
 
-        def send(self, pointer):  # type: ignore[no-untyped-def]
+        def send(self, pointer: Pointer) -> SendResult:
             real.send(pointer)
             raise RuntimeError("worker killed")
 
-        def find(self, pointer):  # type: ignore[no-untyped-def]
+        def find(self, pointer: Pointer) -> MessageRef | None:
             return real.find(pointer)
 
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     playground = FakeNotifier()
     first = deliver_due(
         uow_factory,
@@ -251,9 +294,15 @@ def test_a_crash_after_the_post_does_not_post_twice(  # type: ignore[no-untyped-
     assert len(teams.connector.messages) == 2  # found, not posted again
 
 
-def test_a_person_with_no_teams_identity_is_undeliverable(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, teams, notifier, on_teams
-):
+def test_a_person_with_no_teams_identity_is_undeliverable(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    notifier: TeamsNotifier,
+    on_teams: TeamsPeople,
+) -> None:
     d = on_teams.directory
     with uow_factory() as uow:
         dev = uow.directory.practitioner(d.people["dev"])
@@ -261,7 +310,7 @@ def test_a_person_with_no_teams_identity_is_undeliverable(  # type: ignore[no-un
         dev.teams_aad_object_id = None
         dev.teams_tenant_id = None
         uow.commit()
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     report = deliver_due(
         uow_factory, {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}, minter, clock
     )
@@ -269,11 +318,20 @@ def test_a_person_with_no_teams_identity_is_undeliverable(  # type: ignore[no-un
     assert teams.connector.messages_to(on_teams.aad["dev"]) == []
 
 
-def test_a_stale_stored_conversation_is_replaced(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, teams, notifier, on_teams
-):
+def test_a_stale_stored_conversation_is_replaced(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    notifier: TeamsNotifier,
+    on_teams: TeamsPeople,
+) -> None:
     d = on_teams.directory
-    notifiers = {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}
+    notifiers: dict[Platform, Notifier] = {
+        Platform.TEAMS: notifier,
+        Platform.PLAYGROUND: FakeNotifier(),
+    }
     with uow_factory() as uow:  # a chat stored long ago that Teams no longer knows
         chloe = uow.directory.practitioner(d.people["chloe"])
         assert chloe is not None
@@ -283,7 +341,7 @@ def test_a_stale_stored_conversation_is_replaced(  # type: ignore[no-untyped-def
             "tenantId": TENANT_ID,
         }
         uow.commit()
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     first = deliver_due(uow_factory, notifiers, minter, clock)
     assert first.retried == 1 and first.dead == 0
     assert _row_for(uow_factory, d.people["chloe"]).detail.get("reconcile") is False
@@ -297,7 +355,9 @@ def test_a_stale_stored_conversation_is_replaced(  # type: ignore[no-untyped-def
         assert chloe.teams_conversation["id"] == f"a:{on_teams.aad['chloe']}"
 
 
-def _audited(uow_factory, *actions: str) -> list[tuple[str, str | None, dict[str, str]]]:  # type: ignore[no-untyped-def]
+def _audited(
+    uow_factory: UowFactory, *actions: str
+) -> list[tuple[str, str | None, dict[str, str]]]:
     with uow_factory() as uow:
         events = uow.session.scalars(
             select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.seq)
@@ -305,11 +365,17 @@ def _audited(uow_factory, *actions: str) -> list[tuple[str, str | None, dict[str
         return [(e.action, e.subject, dict(e.detail)) for e in events]
 
 
-def test_created_conversations_and_landed_activities_are_audited_by_ids_only(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, teams, notifier, on_teams
-):
+def test_created_conversations_and_landed_activities_are_audited_by_ids_only(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    notifier: TeamsNotifier,
+    on_teams: TeamsPeople,
+) -> None:
     d = on_teams.directory
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     deliver_due(
         uow_factory, {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}, minter, clock
     )
@@ -327,16 +393,22 @@ def test_created_conversations_and_landed_activities_are_audited_by_ids_only(  #
     assert all(activity_id not in audited for activity_id in teams.connector.messages)
 
 
-def test_forgetting_a_stale_conversation_is_audited(  # type: ignore[no-untyped-def]
-    uow_factory, clock, minter, calendar, teams, notifier, on_teams
-):
+def test_forgetting_a_stale_conversation_is_audited(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    notifier: TeamsNotifier,
+    on_teams: TeamsPeople,
+) -> None:
     d = on_teams.directory
     with uow_factory() as uow:
         chloe = uow.directory.practitioner(d.people["chloe"])
         assert chloe is not None
         chloe.teams_conversation = {"id": "a:gone", "serviceUrl": teams.connector.url}
         uow.commit()
-    _raised(uow_factory, clock, calendar, d)
+    raise_for_test(uow_factory, d, clock, calendar)
     deliver_due(
         uow_factory, {Platform.TEAMS: notifier, Platform.PLAYGROUND: FakeNotifier()}, minter, clock
     )

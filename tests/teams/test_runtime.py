@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 import pytest
+from sqlalchemy import Engine
 
 from bot.composition import attached_teams_connector, build_runtime
 from bot.config import Settings, SettingsError, load_settings
 from bot.teams.notifier import TeamsNotifier
 from bot.teams.playground import PlaygroundConnector
 from handlers.concern.raising import Raised, raise_concern
+from handlers.deadlines import WorkingCalendar
 from handlers.values import Platform
 from store.crypto import generate_master_key_spec
+from tests.conftest import FakeClock
 from tests.directory import seed_directory
 from tests.fakes import FakeNotifier
+from tests.raising import raise_command
 from tests.teams.conftest import move_to_teams
-from tests.teams.fake_connector import APP_ID, APP_PASSWORD, TENANT_ID
-from tests.teams.test_notifier import _raise
+from tests.teams.fake_connector import APP_ID, APP_PASSWORD, TENANT_ID, FakeTeams
 
 
-def test_teams_credentials_wire_a_working_notifier(  # type: ignore[no-untyped-def]
-    engine, tmp_path, clock, calendar, teams, monkeypatch
-):
+def test_teams_credentials_wire_a_working_notifier(
+    engine: Engine,
+    tmp_path: Path,
+    clock: FakeClock,
+    calendar: WorkingCalendar,
+    teams: FakeTeams,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # msal's own HTTP session trusts the fake login's certificate through the environment
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(teams.login.cert_path))
     settings = Settings(
@@ -40,7 +51,7 @@ def test_teams_credentials_wire_a_working_notifier(  # type: ignore[no-untyped-d
         runtime.notifiers[Platform.PLAYGROUND] = FakeNotifier()
         d = seed_directory(runtime.uow, clock.now())
         aad = move_to_teams(runtime.uow, d, teams, "chloe")
-        assert isinstance(raise_concern(_raise(d), runtime.uow(), clock, calendar), Raised)
+        assert isinstance(raise_concern(raise_command(d), runtime.uow(), clock, calendar), Raised)
         report = runtime.deliver()
         assert report.sent == 3 and report.dead == 0
         assert len(teams.connector.messages_to(aad["chloe"])) == 1
@@ -53,7 +64,7 @@ def test_teams_credentials_wire_a_working_notifier(  # type: ignore[no-untyped-d
         runtime.engine.dispose()
 
 
-def test_without_teams_credentials_production_has_no_teams_notifier(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_without_teams_credentials_production_has_no_teams_notifier(tmp_path: Path) -> None:
     settings = Settings(
         env="production",
         var_dir=tmp_path,
@@ -68,9 +79,9 @@ def test_without_teams_credentials_production_has_no_teams_notifier(tmp_path) ->
 
 
 @pytest.mark.parametrize("env", ["demo", "test"])
-def test_without_teams_credentials_demo_and_test_talk_to_the_agents_playground(  # type: ignore[no-untyped-def]
-    tmp_path, env
-):
+def test_without_teams_credentials_demo_and_test_talk_to_the_agents_playground(
+    tmp_path: Path, env: Literal["demo", "test"]
+) -> None:
     settings = Settings(env=env, var_dir=tmp_path, master_keys=generate_master_key_spec("t3"))
     runtime = build_runtime(settings)
     try:
@@ -88,9 +99,9 @@ def test_without_teams_credentials_demo_and_test_talk_to_the_agents_playground( 
         ("TEAMS_SERVICE_URL", "smba.example/teams", "http://"),
     ],
 )
-def test_a_bad_teams_url_is_named_in_one_line(  # type: ignore[no-untyped-def]
-    name, value, says, monkeypatch, tmp_path
-):
+def test_a_bad_teams_url_is_named_in_one_line(
+    name: str, value: str, says: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("FLARE_ENV", "test")
     monkeypatch.setenv("FLARE_VAR_DIR", str(tmp_path))
     monkeypatch.setenv(name, value)

@@ -112,6 +112,7 @@ def test_the_bank_holiday_region_changes_a_deadline(world: World) -> None:
         england = uow.session.get(Concern, in_england)
         scotland = uow.session.get(Concern, in_scotland)
         assert england is not None and scotland is not None
+        assert england.acknowledge_by is not None and scotland.acknowledge_by is not None
         assert england.acknowledge_by.date().isoformat() == "2026-12-01"
         assert scotland.acknowledge_by.date().isoformat() == "2026-12-02"
 

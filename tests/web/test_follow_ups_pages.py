@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from sqlalchemy import select
 
 from store.models import AuditEvent, FollowUp, OutboxMessage
@@ -25,7 +26,7 @@ def _signed_in(world: World, ref: str) -> Browser:
     return browser
 
 
-def _add_follow_up(browser: Browser, concern_id: str, **fields: str):  # type: ignore[no-untyped-def]
+def _add_follow_up(browser: Browser, concern_id: str, **fields: str) -> httpx.Response:
     page = browser.get(f"/concerns/{concern_id}")
     assert page.status_code == 200
     form = browser.form(page.text, f"/concerns/{concern_id}/follow-ups")

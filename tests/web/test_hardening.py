@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import secrets
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -32,7 +33,7 @@ def _set_cookies(response: httpx.Response) -> dict[str, str]:
     return {v.split("=", 1)[0]: v for k, v in response.headers.multi_items() if k == "set-cookie"}
 
 
-def _production(tmp_path: Path, idps: Idps, **extra: object) -> World:  # noqa: F811
+def _production(tmp_path: Path, idps: Idps, **extra: Any) -> World:  # noqa: F811
     engine = make_engine(f"sqlite:///{tmp_path / 'prod.db'}")
     upgrade(engine)
     return make_world(engine, tmp_path, env="production", **idps.settings(), **extra)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+import httpx
 from sqlalchemy import select
 
 from handlers.concern.opening import Refused, check_token
@@ -18,7 +19,7 @@ from tests.web.conftest import World
 from tests.web.flows import pointer_path, raise_concern, sign_in
 
 
-def _post_link(browser: Browser, path: str):  # type: ignore[no-untyped-def]
+def _post_link(browser: Browser, path: str) -> httpx.Response:
     return browser.submit(browser.form(browser.get(path).text))
 
 

@@ -93,7 +93,10 @@ def test_narrowing_needs_a_reason_and_is_one_concern_on_resubmit(sqlite_world: W
     narrowed = [pid for pid in ticked if pid != world.people["dev"]]
     refused = send(amara, step2, set={"recipients": narrowed})
     assert refused.status_code == 400 and 'href="#narrowing_reason"' in refused.text
-    set = {"recipients": narrowed, "narrowing_reason": "Dev has no role here"}
+    set: dict[str, str | list[str]] = {
+        "recipients": narrowed,
+        "narrowing_reason": "Dev has no role here",
+    }
     sent = amara.submit(amara.form(refused.text, "/raise/send"), set=set)
     again = amara.submit(amara.form(refused.text, "/raise/send"), set=set)
     assert "It is on its way to 2 people" in sent.text and "2 people" in again.text

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ from tests.web.conftest import World, make_world
 from tests.web.flows import pointer_path, raise_concern, sign_in
 
 
-def _limited_world(tmp_path: Path, **limits: object) -> World:
+def _limited_world(tmp_path: Path, **limits: Any) -> World:
     engine = make_engine(f"sqlite:///{tmp_path / 'limits.db'}")
     upgrade(engine)
     return make_world(engine, tmp_path, **limits)

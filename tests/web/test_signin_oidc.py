@@ -11,6 +11,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -46,7 +47,7 @@ class Idps:
     def by_name(self, name: str) -> FakeProvider:
         return self.slack if name == "slack" else self.entra
 
-    def settings(self) -> dict[str, object]:
+    def settings(self) -> dict[str, Any]:
         return {
             "slack_client_id": CLIENT_ID,
             "slack_client_secret": CLIENT_SECRET,
@@ -222,7 +223,9 @@ def test_someone_not_in_the_directory_is_told_whom_to_ask(
     assert sessions(world) == [] and "flare_session" not in browser.client.cookies
     (refusal,) = refusals(world)
     assert (refusal["provider"], refusal["reason"]) == (name, "identity_no_match")
-    assert refusal["user"] == idps.by_name(name).person.user  # ids, never the e-mail
+    person = idps.by_name(name).person
+    assert person is not None
+    assert refusal["user"] == person.user  # ids, never the e-mail
     assert "@" not in str(refusal)
 
 
