@@ -100,6 +100,7 @@ class DeliveryRole(StrEnum):
     MEMBER = "member"
     RAISER = "raiser"
     DUTY = "duty"
+    OUTSIDER = "outsider"  # raised about a child whose network they are not in: sees nothing
 
 
 class Platform(StrEnum):

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bot.web import clients, concern, home, inbox, links, raise_form, signin, signin_demo
+from bot.web import (
+    clients,
+    concern,
+    home,
+    inbox,
+    links,
+    raise_child,
+    raise_form,
+    signin,
+    signin_demo,
+)
 
 router = APIRouter()
 # signin_demo before signin: its /signin/demo must win over /signin/{provider}.
-for part in (home, links, signin_demo, signin, concern, raise_form, inbox, clients):
+for part in (home, links, signin_demo, signin, concern, raise_child, raise_form, inbox, clients):
     router.include_router(part.router)

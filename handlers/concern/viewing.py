@@ -9,7 +9,14 @@ from handlers.acknowledge_rule import awaits_acknowledgement, may_close, may_reo
 from handlers.follow_through.closing import outcome_note
 from handlers.follow_through.escalation import escalation_steps
 from handlers.ports import Clock
-from handlers.values import Category, FamilyInformed, LawfulBasis, Outcome, Severity
+from handlers.values import (
+    Category,
+    DeliveryRole,
+    FamilyInformed,
+    LawfulBasis,
+    Outcome,
+    Severity,
+)
 from store.crypto import CryptoError
 from store.models import Concern, Delivery
 from store.sealed import ClientField, ConcernField, EntryField
@@ -84,7 +91,9 @@ class Unreadable(Exception):
 
 
 def may_see(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> Delivery | None:
-    return uow.concerns.delivery_for(concern.id, practitioner_id)
+    """Their delivery, if it lets them read it (one raised from outside the network does not)."""
+    delivery = uow.concerns.delivery_for(concern.id, practitioner_id)
+    return None if delivery is None or delivery.role == DeliveryRole.OUTSIDER else delivery
 
 
 def view_concern(
@@ -238,7 +247,7 @@ def inbox(uow: UnitOfWork, *, practitioner_id: str) -> Inbox:
         received = [
             uow.concerns.get(d.concern_id)
             for d in uow.concerns.received_by(practitioner_id)
-            if d.role != "raiser"
+            if d.role not in (DeliveryRole.RAISER, DeliveryRole.OUTSIDER)
         ]
         return Inbox(
             to_acknowledge=tuple(item(c, "acknowledge") for c in to_ack),

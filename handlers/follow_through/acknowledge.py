@@ -67,9 +67,15 @@ def acknowledge(
         for delivery in uow.concerns.deliveries(concern.id):
             if delivery.recipient_id == practitioner_id:
                 delivery.acknowledged_at = now
-            if delivery.role == DeliveryRole.RAISER:
+            if delivery.role in (DeliveryRole.RAISER, DeliveryRole.OUTSIDER):
+                # From outside the network the receipt carries no link: there is nothing to see.
                 enqueue_pointer(
-                    uow, delivery, PointerKind.ACK_RECEIPT, key=f"receipt:{concern.id}", at=now
+                    uow,
+                    delivery,
+                    PointerKind.ACK_RECEIPT,
+                    key=f"receipt:{concern.id}",
+                    at=now,
+                    with_link=delivery.role == DeliveryRole.RAISER,
                 )
             elif delivery.role in ACKNOWLEDGING_ROLES:
                 # Turn every "please acknowledge" pointer into "acknowledged", in place.

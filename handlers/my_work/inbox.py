@@ -81,6 +81,8 @@ def what_awaits(uow: UnitOfWork, *, practitioner_id: str, clock: Clock) -> Await
             concern = uow.concerns.get(delivery.concern_id)
             if concern is None or concern.data_key_id is None:
                 continue
+            if delivery.role == DeliveryRole.OUTSIDER:
+                continue  # raised from outside the network: nothing of the client to show
             if delivery.role != DeliveryRole.RAISER and delivery.viewed_at is None:
                 unread.append(line(concern))
                 continue

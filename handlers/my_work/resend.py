@@ -33,7 +33,7 @@ class PendingSummary:
 
 
 def _waiting(uow: UnitOfWork, delivery: Delivery) -> str | None:
-    if delivery.role == DeliveryRole.RAISER:
+    if delivery.role in (DeliveryRole.RAISER, DeliveryRole.OUTSIDER):
         return None
     concern = uow.concerns.get(delivery.concern_id)
     if concern is None or concern.status not in (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED):
