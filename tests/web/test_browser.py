@@ -234,6 +234,33 @@ def test_the_lead_closes_and_reopens_a_concern_accessibly(
     auditor.check(chloe, "concern reopened")
 
 
+def test_raising_about_any_child_as_an_outsider_accessibly(
+    served: tuple[World, str], chromium: Any, auditor: Auditor
+) -> None:
+    from tests.outsiders import UNKNOWN_NHS, add_outside_organisation
+
+    world, base = served
+    world.people |= add_outside_organisation(world.runtime.uow, world.clock.now())
+    gail = person(chromium)
+    gail.goto(f"{base}/playground/{world.people['gail']}")
+    go(gail, "button:has-text('Sign in as this person')")
+    gail.goto(f"{base}/raise/child")
+    auditor.check(gail, "raise about any child")
+    go(gail, "button:has-text('Send')")
+    assert "Enter the child's NHS number" in text(gail)
+    auditor.check(gail, "raise about any child, errors")
+    gail.fill("#identifier", UNKNOWN_NHS)
+    gail.check("#category")
+    gail.check("#severity-2")
+    gail.fill("#noticed", "Always hungry")
+    gail.check("#family_informed")
+    gail.fill("#rationale", "The school needs to know")
+    gail.check("#lawful_basis")
+    go(gail, "button:has-text('Send')")
+    assert "Sent to the people responsible for this child's safety" in text(gail)
+    auditor.check(gail, "raise about any child, sent")
+
+
 def test_refusals_and_dead_links_are_accessible(
     served: tuple[World, str], chromium: Any, auditor: Auditor
 ) -> None:
