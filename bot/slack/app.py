@@ -31,7 +31,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.logging import hold_libraries
 from bot.runtime import Runtime
-from bot.slack import acknowledge, app_home, closing, installation, raise_modal
+from bot.slack import acknowledge, app_home, closing, installation, raise_child, raise_modal
 from bot.slack.http import refuse_by_type
 from bot.slack.notifier import web_client
 from store.inbound_ledger import InboundLedger
@@ -39,7 +39,15 @@ from store.inbound_ledger import InboundLedger
 log = structlog.get_logger("flare.slack")
 
 # Modules whose `register(app, runtime)` adds listeners. Append yours; keep one per concern.
-LISTENER_MODULES: list[ModuleType] = [acknowledge, closing, installation, raise_modal, app_home]
+# raise_child before raise_modal: its `/concern child` matcher must be tried first.
+LISTENER_MODULES: list[ModuleType] = [
+    acknowledge,
+    closing,
+    installation,
+    raise_child,
+    raise_modal,
+    app_home,
+]
 
 SIGNATURE_HEADER = "x-slack-signature"
 RETRY_HEADER = "x-slack-retry-num"

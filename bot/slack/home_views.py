@@ -18,6 +18,7 @@ HELP = (
     "*Flare* — raise and follow up safeguarding concerns without putting them in Slack.\n"
     "• `/concern` opens a private form to raise a concern (optionally `/concern C-1234` to "
     "pick the client by reference).\n"
+    "• `/concern child` raises about any child, by NHS number or reference.\n"
     "• `/concern inbox` lists what waits for you, with links only you can use.\n"
     "• `/concern help` shows this message.\n"
     "You can also use the *Raise a concern* shortcut, or *Raise a concern about this "

@@ -88,6 +88,7 @@ def test_an_unknown_nhs_number_reaches_the_outsiders_own_safeguarding_people(
 def test_matched_and_unmatched_give_the_outsider_the_same_pages(world: World) -> None:
     gail = outsider(world)
     matched = raise_child(gail, KNOWN_NHS)
+    world.clock.advance(minutes=1)
     unmatched = raise_child(gail, UNKNOWN_NHS)
     for one, other in zip(matched, unmatched, strict=True):
         assert one.status_code == other.status_code
