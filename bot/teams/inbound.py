@@ -31,8 +31,9 @@ from bot.teams.cards import (
     CLOSE_VERB,
     acknowledged_card,
 )
+from bot.teams.child_dialog import ChildDialog
 from bot.teams.connector import BotConnector, ConversationRef, Done
-from bot.teams.dialog import RaiseDialog, submitted, task_message
+from bot.teams.dialog import submitted, task_message
 from bot.teams.package import RAISE_COMMAND_ID
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
@@ -113,7 +114,7 @@ class TeamsInbound:
         self._clock = clock
         self._connector = connector
         self._tenant_id = tenant_id
-        self._dialog = RaiseDialog(uow_factory, clock, calendar, f"{public_url}/raise/advice")
+        self._dialog = ChildDialog(uow_factory, clock, calendar, f"{public_url}/raise/advice")
 
     def handle(self, activity: Activity) -> Answer:
         if activity.type == "invoke":
