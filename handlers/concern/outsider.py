@@ -27,6 +27,7 @@ from handlers.concern.answers import RaiseAnswers, RaiseConcern, to_command, val
 from handlers.concern.recording import build_concern, earlier_submission, once_per_submission
 from handlers.deadlines import WorkingCalendar, organisation_deadline
 from handlers.invalid import Invalid
+from handlers.network.unconfirmed import REPORTED, UNCONFIRMED_LABEL
 from handlers.outbox.delivery import enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, DeliveryRole, PointerKind, Role
@@ -41,8 +42,6 @@ SENT = (
 )
 BAD_IDENTIFIER = "Enter the child's NHS number (10 digits) or their client reference"
 PENDING = "__identifier__"  # stands for the client until the identifier is matched
-REPORTED = "reported_"  # prefix of an identifier kind that is only reported, not confirmed
-UNCONFIRMED_LABEL = "Not yet identified: confirm the child's details"
 MAX_IDENTIFIER = 64
 
 

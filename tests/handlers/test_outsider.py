@@ -17,6 +17,15 @@ from handlers.concern.viewing import NoAccess, inbox, view_concern
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import acknowledge
 from handlers.invalid import Invalid
+from handlers.network.directory import add_identifier
+from handlers.network.unconfirmed import (
+    LABEL_MISSING,
+    Confirmed,
+    NotAllowed,
+    Unconfirmed,
+    confirm_client,
+    unconfirmed,
+)
 from handlers.outbox.delivery import deliver_due
 from handlers.values import Platform, PointerKind
 from store.models import AuditEvent, ClientIdentifier, Delivery
@@ -191,3 +200,71 @@ def test_the_receipt_has_no_link_and_says_only_that_the_lead_acknowledged(
             select(AuditEvent.detail).where(AuditEvent.action == "concern.raised")
         )
         assert [d["matched"] for d in details] == [True, False]
+
+
+def test_the_safeguarding_people_confirm_the_child_and_lead_its_new_network(
+    uow_factory: UowFactory, clock: FakeClock, world: dict[str, str]
+) -> None:
+    sent = send(uow_factory, clock, world["gail"], UNKNOWN_NHS, "k1")
+    assert isinstance(sent, SentAboutChild)
+    with uow_factory() as uow:
+        concern = uow.concerns.get(sent.concern_id)
+        assert concern is not None
+        client_id = concern.client_id
+    with pytest.raises(NotAllowed):  # the raiser is not one of those it went to
+        unconfirmed(uow_factory(), client_id=client_id, practitioner_id=world["gail"])
+    shown = unconfirmed(uow_factory(), client_id=client_id, practitioner_id=world["hana"])
+    assert shown.reported == (("nhs_number", UNKNOWN_NHS),) and shown.duplicates == ()
+    assert confirm_client(
+        uow_factory(), client_id=client_id, practitioner_id=world["hana"], label=" ", at=clock.now()
+    ) == {"label": LABEL_MISSING}
+
+    done = confirm_client(
+        uow_factory(),
+        client_id=client_id,
+        practitioner_id=world["hana"],
+        label="Alex Doe (age 6)",
+        at=clock.now(),
+    )
+
+    assert isinstance(done, Confirmed)
+    assert (done.lead_id, done.deputy_id) == (world["hana"], world["ivan"])
+    again = send(uow_factory, clock, world["gail"], UNKNOWN_NHS, "k2")  # now it is known
+    assert isinstance(again, SentAboutChild)
+    assert recipients(uow_factory, again.concern_id) == {
+        world["hana"]: "lead",
+        world["ivan"]: "deputy",
+        world["gail"]: "outsider",
+    }
+    with pytest.raises(NotAllowed):  # confirmed once
+        unconfirmed(uow_factory(), client_id=client_id, practitioner_id=world["hana"])
+    with uow_factory() as uow:
+        actions = uow.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action == "client.confirmed")
+        )
+        assert list(actions) == ["client.confirmed"]
+
+
+def test_probable_duplicates_are_shown_before_confirming(
+    uow_factory: UowFactory, clock: FakeClock, world: dict[str, str]
+) -> None:
+    sent = send(uow_factory, clock, world["gail"], UNKNOWN_NHS, "k1")
+    assert isinstance(sent, SentAboutChild)
+    with uow_factory() as uow:
+        concern = uow.concerns.get(sent.concern_id)
+        assert concern is not None
+        client_id = concern.client_id
+        c1003 = uow.directory.client_by_reference("C-1003")
+        assert c1003 is not None
+        add_identifier(uow, c1003, "nhs_number", UNKNOWN_NHS)  # meanwhile, C-1003 got it
+        uow.commit()
+    kwargs: dict[str, Any] = {
+        "client_id": client_id,
+        "practitioner_id": world["ivan"],
+        "label": "Alex Doe",
+        "at": clock.now(),
+    }
+    warned = confirm_client(uow_factory(), **kwargs)
+    assert isinstance(warned, Unconfirmed) and warned.duplicates == ("C-1003",)
+    done = confirm_client(uow_factory(), **kwargs, despite_duplicates=True)
+    assert isinstance(done, Confirmed) and done.deputy_id == world["hana"]
