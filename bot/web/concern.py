@@ -31,6 +31,7 @@ from handlers.follow_through.follow_ups import (
     list_follow_ups,
 )
 from handlers.invalid import Invalid
+from handlers.network.unconfirmed import may_confirm
 from handlers.values import Outcome
 
 router = APIRouter(route_class=PageRoute)
@@ -98,6 +99,7 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
         follow_ups=follow_ups,
         owners=owners,
         outcomes=OUTCOMES,
+        may_confirm=may_confirm(uow(), client_id=view.client_id, practitioner_id=me_id),
         **ctx,
     )
 

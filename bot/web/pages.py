@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from bot.web import (
     clients,
     concern,
+    confirm_child,
     home,
     inbox,
     links,
@@ -18,5 +19,16 @@ from bot.web import (
 
 router = APIRouter()
 # signin_demo before signin: its /signin/demo must win over /signin/{provider}.
-for part in (home, links, signin_demo, signin, concern, raise_child, raise_form, inbox, clients):
+for part in (
+    home,
+    links,
+    signin_demo,
+    signin,
+    concern,
+    confirm_child,
+    raise_child,
+    raise_form,
+    inbox,
+    clients,
+):
     router.include_router(part.router)

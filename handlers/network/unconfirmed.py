@@ -83,6 +83,16 @@ def _duplicates(uow: UnitOfWork, client: Client) -> tuple[str, ...]:
     return tuple(sorted(set(found)))
 
 
+def may_confirm(uow: UnitOfWork, *, client_id: str, practitioner_id: str) -> bool:
+    """Whether the concern page offers this practitioner to confirm the child."""
+    with uow:
+        try:
+            _allowed(uow, client_id, practitioner_id)
+        except NotAllowed:
+            return False
+        return True
+
+
 def unconfirmed(uow: UnitOfWork, *, client_id: str, practitioner_id: str) -> Unconfirmed:
     """The child to confirm, for one of those the concern went to; NotAllowed otherwise."""
     with uow:

@@ -259,6 +259,21 @@ def test_raising_about_any_child_as_an_outsider_accessibly(
     go(gail, "button:has-text('Send')")
     assert "Sent to the people responsible for this child's safety" in text(gail)
     auditor.check(gail, "raise about any child, sent")
+    with world.runtime.uow() as uow:
+        concern = uow.concerns.raised_by(world.people["gail"])[0]
+        concern_id, client_id = concern.id, concern.client_id
+    hana = person(chromium)
+    hana.goto(f"{base}/playground/{world.people['hana']}")
+    go(hana, "button:has-text('Sign in as this person')")
+    hana.goto(f"{base}/concerns/{concern_id}")
+    auditor.check(hana, "concern about a child not yet identified")
+    go(hana, "a:has-text('Confirm the child')")
+    auditor.check(hana, "confirm the child's details")
+    go(hana, "button:has-text('Confirm and lead the network')")
+    auditor.check(hana, "confirm the child's details, errors")
+    hana.fill("#label", "Alex Doe (age 6)")
+    go(hana, "button:has-text('Confirm and lead the network')")
+    assert f"/clients/{client_id}/network" in hana.url
 
 
 def test_refusals_and_dead_links_are_accessible(

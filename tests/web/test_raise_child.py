@@ -101,3 +101,32 @@ def test_a_bad_identifier_is_a_400_that_does_not_echo_it(world: World) -> None:
     assert refused.status_code == 400
     assert "not-a-valid-reference" not in refused.text
     assert "Enter the child&#39;s NHS number" in refused.text
+
+
+def test_the_outsiders_own_duty_contact_confirms_the_child_and_leads_its_network(
+    world: World,
+) -> None:
+    gail = outsider(world)
+    raise_child(gail, UNKNOWN_NHS)
+    concern_id = newest_concern(world)
+    with world.runtime.uow() as uow:
+        concern = uow.concerns.get(concern_id)
+        assert concern is not None
+        client_id = concern.client_id
+    assert gail.get(f"/clients/{client_id}/confirm").status_code == 403
+    hana = world.browser("hana")
+    sign_in(world, hana, "hana")
+    page = hana.get(f"/concerns/{concern_id}")
+    assert page.status_code == 200 and f"/clients/{client_id}/confirm" in page.text
+    form_page = hana.get(f"/clients/{client_id}/confirm")
+    assert form_page.status_code == 200 and UNKNOWN_NHS in form_page.text
+    form = hana.form(form_page.text, f"/clients/{client_id}/confirm")
+    assert hana.submit(form, set={"label": ""}).status_code == 400
+    done = hana.submit(form, set={"label": "Alex Doe (age 6)"})
+
+    assert done.status_code == 303 and done.headers["location"].endswith("/network")
+    with world.runtime.uow() as uow:
+        network = {m.practitioner_id: m.role for m in uow.directory.network(client_id)}
+    assert network == {world.people["hana"]: "lead", world.people["ivan"]: "deputy"}
+    assert "client.confirmed" in world.audit_actions()
+    assert f"/clients/{client_id}/confirm" not in hana.get(f"/concerns/{concern_id}").text
