@@ -133,6 +133,9 @@ class PointerKind(StrEnum):
     DIGEST = "digest"
     CONCERN_CLOSED = "concern_closed"
     CONCERN_REOPENED = "concern_reopened"
+    JOIN_REQUEST = "join_request"
+    JOIN_APPROVED = "join_approved"
+    JOIN_DECLINED = "join_declined"
 
 
 class Outcome(StrEnum):

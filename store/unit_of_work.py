@@ -18,6 +18,7 @@ from store.models import AuditEvent
 from store.repositories.concerns import ConcernRepository
 from store.repositories.directory import DirectoryRepository
 from store.repositories.inbound import InboundRepository
+from store.repositories.join_requests import JoinRequestRepository
 from store.repositories.outbox import OutboxRepository
 from store.sealed import Sealed
 
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.concerns = ConcernRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.inbound = InboundRepository(self.session)
+        self.join_requests = JoinRequestRepository(self.session)
         self.leavers = LeaverRepository(self.session)
         self.vault = Vault(self.session, self._ring)
         self.sealed = Sealed(self.vault)

@@ -123,7 +123,7 @@ def _send(
     known = _known(uow, child, blind)
     reported = uow.directory.client_by_blind(REPORTED + child.kind, blind)
     # Both look-ups on both paths, so the work does not tell one from the other.
-    recipients = _network_heads(uow, known.id if known else "")
+    recipients = network_heads(uow, known.id if known else "")
     own = [(p, DeliveryRole.DUTY) for p in own_safeguarding(uow, raiser)]
     client = known if known and recipients else None
     if client is None:
@@ -136,6 +136,16 @@ def _send(
     return SentAboutChild(concern.id)
 
 
+def known_or_unconfirmed(uow: UnitOfWork, child: ChildIdentifier, *, at: datetime) -> Client:
+    """The client the identifier names, or the unconfirmed one it was reported as (or a new one)."""
+    blind = uow.vault.blind_index().digest(child.kind, child.raw)
+    known = _known(uow, child, blind)
+    if known is not None:
+        return known
+    reported = uow.directory.client_by_blind(REPORTED + child.kind, blind)
+    return reported or _unconfirmed(uow, child, blind, at=at)
+
+
 def _known(uow: UnitOfWork, child: ChildIdentifier, blind: str) -> Client | None:
     """The client the identifier names: through the blind index, or by its reference."""
     if child.kind == "reference":
@@ -143,7 +153,7 @@ def _known(uow: UnitOfWork, child: ChildIdentifier, blind: str) -> Client | None
     return uow.directory.client_by_blind(child.kind, blind)
 
 
-def _network_heads(uow: UnitOfWork, client_id: str) -> list[tuple[Practitioner, DeliveryRole]]:
+def network_heads(uow: UnitOfWork, client_id: str) -> list[tuple[Practitioner, DeliveryRole]]:
     """The network's active lead and deputy: where a concern from outside goes."""
     heads = []
     for membership in uow.directory.network(client_id):

@@ -33,6 +33,11 @@ _TITLES = {
     PointerKind.CONCERN_REOPENED: (
         "A closed concern you raised or were sent has been reopened by the lead."
     ),
+    PointerKind.JOIN_REQUEST: (
+        "Someone asked to join a network you lead. Open Flare to approve or decline."
+    ),
+    PointerKind.JOIN_APPROVED: "Your request to join a child's network was approved.",
+    PointerKind.JOIN_DECLINED: "Your request to join a child's network was not approved.",
 }
 
 
