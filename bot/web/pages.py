@@ -10,6 +10,7 @@ from bot.web import (
     confirm_child,
     home,
     inbox,
+    join_requests,
     links,
     raise_child,
     raise_form,
@@ -29,6 +30,7 @@ for part in (
     raise_child,
     raise_form,
     inbox,
+    join_requests,
     clients,
 ):
     router.include_router(part.router)

@@ -55,4 +55,4 @@ async def raise_child_send(page: PageDep, request: Request) -> Response:
     )
     if isinstance(outcome, Invalid):
         return _form(page, answers, dict(outcome.errors))
-    return page.render("raise_child_sent.html", message=SENT)
+    return page.render("raise_child_sent.html", message=SENT, concern_id=outcome.concern_id)

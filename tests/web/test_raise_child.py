@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
 from tests.outsiders import KNOWN_NHS, UNKNOWN_NHS, add_outside_organisation
 from tests.web.browser import Browser
 from tests.web.conftest import World
 from tests.web.flows import ANSWERS, sign_in
 
-TOKENS = re.compile(r'name="(?:csrf|submission_key)" value="[^"]*"')
+TOKENS = re.compile(r'name="(?:csrf|submission_key|concern)" value="[^"]*"')
 
 
 def outsider(world: World) -> Browser:
@@ -130,3 +131,35 @@ def test_the_outsiders_own_duty_contact_confirms_the_child_and_leads_its_network
     assert network == {world.people["hana"]: "lead", world.people["ivan"]: "deputy"}
     assert "client.confirmed" in world.audit_actions()
     assert f"/clients/{client_id}/confirm" not in hana.get(f"/concerns/{concern_id}").text
+
+
+@pytest.mark.parametrize("decision", ["approve", "decline"])
+def test_the_join_round_trip_from_the_receipt(world: World, decision: str) -> None:
+    gail = outsider(world)
+    _, receipt = raise_child(gail, KNOWN_NHS)
+    asked = gail.submit(gail.form(receipt.text, "/join/from-receipt"))
+    assert asked.status_code == 200
+    assert "Your request was sent to the people responsible" in asked.text
+    assert "C-1001" not in asked.text and "Jamie" not in asked.text
+    chloe = world.browser("chloe")
+    sign_in(world, chloe, "chloe")
+    listed = chloe.get("/join-requests")
+    assert "Gail Burns" in listed.text and "C-1001" in listed.text
+    form = chloe.form(listed.text, re.compile(r"^/join-requests/"))
+    done = chloe.submit(form, set={"decision": decision})
+    assert done.status_code == 303
+    assert "No one is waiting" in chloe.get("/join-requests").text
+    assert world.audit_actions()[-1] == f"join.{decision}d"
+    world.deliver()
+    words = "approved" if decision == "approve" else "not approved"
+    assert any(words in str(m) for m in world.chat("gail"))
+
+
+def test_asking_by_identifier_looks_the_same_known_or_not(world: World) -> None:
+    gail = outsider(world)
+    pages = []
+    for identifier in (KNOWN_NHS, UNKNOWN_NHS):
+        start = gail.get("/join")
+        pages.append(gail.submit(gail.form(start.text, "/join"), set={"identifier": identifier}))
+    assert [p.status_code for p in pages] == [200, 200]
+    assert TOKENS.sub("", pages[0].text) == TOKENS.sub("", pages[1].text)
