@@ -1,1 +1,2 @@
-"""Flare's own pages: link interstitials, sign-in, concern pages, the raise form."""
+"""Flare's own pages: link interstitials, sign-in, concern pages, the raise forms (and raising
+about any child), confirming an unidentified child, and asking to join a network."""
