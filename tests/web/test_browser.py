@@ -259,6 +259,11 @@ def test_raising_about_any_child_as_an_outsider_accessibly(
     go(gail, "button:has-text('Send')")
     assert "Sent to the people responsible for this child's safety" in text(gail)
     auditor.check(gail, "raise about any child, sent")
+    go(gail, "button:has-text('Ask to join this child')")
+    assert "Your request was sent to the people responsible" in text(gail)
+    auditor.check(gail, "ask to join, sent")
+    gail.goto(f"{base}/join")
+    auditor.check(gail, "ask to join by identifier")
     with world.runtime.uow() as uow:
         concern = uow.concerns.raised_by(world.people["gail"])[0]
         concern_id, client_id = concern.id, concern.client_id
@@ -274,6 +279,12 @@ def test_raising_about_any_child_as_an_outsider_accessibly(
     hana.fill("#label", "Alex Doe (age 6)")
     go(hana, "button:has-text('Confirm and lead the network')")
     assert f"/clients/{client_id}/network" in hana.url
+    hana.goto(f"{base}/join-requests")
+    assert "Gail Burns" in text(hana)
+    auditor.check(hana, "requests to join your networks")
+    go(hana, "button:has-text('Approve Gail Burns')")
+    assert "No one is waiting for your answer" in text(hana)
+    auditor.check(hana, "requests to join, none waiting")
 
 
 def test_refusals_and_dead_links_are_accessible(
