@@ -100,6 +100,7 @@ class DeliveryRole(StrEnum):
     MEMBER = "member"
     RAISER = "raiser"
     DUTY = "duty"
+    OUTSIDER = "outsider"  # raised about a child whose network they are not in: sees nothing
 
 
 class Platform(StrEnum):
@@ -135,6 +136,9 @@ class PointerKind(StrEnum):
     ADDED_TO_NETWORK = "added_to_network"
     NETWORK_ROLE_CHANGED = "network_role_changed"
     REMOVED_FROM_NETWORK = "removed_from_network"
+    JOIN_REQUEST = "join_request"
+    JOIN_APPROVED = "join_approved"
+    JOIN_DECLINED = "join_declined"
 
 
 class Outcome(StrEnum):

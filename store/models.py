@@ -213,6 +213,19 @@ class Membership(Base):
     practitioner: Mapped[Practitioner] = relationship(lazy="joined")
 
 
+class JoinRequest(Base):
+    """A practitioner asks to join a client's network; its lead or deputy decides."""
+
+    __tablename__ = "join_requests"
+    id: Mapped[str] = _id()
+    client_id: Mapped[str] = _fk("clients.id")
+    asker_id: Mapped[str] = _fk("practitioners.id")
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    decided_by_id: Mapped[str | None] = _fk("practitioners.id", nullable=True, index=False)
+
+
 # Only rows a sweep can still pick: these stay small as history grows (`make bench`).
 _RETAINED = text("shredded_at IS NULL AND status IN ('closed', 'not_shared')")
 _RETAINED_UNCLOSED = text(

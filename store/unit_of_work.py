@@ -19,6 +19,7 @@ from store.models import AuditEvent
 from store.repositories.concerns import ConcernRepository
 from store.repositories.directory import DirectoryRepository
 from store.repositories.inbound import InboundRepository
+from store.repositories.join_requests import JoinRequestRepository
 from store.repositories.outbox import OutboxRepository
 from store.repositories.partnership import PartnershipRepository
 from store.sealed import Sealed
@@ -46,6 +47,7 @@ class UnitOfWork:
         self.concerns = ConcernRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.inbound = InboundRepository(self.session)
+        self.join_requests = JoinRequestRepository(self.session)
         self.leavers = LeaverRepository(self.session)
         self.landed = LandedMessages(self.session)
         self.partnership = PartnershipRepository(self.session)

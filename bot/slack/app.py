@@ -31,7 +31,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.dependencies import Dependencies
 from bot.logging import hold_libraries
-from bot.slack import acknowledge, app_home, closing, installation, raise_modal
+from bot.slack import acknowledge, app_home, closing, installation, raise_child, raise_modal
 from bot.slack.http import refuse_by_type
 from bot.slack.notifier import web_client
 from handlers.retention.inbound_keys import inbound_key
@@ -40,7 +40,15 @@ from store.inbound_ledger import InboundLedger
 log = structlog.get_logger("flare.slack")
 
 # Modules whose `register(app, deps)` adds listeners. Append yours; keep one per concern.
-LISTENER_MODULES: list[ModuleType] = [acknowledge, closing, installation, raise_modal, app_home]
+# raise_child before raise_modal: its `/concern child` matcher must be tried first.
+LISTENER_MODULES: list[ModuleType] = [
+    acknowledge,
+    closing,
+    installation,
+    raise_child,
+    raise_modal,
+    app_home,
+]
 
 SIGNATURE_HEADER = "x-slack-signature"
 RETRY_HEADER = "x-slack-retry-num"

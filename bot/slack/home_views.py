@@ -20,6 +20,7 @@ HELP = (
     "*Flare* — raise and follow up safeguarding concerns without putting them in Slack.\n"
     "• `/concern` opens a private form to raise a concern (optionally `/concern C-1234` to "
     "pick the client by reference).\n"
+    "• `/concern child` raises about any child, by NHS number or reference.\n"
     "• `/concern inbox` lists what waits for you, with links only you can use.\n"
     "• `/concern network add C-1234 PERSON [member|deputy|lead]` (PERSON: their Flare "
     "reference), "

@@ -34,6 +34,7 @@ from handlers.concern.submission import RaiseForm, preview_raise, send_raise, st
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 TITLE = "Raise a concern"
 STEP = "flare_step"
+CHILD_STEP = "child"  # card 1's way to raise about any child (bot/teams/child_dialog.py)
 CARD_ONE = (*ROUTING_FIELDS, BY_NAME["submission_key"])  # asked (or minted) by card 1
 CARD_TWO = tuple(f for f in STEP_ONE_FIELDS if f not in CARD_ONE)
 
@@ -130,12 +131,18 @@ def routing_card(form: RaiseForm, *, advice_url: str) -> Card:
     if not form.clients:  # no empty drop-down (Teams' renderer refuses a choice set without one)
         body.append(
             _text(
-                "You are not in any client's network yet, so there is no one to raise a "
-                "concern about. Ask your Flare administrator to add you.",
+                "You are not in any client's network yet. You can still raise a concern "
+                "about any child by their NHS number or client reference.",
                 color="attention",
             )
         )
-        return _card(body, [advice])
+        key = form.answers.submission_key
+        child = {
+            "type": "Action.Submit",
+            "title": "Raise about any child",
+            "data": {STEP: CHILD_STEP, "submission_key": key},
+        }
+        return _card(body, [child, advice])
     clients = [(c.client_id, c.reference) for c in form.clients]
     for described in ROUTING_FIELDS:
         options = clients if described.kind is FieldKind.CLIENT else described.options()

@@ -32,8 +32,9 @@ from bot.teams.cards import (
     CLOSE_VERB,
     acknowledged_card,
 )
+from bot.teams.child_dialog import ChildDialog
 from bot.teams.connector import BotConnector, ConversationRef, Done
-from bot.teams.dialog import RaiseDialog, submitted, task_message
+from bot.teams.dialog import submitted, task_message
 from bot.teams.package import RAISE_COMMAND_ID
 from handlers.follow_through.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
 from handlers.follow_through.acknowledged_card import acknowledged_pointer
@@ -105,7 +106,7 @@ class TeamsInbound:
         self._clock = deps.clock
         self._connector = connector
         self._tenant_id = deps.settings.teams_tenant_id
-        self._dialog = RaiseDialog(deps, f"{deps.settings.public_url}/raise/advice")
+        self._dialog = ChildDialog(deps, f"{deps.settings.public_url}/raise/advice")
 
     def handle(self, activity: Activity) -> Answer:
         if activity.type == "invoke":

@@ -11,10 +11,13 @@ from bot.web import (
     admin_people,
     clients,
     concern,
+    confirm_child,
     home,
     inbox,
+    join_requests,
     links,
     network_forms,
+    raise_child,
     raise_form,
     signin,
     signin_demo,
@@ -22,7 +25,20 @@ from bot.web import (
 
 router = APIRouter()
 # signin_demo before signin: its /signin/demo must win over /signin/{provider}.
-for part in (home, links, signin_demo, signin, concern, raise_form, inbox, clients, network_forms):
+for part in (
+    home,
+    links,
+    signin_demo,
+    signin,
+    concern,
+    confirm_child,
+    raise_child,
+    raise_form,
+    inbox,
+    join_requests,
+    clients,
+    network_forms,
+):
     router.include_router(part.router)
 for part in (admin_partnership, admin_organisation, admin_people):
     router.include_router(part.router)

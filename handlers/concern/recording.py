@@ -60,6 +60,7 @@ def build_concern(
     at: datetime,
     acknowledge_by: datetime | None = None,
     narrowing_reason: str = "",
+    raiser_role: DeliveryRole = DeliveryRole.RAISER,
 ) -> Concern:
     """The concern, its sealed answers, first entry and the raiser's delivery (not committed)."""
     concern = Concern(
@@ -91,7 +92,7 @@ def build_concern(
         Delivery(
             concern_id=concern.id,
             recipient_id=cmd.raiser_id,
-            role=DeliveryRole.RAISER,
+            role=raiser_role,
             platform=raiser.preferred_platform,
             created_at=at,
         )

@@ -17,7 +17,13 @@ from handlers.follow_through.follow_ups import (
 )
 from handlers.network.access import readable_delivery
 from handlers.ports import Clock
-from handlers.values import Category, FamilyInformed, LawfulBasis, Outcome, Severity
+from handlers.values import (
+    Category,
+    FamilyInformed,
+    LawfulBasis,
+    Outcome,
+    Severity,
+)
 from store.crypto import CryptoError
 from store.models import Concern, Delivery, Membership, Practitioner
 from store.sealed import ClientField, ConcernField, EntryField

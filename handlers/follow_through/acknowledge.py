@@ -79,9 +79,15 @@ def acknowledge(
         for delivery in uow.concerns.deliveries(concern.id):
             if delivery.recipient_id == practitioner_id:
                 delivery.acknowledged_at = now
-            if delivery.role == DeliveryRole.RAISER:
+            if delivery.role in (DeliveryRole.RAISER, DeliveryRole.OUTSIDER):
+                # From outside the network the receipt carries no link: there is nothing to see.
                 enqueue_pointer(
-                    uow, delivery, PointerKind.ACK_RECEIPT, key=f"receipt:{concern.id}", at=now
+                    uow,
+                    delivery,
+                    PointerKind.ACK_RECEIPT,
+                    key=f"receipt:{concern.id}",
+                    at=now,
+                    with_link=delivery.role == DeliveryRole.RAISER,
                 )
             elif may_acknowledge(concern, delivery):
                 # Everyone the rule let acknowledge: each "please acknowledge" pointer they got

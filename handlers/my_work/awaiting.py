@@ -116,10 +116,15 @@ def read_awaiting(
     received = [
         (delivery, concern)
         for delivery, concern in uow.concerns.received_with_concerns(practitioner_id)
-        if readable(concern)
+        if readable(concern) and delivery.role != DeliveryRole.OUTSIDER
     ]
     follow_ups = reader.follow_ups_on_readable_concerns()
-    raised = [c for c in uow.concerns.raised_by(practitioner_id) if readable(c)]
+    # Raised from outside the network: nothing of the client to show (only a receipt).
+    outside = {d.concern_id for d, _ in uow.concerns.received_with_concerns(practitioner_id)
+               if d.role == DeliveryRole.OUTSIDER}  # fmt: skip
+    raised = [
+        c for c in uow.concerns.raised_by(practitioner_id) if readable(c) and c.id not in outside
+    ]
     reader.count_entries([*to_ack, *(c for _, c in received), *(c for _, c in follow_ups), *raised])
     acknowledging = tuple(reader.line(c) for c in to_ack)
     waiting = {line.concern_id for line in acknowledging}

@@ -33,6 +33,8 @@ def entitled(uow: UnitOfWork, concern: Concern, delivery: Delivery) -> bool:
     person = uow.directory.practitioner(delivery.recipient_id)
     if person is None or not person.active or delivery.concern_id != concern.id:
         return False
+    if delivery.role == DeliveryRole.OUTSIDER:
+        return False  # raised from outside the network: a receipt, never the concern
     if concern.raiser_id == person.id or delivery.role == DeliveryRole.DUTY:
         return True
     return uow.directory.membership(concern.client_id, person.id) is not None

@@ -29,7 +29,7 @@ from handlers.ports import (
     Sent,
     Undeliverable,
 )
-from handlers.values import Platform, PointerKind
+from handlers.values import DeliveryRole, Platform, PointerKind
 from store.models import Delivery, OutboxMessage, new_id
 from store.unit_of_work import UnitOfWork
 
@@ -268,7 +268,9 @@ def _still_for_recipient(uow: UnitOfWork, row: OutboxMessage) -> bool:
         return False
     concern = uow.concerns.get(row.concern_id) if row.concern_id else None
     delivery = uow.concerns.delivery(row.delivery_id) if row.delivery_id else None
-    return concern is None or delivery is None or entitled(uow, concern, delivery)
+    if concern is None or delivery is None or delivery.role == DeliveryRole.OUTSIDER:
+        return True  # an outsider's receipt carries no link and nothing of the concern
+    return entitled(uow, concern, delivery)
 
 
 def _withdraw(uow: UnitOfWork, row: OutboxMessage, now: datetime) -> None:

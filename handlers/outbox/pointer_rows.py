@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from handlers.acknowledge_rule import awaits_acknowledgement, may_close
 from handlers.outbox.links import mint_link
 from handlers.ports import LinkMinter, MessageRef, Pointer
-from handlers.values import Platform, PointerKind, Severity
+from handlers.values import DeliveryRole, Platform, PointerKind, Severity
 from store.models import OutboxMessage
 from store.unit_of_work import UnitOfWork
 
@@ -44,15 +44,17 @@ def pointer_for(
     updates: MessageRef | None = None
     concern = uow.concerns.get(row.concern_id) if row.concern_id else None
     delivery = uow.concerns.delivery(row.delivery_id) if row.delivery_id else None
+    # Raised from outside the network: the raiser's pointers carry no link and no counts.
+    outsider = delivery is not None and delivery.role == DeliveryRole.OUTSIDER
     if concern is not None:
         severity = Severity(concern.severity)
         raised_at = concern.created_at
-        entries = len(uow.concerns.entries(concern.id))
+        entries = 0 if outsider else len(uow.concerns.entries(concern.id))
         acknowledged_at = concern.acknowledged_at
         can_ack = awaits_acknowledgement(concern, delivery)
         by_recipient = concern.acknowledged_by_id == row.recipient_id
         can_close = kind in CLOSEABLE_FROM and may_close(uow, concern, row.recipient_id)
-    if delivery is not None and row.detail.get("link"):
+    if delivery is not None and row.detail.get("link") and not outsider:
         link_url = mint_link(uow, delivery, minter, now=now, ttl=link_ttl)
     if row.updates_id:
         original = uow.outbox.get(row.updates_id)

@@ -38,6 +38,11 @@ _TITLES = {
     PointerKind.REMOVED_FROM_NETWORK: (
         "You are no longer in one of your client networks in Flare. Its links no longer work."
     ),
+    PointerKind.JOIN_REQUEST: (
+        "Someone asked to join a network you lead. Open Flare to approve or decline."
+    ),
+    PointerKind.JOIN_APPROVED: "Your request to join a child's network was approved.",
+    PointerKind.JOIN_DECLINED: "Your request to join a child's network was not approved.",
 }
 
 

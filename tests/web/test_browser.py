@@ -234,6 +234,59 @@ def test_the_lead_closes_and_reopens_a_concern_accessibly(
     auditor.check(chloe, "concern reopened")
 
 
+def test_raising_about_any_child_as_an_outsider_accessibly(
+    served: tuple[World, str], chromium: Any, auditor: Auditor
+) -> None:
+    from tests.outsiders import UNKNOWN_NHS, add_outside_organisation
+
+    world, base = served
+    world.people |= add_outside_organisation(world.runtime.uow, world.clock.now())
+    gail = person(chromium)
+    gail.goto(f"{base}/playground/{world.people['gail']}")
+    go(gail, "button:has-text('Sign in as this person')")
+    gail.goto(f"{base}/raise/child")
+    auditor.check(gail, "raise about any child")
+    go(gail, "button:has-text('Send')")
+    assert "Enter the child's NHS number" in text(gail)
+    auditor.check(gail, "raise about any child, errors")
+    gail.fill("#identifier", UNKNOWN_NHS)
+    gail.check("#category")
+    gail.check("#severity-2")
+    gail.fill("#noticed", "Always hungry")
+    gail.check("#family_informed")
+    gail.fill("#rationale", "The school needs to know")
+    gail.check("#lawful_basis")
+    go(gail, "button:has-text('Send')")
+    assert "Sent to the people responsible for this child's safety" in text(gail)
+    auditor.check(gail, "raise about any child, sent")
+    go(gail, "button:has-text('Ask to join this child')")
+    assert "Your request was sent to the people responsible" in text(gail)
+    auditor.check(gail, "ask to join, sent")
+    gail.goto(f"{base}/join")
+    auditor.check(gail, "ask to join by identifier")
+    with world.runtime.uow() as uow:
+        concern = uow.concerns.raised_by(world.people["gail"])[0]
+        concern_id, client_id = concern.id, concern.client_id
+    hana = person(chromium)
+    hana.goto(f"{base}/playground/{world.people['hana']}")
+    go(hana, "button:has-text('Sign in as this person')")
+    hana.goto(f"{base}/concerns/{concern_id}")
+    auditor.check(hana, "concern about a child not yet identified")
+    go(hana, "a:has-text('Confirm the child')")
+    auditor.check(hana, "confirm the child's details")
+    go(hana, "button:has-text('Confirm and lead the network')")
+    auditor.check(hana, "confirm the child's details, errors")
+    hana.fill("#label", "Alex Doe (age 6)")
+    go(hana, "button:has-text('Confirm and lead the network')")
+    assert f"/clients/{client_id}/network" in hana.url
+    hana.goto(f"{base}/join-requests")
+    assert "Gail Burns" in text(hana)
+    auditor.check(hana, "requests to join your networks")
+    go(hana, "button:has-text('Approve Gail Burns')")
+    assert "No one is waiting for your answer" in text(hana)
+    auditor.check(hana, "requests to join, none waiting")
+
+
 def test_refusals_and_dead_links_are_accessible(
     served: tuple[World, str], chromium: Any, auditor: Auditor
 ) -> None:

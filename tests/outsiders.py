@@ -1,0 +1,62 @@
+"""An organisation with no membership in any network: its people raise from outside.
+
+Gail works at the library service; Hana is its duty contact and Ivan its admin (the
+organisation's safeguarding people, until the directory has a safeguarding lead role).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.demo import ENTRA_TENANT, SLACK_WORKSPACE
+from handlers.network.directory import import_directory
+from handlers.network.directory_rows import DirectoryRow
+from store.unit_of_work import UnitOfWork
+
+KNOWN_NHS = "9434765919"  # C-1001's (Chloe leads, Erin deputises)
+UNKNOWN_NHS = "9434765927"  # valid by checksum, no client has it
+OUTSIDERS = (("gail", "Gail Burns"), ("hana", "Hana Ito"), ("ivan", "Ivan Lund"))
+
+
+def add_outside_organisation(
+    uow_factory: Callable[[], UnitOfWork], at: datetime, platform: str = "playground"
+) -> dict[str, str]:
+    """The library service and its three people; their ids by ref."""
+    rows = [
+        DirectoryRow(
+            2,
+            "organisation",
+            "library-svc",
+            name="Library Service",
+            role="agency",
+            slack_workspaces=SLACK_WORKSPACE,
+            entra_tenants=ENTRA_TENANT,
+        )
+    ]
+    for line, (ref, name) in enumerate(OUTSIDERS, start=3):
+        rows.append(
+            DirectoryRow(
+                line,
+                "practitioner",
+                ref,
+                name=name,
+                organisation="library-svc",
+                email=f"{ref}@library.flare.invalid",
+                platform=platform,
+            )
+        )
+    report = import_directory(uow_factory(), rows, at=at, actor="test")
+    assert report.ok, report.errors
+    with uow_factory() as uow:
+        people = {
+            ref: p.id for ref, _ in OUTSIDERS if (p := uow.directory.practitioner_by_ref(ref))
+        }
+        org = uow.directory.organisation_by_ref("library-svc")
+        assert org is not None
+        org.duty_contact_id = people["hana"]
+        ivan = uow.directory.practitioner(people["ivan"])
+        assert ivan is not None
+        ivan.is_admin = True
+        uow.commit()
+    return people
