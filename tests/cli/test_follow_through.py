@@ -205,9 +205,9 @@ def test_outbox_sweep_resumes_when_a_platform_pause_ends_before_the_next_tick(
     assert due is not None
     started = time.monotonic()
     Scheduler(runtime, sweeps=False)._drain_outbox()
-    # The rows held back by the pause went out in this one wake-up; the row that met the 429
-    # waits its own backoff (at least Retry-After).
-    assert len(chat.sent) == due - 1 >= 1
+    # The rows held back by the pause went out in this one wake-up (the row that met the 429
+    # goes back unsent, due again after its Retry-After, so it may go out in the same drain).
+    assert len(chat.sent) >= due - 1 >= 1
     assert 0.4 <= time.monotonic() - started < 10
 
 
