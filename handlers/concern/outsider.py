@@ -28,7 +28,7 @@ from handlers.concern.recording import build_concern, earlier_submission, once_p
 from handlers.deadlines import WorkingCalendar, organisation_deadline
 from handlers.invalid import Invalid
 from handlers.network.unconfirmed import REPORTED, UNCONFIRMED_LABEL
-from handlers.outbox.delivery import enqueue_pointer
+from handlers.outbox.delivery import add_delivery, enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, DeliveryRole, PointerKind, Role
 from store.crypto import NORMALISERS, InvalidIdentifier, looks_like_nhs_number
@@ -221,20 +221,13 @@ def _deliver(
     raiser_id: str,
     at: datetime,
 ) -> list[Delivery]:
-    deliveries = []
-    for person, role in recipients:
-        if person.id == raiser_id:
-            continue
-        delivery = Delivery(
-            id=new_id(),
-            concern_id=concern.id,
-            recipient_id=person.id,
-            role=role.value,
-            platform=person.preferred_platform,
-            created_at=at,
+    deliveries = [
+        add_delivery(
+            uow, concern.id, person.id, role=role.value, platform=person.preferred_platform, at=at
         )
-        uow.concerns.add(delivery)
-        deliveries.append(delivery)
+        for person, role in recipients
+        if person.id != raiser_id
+    ]
     for delivery in deliveries:
         enqueue_pointer(uow, delivery, PointerKind.NEW_CONCERN, key=f"raise:{delivery.id}", at=at)
     return deliveries

@@ -26,11 +26,11 @@ from handlers.network.routing import (
     ShareOptions,
     who_can_i_share_with,
 )
-from handlers.outbox.delivery import enqueue_pointer
+from handlers.outbox.delivery import add_delivery, enqueue_pointer
 from handlers.partnership import deadline_policy
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, PointerKind, Role
-from store.models import Concern, Delivery, Practitioner, new_id
+from store.models import Concern, Delivery, Practitioner
 from store.unit_of_work import UnitOfWork
 
 __all__ = ["RaiseConcern", "RaiseOutcome", "Raised", "add_entry", "raise_concern", "validate"]
@@ -169,20 +169,17 @@ def add_deliveries(
     uow: UnitOfWork, concern: Concern, members: Sequence[NetworkMember], *, at: datetime
 ) -> list[Delivery]:
     """One delivery per recipient, in the role they hold in the network."""
-    deliveries = [
-        Delivery(
-            id=new_id(),
-            concern_id=concern.id,
-            recipient_id=member.practitioner_id,
+    return [
+        add_delivery(
+            uow,
+            concern.id,
+            member.practitioner_id,
             role=member.role.value,
             platform=member.platform,
-            created_at=at,
+            at=at,
         )
         for member in members
     ]
-    for delivery in deliveries:
-        uow.concerns.add(delivery)
-    return deliveries
 
 
 def queue_pointers(uow: UnitOfWork, deliveries: Sequence[Delivery], *, at: datetime) -> None:

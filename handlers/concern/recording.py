@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from handlers.concern.answers import EXPIRED, RaiseConcern
 from handlers.invalid import Invalid
+from handlers.outbox.delivery import add_delivery
 from handlers.values import ConcernStatus, DeliveryRole
-from store.models import Concern, ConcernEntry, Delivery, Practitioner, new_id
+from store.models import Concern, ConcernEntry, Practitioner, new_id
 from store.sealed import ConcernField, EntryField
 from store.unit_of_work import UnitOfWork
 
@@ -88,14 +89,8 @@ def build_concern(
     uow.concerns.add(concern)
     uow.flush()
     add_entry(uow, concern, author_id=cmd.raiser_id, kind="raised", text=cmd.noticed, at=at)
-    uow.concerns.add(
-        Delivery(
-            concern_id=concern.id,
-            recipient_id=cmd.raiser_id,
-            role=raiser_role,
-            platform=raiser.preferred_platform,
-            created_at=at,
-        )
+    add_delivery(
+        uow, concern.id, cmd.raiser_id, role=raiser_role, platform=raiser.preferred_platform, at=at
     )
     return concern
 

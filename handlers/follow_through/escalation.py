@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.deadlines import WorkingCalendar, organisation_deadline
-from handlers.outbox.delivery import enqueue_pointer
+from handlers.outbox.delivery import add_delivery, enqueue_pointer
 from handlers.partnership import deadline_policy
 from handlers.ports import Clock
 from handlers.values import DeliveryRole, PointerKind, Role, Severity
-from store.models import Concern, Delivery, Practitioner, new_id
+from store.models import Concern, Delivery, Practitioner
 from store.unit_of_work import UnitOfWork
 
 DEPUTY_LEVEL = 1
@@ -131,15 +131,14 @@ def _delivery_for(
     """The person's delivery of this concern; escalation adds one if they were not sent it."""
     delivery = uow.concerns.delivery_for(concern.id, person.id)
     if delivery is None:
-        delivery = Delivery(
-            id=new_id(),
-            concern_id=concern.id,
-            recipient_id=person.id,
+        delivery = add_delivery(
+            uow,
+            concern.id,
+            person.id,
             role=role.value,
             platform=person.preferred_platform,
-            created_at=now,
+            at=now,
         )
-        uow.concerns.add(delivery)
         uow.flush()
     elif delivery.role == DeliveryRole.MEMBER:
         delivery.role = role.value

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.outbox.delivery import enqueue_pointer
+from handlers.outbox.delivery import add_delivery, enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import DeliveryRole, PointerKind, Role
-from store.models import Concern, Delivery, FollowUp, new_id
+from store.models import Concern, Delivery, FollowUp
 from store.unit_of_work import UnitOfWork
 
 BEFORE, DUE, OVERDUE = 1, 2, 3
@@ -110,14 +110,13 @@ def _delivery(
     if person is None or not person.active:
         return None
     membership = uow.directory.membership(concern.client_id, recipient_id)
-    delivery = Delivery(
-        id=new_id(),
-        concern_id=concern.id,
-        recipient_id=recipient_id,
+    delivery = add_delivery(
+        uow,
+        concern.id,
+        recipient_id,
         role=membership.role if membership else DeliveryRole.MEMBER.value,
         platform=person.preferred_platform,
-        created_at=now,
+        at=now,
     )
-    uow.concerns.add(delivery)
     uow.flush()
     return delivery

@@ -24,6 +24,7 @@ from datetime import datetime
 
 from handlers.acknowledge_rule import ACKNOWLEDGEABLE_STATUSES, to_acknowledge
 from handlers.follow_through.follow_ups import view_follow_up
+from handlers.network.access import entitled, may_read
 from handlers.ports import Clock
 from handlers.values import Category, DeliveryRole, Severity
 from store.models import Concern, ConcernEntry, Delivery, FollowUp
@@ -112,18 +113,23 @@ def read_awaiting(
 ) -> Awaiting:
     """The read model inside a caller's open unit of work (the digest, the chat resend)."""
     reader = _Reader(uow, practitioner_id, now)
-    to_ack = to_acknowledge(uow, practitioner_id)
+    # Only what the access rule lets them read now: a removed member, a leaver and a raiser
+    # from outside the network see nothing of those concerns here either.
+    to_ack = [c for c in to_acknowledge(uow, practitioner_id) if may_read(uow, practitioner_id, c)]
     received = [
         (delivery, concern)
         for delivery, concern in uow.concerns.received_with_concerns(practitioner_id)
-        if readable(concern) and delivery.role != DeliveryRole.OUTSIDER
+        if readable(concern) and entitled(uow, concern, delivery)
     ]
-    follow_ups = reader.follow_ups_on_readable_concerns()
-    # Raised from outside the network: nothing of the client to show (only a receipt).
-    outside = {d.concern_id for d, _ in uow.concerns.received_with_concerns(practitioner_id)
-               if d.role == DeliveryRole.OUTSIDER}  # fmt: skip
+    follow_ups = [
+        (f, c)
+        for f, c in reader.follow_ups_on_readable_concerns()
+        if may_read(uow, practitioner_id, c)
+    ]
     raised = [
-        c for c in uow.concerns.raised_by(practitioner_id) if readable(c) and c.id not in outside
+        c
+        for c in uow.concerns.raised_by(practitioner_id)
+        if readable(c) and may_read(uow, practitioner_id, c)
     ]
     reader.count_entries([*to_ack, *(c for _, c in received), *(c for _, c in follow_ups), *raised])
     acknowledging = tuple(reader.line(c) for c in to_ack)

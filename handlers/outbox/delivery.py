@@ -38,6 +38,22 @@ log = structlog.get_logger("flare.outbox")
 LEASE = timedelta(seconds=60)
 
 
+def add_delivery(
+    uow: UnitOfWork, concern_id: str, recipient_id: str, *, role: str, platform: str, at: datetime
+) -> Delivery:
+    """A concern delivered to one person in one role: the row their pointers and link hang on."""
+    delivery = Delivery(
+        id=new_id(),
+        concern_id=concern_id,
+        recipient_id=recipient_id,
+        role=role,
+        platform=platform,
+        created_at=at,
+    )
+    uow.concerns.add(delivery)
+    return delivery
+
+
 def enqueue_pointer(
     uow: UnitOfWork,
     delivery: Delivery,

@@ -46,6 +46,7 @@ from handlers.follow_through.membership import (
 )
 from handlers.follow_through.membership import Refusal as NetworkRefusal
 from handlers.follow_through.network_commands import network_command
+from handlers.my_work.awaiting import what_awaits
 from handlers.network.members import network_of
 from handlers.network.routing import NotInNetwork
 from handlers.outbox.delivery import deliver_due
@@ -517,3 +518,29 @@ def test_a_follow_up_with_no_lead_who_read_the_concern_stays_and_is_audited_as_u
     assert isinstance(removed, NetworkChanged) and removed.follow_ups_handed_back == 0
     (unowned,) = _audits(uow_factory, "follow_up.unowned")
     assert unowned.subject == added.follow_up_id  # the lead never received it: not widened
+
+
+def test_what_awaits_a_removed_member_shows_nothing_of_the_concern_they_lost(
+    uow_factory: Factory,
+    clock: FakeClock,
+    calendar: WorkingCalendar,
+    minter: FakeMinter,
+    directory: Directory,
+) -> None:
+    """The inbox, App Home, `/concern inbox`, the Teams inbox and the digest read one model:
+    it follows the access rule too, so counts stop with access."""
+    d = directory
+    concern_id = _raise(uow_factory, clock, calendar, d)
+    before = what_awaits(uow_factory(), practitioner_id=d.people["dev"], clock=clock)
+    assert concern_id in {line.concern_id for line in before.unread}
+    remove_member(
+        uow_factory(),
+        client_id=d.clients[C1],
+        actor_id=d.people["chloe"],
+        practitioner_id=d.people["dev"],
+        clock=clock,
+    )
+    after = what_awaits(uow_factory(), practitioner_id=d.people["dev"], clock=clock)
+    shown = [*after.to_acknowledge, *after.unread, *after.new_information, *after.raised]
+    assert concern_id not in {line.concern_id for line in shown}
+    assert after.follow_ups == ()
