@@ -29,7 +29,6 @@ from handlers.follow_through.follow_ups import (
     date_from_fields,
 )
 from handlers.invalid import Invalid
-from handlers.network.unconfirmed import may_confirm
 from handlers.values import Outcome
 
 router = APIRouter(route_class=PageRoute)
@@ -94,9 +93,7 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
         follow_ups=shown.follow_ups,
         owners=shown.owners,
         outcomes=OUTCOMES,
-        may_confirm=may_confirm(
-            page.deps.uow(), client_id=shown.view.client_id, practitioner_id=me.practitioner_id
-        ),
+        may_confirm=shown.may_confirm,
         **ctx,
     )
 

@@ -16,6 +16,7 @@ from handlers.follow_through.follow_ups import (
     view_follow_up,
 )
 from handlers.network.access import readable_delivery
+from handlers.network.unconfirmed import offers_confirmation
 from handlers.ports import Clock
 from handlers.values import (
     Category,
@@ -130,6 +131,7 @@ class ConcernPage:
     view: ConcernView
     follow_ups: tuple[FollowUpView, ...]
     owners: tuple[OwnerChoice, ...]
+    may_confirm: bool = False  # an unidentified child this reader may confirm
 
 
 def view_concern_page(
@@ -155,9 +157,13 @@ def view_concern_page(
             view_follow_up(uow, concern, f, now) for f in uow.concerns.follow_ups(concern.id)
         )
         owners = owner_choices(uow, concern, network=read.network, deliveries=read.deliveries)
+        # Only a child with no network yet can be confirmed: skip the look-up otherwise.
+        confirm = not read.network and offers_confirmation(
+            uow, client_id=concern.client_id, practitioner_id=practitioner_id
+        )
         uow.audit("concern.viewed", at=now, actor_id=practitioner_id, concern_id=concern.id)
         uow.commit()
-        return ConcernPage(view, follow_ups, owners)
+        return ConcernPage(view, follow_ups, owners, confirm)
 
 
 def record_seen(delivery: Delivery, now: datetime) -> None:

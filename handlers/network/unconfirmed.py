@@ -86,11 +86,16 @@ def _duplicates(uow: UnitOfWork, client: Client) -> tuple[str, ...]:
 def may_confirm(uow: UnitOfWork, *, client_id: str, practitioner_id: str) -> bool:
     """Whether the concern page offers this practitioner to confirm the child."""
     with uow:
-        try:
-            _allowed(uow, client_id, practitioner_id)
-        except NotAllowed:
-            return False
-        return True
+        return offers_confirmation(uow, client_id=client_id, practitioner_id=practitioner_id)
+
+
+def offers_confirmation(uow: UnitOfWork, *, client_id: str, practitioner_id: str) -> bool:
+    """`may_confirm` inside the caller's open unit of work (the concern page's one read)."""
+    try:
+        _allowed(uow, client_id, practitioner_id)
+    except NotAllowed:
+        return False
+    return True
 
 
 def unconfirmed(uow: UnitOfWork, *, client_id: str, practitioner_id: str) -> Unconfirmed:

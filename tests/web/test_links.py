@@ -77,6 +77,8 @@ def test_posts_without_csrf_are_refused_and_change_nothing(world: World) -> None
         "follow_up_id": "0" * 32,
         "name": "slack",
         "client_id": world.clients["C-1001"],
+        "request_id": "0" * 32,
+        "person_id": world.people["chloe"],
     }
     for route in _post_routes(world.app.routes):
         attempts.append((route.path_format.format(**params), {}))
