@@ -8,76 +8,35 @@ can be bound into its ciphertexts' associated data.
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def new_id() -> str:
-    return secrets.token_hex(16)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores UTC; always hands back timezone-aware datetimes (SQLite keeps no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
-
-
-def _id() -> Mapped[str]:
-    return mapped_column(String(32), primary_key=True, default=new_id)
-
-
-def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Mapped[Any]:
-    return mapped_column(String(32), ForeignKey(target), nullable=nullable, index=index)
+# Re-exported so that `store.models` names the whole schema (explicit aliases for mypy).
+from store.platform_tables import InboundEvent as InboundEvent
+from store.platform_tables import PlatformSecret as PlatformSecret
+from store.platform_tables import PlaygroundMessage as PlaygroundMessage
+from store.platform_tables import TeamsActivity as TeamsActivity
+from store.platform_tables import WebSession as WebSession
+from store.schema_base import NAMING as NAMING
+from store.schema_base import Base as Base
+from store.schema_base import UTCDateTime as UTCDateTime
+from store.schema_base import _fk, _id
+from store.schema_base import new_id as new_id
+from store.schema_base import utcnow as utcnow
 
 
 class DataKey(Base):
@@ -389,78 +348,3 @@ class OutboxMessage(Base):
     message_ref: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
-
-
-class InboundEvent(Base):
-    """Platform retries de-duplicated on the content's own identity."""
-
-    __tablename__ = "inbound_events"
-    __table_args__ = (UniqueConstraint("platform", "key"),)
-    id: Mapped[str] = _id()
-    platform: Mapped[str] = mapped_column(String(16))
-    key: Mapped[str] = mapped_column(String(200))
-    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-
-class WebSession(Base):
-    """Server side of a signed-in browser; the cookie carries only a random id."""
-
-    __tablename__ = "web_sessions"
-    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    practitioner_id: Mapped[str] = _fk("practitioners.id")
-    provider: Mapped[str] = mapped_column(String(16))
-    issuer: Mapped[str] = mapped_column(String(200))
-    subject: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column()
-    last_seen_at: Mapped[datetime] = mapped_column()
-    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    # When the provider last authenticated the person (ID token `auth_time`), for step-up.
-    authenticated_at: Mapped[datetime | None] = mapped_column(nullable=True)
-
-
-class PlatformSecret(Base):
-    """Platform tokens (Slack installations, Teams secrets), encrypted like any field."""
-
-    __tablename__ = "platform_secrets"
-    __table_args__ = (UniqueConstraint("platform", "scope"),)
-    id: Mapped[str] = _id()
-    platform: Mapped[str] = mapped_column(String(16))
-    scope: Mapped[str] = mapped_column(String(128))
-    data_key_id: Mapped[str] = _fk("data_keys.id")
-    value_ct: Mapped[bytes] = mapped_column(LargeBinary)
-    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class PlaygroundMessage(Base):
-    """The demo chat: exactly what a pointer would have shown in Slack or Teams."""
-
-    __tablename__ = "playground_messages"
-    id: Mapped[str] = _id()
-    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    recipient_id: Mapped[str] = _fk("practitioners.id")
-    kind: Mapped[str] = mapped_column(String(32))
-    title: Mapped[str] = mapped_column(String(200))
-    lines: Mapped[list[str]] = mapped_column(JSON, default=list)
-    link: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    concern_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    can_acknowledge: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
-
-
-class TeamsActivity(Base):
-    """A pointer that landed in Teams: its outbox key and where it landed.
-
-    Written right after the Bot Connector answers, so a worker that dies before recording
-    the outbox row finds the message here instead of posting it a second time.
-    """
-
-    __tablename__ = "teams_activities"
-    id: Mapped[str] = _id()
-    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    recipient_id: Mapped[str] = _fk("practitioners.id")
-    conversation_id: Mapped[str] = mapped_column(String(512))
-    service_url: Mapped[str] = mapped_column(String(300))
-    activity_id: Mapped[str] = mapped_column(String(256))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
