@@ -4,7 +4,8 @@ The raiser names people whose identity must be protected (a neighbour who told t
 relative at risk). Those names are sealed in their own field (`ConcernField.PROTECTED`)
 and shown only to two people: the **lead professional** of the client's network now (a
 current, active `lead` membership; a deputy, a member, a duty contact or an admin is not
-the lead) and the **raiser** (while active). Everyone else who may read the concern sees
+the lead) and the **raiser** (while active, and not one who raised from outside the
+network: they get a receipt, never the concern). Everyone else who may read the concern sees
 only how many people are withheld, as `withheld_sentence` words it; the count is of
 entries (one per line, comma or semicolon), never of characters, so the length of the names
 tells nothing.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.values import Role
+from handlers.values import DeliveryRole, Role
 from store.models import Concern
 from store.unit_of_work import UnitOfWork
 
@@ -34,8 +35,9 @@ def may_see_protected_identities(uow: UnitOfWork, concern: Concern, practitioner
     person = uow.directory.practitioner(practitioner_id)
     if person is None or not person.active:
         return False
-    if concern.raiser_id == person.id:
-        return True
+    if concern.raiser_id == person.id:  # raised from outside the network: a receipt only
+        delivery = uow.concerns.delivery_for(concern.id, person.id)
+        return delivery is not None and delivery.role != DeliveryRole.OUTSIDER
     membership = uow.directory.membership(concern.client_id, person.id)
     return membership is not None and membership.role == Role.LEAD
 
