@@ -235,7 +235,9 @@ def _reveal(
     return (protected if reveal else ""), allowed and bool(protected)
 
 
-def _audit_view(uow: UnitOfWork, concern: Concern, view: ConcernView, by: str, at: datetime) -> None:
+def _audit_view(
+    uow: UnitOfWork, concern: Concern, view: ConcernView, by: str, at: datetime
+) -> None:
     """The view, and a reveal of protected identities (its own row, never the names)."""
     if view.protected_identities:
         uow.audit(
