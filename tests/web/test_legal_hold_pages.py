@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from handlers.retention.concerns import sweep_retention
 from tests.directory import Directory
 from tests.follow.flows import close_one, raise_one
+from tests.no_leak import assert_no_canary, audit_text, canary_needles
 from tests.web.browser import Browser
 from tests.web.conftest import World
 from tests.web.flows import sign_in
@@ -54,7 +57,7 @@ def _shredded(world: World, concern_id: str) -> bool:
 
 
 def test_a_hold_set_on_the_web_stops_the_sweep_and_lifting_it_lets_the_concerns_go(
-    world: World,
+    world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _make_dpo(world, "femi")
     d = Directory(world.people, world.clients)
@@ -85,6 +88,14 @@ def test_a_hold_set_on_the_web_stops_the_sweep_and_lifting_it_lets_the_concerns_
     assert released["before"] == {"held": True} and released["after"] == {"held": False}
     assert sweep_retention(uow_factory, clock).shredded == 1
     assert _shredded(world, concern_id)
+    # The identifier the DPO typed is in no page after the form, no audit row, no log line.
+    captured = capsys.readouterr()
+    assert_no_canary(
+        canary_needles(nhs=NHS),
+        audit=audit_text(uow_factory),
+        logs=captured.out + captured.err,
+        pages="".join(v.response.text for v in world.visits if v.method == "POST"),
+    )
 
 
 def test_someone_who_is_not_the_dpo_is_refused_and_the_refusal_audited(world: World) -> None:
