@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, Form, Response
 
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from handlers.concern.information import InformationAdded, add_information
-from handlers.concern.viewing import NoAccess, Unreadable, mark_seen, view_concern_page
+from handlers.concern.viewing import (
+    MayNotReveal,
+    NoAccess,
+    Unreadable,
+    mark_seen,
+    view_concern_page,
+)
 from handlers.follow_through.acknowledge import NotAllowed, acknowledge
 from handlers.follow_through.closing import (
     AlreadyClosed,
@@ -61,7 +67,9 @@ def _no_access() -> PageError:
     )
 
 
-def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Response:
+def show(
+    page: Page, concern_id: str, *, status: int = 200, reveal: bool = False, **ctx: object
+) -> Response:
     me = page.require_me(after=f"/concerns/{concern_id}")
     try:
         shown = view_concern_page(
@@ -69,9 +77,17 @@ def show(page: Page, concern_id: str, *, status: int = 200, **ctx: object) -> Re
             concern_id=concern_id,
             practitioner_id=me.practitioner_id,
             clock=page.deps.clock,
+            reveal_identities=reveal,
         )
     except NoAccess:
         raise _no_access() from None
+    except MayNotReveal:
+        raise PageError(
+            403,
+            "You cannot see the protected identities",
+            "Only the lead professional for the client and the person who raised the concern "
+            "can see them. You can still read the rest of the concern.",
+        ) from None
     except Unreadable:
         raise PageError(
             503,
@@ -120,6 +136,15 @@ def open_concern(
     ):
         raise _no_access()
     return page.redirect(f"/concerns/{concern_id}")
+
+
+@router.post("/concerns/{concern_id}/identities")
+def reveal_identities(
+    concern_id: str, page: Annotated[Page, Depends(page_for)], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """The lead or the raiser reveals the protected identities: audited, on this page only."""
+    page.check_csrf(csrf)
+    return show(page, _concern_id(concern_id), reveal=True)
 
 
 @router.post("/concerns/{concern_id}/acknowledge")

@@ -1,11 +1,12 @@
 """Flare's own pages: home, link interstitials, demo sign-in, concern pages, the raise form,
-and the organisation and partnership admin pages."""
+the organisation and partnership admin pages and the DPO's legal hold page."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from bot.web import (
+    admin_legal_hold,
     admin_organisation,
     admin_partnership,
     admin_people,
@@ -40,5 +41,5 @@ for part in (
     network_forms,
 ):
     router.include_router(part.router)
-for part in (admin_partnership, admin_organisation, admin_people):
+for part in (admin_partnership, admin_organisation, admin_people, admin_legal_hold):
     router.include_router(part.router)

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from bot.dependencies import Dependencies
 from bot.web.sessions import Browser, SignedIn
 from handlers.deadlines import LONDON
+from handlers.protected_rule import withheld_sentence
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -39,6 +40,7 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["when"] = _when
+env.filters["withheld"] = withheld_sentence
 # Where "Exit this page" goes: a busy, ordinary site, as GOV.UK's pattern recommends.
 env.globals["exit_url"] = EXIT_URL = "https://www.bbc.co.uk/weather"
 

@@ -173,7 +173,8 @@ class RaiseAnswers:
     protected_identities: str = _text(
         "People whose identity must be protected",
         hint="For example a neighbour or relative who told you something and could be harmed "
-        "if an abuser found out.",
+        "if an abuser found out. One person per line. Only the lead professional and you can "
+        "see them; everyone else sees how many people are withheld.",
     )
     submission_key: str = _answer(
         label="Submission key",

@@ -14,12 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.concern.outsider import (
-    known_or_unconfirmed,
-    network_heads,
-    own_safeguarding,
-    parse_identifier,
-)
+from handlers.child_identifier import parse_identifier
+from handlers.concern.outsider import known_or_unconfirmed, network_heads, own_safeguarding
 from handlers.invalid import Invalid
 from handlers.outbox.delivery import enqueue_notice
 from handlers.ports import Clock

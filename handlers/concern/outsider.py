@@ -23,6 +23,13 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from handlers.child_identifier import (
+    BAD_IDENTIFIER,
+    ChildIdentifier,
+    blind_digest,
+    known_client,
+    parse_identifier,
+)
 from handlers.concern.answers import RaiseAnswers, RaiseConcern, to_command, validate
 from handlers.concern.recording import build_concern, earlier_submission, once_per_submission
 from handlers.deadlines import WorkingCalendar, organisation_deadline
@@ -31,7 +38,6 @@ from handlers.network.unconfirmed import REPORTED, UNCONFIRMED_LABEL
 from handlers.outbox.delivery import add_delivery, enqueue_pointer
 from handlers.ports import Clock
 from handlers.values import ConcernStatus, DeliveryRole, PointerKind, Role
-from store.crypto import NORMALISERS, InvalidIdentifier, looks_like_nhs_number
 from store.models import Client, ClientIdentifier, Concern, Delivery, Practitioner, new_id
 from store.sealed import ClientField, IdentifierField
 from store.unit_of_work import UnitOfWork
@@ -40,17 +46,7 @@ SENT = (
     "Sent to the people responsible for this child's safety; "
     "you will be told when it is acknowledged"
 )
-BAD_IDENTIFIER = "Enter the child's NHS number (10 digits) or their client reference"
 PENDING = "__identifier__"  # stands for the client until the identifier is matched
-MAX_IDENTIFIER = 64
-
-
-@dataclass(frozen=True)
-class ChildIdentifier:
-    """What the raiser typed, checked for its shape only (never against the store)."""
-
-    kind: str  # "nhs_number" | "reference"
-    raw: str
 
 
 @dataclass(frozen=True)
@@ -59,19 +55,6 @@ class SentAboutChild:
 
     concern_id: str
     message: str = SENT
-
-
-def parse_identifier(typed: str) -> ChildIdentifier | Invalid:
-    """An NHS number or a client reference, by shape alone; the error never echoes it."""
-    typed = typed.strip()
-    if not typed or len(typed) > MAX_IDENTIFIER:
-        return Invalid({"identifier": BAD_IDENTIFIER})
-    kind = "nhs_number" if looks_like_nhs_number(typed) else "reference"
-    try:
-        NORMALISERS[kind](typed)
-    except InvalidIdentifier:
-        return Invalid({"identifier": BAD_IDENTIFIER})
-    return ChildIdentifier(kind, typed if kind == "nhs_number" else typed.upper())
 
 
 def raise_about_child(
@@ -119,8 +102,8 @@ def _send(
     if raiser is None or not raiser.active:
         return Invalid({"identifier": BAD_IDENTIFIER})
     now = clock.now()
-    blind = uow.vault.blind_index().digest(child.kind, child.raw)
-    known = _known(uow, child, blind)
+    blind = blind_digest(uow, child)
+    known = known_client(uow, child, blind)
     reported = uow.directory.client_by_blind(REPORTED + child.kind, blind)
     # Both look-ups on both paths, so the work does not tell one from the other.
     recipients = network_heads(uow, known.id if known else "")
@@ -138,19 +121,12 @@ def _send(
 
 def known_or_unconfirmed(uow: UnitOfWork, child: ChildIdentifier, *, at: datetime) -> Client:
     """The client the identifier names, or the unconfirmed one it was reported as (or a new one)."""
-    blind = uow.vault.blind_index().digest(child.kind, child.raw)
-    known = _known(uow, child, blind)
+    blind = blind_digest(uow, child)
+    known = known_client(uow, child, blind)
     if known is not None:
         return known
     reported = uow.directory.client_by_blind(REPORTED + child.kind, blind)
     return reported or _unconfirmed(uow, child, blind, at=at)
-
-
-def _known(uow: UnitOfWork, child: ChildIdentifier, blind: str) -> Client | None:
-    """The client the identifier names: through the blind index, or by its reference."""
-    if child.kind == "reference":
-        return uow.directory.client_by_reference(child.raw)
-    return uow.directory.client_by_blind(child.kind, blind)
 
 
 def network_heads(uow: UnitOfWork, client_id: str) -> list[tuple[Practitioner, DeliveryRole]]:

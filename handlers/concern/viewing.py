@@ -18,6 +18,7 @@ from handlers.follow_through.follow_ups import (
 from handlers.network.access import readable_delivery
 from handlers.network.unconfirmed import offers_confirmation
 from handlers.ports import Clock
+from handlers.protected_rule import count_identities, may_see_protected_identities
 from handlers.values import (
     Category,
     FamilyInformed,
@@ -65,7 +66,7 @@ class ConcernView:
     family_reason: str
     rationale: str
     narrowing_reason: str
-    protected_identities: str
+    protected_identities: str  # "" unless this viewer revealed them (`protected_rule`)
     acknowledge_by: datetime | None
     acknowledged_at: datetime | None
     acknowledged_by: str | None
@@ -81,6 +82,8 @@ class ConcernView:
     outcome_note: str = ""
     viewer_can_close: bool = False
     viewer_can_reopen: bool = False
+    protected_count: int = 0  # how many people are withheld: shown to every reader
+    viewer_may_reveal: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,10 @@ class NoAccess(Exception):
     """The practitioner is not a recipient of this concern (need-to-know)."""
 
 
+class MayNotReveal(Exception):
+    """The reader may read the concern but not its protected identities (`protected_rule`)."""
+
+
 class Unreadable(Exception):
     """The concern's key is gone (shredded) or the key ring cannot open it: fail closed."""
 
@@ -104,11 +111,17 @@ def may_see(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> Delivery
 
 
 def view_concern(
-    uow: UnitOfWork, *, concern_id: str, practitioner_id: str, clock: Clock
+    uow: UnitOfWork,
+    *,
+    concern_id: str,
+    practitioner_id: str,
+    clock: Clock,
+    reveal_identities: bool = False,
 ) -> ConcernView:
     """Decrypt a concern for one of its recipients, and audit the access.
 
     A page GET calls this, so it changes no state: "seen" is `mark_seen`, a signed-in POST.
+    Protected identities stay withheld unless `reveal_identities` (see `_reveal`).
     """
     with uow:
         concern = uow.concerns.get(concern_id)
@@ -116,10 +129,10 @@ def view_concern(
         if concern is None or delivery is None:
             raise NoAccess(concern_id)
         try:
-            view = _decrypt(uow, concern, delivery, _Read.of(uow, concern))
+            view = _decrypt(uow, concern, delivery, _Read.of(uow, concern), reveal_identities)
         except CryptoError:
             raise Unreadable(concern_id) from None
-        uow.audit("concern.viewed", at=clock.now(), actor_id=practitioner_id, concern_id=concern.id)
+        _audit_view(uow, concern, view, practitioner_id, clock.now())
         uow.commit()
         return view
 
@@ -135,7 +148,12 @@ class ConcernPage:
 
 
 def view_concern_page(
-    uow: UnitOfWork, *, concern_id: str, practitioner_id: str, clock: Clock
+    uow: UnitOfWork,
+    *,
+    concern_id: str,
+    practitioner_id: str,
+    clock: Clock,
+    reveal_identities: bool = False,
 ) -> ConcernPage:
     """`view_concern`, with the concern's follow-ups and owner choices, in one transaction.
 
@@ -149,7 +167,7 @@ def view_concern_page(
             raise NoAccess(concern_id)
         read = _Read.of(uow, concern)  # read once, for the view, follow-ups and owners
         try:
-            view = _decrypt(uow, concern, delivery, read)
+            view = _decrypt(uow, concern, delivery, read, reveal_identities)
         except CryptoError:
             raise Unreadable(concern_id) from None
         now = clock.now()
@@ -161,7 +179,7 @@ def view_concern_page(
         confirm = not read.network and offers_confirmation(
             uow, client_id=concern.client_id, practitioner_id=practitioner_id
         )
-        uow.audit("concern.viewed", at=now, actor_id=practitioner_id, concern_id=concern.id)
+        _audit_view(uow, concern, view, practitioner_id, now)
         uow.commit()
         return ConcernPage(view, follow_ups, owners, confirm)
 
@@ -204,10 +222,42 @@ class _Read:
         )
 
 
-def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery, read: _Read) -> ConcernView:
+def _reveal(
+    uow: UnitOfWork, concern: Concern, practitioner_id: str, protected: str, reveal: bool
+) -> tuple[str, bool]:
+    """The protected identities this viewer sees now ("" unless revealed) and whether they
+    may reveal them (`protected_rule`); a reveal by anyone else is refused."""
+    if not protected and not reveal:
+        return "", False  # nothing withheld: no need to ask the rule
+    allowed = may_see_protected_identities(uow, concern, practitioner_id)
+    if reveal and not allowed:
+        raise MayNotReveal(concern.id)
+    return (protected if reveal else ""), allowed and bool(protected)
+
+
+def _audit_view(
+    uow: UnitOfWork, concern: Concern, view: ConcernView, by: str, at: datetime
+) -> None:
+    """The view, and a reveal of protected identities (its own row, never the names)."""
+    if view.protected_identities:
+        uow.audit(
+            "concern.identities_revealed",
+            at=at,
+            actor_id=by,
+            concern_id=concern.id,
+            detail={"via": "web"},
+        )
+    uow.audit("concern.viewed", at=at, actor_id=by, concern_id=concern.id)
+
+
+def _decrypt(
+    uow: UnitOfWork, concern: Concern, viewer: Delivery, read: _Read, reveal: bool = False
+) -> ConcernView:
     if concern.data_key_id is None:
         raise CryptoError("shredded")
     fields = uow.sealed.concern(concern)
+    protected = fields.open_or_blank(ConcernField.PROTECTED)
+    shown, may_reveal = _reveal(uow, concern, viewer.recipient_id, protected, reveal)
     client = uow.directory.client(concern.client_id)
     assert client is not None
     label = uow.sealed.client(client).open(ClientField.LABEL)
@@ -228,7 +278,7 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery, read: _Read) -
         family_reason=fields.open_or_blank(ConcernField.FAMILY_REASON),
         rationale=fields.open_or_blank(ConcernField.RATIONALE),
         narrowing_reason=fields.open_or_blank(ConcernField.NARROWING_REASON),
-        protected_identities=fields.open_or_blank(ConcernField.PROTECTED),
+        protected_identities=shown,
         acknowledge_by=concern.acknowledge_by,
         acknowledged_at=concern.acknowledged_at,
         acknowledged_by=people[concern.acknowledged_by_id].name
@@ -246,6 +296,8 @@ def _decrypt(uow: UnitOfWork, concern: Concern, viewer: Delivery, read: _Read) -
         outcome_note=outcome_note(uow, concern),
         viewer_can_close=may_close(uow, concern, viewer.recipient_id),
         viewer_can_reopen=may_reopen(uow, concern, viewer.recipient_id),
+        protected_count=count_identities(protected),
+        viewer_may_reveal=may_reveal,
     )
 
 

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, select
 
+from handlers.child_identifier import BAD_IDENTIFIER
 from handlers.concern.answers import RaiseAnswers
-from handlers.concern.outsider import BAD_IDENTIFIER, SENT, SentAboutChild, raise_about_child
+from handlers.concern.outsider import SENT, SentAboutChild, raise_about_child
 from handlers.concern.viewing import NoAccess, view_concern
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import acknowledge

@@ -132,7 +132,11 @@ def _flow(
     )
     assert isinstance(opened, Opened)
     view = view_concern(
-        uow_factory(), concern_id=raised.concern_id, practitioner_id=d.people["chloe"], clock=clock
+        uow_factory(),
+        concern_id=raised.concern_id,
+        practitioner_id=d.people["chloe"],
+        clock=clock,
+        reveal_identities=True,  # chloe leads the network: she may reveal them
     )
     assert isinstance(
         acknowledge(

@@ -35,7 +35,11 @@ def world(uow_factory: UowFactory, clock: FakeClock) -> World:
 
 def _view(uow_factory: UowFactory, d: Directory, clock: FakeClock, concern_id: str) -> ConcernView:
     return view_concern(
-        uow_factory(), concern_id=concern_id, practitioner_id=d.people["chloe"], clock=clock
+        uow_factory(),
+        concern_id=concern_id,
+        practitioner_id=d.people["dev"],
+        clock=clock,
+        reveal_identities=True,  # the raiser: the protected field is read back too
     )
 
 

@@ -189,6 +189,7 @@ def test_no_canary_reaches_teams_or_the_logs(
         concern_id=concern_id,
         practitioner_id=world.people["chloe"],
         clock=world.clock,
+        reveal_identities=True,
     )
     assert view.client_label == label and view.rationale == texts["rationale"]
     assert view.entries[0].text == texts["noticed"]

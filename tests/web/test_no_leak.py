@@ -24,14 +24,17 @@ from tests.web.conftest import World
 from tests.web.flows import CONCERN_URL, pointer_path, send, sign_in, step_two
 
 RECIPIENT_PAGES = re.compile(r"^/(inbox|clients/[0-9a-f]{32}/(chronology|network))$")
+REVEAL_URL = re.compile(r"^/concerns/[0-9a-f]{32}/identities$")
 
 
 def _allowed(who: str, method: str, path: str, status: int) -> bool:
-    """Where a canary may show: a concern page its viewer may see, the raiser's own form,
+    """Where a canary may show: a concern page its viewer may see (and the reveal of its
+    protected identities, to whom the rule allows: checked below), the raiser's own form,
     and the inbox, chronology and network pages of the people it was shared with."""
     return (
         (method == "GET" and status == 200 and CONCERN_URL.match(path) is not None)
         or (path == "/raise" and status == 200)
+        or (method == "POST" and status == 200 and REVEAL_URL.match(path) is not None)
         or (
             who in ("chloe", "erin", "amara")
             and method == "GET"
@@ -85,8 +88,13 @@ def test_canary_never_leaks(
     link = pointer_path(world, "chloe", concern_id)
     chloe.submit(chloe.form(chloe.get(link).text))
     view = chloe.follow(sign_in(world, chloe, "chloe"))
-    for field in ("noticed", "rationale", "family", "protected", "narrowing", "label"):
+    for field in ("noticed", "rationale", "family", "narrowing", "label"):
         assert f"{canary}-{field}" in view.text, field
+    # Protected identities are withheld even from the lead until she reveals them (a POST).
+    assert f"{canary}-protected" not in view.text
+    assert "1 person&#39;s identity is withheld" in view.text
+    revealed = chloe.submit(chloe.form(view.text, f"/concerns/{concern_id}/identities"))
+    assert revealed.status_code == 200 and f"{canary}-protected" in revealed.text
     chloe.submit(chloe.form(view.text, f"/concerns/{concern_id}/acknowledge"))
     page = chloe.get(f"/concerns/{concern_id}")
     chloe.submit(
@@ -140,7 +148,11 @@ def test_canary_never_leaks(
     erin = world.browser("erin")
     sign_in(world, erin, "erin")
     erin.submit(erin.form(erin.get(pointer_path(world, "erin", concern_id)).text))
-    erin.get(f"/concerns/{concern_id}")
+    erin_page = erin.get(f"/concerns/{concern_id}")
+    assert f"/concerns/{concern_id}/identities" not in erin_page.text  # the deputy: withheld
+    erin_csrf = erin.form(erin_page.text, "/signout").value("csrf") or ""
+    refused = erin.post(f"/concerns/{concern_id}/identities", {"csrf": erin_csrf})
+    assert refused.status_code == 403
     assert f"{canary}-action" in erin.get("/inbox").text
     amara.get(f"/concerns/{concern_id}")
     amara.get("/")
@@ -171,6 +183,20 @@ def test_canary_never_leaks(
         and not (v.who == "dev" and RECIPIENT_PAGES.match(v.path))  # the label only, above
     ]
     assert leaks == []
+    # The protected identities: only on a reveal's own response, to the lead or the raiser.
+    protected = [
+        (v.who, v.method, v.path, v.response.status_code)
+        for v in world.visits
+        if f"{canary}-protected" in v.response.text
+        and not (
+            v.who in ("chloe", "amara")
+            and v.method == "POST"
+            and v.path == f"/concerns/{concern_id}/identities"
+            and v.response.status_code == 200
+        )
+        and not (v.who == "amara" and v.path == "/raise")  # her own form, as she typed it
+    ]
+    assert protected == []
     assert all(nhs not in v.response.text for v in world.visits)
     assert len(world.visits) > 35
     assert any(m.kind == "fresh_link" for m in world.chat("chloe"))
