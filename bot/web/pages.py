@@ -12,6 +12,7 @@ from bot.web import (
     clients,
     concern,
     confirm_child,
+    disclosure,
     home,
     inbox,
     join_requests,
@@ -40,5 +41,5 @@ for part in (
     network_forms,
 ):
     router.include_router(part.router)
-for part in (admin_partnership, admin_organisation, admin_people):
+for part in (admin_partnership, admin_organisation, admin_people, disclosure):
     router.include_router(part.router)
