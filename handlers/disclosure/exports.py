@@ -112,8 +112,7 @@ def open_export(
         now = clock.now()
         export = uow.exports.get(export_id)
         if export is not None and export.expires_at <= now:
-            _forget(uow, export, now)
-            uow.commit()
+            _forget(uow, export, now)  # committed with the refusal below: one commit
             export = None
         if export is None or export.creator_id != practitioner_id:
             uow.audit(

@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import AuditEvent, SubjectAccessExport
+from store.repositories.claims import claimable
 
 
 class ExportRepository:
@@ -24,13 +25,14 @@ class ExportRepository:
         return self._s.get(SubjectAccessExport, export_id)
 
     def expired(self, now: datetime, *, limit: int = 100) -> Sequence[SubjectAccessExport]:
-        """Exports whose time is up, oldest first."""
-        return self._s.scalars(
+        """Exports whose time is up, oldest first, claimed for this sweep (PostgreSQL)."""
+        stmt = (
             select(SubjectAccessExport)
             .where(SubjectAccessExport.expires_at <= now)
             .order_by(SubjectAccessExport.expires_at)
             .limit(limit)
-        ).all()
+        )
+        return self._s.scalars(claimable(self._s, stmt)).all()
 
     def delete(self, row: SubjectAccessExport) -> None:
         self._s.delete(row)
