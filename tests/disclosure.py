@@ -38,7 +38,7 @@ class Record:
 
 
 def make_officers(uow_factory: UowFactory, d: Directory) -> None:
-    """Dev is Oakfield's data protection officer; Ben and Femi administer theirs (as in the demo)."""
+    """Dev is Oakfield's DPO; Ben and Femi administer theirs (as in the demo)."""
     with uow_factory() as uow:
         dev = uow.directory.practitioner(d.people["dev"])
         assert dev is not None

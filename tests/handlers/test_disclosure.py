@@ -36,7 +36,6 @@ from store.models import AuditEvent, DataKey, SubjectAccessExport
 from store.unit_of_work import UnitOfWork
 from tests.conftest import FakeClock
 from tests.directory import Directory, seed_directory
-from tests.raising import raise_for_test
 from tests.disclosure import (
     FOLLOW_UP,
     NOT_SHARING,
@@ -47,6 +46,7 @@ from tests.disclosure import (
     make_officers,
     make_record,
 )
+from tests.raising import raise_for_test
 
 Factory = Callable[[], UnitOfWork]
 
