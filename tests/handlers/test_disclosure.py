@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -13,8 +14,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
+from bot.config import load_settings
+from bot.runtime import Runtime
+from bot.scheduler import Scheduler
 from handlers.disclosure.exports import (
     EXPORT_HOURS,
     ExportGone,
@@ -32,6 +36,9 @@ from handlers.disclosure.officer import (
 from handlers.disclosure.redaction import OTHER_CLIENT, PROTECTED_IDENTITY
 from handlers.disclosure.viewers import concern_reference, who_viewed
 from handlers.invalid import Invalid
+from store import audit
+from store.crypto import KeyRing
+from store.db import session_factory
 from store.models import AuditEvent, DataKey, SubjectAccessExport
 from store.unit_of_work import UnitOfWork
 from tests.conftest import FakeClock
@@ -393,3 +400,46 @@ def test_each_clients_export_holds_all_of_theirs_and_nothing_of_the_others(
         for owner, written in canaries.items():
             for canary in written:
                 assert (canary in text) is (owner == client), (client, owner)
+
+
+def test_the_scheduler_runs_the_exports_sweep(
+    engine: Engine,
+    ring: KeyRing,
+    uow_factory: Factory,
+    d: Directory,
+    clock: FakeClock,
+    record: Record,
+) -> None:
+    made = create_export(
+        uow_factory(),
+        practitioner_id=d.people["dev"],
+        client_id=d.clients["C-1001"],
+        include_protected=False,
+        clock=clock,
+    )
+    clock.advance(hours=EXPORT_HOURS)
+    settings = load_settings(
+        env="test",
+        database_url=engine.url.render_as_string(hide_password=False),
+        master_keys="unused",
+        outbox_interval_seconds=30,
+        sweep_interval_seconds=0.05,
+    )
+    runtime = Runtime(settings=settings, engine=engine, sessions=session_factory(engine), ring=ring)
+    runtime.clock = clock  # type: ignore[assignment]  # the sweeps read the time from here
+    scheduler = Scheduler(runtime)
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while _exists(uow_factory, made.export_id) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        scheduler.stop()
+    _assert_forgotten(uow_factory, made.export_id)
+    with uow_factory() as uow:
+        assert audit.verify(uow.session).ok
+
+
+def _exists(uow_factory: Factory, export_id: str) -> bool:
+    with uow_factory() as uow:
+        return uow.exports.get(export_id) is not None
