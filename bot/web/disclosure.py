@@ -25,6 +25,7 @@ from handlers.disclosure.exports import (
 from handlers.disclosure.officer import NotAnOfficer, confirm_officer, find_for_officer
 from handlers.disclosure.viewers import who_viewed
 from handlers.invalid import Invalid
+from handlers.values import Category, Severity
 
 router = APIRouter(route_class=PageRoute)
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -147,7 +148,13 @@ def export_json(export_id: str, page: PageDep) -> Response:
 @router.get(START + "/exports/{export_id}")
 def export_page(export_id: str, page: PageDep) -> Response:
     export_id, opened = _opened_export(page, export_id, "html")
-    return page.render("disclosure_export.html", opened=opened, doc=opened.document)
+    return page.render(
+        "disclosure_export.html",
+        opened=opened,
+        doc=opened.document,
+        categories={c.value: c.label for c in Category},
+        severities={s.value: s.label for s in Severity},
+    )
 
 
 @router.post(f"{START}/viewers")

@@ -62,6 +62,7 @@ def test_an_officer_exports_a_record_as_a_printable_page_and_as_json(
     assert EXIT_LINK in page.text  # the quick exit, as a plain link
     assert "Jamie Rivers" in page.text and NOT_SHARING in page.text
     assert "a decision not to share" in page.text and "Redactions (4)" in page.text
+    assert "Neglect" in page.text and "High" in page.text  # labels, not stored values
     assert PROTECTED not in page.text and "C-1002" not in page.text
     assert 'href="/static/export.css"' in page.text
 
