@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings, SettingsError
 from bot.dependencies import Dependencies
 from handlers.deadlines import WorkingCalendar
+from handlers.disclosure.exports import forget_expired_exports
 from handlers.follow_through.escalation import EscalationReport, escalate_due
 from handlers.follow_through.patterns import PatternPolicy, PatternReport, detect_patterns
 from handlers.follow_through.reminders import ReminderPolicy, ReminderReport, remind_due
@@ -154,6 +155,10 @@ class Runtime:
     def retain(self) -> RetentionReport:
         """The retention sweep: shred and delete what is past its period (not held)."""
         return sweep_retention(self.uow, self.clock)
+
+    def forget_exports(self) -> int:
+        """Subject access exports past their expiry: key shredded, row deleted."""
+        return forget_expired_exports(self.uow(), self.clock)
 
     def ready(self) -> bool:
         with self.engine.connect() as conn:

@@ -50,6 +50,7 @@ class Scheduler:
             self._every(interval, "patterns", runtime.detect_patterns)
             self._every(interval, "inbound_keys", runtime.forget_old_deliveries)
             self._every(interval, "retention", runtime.retain)
+            self._every(interval, "exports", runtime.forget_exports)
             if settings.env == "demo":
                 self._every(1.0, "console", DemoConsole(runtime.uow).tell)
             if settings.digest_hour is not None:

@@ -25,6 +25,7 @@ from store.models import (
     ConcernEntry,
     FollowUp,
     PlatformSecret,
+    SubjectAccessExport,
 )
 
 
@@ -68,6 +69,12 @@ class SecretField(Enum):
     VALUE = "value"
 
 
+class ExportField(Enum):
+    """A subject access export's payload (the JSON document), under the export's own key."""
+
+    PAYLOAD = "payload"
+
+
 # Which model each record's fields live on: the table name in the associated data is its
 # `__tablename__`. Every `*_ct` column of the schema belongs to exactly one field here
 # (tests/store/test_sealed_fields.py).
@@ -78,6 +85,7 @@ SEALED_RECORDS: dict[type[Enum], type[Base]] = {
     ClientField: Client,
     IdentifierField: ClientIdentifier,
     SecretField: PlatformSecret,
+    ExportField: SubjectAccessExport,
 }
 
 F = TypeVar("F", bound=Enum)
@@ -157,6 +165,9 @@ class Sealed:
 
     def platform_secret(self, secret: PlatformSecret) -> SealedRow[SecretField]:
         return SealedRow(SecretField, self._key(secret.data_key_id), secret)
+
+    def export(self, export: SubjectAccessExport) -> SealedRow[ExportField]:
+        return SealedRow(ExportField, self._key(export.data_key_id), export)
 
     def forget_concern(self, concern: Concern) -> None:
         """Empty every sealed field of a concern whose key is shredded (noise without it)."""

@@ -18,6 +18,7 @@ from store.leavers import LeaverRepository
 from store.models import AuditEvent
 from store.repositories.concerns import ConcernRepository
 from store.repositories.directory import DirectoryRepository
+from store.repositories.exports import ExportRepository
 from store.repositories.inbound import InboundRepository
 from store.repositories.join_requests import JoinRequestRepository
 from store.repositories.outbox import OutboxRepository
@@ -28,6 +29,7 @@ from store.sealed import Sealed
 class UnitOfWork:
     directory: DirectoryRepository
     concerns: ConcernRepository
+    exports: ExportRepository
     outbox: OutboxRepository
     inbound: InboundRepository
     leavers: LeaverRepository
@@ -45,6 +47,7 @@ class UnitOfWork:
         self.session.begin()
         self.directory = DirectoryRepository(self.session)
         self.concerns = ConcernRepository(self.session)
+        self.exports = ExportRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.inbound = InboundRepository(self.session)
         self.join_requests = JoinRequestRepository(self.session)

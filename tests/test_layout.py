@@ -5,7 +5,7 @@ platform-free: besides the standard library, `handlers` and `store` it imports o
 structlog (logging), govuk_bank_holidays (the working calendar) and `sqlalchemy.exc` (the
 IntegrityError a unit of work raises on a lost race); no web, chat or database framework.
 Inside `handlers/` the packages form a line, each importing only earlier ones:
-top-level modules < network < outbox < follow_through < concern < my_work; retention
+top-level modules < network < outbox < follow_through < concern < my_work < disclosure; retention
 imports only top-level modules and nothing imports it. No module import cycle either.
 
 Imports are read with `ast`, so ones inside functions and under TYPE_CHECKING count too.
@@ -23,7 +23,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TOP_LEVEL = "(top-level)"
-PACKAGE_ORDER = (TOP_LEVEL, "network", "outbox", "follow_through", "concern", "my_work")
+PACKAGE_ORDER = (
+    TOP_LEVEL,
+    "network",
+    "outbox",
+    "follow_through",
+    "concern",
+    "my_work",
+    "disclosure",
+)
 INDEPENDENT = {"retention": {TOP_LEVEL}}
 HANDLERS_MAY_IMPORT = {"handlers", "store", "structlog", "govuk_bank_holidays", "sqlalchemy.exc"}
 

@@ -13,6 +13,7 @@ from bot.web import (
     clients,
     concern,
     confirm_child,
+    disclosure,
     home,
     inbox,
     join_requests,
@@ -41,5 +42,5 @@ for part in (
     network_forms,
 ):
     router.include_router(part.router)
-for part in (admin_partnership, admin_organisation, admin_people, admin_legal_hold):
+for part in (admin_partnership, admin_organisation, admin_people, admin_legal_hold, disclosure):
     router.include_router(part.router)

@@ -13,13 +13,23 @@ import pytest
 from sqlalchemy import select
 
 from store import crypto
-from store.models import Base, Client, ClientIdentifier, Concern, FollowUp, PlatformSecret, new_id
+from store.models import (
+    Base,
+    Client,
+    ClientIdentifier,
+    Concern,
+    FollowUp,
+    PlatformSecret,
+    SubjectAccessExport,
+    new_id,
+)
 from store.platform_secrets import PlatformSecrets
 from store.sealed import (
     SEALED_RECORDS,
     ClientField,
     ConcernField,
     EntryField,
+    ExportField,
     FollowUpField,
     IdentifierField,
     SealedRow,
@@ -48,6 +58,7 @@ ON_DISK: dict[Enum, tuple[str, str]] = {
     ClientField.LABEL: ("clients", "label"),
     IdentifierField.VALUE: ("client_identifiers", "value"),
     SecretField.VALUE: ("platform_secrets", "value"),
+    ExportField.PAYLOAD: ("subject_access_exports", "payload"),
 }
 
 
@@ -57,6 +68,7 @@ class Rows:
     follow_up_id: str
     client_id: str
     secret_scope: str
+    export_id: str
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,12 @@ def _secret_target(uow: UnitOfWork, rows: Rows) -> Target:
     return Target(secret, secret.data_key_id, uow.sealed.platform_secret(secret))
 
 
+def _export_target(uow: UnitOfWork, rows: Rows) -> Target:
+    export = uow.exports.get(rows.export_id)
+    assert export is not None
+    return Target(export, export.data_key_id, uow.sealed.export(export))
+
+
 TARGETS: dict[type[Enum], Callable[[UnitOfWork, Rows], Target]] = {
     ConcernField: _concern_target,
     EntryField: _entry_target,
@@ -125,13 +143,14 @@ TARGETS: dict[type[Enum], Callable[[UnitOfWork, Rows], Target]] = {
     ClientField: _client_target,
     IdentifierField: _identifier_target,
     SecretField: _secret_target,
+    ExportField: _export_target,
 }
 
 
 @pytest.fixture
 def rows(uow_factory: UowFactory, clock: FakeClock) -> Rows:
     """A row of every sealed record: a concern (with its entry), a follow-up, a client (with
-    its identifiers) and a platform secret."""
+    its identifiers), a platform secret and a subject access export."""
     d = seed_directory(uow_factory, clock.now())
     concern_id = raise_full(uow_factory, d, clock)
     with uow_factory() as uow:
@@ -151,8 +170,18 @@ def rows(uow_factory: UowFactory, clock: FakeClock) -> Rows:
         PlatformSecrets(uow.session, uow.vault).put(
             "slack", "team:T1", "xoxb-token", at=clock.now(), detail={}
         )
+        export = SubjectAccessExport(
+            id=new_id(),
+            client_id=d.clients["C-1001"],
+            creator_id=d.people["chloe"],
+            data_key_id=uow.vault.create_key("export"),
+            created_at=clock.now(),
+            expires_at=clock.now() + timedelta(hours=24),
+        )
+        uow.sealed.export(export).seal(ExportField.PAYLOAD, "{}")
+        uow.exports.add(export)
         uow.commit()
-    return Rows(concern_id, follow_up.id, d.clients["C-1001"], "team:T1")
+    return Rows(concern_id, follow_up.id, d.clients["C-1001"], "team:T1", export.id)
 
 
 def test_every_record_has_a_row_in_these_tests() -> None:
