@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.concern.outsider import ChildIdentifier, parse_identifier
+from handlers.child_identifier import ChildIdentifier, blind_digest, known_client, parse_identifier
+from handlers.dpo_rule import data_protection_officer
 from handlers.invalid import Invalid
 from handlers.network.unconfirmed import REPORTED
 from handlers.ports import Clock
@@ -39,7 +40,7 @@ def officer(uow: UnitOfWork, practitioner_id: str) -> Practitioner | None:
     person = uow.directory.practitioner(practitioner_id)
     if person is None or not person.active:
         return None
-    if person.is_admin or person.organisation.dpo_id == person.id:
+    if person.is_admin or data_protection_officer(uow, person.id) is not None:
         return person
     return None
 
@@ -103,12 +104,11 @@ def check_reach(
 
 
 def _matched(uow: UnitOfWork, child: ChildIdentifier) -> Client | None:
-    if child.kind == "reference":
-        return uow.directory.client_by_reference(child.raw)
-    blind = uow.vault.blind_index().digest(child.kind, child.raw)
-    return uow.directory.client_by_blind(child.kind, blind) or uow.directory.client_by_blind(
-        REPORTED + child.kind, blind
-    )
+    blind = blind_digest(uow, child)
+    found = known_client(uow, child, blind)
+    if found is None and child.kind != "reference":
+        found = uow.directory.client_by_blind(REPORTED + child.kind, blind)
+    return found
 
 
 def _refused(
