@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.slack.blocks import JOIN_APPROVE_ACTION, JOIN_ASK_ACTION, JOIN_DECLINE_ACTION
-from bot.slack.joining import CALLBACK
+from bot.slack.joining import CALLBACK, HOME_JOIN_ACTION
 from handlers.concern.joining import APPROVED, ASKED, CANNOT_DECIDE, DECLINED
 from handlers.follow_through.acknowledge import acknowledge
 from store.models import AuditEvent, JoinRequest
@@ -157,3 +157,14 @@ def test_a_forged_or_foreign_press_is_answered_and_changes_nothing(world: SlackW
     assert press(world, "dev", JOIN_APPROVE_ACTION, "not-an-id") == CANNOT_DECIDE
     assert press(world, "dev", JOIN_APPROVE_ACTION, "0" * 32) == CANNOT_DECIDE
     assert audited(world) == []
+
+
+def test_app_home_offers_asking_to_join_by_identifier(world: SlackWorld) -> None:
+    published = len(world.calls("views.publish"))
+    world.sender.event({"type": "app_home_opened", "user": GAIL, "tab": "home"})
+    home = world.wait_for("views.publish", published + 1)[-1].args["view"]
+    assert HOME_JOIN_ACTION in json.dumps(home)
+    opened = len(world.calls("views.open"))
+    assert world.sender.block_action(GAIL, HOME_JOIN_ACTION).status == 200
+    view = world.wait_for("views.open", opened + 1)[-1].args["view"]
+    assert view["callback_id"] == CALLBACK
