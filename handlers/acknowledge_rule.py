@@ -20,7 +20,7 @@ go through `may_close` / `may_reopen`.
 from __future__ import annotations
 
 from handlers.values import ConcernStatus, DeliveryRole, Role
-from store.models import Concern, Delivery
+from store.models import Concern, Delivery, JoinRequest
 from store.unit_of_work import UnitOfWork
 
 ACKNOWLEDGING_ROLES = frozenset({DeliveryRole.LEAD, DeliveryRole.DEPUTY, DeliveryRole.DUTY})
@@ -65,15 +65,24 @@ def to_acknowledge(uow: UnitOfWork, practitioner_id: str) -> list[Concern]:
     return sorted(waiting, key=lambda c: (c.acknowledge_by or c.created_at, c.id))
 
 
-def leads_network(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:
-    """True when the practitioner is, now, an active lead or deputy of the concern's client."""
-    membership = uow.directory.membership(concern.client_id, practitioner_id)
+def leads_client(uow: UnitOfWork, client_id: str, practitioner_id: str) -> bool:
+    """True when the practitioner is, now, an active lead or deputy of the client's network."""
+    membership = uow.directory.membership(client_id, practitioner_id)
     return (
         membership is not None
         and membership.role in CLOSING_ROLES
         and membership.practitioner.active
-        and concern.shredded_at is None
     )
+
+
+def leads_network(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:
+    """True when the practitioner is, now, an active lead or deputy of the concern's client."""
+    return concern.shredded_at is None and leads_client(uow, concern.client_id, practitioner_id)
+
+
+def may_decide_join(uow: UnitOfWork, request: JoinRequest, practitioner_id: str) -> bool:
+    """The rule: a pending join request is decided, once, by whoever leads the network now."""
+    return request.state == "pending" and leads_client(uow, request.client_id, practitioner_id)
 
 
 def may_close(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:

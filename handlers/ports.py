@@ -58,6 +58,8 @@ class Pointer:
     recipients: int = 0
     can_acknowledge: bool = False
     can_close: bool = False
+    can_ask_to_join: bool = False  # a receipt to a raiser outside the network
+    join_request_id: str | None = None  # a join request its recipient may decide now
     acknowledged_at: datetime | None = None
     by_recipient: bool = False
     escalation_level: int = 0
@@ -70,7 +72,8 @@ class Pointer:
             raise TypeError("pointer kind and platform must be enum members")
         if self.severity is not None and not isinstance(self.severity, Severity):
             raise TypeError("pointer severity must be a Severity")
-        for name in ("recipient_id",) + (("concern_id",) if self.concern_id else ()):
+        opaque = ("concern_id", "join_request_id")
+        for name in ("recipient_id", *(n for n in opaque if getattr(self, n))):
             if not OPAQUE_ID.match(getattr(self, name)):
                 raise ValueError(f"pointer {name} must be an opaque id")
         if not REF_VALUE.match(self.idempotency_key) or not self.idempotency_key:

@@ -31,7 +31,15 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.dependencies import Dependencies
 from bot.logging import hold_libraries
-from bot.slack import acknowledge, app_home, closing, installation, raise_child, raise_modal
+from bot.slack import (
+    acknowledge,
+    app_home,
+    closing,
+    installation,
+    joining,
+    raise_child,
+    raise_modal,
+)
 from bot.slack.http import refuse_by_type
 from bot.slack.notifier import web_client
 from handlers.retention.inbound_keys import inbound_key
@@ -45,6 +53,7 @@ LISTENER_MODULES: list[ModuleType] = [
     acknowledge,
     closing,
     installation,
+    joining,  # `/concern join`, before raise_modal too
     raise_child,
     raise_modal,
     app_home,

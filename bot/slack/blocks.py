@@ -16,6 +16,9 @@ from handlers.ports import Pointer
 OPEN_ACTION = "flare_open"
 ACKNOWLEDGE_ACTION = "flare_acknowledge"
 CLOSE_ACTION = "flare_close"
+JOIN_ASK_ACTION = "flare_join_ask"  # value: the concern id (bot/slack/joining.py)
+JOIN_APPROVE_ACTION = "flare_join_approve"  # value: the join request id
+JOIN_DECLINE_ACTION = "flare_join_decline"
 POINTER_EVENT = "flare_pointer"
 
 Block = dict[str, Any]
@@ -44,27 +47,26 @@ def pointer_blocks(pointer: Pointer, now: datetime) -> list[Block]:
                 "style": "primary",
             }
         )
-    if text.acknowledge_label and pointer.concern_id:
-        buttons.append(
-            {
-                "type": "button",
-                "action_id": ACKNOWLEDGE_ACTION,
-                "text": _plain(text.acknowledge_label),
-                "value": pointer.concern_id,
-            }
-        )
-    if text.close_label and pointer.concern_id:
-        buttons.append(
-            {
-                "type": "button",
-                "action_id": CLOSE_ACTION,
-                "text": _plain(text.close_label),
-                "value": pointer.concern_id,
-            }
-        )
+    for label, action_id, value, style in (
+        (text.acknowledge_label, ACKNOWLEDGE_ACTION, pointer.concern_id, None),
+        (text.close_label, CLOSE_ACTION, pointer.concern_id, None),
+        (text.ask_to_join_label, JOIN_ASK_ACTION, pointer.concern_id, None),
+        (text.approve_label, JOIN_APPROVE_ACTION, pointer.join_request_id, "primary"),
+        (text.decline_label, JOIN_DECLINE_ACTION, pointer.join_request_id, "danger"),
+    ):
+        if label and value:
+            buttons.append(_button(label, action_id, value, style))
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
     return blocks
+
+
+def _button(label: str, action_id: str, value: str, style: str | None) -> Block:
+    button: Block = {"type": "button", "action_id": action_id, "text": _plain(label)}
+    button["value"] = value
+    if style:
+        button["style"] = style
+    return button
 
 
 def fallback_text(pointer: Pointer, now: datetime) -> str:

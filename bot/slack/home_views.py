@@ -21,6 +21,7 @@ HELP = (
     "• `/concern` opens a private form to raise a concern (optionally `/concern C-1234` to "
     "pick the client by reference).\n"
     "• `/concern child` raises about any child, by NHS number or reference.\n"
+    "• `/concern join` asks to join a child's network, by NHS number or reference.\n"
     "• `/concern inbox` lists what waits for you, with links only you can use.\n"
     "• `/concern network add C-1234 PERSON [member|deputy|lead]` (PERSON: their Flare "
     "reference), "
@@ -145,7 +146,12 @@ def home(work: LinkedAwaiting, now: datetime) -> dict[str, Any]:
                     "text": plain("Raise a concern"),
                     "style": "primary",
                     "action_id": "flare_home_raise",
-                }
+                },
+                {
+                    "type": "button",
+                    "text": plain("Ask to join a network"),
+                    "action_id": "flare_home_join",  # bot/slack/joining.py
+                },
             ],
         },
         *work_blocks(work, now),

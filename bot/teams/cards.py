@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from handlers.outbox.pointer_words import describe
+from handlers.outbox.pointer_words import PointerText, describe
 from handlers.ports import Pointer
 from handlers.values import Outcome, Severity
 
@@ -21,6 +21,9 @@ CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"  # what Teams renders; Teams wants 1.5 for Action.Execute (docs/teams.md)
 ACKNOWLEDGE_VERB = "acknowledge"
 CLOSE_VERB = "close"
+JOIN_ASK_VERB = "join_ask"  # bot/teams/joining.py
+JOIN_APPROVE_VERB = "join_approve"
+JOIN_DECLINE_VERB = "join_decline"
 OTHER_ON_THE_PAGE = "For another outcome, close it on the concern page, where you can add a note."
 
 _SEVERITY_COLOUR = {
@@ -58,6 +61,7 @@ def pointer_card(pointer: Pointer, now: datetime) -> dict[str, Any]:
         )
     if text.close_label and pointer.concern_id:
         actions.append(close_action(text.close_label, pointer.concern_id))
+    actions += join_actions(pointer, text)
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": CARD_SCHEMA,
@@ -67,6 +71,32 @@ def pointer_card(pointer: Pointer, now: datetime) -> dict[str, Any]:
     if actions:
         card["actions"] = actions
     return card
+
+
+def join_actions(pointer: Pointer, text: PointerText) -> list[dict[str, Any]]:
+    """Ask to join (a receipt from outside the network); Approve and Decline (a request)."""
+    actions = []
+    for label, verb, data, style in (
+        (text.ask_to_join_label, JOIN_ASK_VERB, {"concern": pointer.concern_id}, "default"),
+        (text.approve_label, JOIN_APPROVE_VERB, {"request": pointer.join_request_id}, "positive"),
+        (
+            text.decline_label,
+            JOIN_DECLINE_VERB,
+            {"request": pointer.join_request_id},
+            "destructive",
+        ),
+    ):
+        if label and all(data.values()):
+            actions.append(
+                {
+                    "type": "Action.Execute",
+                    "title": label,
+                    "verb": verb,
+                    "data": data,
+                    "style": style,
+                }
+            )
+    return actions
 
 
 def close_action(title: str, concern_id: str) -> dict[str, Any]:

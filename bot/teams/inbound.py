@@ -6,6 +6,7 @@
   `network add|role|remove|leave …` (handlers.follow_through.network_commands).
 - invoke composeExtension/fetchTask, task/fetch: open the raise dialog;
   composeExtension/submitAction, task/submit: its next step or the raise itself.
+- `join`, its dialog and the join verbs on cards: bot/teams/joining.py.
 - invoke adaptiveCard/action, verb "acknowledge": acknowledge and refresh the card in place;
   verb "close" (the outcome chosen in the card): close the concern, and say so.
 
@@ -35,6 +36,7 @@ from bot.teams.cards import (
 from bot.teams.child_dialog import ChildDialog
 from bot.teams.connector import BotConnector, ConversationRef, Done
 from bot.teams.dialog import submitted, task_message
+from bot.teams.joining import VERBS, TeamsJoining, is_join_step, prompt_activity
 from bot.teams.package import RAISE_COMMAND_ID
 from handlers.follow_through.acknowledge import Acknowledged, AlreadyAcknowledged, acknowledge
 from handlers.follow_through.acknowledged_card import acknowledged_pointer
@@ -73,6 +75,7 @@ HELP_LINES = (
     "**network add CLIENT PERSON**, **network role …**, **network remove …**, "
     "**network leave CLIENT**: change a client's network (leads and deputies; anyone may "
     "leave). PERSON is their Flare reference.",
+    "**join**: ask to join a child's network, by NHS number or reference.",
     "**help**: this message.",
 )
 INBOX_IN_PERSONAL_CHAT = "Ask for your inbox in your personal chat with Flare."
@@ -107,6 +110,7 @@ class TeamsInbound:
         self._connector = connector
         self._tenant_id = deps.settings.teams_tenant_id
         self._dialog = ChildDialog(deps, f"{deps.settings.public_url}/raise/advice")
+        self._joining = TeamsJoining(deps)
 
     def handle(self, activity: Activity) -> Answer:
         if activity.type == "invoke":
@@ -210,6 +214,8 @@ class TeamsInbound:
                 clock=self._clock,
             )
             self._reply(activity, _text(reply.text))
+        elif activity.command == "join":
+            self._reply(activity, prompt_activity())
         elif activity.command == "inbox":
             resent = resend_pending(
                 self._uow(),
@@ -240,6 +246,10 @@ class TeamsInbound:
                 return invoke_answer(_card_message(explain(who)))
             return invoke_answer(task_message(explain(who)))
         self._remember(activity, who)
+        if activity.name != CARD_ACTION and is_join_step(submitted(activity.value)):
+            return invoke_answer(
+                self._joining.dialog(who.practitioner_id, submitted(activity.value))
+            )
         if activity.name in OPEN_DIALOG:
             return invoke_answer(self._dialog.open(who.practitioner_id))
         if activity.name in SUBMIT_DIALOG:
@@ -252,6 +262,9 @@ class TeamsInbound:
         action = activity.value.get("action")
         action = action if isinstance(action, dict) else {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        if action.get("verb") in VERBS and isinstance(data, dict):
+            verb = str(action["verb"])
+            return invoke_answer(self._joining.card_action(who.practitioner_id, verb, data))
         concern_id = data.get("concern") if isinstance(data, dict) else None
         if not isinstance(concern_id, str) or action.get("verb") not in (
             ACKNOWLEDGE_VERB,

@@ -84,6 +84,7 @@ def manifest(
                         "commands": [
                             {"title": "help", "description": "What Flare does and how to use it"},
                             {"title": "inbox", "description": "Concerns waiting for you"},
+                            {"title": "join", "description": "Ask to join a child's network"},
                         ],
                     }
                 ],

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers.acknowledge_rule import leads_client, may_decide_join
 from handlers.child_identifier import parse_identifier
 from handlers.concern.outsider import known_or_unconfirmed, network_heads, own_safeguarding
 from handlers.invalid import Invalid
@@ -28,6 +29,12 @@ ASKED = (
     "you will be told their answer"
 )
 NOT_YOURS = "You can ask to join only about a concern you raised"
+APPROVED = "Approved: they are now a member of the network, and they have been told."
+DECLINED = "Declined: they have been told."
+CANNOT_DECIDE = (
+    "This request is no longer yours to decide: it was decided already, or you no longer "
+    "lead this network."
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,11 @@ class PendingRequest:
 class Decided:
     request_id: str
     approved: bool
+
+    @property
+    def message(self) -> str:
+        """What the decider is told (the same words on every surface)."""
+        return APPROVED if self.approved else DECLINED
 
 
 class NotAllowed(Exception):
@@ -102,6 +114,7 @@ def _ask(uow: UnitOfWork, asker: Practitioner, client_id: str, *, at: datetime) 
                 kind=PointerKind.JOIN_REQUEST,
                 key=f"join:{request.id}:{person.id}",
                 at=at,
+                detail={"request": request.id},
             )
         uow.audit(
             "join.requested",
@@ -114,22 +127,13 @@ def _ask(uow: UnitOfWork, asker: Practitioner, client_id: str, *, at: datetime) 
     return JoinAsked()
 
 
-def _leads(uow: UnitOfWork, client_id: str, practitioner_id: str) -> bool:
-    membership = uow.directory.membership(client_id, practitioner_id)
-    return (
-        membership is not None
-        and membership.role in (Role.LEAD, Role.DEPUTY)
-        and membership.practitioner.active
-    )
-
-
 def pending_for(uow: UnitOfWork, *, practitioner_id: str) -> tuple[PendingRequest, ...]:
     """The pending requests about networks this practitioner leads (or deputises for) now."""
     with uow:
         led = [
             c.id
             for c in uow.directory.clients_of(practitioner_id)
-            if _leads(uow, c.id, practitioner_id)
+            if leads_client(uow, c.id, practitioner_id)
         ]
         shown = []
         for request in uow.join_requests.pending_for_clients(led):
@@ -155,11 +159,7 @@ def decide_join(
     """Approve (the asker becomes a member) or decline; audited, and the asker is told."""
     with uow:
         request = uow.join_requests.get(request_id)
-        if (
-            request is None
-            or request.state != "pending"
-            or not _leads(uow, request.client_id, decider_id)
-        ):
+        if request is None or not may_decide_join(uow, request, decider_id):
             raise NotAllowed(request_id)
         now = clock.now()
         request.state = "approved" if approve else "declined"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from handlers.acknowledge_rule import awaits_acknowledgement, may_close
+from handlers.acknowledge_rule import awaits_acknowledgement, may_close, may_decide_join
 from handlers.outbox.links import mint_link
 from handlers.ports import LinkMinter, MessageRef, Pointer
 from handlers.values import DeliveryRole, Platform, PointerKind, Severity
@@ -40,7 +40,7 @@ def pointer_for(
     link_url: str | None = None
     severity = raised_at = acknowledged_at = None
     entries = 0
-    can_ack = can_close = by_recipient = False
+    can_ack = can_close = by_recipient = can_ask = False
     updates: MessageRef | None = None
     concern = uow.concerns.get(row.concern_id) if row.concern_id else None
     delivery = uow.concerns.delivery(row.delivery_id) if row.delivery_id else None
@@ -54,6 +54,7 @@ def pointer_for(
         can_ack = awaits_acknowledgement(concern, delivery)
         by_recipient = concern.acknowledged_by_id == row.recipient_id
         can_close = kind in CLOSEABLE_FROM and may_close(uow, concern, row.recipient_id)
+        can_ask = outsider and _may_ask(uow, concern.client_id, row.recipient_id)
     if delivery is not None and row.detail.get("link") and not outsider:
         link_url = mint_link(uow, delivery, minter, now=now, ttl=link_ttl)
     if row.updates_id:
@@ -74,6 +75,8 @@ def pointer_for(
         entries=entries,
         can_acknowledge=can_ack,
         can_close=can_close,
+        can_ask_to_join=can_ask,
+        join_request_id=_decidable(uow, row) if kind is PointerKind.JOIN_REQUEST else None,
         acknowledged_at=acknowledged_at if kind is PointerKind.ACKNOWLEDGED else None,
         by_recipient=by_recipient,
         escalation_level=_count(row.detail, "level"),
@@ -81,6 +84,23 @@ def pointer_for(
         awaiting=_count(row.detail, "awaiting"),
         follow_ups_due=_count(row.detail, "follow_ups_due"),
     )
+
+
+def _may_ask(uow: UnitOfWork, client_id: str, recipient_id: str) -> bool:
+    """A raiser from outside may ask to join from a receipt while not in, nor asking."""
+    return (
+        uow.directory.membership(client_id, recipient_id) is None
+        and uow.join_requests.pending(client_id, recipient_id) is None
+    )
+
+
+def _decidable(uow: UnitOfWork, row: OutboxMessage) -> str | None:
+    """The join request a lead's pointer offers to decide, while its recipient still may."""
+    request_id = row.detail.get("request")
+    request = uow.join_requests.get(request_id) if isinstance(request_id, str) else None
+    if request is None or not may_decide_join(uow, request, row.recipient_id):
+        return None
+    return request.id
 
 
 def _count(detail: Mapping[str, object], name: str) -> int:

@@ -45,6 +45,8 @@ _TITLES = {
     PointerKind.JOIN_DECLINED: "Your request to join a child's network was not approved.",
 }
 
+DECIDE_HERE = "Someone asked to join a network you lead. Approve or decline it here or in Flare."
+
 
 @dataclass(frozen=True)
 class PointerText:
@@ -53,6 +55,9 @@ class PointerText:
     open_label: str | None
     acknowledge_label: str | None
     close_label: str | None = None
+    ask_to_join_label: str | None = None
+    approve_label: str | None = None
+    decline_label: str | None = None
 
 
 def age(since: datetime, now: datetime) -> str:
@@ -91,10 +96,16 @@ def describe(pointer: Pointer, now: datetime) -> PointerText:
     open_label = "Open" if pointer.link else None
     ack = "Acknowledge" if pointer.can_acknowledge and pointer.acknowledged_at is None else None
     close = "Close" if pointer.can_close and pointer.concern_id else None
+    ask = "Ask to join this child's network" if pointer.can_ask_to_join else None
+    if pointer.kind is PointerKind.JOIN_REQUEST and pointer.join_request_id:
+        title = DECIDE_HERE
     return PointerText(
         title=title,
         lines=tuple(lines),
         open_label=open_label,
         acknowledge_label=ack,
         close_label=close,
+        ask_to_join_label=ask if pointer.concern_id else None,
+        approve_label="Approve" if pointer.join_request_id else None,
+        decline_label="Decline" if pointer.join_request_id else None,
     )

@@ -6,9 +6,11 @@ client's name — and a fresh NHS number typed as the identifier (and after `/co
 Slack flow then runs over real HTTP: the modal's two steps, DM pointers, acknowledgement
 with `chat.update` and the raiser's receipt, closing from the Close button's modal (an
 "other" outcome with a canary note) and reopening, with their pointers to the raiser and the
-network, App Home, `/concern inbox`, the message shortcut and `/concern network` changes
-(with their pointers). Then the modal's answers are posted the ways Flare must refuse (a
-stale timestamp, another secret, a replay, oversized, malformed). No canary may appear in
+network, App Home, `/concern inbox`, the message shortcut, `/concern network` changes
+(with their pointers) and asking to join by the NHS number (`/concern join`), declined and
+approved with the lead's buttons (with their pointers). Then the modal's answers are posted
+the ways Flare must refuse (a stale timestamp, another secret, a replay, oversized,
+malformed). No canary may appear in
 any byte Flare sent to the fake Slack API (Web API calls
 and response_url posts), in any response body Flare gave Slack on /slack/events (modal
 updates ride there), or in any log line (structlog and the standard library, at DEBUG).
@@ -29,7 +31,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.slack.blocks import CLOSE_ACTION
+from bot.slack.blocks import CLOSE_ACTION, JOIN_APPROVE_ACTION, JOIN_DECLINE_ACTION
+from handlers.concern.joining import APPROVED, DECLINED
 from handlers.concern.viewing import view_concern
 from handlers.follow_through.closing import Reopened, reopen_concern
 from handlers.network.directory import DirectoryRow, import_directory
@@ -38,6 +41,7 @@ from tests.no_leak import assert_no_canary, audit_text, canary_needles, captured
 from tests.refused_requests import SLACK_EXPECTED, slack_refusals
 from tests.slack.raise_world import SlackWorld, slack_user, slack_world
 from tests.slack.slack_client import picked, state, ticked, typed
+from tests.slack.test_join_flow import ask_by_identifier, buttons, last_pointer, press
 
 FIELDS = (
     "noticed",
@@ -153,6 +157,7 @@ def _flows(world: SlackWorld, ref: str, texts: dict[str, str], nhs: str) -> None
     posted = len(calls("chat.postMessage"))
     world.deliver()
     assert len(calls("chat.postMessage")) >= posted + 3
+    _join(world, ref, nhs)
 
     # The check is looking in the right place: the content is there for its recipient.
     view = view_concern(
@@ -162,6 +167,21 @@ def _flows(world: SlackWorld, ref: str, texts: dict[str, str], nhs: str) -> None
         clock=world.clock,
     )
     assert view.rationale == texts["rationale"] and view.client_label == texts["label"]
+
+
+def _join(world: SlackWorld, ref: str, nhs: str) -> None:
+    """Dev is removed and asks to join by the NHS number (`/concern join`); Chloe declines
+    with her pointer's button, Dev asks again, and Erin approves; Dev is told each time."""
+    hooks = len(world.hooks())
+    world.sender.command(slack_user("chloe"), f"network remove {ref} dev")
+    assert json.loads(world.wait_hooks(hooks + 1)[-1].body)["text"].startswith("Done")
+    for decider, action in (("chloe", JOIN_DECLINE_ACTION), ("erin", JOIN_APPROVE_ACTION)):
+        asked = ask_by_identifier(world, slack_user("dev"), nhs)
+        assert asked["response_action"] == "update"
+        request_id = buttons(last_pointer(world, decider))[action]
+        assert press(world, decider, action, request_id) in (APPROVED, DECLINED)
+    told = [m.text for m in world.slack.messages(world.slack.dm_channel(slack_user("dev")))]
+    assert any("was not approved" in t for t in told) and any("was approved" in t for t in told)
 
 
 def _close_and_reopen(world: SlackWorld, concern_id: str, note: str) -> None:

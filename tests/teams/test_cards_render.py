@@ -48,6 +48,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no link, no severity": {"link": None, "severity": None, "concern_id": None},
     "digest": {"awaiting": 4, "follow_ups_due": 2},
     "an update": {"updates": MessageRef({"key": "k"}), "can_acknowledge": True},
+    "a receipt to ask from": {"can_ask_to_join": True},
+    "a join request to decide": {"join_request_id": "c" * 32, "concern_id": None},
 }
 
 

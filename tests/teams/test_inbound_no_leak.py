@@ -6,11 +6,12 @@ and NHS number, and into the Teams message the raiser started from ("..." menu).
 whole Teams journey runs: install, help, open the dialog, a submit that needs correcting,
 the raise, a redelivered submit, pointers delivered, inbox with fresh links, acknowledge
 from the card (refreshed in place), the receipt, closing from the card and reopening (their
-pointers to the raiser and the network); then the answers are posted the ways Flare
-must refuse (no, expired or foreign token, oversized, not UTF-8). Not one canary byte may
-reach the fake
-Bot Connector or its login (any request, headers and body), nor any log line; and the
-lead's decrypted view must hold them all (so the test looks in the right place).
+pointers to the raiser and the network), asking to join by the NHS number (`join`, its
+dialog) declined and approved from the lead's cards (with their pointers); then the
+answers are posted the ways Flare must refuse (no, expired or foreign token, oversized,
+not UTF-8). Not one canary byte may reach the fake Bot Connector or its login (any
+request, headers and body), nor any log line; and the lead's decrypted view must hold them
+all (so the test looks in the right place).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.teams.package import RAISE_COMMAND_ID
+from handlers.concern.joining import APPROVED, DECLINED
 from handlers.concern.viewing import view_concern
 from handlers.follow_through.closing import Reopened, reopen_concern
 from handlers.network.directory import DirectoryRow, find_client, import_directory
@@ -44,6 +46,7 @@ from tests.teams.test_inbound_flows import (
     submit,
     submit_data,
 )
+from tests.teams.test_join_flow import ask_by_identifier, executes, last_card, press
 
 FIELDS = ("noticed", "family_reason", "rationale", "protected_identities", "narrowing_reason")
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
@@ -69,7 +72,7 @@ def world(
     engine: Engine, tmp_path: Path, teams: FakeTeams, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TeamsWorld]:
     with teams_world(engine, tmp_path, teams, monkeypatch) as w:
-        w.put_on_teams("chloe", "erin", "amara", "dev")
+        w.put_on_teams("chloe", "erin", "amara", "dev", "ben")
         yield w
 
 
@@ -144,7 +147,7 @@ def _journey(world: TeamsWorld, client_id: str, texts: dict[str, str], message: 
         for m in world.messages("chloe")
         for att in m.activity.get("attachments", [])
         for a in att["content"].get("actions", [])
-        if a["type"] == "Action.Execute"
+        if a["type"] == "Action.Execute" and "concern" in a["data"]  # not a join request's
     )
     ack = world.invoke("chloe", "adaptiveCard/action", acknowledge_value(concern_id))
     assert "Acknowledged by you" in ack.text
@@ -161,6 +164,18 @@ def _journey(world: TeamsWorld, client_id: str, texts: dict[str, str], message: 
     told = [m.activity.get("summary", "") for m in world.messages("dev")]
     assert any("been closed" in t for t in told) and any("been reopened" in t for t in told)
     return concern_id
+
+
+def _join(world: TeamsWorld, nhs: str) -> None:
+    """Ben asks to join by the NHS number (`join`, its dialog); Chloe declines from her card,
+    Ben asks again and Erin approves; Ben is told each time."""
+    for decider, verb in (("chloe", "join_decline"), ("erin", "join_approve")):
+        asked = ask_by_identifier(world, "ben", nhs)
+        assert asked["task"]["type"] == "message"
+        request = executes(last_card(world, decider))[verb]
+        assert press(world, decider, verb, request) in (APPROVED, DECLINED)
+    told = [m.activity.get("summary", "") for m in world.messages("ben")]
+    assert any("not approved" in t for t in told) and any(t.endswith("was approved.") for t in told)
 
 
 @settings(
@@ -181,6 +196,7 @@ def test_no_canary_reaches_teams_or_the_logs(
     sent_before = len(world.teams.connector.requests)
 
     concern_id = _journey(world, client_id, texts, f"qz{mark}messagezq {extra['message']}")
+    _join(world, nhs)
     _refused(world, texts, mark)
 
     # The positive control: the lead's decrypted view holds every canary.

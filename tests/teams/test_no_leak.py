@@ -28,10 +28,14 @@ from bot.teams.cards import (
     CARD_SCHEMA,
     CARD_VERSION,
     CLOSE_VERB,
+    JOIN_APPROVE_VERB,
+    JOIN_ASK_VERB,
+    JOIN_DECLINE_VERB,
     OTHER_ON_THE_PAGE,
     pointer_activity,
 )
 from handlers.concern.information import InformationAdded, add_information
+from handlers.concern.joining import JoinAsked, ask_by_identifier, decide_join
 from handlers.concern.opening import Opened, Refused, check_token, open_link, request_fresh_link
 from handlers.concern.viewing import view_concern
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
@@ -108,6 +112,11 @@ CARD_WORDS = {
     OTHER_ON_THE_PAGE,
     *(o.value for o in Outcome),
     *(o.label for o in Outcome),
+    # Ask to join, Approve and Decline (bot/teams/joining.py)
+    JOIN_ASK_VERB,
+    JOIN_APPROVE_VERB,
+    JOIN_DECLINE_VERB,
+    "destructive",
 }
 
 opaque = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
@@ -128,6 +137,8 @@ pointers = st.builds(
     recipients=st.integers(0, 50),
     can_acknowledge=st.booleans(),
     can_close=st.booleans(),
+    can_ask_to_join=st.booleans(),
+    join_request_id=st.one_of(st.none(), opaque),
     acknowledged_at=st.one_of(st.none(), moments),
     by_recipient=st.booleans(),
     escalation_level=st.integers(0, 3),
@@ -154,13 +165,15 @@ def test_every_string_in_a_teams_activity_comes_from_the_pointer(
     text = describe(pointer, now)
     allowed = set(CARD_WORDS) | {text.title, *text.lines}
     allowed |= {part for line in text.lines for part in line.split(": ", 1)}
-    allowed |= {w for w in (text.open_label, text.acknowledge_label, text.close_label) if w}
-    allowed |= {v for v in (pointer.link, pointer.concern_id) if v}
+    labels = (text.open_label, text.acknowledge_label, text.close_label, text.ask_to_join_label)
+    allowed |= {w for w in (*labels, text.approve_label, text.decline_label) if w}
+    allowed |= {v for v in (pointer.link, pointer.concern_id, pointer.join_request_id) if v}
     keys = {
         "type", "summary", "attachments", "contentType", "content", "channelData",
         "notification", "alert", "$schema", "version", "body", "text", "weight", "isSubtle",
         "wrap", "size", "color", "facts", "title", "value", "actions", "url", "verb", "data",
-        "concern", "style", "card", "id", "label", "isRequired", "errorMessage", "choices",
+        "concern", "request", "style", "card", "id", "label", "isRequired", "errorMessage",
+        "choices",
     }  # fmt: skip
     for string in _strings(pointer_activity(pointer, now)):
         assert string in allowed or string in keys, string
@@ -198,6 +211,24 @@ def _directory(
     from tests.teams.conftest import aad_id
 
     return Directory(people, {}), {r: aad_id(r) for r in ("amara", "chloe", "erin", "dev")}
+
+
+def _join_declined_then_approved(
+    uow_factory: UowFactory, clock: FakeClock, people: dict[str, str], client_id: str, nhs: str
+) -> None:
+    """Dev is removed, asks to join by the canary NHS number; Chloe declines, Erin approves."""
+    dev = people["dev"]
+    left = remove_member(uow_factory(), client_id=client_id, actor_id=people["chloe"],
+                         practitioner_id=dev, clock=clock)  # fmt: skip
+    assert isinstance(left, NetworkChanged)
+    for decider, approve in (("chloe", False), ("erin", True)):
+        asked = ask_by_identifier(uow_factory(), asker_id=dev, identifier=nhs, clock=clock)
+        assert isinstance(asked, JoinAsked)
+        with uow_factory() as uow:
+            (request,) = uow.join_requests.pending_for_clients([client_id])
+            request_id = request.id
+        decide_join(uow_factory(), request_id=request_id, decider_id=people[decider],
+                    approve=approve, clock=clock)  # fmt: skip
 
 
 @settings(
@@ -274,6 +305,8 @@ def test_no_canary_byte_reaches_teams_in_any_flow(
     )  # fmt: skip
     assert all(isinstance(c, NetworkChanged) for c in changes)
     assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
+    _join_declined_then_approved(uow_factory, clock, d.people, client_id, nhs)
+    assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
 
     sent = teams.all_requests[first_request:]
     kinds_seen = {r.json()["summary"] for r in sent if "/activities" in r.path}
@@ -281,6 +314,9 @@ def test_no_canary_byte_reaches_teams_in_any_flow(
     assert any("been closed" in k for k in kinds_seen)  # closed and reopened, too
     assert any("been reopened" in k for k in kinds_seen)
     # and the network's role changed, removed and added
+    assert any("join a network you lead" in k for k in kinds_seen)  # with Approve, Decline
+    assert any("was approved" in k for k in kinds_seen)
+    assert any("was not approved" in k for k in kinds_seen)
     assert any(r.method == "PUT" for r in sent)  # the acknowledged card, updated in place
     raw = b"\n".join(r.raw for r in sent)
     # The same content in requests Flare must refuse (see tests/refused_requests.py).
