@@ -60,3 +60,24 @@ def add_outside_organisation(
         ivan.is_admin = True
         uow.commit()
     return people
+
+
+KNOWN_BIRTH = "Zoë  O'Brien, 2019-04-23"  # C-2001's name and date of birth, as imported
+KNOWN_BIRTH_TYPED = "ZOE O'BRIEN , 23/04/2019"  # the same child, typed another way
+UNKNOWN_BIRTH = "Zoë O'Brien, 2019-04-24"  # a day apart: no client has it
+
+
+def add_child_known_by_birth(uow_factory: Callable[[], UnitOfWork], at: datetime) -> str:
+    """C-2001, known by name and date of birth only (Chloe leads, Erin deputises); its id."""
+    name, _, born = KNOWN_BIRTH.rpartition(",")
+    rows = [
+        DirectoryRow(2, "client", "C-2001", name=name, date_of_birth=born.strip()),
+        DirectoryRow(3, "membership", "chloe", client="C-2001", role="lead"),
+        DirectoryRow(4, "membership", "erin", client="C-2001", role="deputy"),
+    ]
+    report = import_directory(uow_factory(), rows, at=at, actor="test")
+    assert report.ok, report.errors
+    with uow_factory() as uow:
+        client = uow.directory.client_by_reference("C-2001")
+        assert client is not None
+        return client.id

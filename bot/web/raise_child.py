@@ -1,6 +1,7 @@
 """Raise about any child, by identifier: one page, one POST, the same confirmation always.
 
-The page asks for the child's NHS number or client reference and the step-one answers, and
+The page asks for the child's NHS number, client reference, or name and date of birth
+(`Name, YYYY-MM-DD`) and the step-one answers, and
 each request is one call into `handlers.concern.outsider`. Whatever the identifier matched,
 the raiser sees the same page; nothing is listed, and the identifier is never shown back.
 """
@@ -14,7 +15,13 @@ from fastapi import APIRouter, Request, Response
 from bot.web.raise_form import PageDep
 from bot.web.rendering import Page, PageRoute
 from handlers.concern.answers import STEP_ONE_FIELDS, RaiseAnswers, answers_from
-from handlers.concern.outsider import SENT, raise_about_child
+from handlers.concern.outsider import (
+    IDENTIFIER_HINT,
+    IDENTIFIER_LABEL,
+    MAX_IDENTIFIER,
+    SENT,
+    raise_about_child,
+)
 from handlers.invalid import Invalid
 
 router = APIRouter(route_class=PageRoute)
@@ -28,6 +35,9 @@ def _form(page: Page, answers: RaiseAnswers, errors: dict[str, str]) -> Response
         answers=answers,
         errors=errors,
         fields=FIELDS,
+        identifier_label=IDENTIFIER_LABEL,
+        identifier_hint=IDENTIFIER_HINT,
+        identifier_max=MAX_IDENTIFIER,
     )
 
 

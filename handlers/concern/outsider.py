@@ -7,26 +7,28 @@ says only that the lead professional acknowledged it. Both paths make the same d
 look-ups and write one concern, its entry, deliveries and pointers; only the first raise about
 an unknown child adds its unconfirmed client (tests bound the difference in statements).
 
-- Matched (NHS number through the blind index, or the client's reference): the concern goes
-  to the network's active lead and deputy.
+- Matched (NHS number, or name plus date of birth, through the blind index, or the client's
+  reference): the concern goes to the network's active lead and deputy.
 - Not matched: it goes to the raiser's own organisation's duty contact and admins (the
   directory has no "safeguarding lead" role yet), about an unconfirmed client that holds the
   identifier as *reported* (not searchable as a real one) until they confirm it
   (`handlers.network.unconfirmed`).
 
-Name plus date of birth is not accepted: the directory does not store a date of birth.
+Name plus date of birth is typed in the same field, `Name, YYYY-MM-DD`
+(`handlers.network.name_and_birth`).
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from handlers.concern.answers import RaiseAnswers, RaiseConcern, to_command, validate
 from handlers.concern.recording import build_concern, earlier_submission, once_per_submission
 from handlers.deadlines import WorkingCalendar, organisation_deadline
 from handlers.invalid import Invalid
+from handlers.network.name_and_birth import NAME_AND_BIRTH, BadNameAndBirth, checked
 from handlers.network.unconfirmed import REPORTED, UNCONFIRMED_LABEL
 from handlers.outbox.delivery import add_delivery, enqueue_pointer
 from handlers.ports import Clock
@@ -40,16 +42,24 @@ SENT = (
     "Sent to the people responsible for this child's safety; "
     "you will be told when it is acknowledged"
 )
-BAD_IDENTIFIER = "Enter the child's NHS number (10 digits) or their client reference"
+BAD_IDENTIFIER = (
+    "Enter the child's NHS number (10 digits), their client reference, "
+    "or their name and date of birth (Jane Smith, 2019-04-23)"
+)
+IDENTIFIER_LABEL = "The child's NHS number, client reference, or name and date of birth"
+IDENTIFIER_HINT = (
+    "Type it exactly. For a name and date of birth, put a comma between them: "
+    "Jane Smith, 2019-04-23."
+)
 PENDING = "__identifier__"  # stands for the client until the identifier is matched
-MAX_IDENTIFIER = 64
+MAX_IDENTIFIER = 120
 
 
 @dataclass(frozen=True)
 class ChildIdentifier:
     """What the raiser typed, checked for its shape only (never against the store)."""
 
-    kind: str  # "nhs_number" | "reference"
+    kind: str  # "nhs_number" | "reference" | "name_dob"
     raw: str
 
 
@@ -61,11 +71,17 @@ class SentAboutChild:
     message: str = SENT
 
 
-def parse_identifier(typed: str) -> ChildIdentifier | Invalid:
-    """An NHS number or a client reference, by shape alone; the error never echoes it."""
+def parse_identifier(typed: str, *, today: date | None = None) -> ChildIdentifier | Invalid:
+    """An NHS number, a client reference, or `Name, date of birth` (a date of birth not after
+    `today`, when given), by shape alone; the error never echoes it."""
     typed = typed.strip()
     if not typed or len(typed) > MAX_IDENTIFIER:
         return Invalid({"identifier": BAD_IDENTIFIER})
+    if "," in typed:  # an NHS number never holds one; a reference typed with one cannot be
+        try:
+            return ChildIdentifier(NAME_AND_BIRTH, checked(typed, today=today))
+        except BadNameAndBirth as bad:
+            return Invalid({"identifier": str(bad)})
     kind = "nhs_number" if looks_like_nhs_number(typed) else "reference"
     try:
         NORMALISERS[kind](typed)
@@ -85,7 +101,7 @@ def raise_about_child(
     via: str = "web",
 ) -> SentAboutChild | Invalid:
     """Check the answers and the identifier's shape, then send it where it must go, once."""
-    child = parse_identifier(identifier)
+    child = parse_identifier(identifier, today=clock.now().date())
     cmd, errors = to_command(
         replace(answers, client=PENDING), raiser_id, with_recipients=False, via=via
     )
