@@ -321,3 +321,38 @@ def set_workspaces(
                 at=at,
             )
     return None
+
+
+LAST_PARTNERSHIP_ADMIN = "The partnership needs at least one partnership admin"
+NOT_GRANTABLE = "Choose an active practitioner who is not a partnership admin yet"
+
+
+def partnership_admins(uow: UnitOfWork) -> list[Practitioner]:
+    """The active partnership admins, by name."""
+    people = uow.directory.practitioners()
+    return sorted((p for p in people if p.active and p.is_partnership_admin), key=_by_name)
+
+
+def _by_name(person: Practitioner) -> str:
+    return person.name.casefold()
+
+
+def set_partnership_admin(
+    uow: UnitOfWork, *, actor_id: str, practitioner_id: str, grant: bool, at: datetime
+) -> Invalid | None:
+    """Grant or remove the partnership admin role (never the last one), audited before/after."""
+    before = sorted(p.id for p in partnership_admins(uow))
+    person = uow.directory.practitioner(practitioner_id)
+    if grant and (person is None or not person.active or person.is_partnership_admin):
+        return Invalid({"practitioner_id": NOT_GRANTABLE})
+    if not grant and (person is None or person.id not in before):
+        return Invalid({"practitioner_id": "Choose one of the partnership admins"})
+    if not grant and before == [practitioner_id]:
+        return Invalid({"practitioner_id": LAST_PARTNERSHIP_ADMIN})
+    assert person is not None
+    person.is_partnership_admin = grant
+    after = sorted({*before, person.id} if grant else set(before) - {person.id})
+    audit_change(
+        uow, actor_id=actor_id, subject="partnership:admins", before=before, after=after, at=at
+    )
+    return None
