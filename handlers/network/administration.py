@@ -79,21 +79,40 @@ class NotAllowed(Exception):
     """The signed-in person may not administer this (audited; the page answers 403)."""
 
 
+def administers_organisation(person: Practitioner | None) -> bool:
+    return person is not None and person.active and person.is_admin
+
+
+def administers_partnership(person: Practitioner | None) -> bool:
+    return person is not None and person.active and person.is_partnership_admin
+
+
+ORGANISATION_PAGE = ("/admin/organisation", "Organisation admin")
+PARTNERSHIP_PAGE = ("/admin/partnership", "Partnership admin")
+
+
+def admin_pages(person: Practitioner | None) -> tuple[tuple[str, str], ...]:
+    """The admin pages (path, label) this person may use: what the header links to."""
+    allowed = (
+        (ORGANISATION_PAGE, administers_organisation(person)),
+        (PARTNERSHIP_PAGE, administers_partnership(person)),
+    )
+    return tuple(page for page, may in allowed if may)
+
+
 def organisation_admin(uow: UnitOfWork, *, actor_id: str, page: str, at: datetime) -> Organisation:
     """The organisation `actor_id` administers, or NotAllowed (audited) if they are no admin."""
     person = uow.directory.practitioner(actor_id)
-    if person is None or not person.active or not person.is_admin:
+    if person is None or not administers_organisation(person):
         refuse(uow, actor_id, page, at)
-    assert person is not None
     return person.organisation
 
 
 def partnership_admin(uow: UnitOfWork, *, actor_id: str, page: str, at: datetime) -> Practitioner:
     """The partnership admin `actor_id`, or NotAllowed (audited)."""
     person = uow.directory.practitioner(actor_id)
-    if person is None or not person.active or not person.is_partnership_admin:
+    if person is None or not administers_partnership(person):
         refuse(uow, actor_id, page, at)
-    assert person is not None
     return person
 
 

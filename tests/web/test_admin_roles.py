@@ -101,3 +101,26 @@ def test_an_organisation_admin_names_its_admins_and_dpo_on_the_web(world: World)
     roles = admin.form(admin.get("/admin/organisation").text, "/admin/organisation/roles")
     none_left = admin.submit(roles, set={"admins": []})
     assert none_left.status_code == 400 and "at least one" in none_left.text
+
+
+def _admin_links(browser: Browser, path: str) -> list[str]:
+    page = browser.get(path)
+    assert page.status_code == 200
+    return [p for p in ("/admin/organisation", "/admin/partnership") if f'href="{p}"' in page.text]
+
+
+def test_signed_in_pages_link_to_the_admin_pages_a_person_may_use_and_no_others(
+    world: World,
+) -> None:
+    femi, ben, amara = (_signed_in(world, ref) for ref in ("femi", "ben", "amara"))
+    for path in ("/", "/inbox"):
+        assert _admin_links(femi, path) == ["/admin/organisation", "/admin/partnership"]
+        assert _admin_links(ben, path) == ["/admin/organisation"]
+        assert _admin_links(amara, path) == []
+    page = femi.get("/admin/partnership")
+    granted = femi.submit(
+        _admin_form(page.text, "grant"), set={"practitioner_id": world.people["ben"]}
+    )
+    assert granted.status_code == 303
+    assert _admin_links(ben, "/") == ["/admin/organisation", "/admin/partnership"]  # at once
+    assert "Partnership admin" not in world.browser("nobody").get("/").text  # signed out
