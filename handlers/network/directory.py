@@ -23,7 +23,7 @@ from handlers.network.directory_rows import (
     derived_platform,
 )
 from handlers.network.leavers import deactivate
-from handlers.network.name_and_birth import NAME_AND_BIRTH, born_on, joined
+from handlers.network.name_and_birth import NAME_AND_BIRTH, joined, stored_birth
 from handlers.network.workspaces import Declared
 from store.crypto import InvalidIdentifier
 from store.models import Client, ClientIdentifier, Membership, Organisation, Practitioner, new_id
@@ -204,17 +204,9 @@ def _apply_client(uow: UnitOfWork, row: DirectoryRow, at: datetime, report: Impo
         uow.sealed.client(client).seal(ClientField.LABEL, row.name)
     if row.nhs_number:
         _set_identifier(uow, client, "nhs_number", row.nhs_number)
-    born = row.date_of_birth or _stored_birth(uow, client)
+    born = row.date_of_birth or stored_birth(uow, client)
     if born:  # a changed name changes the name-and-birth identifier too
         _set_identifier(uow, client, NAME_AND_BIRTH, joined(row.name, born, today=None))
-
-
-def _stored_birth(uow: UnitOfWork, client: Client) -> str:
-    """The date of birth the client already has (an empty cell keeps it), or ""."""
-    for ident in uow.directory.identifiers(client.id):
-        if ident.kind == NAME_AND_BIRTH:
-            return born_on(uow.sealed.identifier(client, ident).open(IdentifierField.VALUE))
-    return ""
 
 
 def _set_identifier(uow: UnitOfWork, client: Client, kind: str, raw: str) -> None:

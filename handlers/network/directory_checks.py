@@ -21,7 +21,12 @@ from handlers.network.directory_rows import (
     USED,
     DirectoryRow,
 )
-from handlers.network.name_and_birth import NAME_AND_BIRTH, BadNameAndBirth, joined
+from handlers.network.name_and_birth import (
+    NAME_AND_BIRTH,
+    BadNameAndBirth,
+    joined,
+    stored_birth,
+)
 from handlers.network.workspaces import Declared
 from handlers.values import Role
 from store.crypto import BlindIndex, InvalidIdentifier
@@ -196,14 +201,17 @@ def _client_problem(
 ) -> str | None:
     if not row.name:
         return "a client needs a name (it is stored encrypted)"
-    if row.date_of_birth:
+    born = row.date_of_birth
+    if not born and (stored := uow.directory.client_by_reference(row.ref)) is not None:
+        born = stored_birth(uow, stored)  # an empty cell keeps it, under the row's name
+    if born:
         try:
-            value = joined(row.name, row.date_of_birth, today=seen.today)
+            value = joined(row.name, born, today=seen.today)
         except BadNameAndBirth as bad:
             return f"date_of_birth: {bad}"
-        born = index.digest(NAME_AND_BIRTH, value)
-        found = uow.directory.client_by_blind(NAME_AND_BIRTH, born)
-        if _claimed(seen.born, born, row.ref) or (found and found.reference != row.ref):
+        digest = index.digest(NAME_AND_BIRTH, value)
+        found = uow.directory.client_by_blind(NAME_AND_BIRTH, digest)
+        if _claimed(seen.born, digest, row.ref) or (found and found.reference != row.ref):
             return "that name and date of birth are already recorded for another client"
     if not row.nhs_number:
         return None

@@ -13,6 +13,9 @@ from __future__ import annotations
 from datetime import date
 
 from store.crypto import NAME_AND_BIRTH, InvalidIdentifier, fold_name, parse_date_of_birth
+from store.models import Client
+from store.sealed import IdentifierField
+from store.unit_of_work import UnitOfWork
 
 __all__ = [
     "NAME_AND_BIRTH",
@@ -21,6 +24,7 @@ __all__ = [
     "checked",
     "date_of_birth",
     "joined",
+    "stored_birth",
 ]
 
 NO_NAME = "Write the child's name, a comma, then their date of birth (Jane Smith, 2019-04-23)"
@@ -62,3 +66,11 @@ def checked(typed: str, *, today: date | None) -> str:
 def born_on(value: str) -> str:
     """The date of birth (YYYY-MM-DD) back from a stored value."""
     return value.rpartition(",")[2].strip()
+
+
+def stored_birth(uow: UnitOfWork, client: Client) -> str:
+    """The date of birth a client already has (YYYY-MM-DD), or ""."""
+    for ident in uow.directory.identifiers(client.id):
+        if ident.kind == NAME_AND_BIRTH:
+            return born_on(uow.sealed.identifier(client, ident).open(IdentifierField.VALUE))
+    return ""

@@ -78,3 +78,18 @@ def test_bad_dates_and_a_pair_another_client_has_are_bad_lines_that_echo_nothing
     for secret in ("Secret", "SECRET", "2018-02-30", "2999", "2017"):
         assert secret not in result.output
     assert _found(uow_factory, "Secret Six, 2017-01-01") is None  # nothing was imported
+
+
+def test_a_changed_name_that_would_take_another_clients_pair_is_a_bad_line(
+    flare: Flare, uow_factory: UowFactory, tmp_path: Path
+) -> None:
+    both = "client,C-1,Ann Lee,,2018-02-14\nclient,C-2,Bea Lee,,2018-02-14\n"
+    first = flare("directory", "import", _write(tmp_path, both))
+    assert first.exit_code == 0, first.output
+    result = flare("directory", "import", _write(tmp_path, "client,C-2,Ann Lee,,\n"))
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "line 2: that name and date of birth are already recorded for another client"
+    )
+    assert _found(uow_factory, "Bea Lee, 2018-02-14") == "C-2"
