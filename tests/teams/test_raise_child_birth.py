@@ -27,6 +27,10 @@ def test_a_name_and_date_of_birth_reaches_lead_and_deputy_and_looks_like_no_matc
     unmatched = send(world, UNKNOWN_BIRTH)
     assert matched == unmatched == {"task": {"type": "message", "value": SENT + "."}}
     assert newest(world) == {p["hana"]: "duty", p["ivan"]: "duty", p["gail"]: "outsider"}
+    world.deliver()  # the pointers to the lead, deputy and safeguarding people
+    assert world.teams.connector.activity_requests
+    sent = b"".join(r.raw for r in world.teams.connector.requests)
+    assert b"Brien" not in sent and b"2019-04-2" not in sent  # pointers only
 
 
 @pytest.mark.parametrize(
