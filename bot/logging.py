@@ -30,6 +30,7 @@ SENSITIVE_KEYS = frozenset(
         "identifiers",
         "nhs_number",
         "name_dob",
+        "date_of_birth",
         "family_reason",
         "narrowing_reason",
         "protected",

@@ -15,6 +15,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -232,10 +233,42 @@ def normalise_reference(raw: str) -> str:
     return collapsed
 
 
+def fold_name(raw: str) -> str:
+    """A name as the name-and-date-of-birth index compares it: case, accents, spacing folded."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", raw).casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.split())
+
+
+def parse_date_of_birth(raw: str) -> date:
+    """YYYY-MM-DD (or DD/MM/YYYY), a real date; InvalidIdentifier otherwise."""
+    text = raw.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+        if match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
+            day, month, year = (int(part) for part in match.groups())
+            return date(year, month, day)
+    except ValueError:
+        pass
+    raise InvalidIdentifier("a date of birth must be a real date, written YYYY-MM-DD")
+
+
+def normalise_name_and_date_of_birth(raw: str) -> str:
+    """`Name, date of birth` (the last comma separates them) as one value to index."""
+    name, comma, born = raw.rpartition(",")
+    folded = fold_name(name)
+    if not comma or not folded:
+        raise InvalidIdentifier("a name and date of birth are written: name, YYYY-MM-DD")
+    return f"{folded}\x1f{parse_date_of_birth(born).isoformat()}"
+
+
+NAME_AND_BIRTH = "name_dob"  # the identifier kind of a name plus date of birth
 NORMALISERS = {
     "nhs_number": normalise_nhs_number,
     "name": normalise_name,
     "reference": normalise_reference,
+    NAME_AND_BIRTH: normalise_name_and_date_of_birth,
 }
 
 

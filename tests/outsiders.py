@@ -1,7 +1,7 @@
 """An organisation with no membership in any network: its people raise from outside.
 
-Gail works at the library service; Hana is its duty contact and Ivan its admin (the
-organisation's safeguarding people, until the directory has a safeguarding lead role).
+Gail works at the library service; Hana is its duty contact and Ivan its safeguarding lead
+(the organisation's safeguarding people, who receive what matches no child).
 """
 
 from __future__ import annotations
@@ -55,8 +55,47 @@ def add_outside_organisation(
         org = uow.directory.organisation_by_ref("library-svc")
         assert org is not None
         org.duty_contact_id = people["hana"]
-        ivan = uow.directory.practitioner(people["ivan"])
-        assert ivan is not None
-        ivan.is_admin = True
+        org.safeguarding_lead_id = people["ivan"]
         uow.commit()
     return people
+
+
+KNOWN_BIRTH = "Zoë  O'Brien, 2019-04-23"  # C-2001's name and date of birth, as imported
+KNOWN_BIRTH_TYPED = "ZOE O'BRIEN , 23/04/2019"  # the same child, typed another way
+UNKNOWN_BIRTH = "Zoë O'Brien, 2019-04-24"  # a day apart: no client has it
+
+
+def add_child_known_by_birth(uow_factory: Callable[[], UnitOfWork], at: datetime) -> str:
+    """C-2001, known by name and date of birth only (Chloe leads, Erin deputises); its id."""
+    name, _, born = KNOWN_BIRTH.rpartition(",")
+    rows = [
+        DirectoryRow(2, "client", "C-2001", name=name, date_of_birth=born.strip()),
+        DirectoryRow(3, "membership", "chloe", client="C-2001", role="lead"),
+        DirectoryRow(4, "membership", "erin", client="C-2001", role="deputy"),
+    ]
+    report = import_directory(uow_factory(), rows, at=at, actor="test")
+    assert report.ok, report.errors
+    with uow_factory() as uow:
+        client = uow.directory.client_by_reference("C-2001")
+        assert client is not None
+        return client.id
+
+
+def add_outside_admin(uow_factory: Callable[[], UnitOfWork], at: datetime) -> str:
+    """Jun, the library service's organisation admin (neither its lead nor its duty contact)."""
+    row = DirectoryRow(
+        2,
+        "practitioner",
+        "jun",
+        name="Jun Park",
+        organisation="library-svc",
+        email="jun@library.flare.invalid",
+        platform="playground",
+        directory_roles="organisation_admin",
+    )
+    report = import_directory(uow_factory(), [row], at=at, actor="test")
+    assert report.ok, report.errors
+    with uow_factory() as uow:
+        jun = uow.directory.practitioner_by_ref("jun")
+        assert jun is not None and jun.is_admin
+        return jun.id

@@ -27,7 +27,8 @@ HELP = """Import organisations, practitioners, clients and networks from a CSV f
 The first line is a header naming the columns; `kind` and `ref` are required, the
 others may be left out. The full header is:
   kind,ref,name,organisation,email,role,nhs_number,platform,slack_team,slack_user,
-  teams_tenant,teams_user,client,slack_workspaces,entra_tenants
+  teams_tenant,teams_user,client,slack_workspaces,entra_tenants,directory_roles,
+  date_of_birth
 
 \b
 Each row's `kind` says what it is and which columns it uses:
@@ -43,7 +44,9 @@ Each row's `kind` says what it is and which columns it uses:
                 in a workspace or tenant the organisation declares
   client        ref (a pseudonymous reference, at most 32 characters), name (stored
                 encrypted), nhs_number (optional; checked, stored encrypted and
-                searchable only through the blind index)
+                searchable only through the blind index), date_of_birth
+                (optional, YYYY-MM-DD: with the name, one more identifier,
+                stored encrypted and searchable only through the blind index)
   membership    ref (a practitioner's ref), client (a client's ref), role (lead,
                 deputy or member)
 

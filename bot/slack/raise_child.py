@@ -1,5 +1,5 @@
 """Raising about any child from Slack: `/concern child` opens a modal that takes the child's
-NHS number or reference and the answers, and sends it in one step.
+NHS number, reference, or name and date of birth, and the answers, and sends it in one step.
 
 The listener translates only: the modal's state into `handlers.concern.outsider`, and its
 outcome into the same "sent" view whether or not the identifier matched. Nothing typed is
@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.slack.raise_modal import COMMAND, _refuse_fields, read_answers, refusal_view
 from bot.slack.raise_views import ANSWERED_HERE, PRIVATE_NOTE, Context, _answer, _input, plain
 from bot.slack.raiser import practitioner_for
+from handlers.child_identifier import IDENTIFIER_HINT, IDENTIFIER_LABEL, MAX_IDENTIFIER
 from handlers.concern.outsider import SENT, raise_about_child
 from handlers.invalid import Invalid
 from handlers.network.identity import Known
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 WORD = "child"  # `/concern child`
 CALLBACK = "flare_raise_child"
-IDENTIFIER_LABEL = "The child's NHS number or client reference"
-IDENTIFIER_HINT = "Type it exactly. Name and date of birth cannot be used yet."
 
 
 def child_view(context: Context) -> dict[str, Any]:
@@ -34,7 +33,7 @@ def child_view(context: Context) -> dict[str, Any]:
     identifier = _input(
         "identifier",
         IDENTIFIER_LABEL,
-        {"type": "plain_text_input", "max_length": 64},
+        {"type": "plain_text_input", "max_length": MAX_IDENTIFIER},
         hint=IDENTIFIER_HINT,
     )
     return {

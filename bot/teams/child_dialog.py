@@ -1,5 +1,6 @@
 """Raising about any child from Teams: a card in the raise dialog that takes the child's NHS
-number or reference and the answers, and sends in one step (`handlers.concern.outsider`).
+number, reference, or name and date of birth, and the answers, and sends in one step
+(`handlers.concern.outsider`).
 
 The raise dialog's first card offers it to a raiser who is in no network (step "child");
 its Send (step "child_send") closes the dialog with the same message whether or not the
@@ -24,6 +25,12 @@ from bot.teams.dialog import (
     task_card,
     task_message,
 )
+from handlers.child_identifier import (
+    BAD_IDENTIFIER,
+    IDENTIFIER_HINT,
+    IDENTIFIER_LABEL,
+    MAX_IDENTIFIER,
+)
 from handlers.concern.answers import STEP_ONE_FIELDS, FieldKind, RaiseAnswers, answers_from
 from handlers.concern.outsider import SENT, raise_about_child
 from handlers.invalid import Invalid
@@ -38,16 +45,17 @@ def child_card(answers: RaiseAnswers, errors: Mapping[str, str]) -> dict[str, An
     identifier = {
         "type": "Input.Text",
         "id": "identifier",
-        "label": "The child's NHS number or client reference",
-        "maxLength": 64,
+        "label": IDENTIFIER_LABEL,
+        "placeholder": "Jane Smith, 2019-04-23",
+        "maxLength": MAX_IDENTIFIER,
         "isRequired": True,
-        "errorMessage": "Enter the child's NHS number or client reference",
+        "errorMessage": BAD_IDENTIFIER,
     }
     body = [
         _text(TITLE, size="large", weight="bolder"),
         _text(
             "What you enter goes only to Flare, encrypted. It is sent to the people "
-            "responsible for this child's safety. Name and date of birth cannot be used yet."
+            f"responsible for this child's safety. {IDENTIFIER_HINT}"
         ),
         *_errors(errors),
         identifier,

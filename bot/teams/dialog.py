@@ -132,7 +132,7 @@ def routing_card(form: RaiseForm, *, advice_url: str) -> Card:
         body.append(
             _text(
                 "You are not in any client's network yet. You can still raise a concern "
-                "about any child by their NHS number or client reference.",
+                "about any child by NHS number, client reference, or name and date of birth.",
                 color="attention",
             )
         )

@@ -20,7 +20,11 @@ from handlers.network.unconfirmed import (
 
 router = APIRouter(route_class=PageRoute)
 CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
-KINDS = {"nhs_number": "NHS number", "reference": "Client reference"}
+KINDS = {
+    "nhs_number": "NHS number",
+    "reference": "Client reference",
+    "name_dob": "Name and date of birth",
+}
 PageDep = Annotated[Page, Depends(page_for)]
 
 

@@ -1,6 +1,7 @@
 """Raise about any child, by identifier: one page, one POST, the same confirmation always.
 
-The page asks for the child's NHS number or client reference and the step-one answers, and
+The page asks for the child's NHS number, client reference, or name and date of birth
+(`Name, YYYY-MM-DD`) and the step-one answers, and
 each request is one call into `handlers.concern.outsider`. Whatever the identifier matched,
 the raiser sees the same page; nothing is listed, and the identifier is never shown back.
 """
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Request, Response
 
 from bot.web.raise_form import PageDep
 from bot.web.rendering import Page, PageRoute
+from handlers.child_identifier import IDENTIFIER_HINT, IDENTIFIER_LABEL, MAX_IDENTIFIER
 from handlers.concern.answers import STEP_ONE_FIELDS, RaiseAnswers, answers_from
 from handlers.concern.outsider import SENT, raise_about_child
 from handlers.invalid import Invalid
@@ -28,6 +30,9 @@ def _form(page: Page, answers: RaiseAnswers, errors: dict[str, str]) -> Response
         answers=answers,
         errors=errors,
         fields=FIELDS,
+        identifier_label=IDENTIFIER_LABEL,
+        identifier_hint=IDENTIFIER_HINT,
+        identifier_max=MAX_IDENTIFIER,
     )
 
 

@@ -23,6 +23,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import update
 
 from bot.dependencies import Dependencies
+from handlers.network.administration import admin_pages
 from store.models import Practitioner, WebSession
 
 SESSION_COOKIE = "flare_session"
@@ -51,6 +52,7 @@ class SignedIn:
     provider: str
     session_hash: str
     authenticated_at: datetime  # when the provider last authenticated the person
+    admin_pages: tuple[tuple[str, str], ...] = ()  # (path, label) the header links to
 
 
 class Browser:
@@ -166,7 +168,12 @@ class Browser:
                 uow.commit()  # would serialise a reader's requests on their session row
             authenticated = session.authenticated_at or session.created_at
             return SignedIn(
-                person.id, person.name, session.provider, session.id_hash, authenticated
+                person.id,
+                person.name,
+                session.provider,
+                session.id_hash,
+                authenticated,
+                admin_pages(person),
             )
 
     def sign_in(

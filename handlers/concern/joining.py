@@ -86,8 +86,8 @@ def ask_from_receipt(
 def ask_by_identifier(
     uow: UnitOfWork, *, asker_id: str, identifier: str, clock: Clock
 ) -> JoinAsked | Invalid:
-    """By the child's NHS number or reference, matched as a raise from outside would be."""
-    child = parse_identifier(identifier)
+    """By the child's exact identifier, matched as a raise from outside would be."""
+    child = parse_identifier(identifier, today=clock.now().date())
     if isinstance(child, Invalid):
         return child
     with uow:

@@ -7,14 +7,15 @@ says only that the lead professional acknowledged it. Both paths make the same d
 look-ups and write one concern, its entry, deliveries and pointers; only the first raise about
 an unknown child adds its unconfirmed client (tests bound the difference in statements).
 
-- Matched (NHS number through the blind index, or the client's reference): the concern goes
-  to the network's active lead and deputy.
-- Not matched: it goes to the raiser's own organisation's duty contact and admins (the
-  directory has no "safeguarding lead" role yet), about an unconfirmed client that holds the
-  identifier as *reported* (not searchable as a real one) until they confirm it
-  (`handlers.network.unconfirmed`).
+- Matched (NHS number, or name plus date of birth, through the blind index, or the client's
+  reference): the concern goes to the network's active lead and deputy.
+- Not matched: it goes to the raiser's own organisation's safeguarding lead and duty contact
+  (set on the organisation admin page; its admins only while neither is set, so it never goes
+  nowhere), about an unconfirmed client that holds the identifier as *reported* (not
+  searchable as a real one) until they confirm it (`handlers.network.unconfirmed`).
 
-Name plus date of birth is not accepted: the directory does not store a date of birth.
+Name plus date of birth is typed in the same field, `Name, YYYY-MM-DD`
+(`handlers.name_and_birth`).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def raise_about_child(
     via: str = "web",
 ) -> SentAboutChild | Invalid:
     """Check the answers and the identifier's shape, then send it where it must go, once."""
-    child = parse_identifier(identifier)
+    child = parse_identifier(identifier, today=clock.now().date())
     cmd, errors = to_command(
         replace(answers, client=PENDING), raiser_id, with_recipients=False, via=via
     )
@@ -140,16 +141,17 @@ def network_heads(uow: UnitOfWork, client_id: str) -> list[tuple[Practitioner, D
 
 
 def own_safeguarding(uow: UnitOfWork, raiser: Practitioner) -> list[Practitioner]:
-    """The raiser's organisation's duty contact and admins (its safeguarding people), active."""
+    """The raiser's organisation's active safeguarding lead and duty contact (its admins
+    while it names neither), the raiser left out."""
     organisation = raiser.organisation
     people: dict[str, Practitioner] = {}
-    if organisation.duty_contact_id:
-        duty = uow.directory.practitioner(organisation.duty_contact_id)
-        if duty is not None and duty.active:
-            people[duty.id] = duty
-    for admin in uow.directory.admins_of(organisation.id):
-        if admin.active:
-            people.setdefault(admin.id, admin)
+    for holder in (organisation.safeguarding_lead_id, organisation.duty_contact_id):
+        person = uow.directory.practitioner(holder) if holder else None
+        if person is not None and person.active:
+            people[person.id] = person
+    if not people:  # a fallback, so that a concern never goes nowhere
+        people = {admin.id: admin for admin in uow.directory.admins_of(organisation.id)}
+        people = {pid: p for pid, p in people.items() if p.active}
     people.pop(raiser.id, None)
     return list(people.values())
 

@@ -79,7 +79,7 @@ def find_for_officer(
     """The client an officer named by exact identifier, if within their reach; audited."""
     with uow:
         require_officer(uow, practitioner_id=practitioner_id, purpose=purpose, clock=clock)
-        child = parse_identifier(typed)
+        child = parse_identifier(typed, today=clock.now().date())
         if isinstance(child, Invalid):
             return child
         client = _matched(uow, child)

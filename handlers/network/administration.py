@@ -79,21 +79,40 @@ class NotAllowed(Exception):
     """The signed-in person may not administer this (audited; the page answers 403)."""
 
 
+def administers_organisation(person: Practitioner | None) -> bool:
+    return person is not None and person.active and person.is_admin
+
+
+def administers_partnership(person: Practitioner | None) -> bool:
+    return person is not None and person.active and person.is_partnership_admin
+
+
+ORGANISATION_PAGE = ("/admin/organisation", "Organisation admin")
+PARTNERSHIP_PAGE = ("/admin/partnership", "Partnership admin")
+
+
+def admin_pages(person: Practitioner | None) -> tuple[tuple[str, str], ...]:
+    """The admin pages (path, label) this person may use: what the header links to."""
+    allowed = (
+        (ORGANISATION_PAGE, administers_organisation(person)),
+        (PARTNERSHIP_PAGE, administers_partnership(person)),
+    )
+    return tuple(page for page, may in allowed if may)
+
+
 def organisation_admin(uow: UnitOfWork, *, actor_id: str, page: str, at: datetime) -> Organisation:
     """The organisation `actor_id` administers, or NotAllowed (audited) if they are no admin."""
     person = uow.directory.practitioner(actor_id)
-    if person is None or not person.active or not person.is_admin:
+    if person is None or not administers_organisation(person):
         refuse(uow, actor_id, page, at)
-    assert person is not None
     return person.organisation
 
 
 def partnership_admin(uow: UnitOfWork, *, actor_id: str, page: str, at: datetime) -> Practitioner:
     """The partnership admin `actor_id`, or NotAllowed (audited)."""
     person = uow.directory.practitioner(actor_id)
-    if person is None or not person.active or not person.is_partnership_admin:
+    if person is None or not administers_partnership(person):
         refuse(uow, actor_id, page, at)
-    assert person is not None
     return person
 
 
@@ -320,4 +339,39 @@ def set_workspaces(
                 after=sorted(ids),
                 at=at,
             )
+    return None
+
+
+LAST_PARTNERSHIP_ADMIN = "The partnership needs at least one partnership admin"
+NOT_GRANTABLE = "Choose an active practitioner who is not a partnership admin yet"
+
+
+def partnership_admins(uow: UnitOfWork) -> list[Practitioner]:
+    """The active partnership admins, by name."""
+    people = uow.directory.practitioners()
+    return sorted((p for p in people if p.active and p.is_partnership_admin), key=_by_name)
+
+
+def _by_name(person: Practitioner) -> str:
+    return person.name.casefold()
+
+
+def set_partnership_admin(
+    uow: UnitOfWork, *, actor_id: str, practitioner_id: str, grant: bool, at: datetime
+) -> Invalid | None:
+    """Grant or remove the partnership admin role (never the last one), audited before/after."""
+    before = sorted(p.id for p in partnership_admins(uow))
+    person = uow.directory.practitioner(practitioner_id)
+    if grant and (person is None or not person.active or person.is_partnership_admin):
+        return Invalid({"practitioner_id": NOT_GRANTABLE})
+    if not grant and (person is None or person.id not in before):
+        return Invalid({"practitioner_id": "Choose one of the partnership admins"})
+    if not grant and before == [practitioner_id]:
+        return Invalid({"practitioner_id": LAST_PARTNERSHIP_ADMIN})
+    assert person is not None
+    person.is_partnership_admin = grant
+    after = sorted({*before, person.id} if grant else set(before) - {person.id})
+    audit_change(
+        uow, actor_id=actor_id, subject="partnership:admins", before=before, after=after, at=at
+    )
     return None

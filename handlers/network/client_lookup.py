@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.invalid import Invalid
+from handlers.name_and_birth import NAME_AND_BIRTH
 from handlers.network.directory import find_client
 from handlers.network.identity import ChatIdentity, Identified, Known, identify_in
 from handlers.ports import Clock
 from store.unit_of_work import UnitOfWork
 
-IDENTIFIER_KINDS = ("nhs_number",)
+IDENTIFIER_KINDS = ("nhs_number", NAME_AND_BIRTH)  # `Name, YYYY-MM-DD` for the latter
 MAX_TYPED = 64
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from handlers.name_and_birth import NAME_AND_BIRTH, joined, stored_birth
 from handlers.network import workspaces
 from handlers.network.administration import directory_roles, grant_roles
 from handlers.network.directory_checks import Progress, problems
@@ -105,7 +106,7 @@ def import_directory(
     report = ImportReport()
     tick = progress or (lambda _stage: None)
     with uow:
-        report.errors = problems(uow, rows, tick, full=full)
+        report.errors = problems(uow, rows, tick, full=full, today=at.date())
         if report.ok and full:
             report.plan = full_plan(uow, rows)
         if check_only or not report.ok:
@@ -202,18 +203,21 @@ def _apply_client(uow: UnitOfWork, row: DirectoryRow, at: datetime, report: Impo
     else:
         uow.sealed.client(client).seal(ClientField.LABEL, row.name)
     if row.nhs_number:
-        _set_nhs_number(uow, client, row.nhs_number)
+        _set_identifier(uow, client, "nhs_number", row.nhs_number)
+    born = row.date_of_birth or stored_birth(uow, client)
+    if born:  # a changed name changes the name-and-birth identifier too
+        _set_identifier(uow, client, NAME_AND_BIRTH, joined(row.name, born, today=None))
 
 
-def _set_nhs_number(uow: UnitOfWork, client: Client, raw: str) -> None:
-    """The client's one NHS number becomes `raw` (checked already: no other client has it)."""
-    blind = uow.vault.blind_index().digest("nhs_number", raw)
-    current = [i for i in uow.directory.identifiers(client.id) if i.kind == "nhs_number"]
+def _set_identifier(uow: UnitOfWork, client: Client, kind: str, raw: str) -> None:
+    """The client's one identifier of `kind` becomes `raw` (checked: no other client has it)."""
+    blind = uow.vault.blind_index().digest(kind, raw)
+    current = [i for i in uow.directory.identifiers(client.id) if i.kind == kind]
     if not current:
-        add_identifier(uow, client, "nhs_number", raw)
+        add_identifier(uow, client, kind, raw)
         return
     ident = current[0]
-    if ident.blind != blind:  # a corrected number replaces the old one, in place
+    if ident.blind != blind:  # a corrected one replaces the old one, in place
         ident.blind = blind
         uow.sealed.identifier(client, ident).seal(IdentifierField.VALUE, raw.strip())
 

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
+from handlers.name_and_birth import (
+    NAME_AND_BIRTH,
+    BadNameAndBirth,
+    joined,
+    stored_birth,
+)
 from handlers.network import workspaces
 from handlers.network.administration import DIRECTORY_ROLES, directory_roles
 from handlers.network.directory_rows import (
@@ -41,18 +48,27 @@ class _Seen:
     slack: dict[str, str] = field(default_factory=dict)
     teams: dict[str, str] = field(default_factory=dict)
     nhs: dict[str, str] = field(default_factory=dict)
+    born: dict[str, str] = field(default_factory=dict)  # name-and-birth digests
+    today: date | None = None
     declared: dict[str, Declared] = field(default_factory=dict)
 
 
 def problems(
-    uow: UnitOfWork, rows: list[DirectoryRow], tick: Progress, *, full: bool = False
+    uow: UnitOfWork,
+    rows: list[DirectoryRow],
+    tick: Progress,
+    *,
+    full: bool = False,
+    today: date | None = None,
 ) -> list[tuple[int, str]]:
     """Every bad row as (line, reason); empty when the whole file may be applied.
 
     A row for a deactivated practitioner is a problem unless the import is `full`: only a
-    full export, the directory's truth, brings a leaver back.
+    full export, the directory's truth, brings a leaver back. A date of birth after `today`
+    is a problem.
     """
     seen = _Seen(
+        today=today,
         orgs={r.ref for r in rows if r.kind == "organisation"},
         people={r.ref for r in rows if r.kind == "practitioner"},
         clients={r.ref for r in rows if r.kind == "client"},
@@ -185,6 +201,18 @@ def _client_problem(
 ) -> str | None:
     if not row.name:
         return "a client needs a name (it is stored encrypted)"
+    born = row.date_of_birth
+    if not born and (stored := uow.directory.client_by_reference(row.ref)) is not None:
+        born = stored_birth(uow, stored)  # an empty cell keeps it, under the row's name
+    if born:
+        try:
+            value = joined(row.name, born, today=seen.today)
+        except BadNameAndBirth as bad:
+            return f"date_of_birth: {bad}"
+        digest = index.digest(NAME_AND_BIRTH, value)
+        found = uow.directory.client_by_blind(NAME_AND_BIRTH, digest)
+        if _claimed(seen.born, digest, row.ref) or (found and found.reference != row.ref):
+            return "that name and date of birth are already recorded for another client"
     if not row.nhs_number:
         return None
     try:

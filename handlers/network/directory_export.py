@@ -1,9 +1,9 @@
 """The directory as rows again: `flare directory export`, and what a full import would change.
 
 An export writes exactly what `flare directory import` reads, so import -> export -> import
-changes nothing. Client names and NHS numbers are decrypted only here, for an operator; the
-audit row counts rows and never names anyone. Practitioners who left are not exported, nor
-their memberships: a full import of the file would deactivate them again anyway.
+changes nothing. Client names, NHS numbers and dates of birth are decrypted only here, for an
+operator; the audit row counts rows and never names anyone. Practitioners who left are not
+exported, nor their memberships: a full import of the file would deactivate them again anyway.
 """
 
 from __future__ import annotations
@@ -14,11 +14,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import chain
 
+from handlers.name_and_birth import NAME_AND_BIRTH, born_on
 from handlers.network.administration import roles_of
 from handlers.network.directory_checks import Progress
 from handlers.network.directory_rows import DirectoryRow, derived_platform
 from handlers.network.workspaces import Declared
-from store.crypto import CryptoError, InvalidIdentifier, normalise_nhs_number
+from store.crypto import (
+    CryptoError,
+    InvalidIdentifier,
+    normalise_nhs_number,
+    parse_date_of_birth,
+)
 from store.models import Client, Membership, Organisation, Practitioner
 from store.sealed import ClientField, IdentifierField
 from store.unit_of_work import UnitOfWork
@@ -123,15 +129,20 @@ def _practitioner(person: Practitioner) -> DirectoryRow:
 def _client(uow: UnitOfWork, client: Client) -> DirectoryRow:
     try:
         label = uow.sealed.client(client).open(ClientField.LABEL)
-        nhs = [
-            uow.sealed.identifier(client, ident).open(IdentifierField.VALUE)
+        values = {
+            ident.kind: uow.sealed.identifier(client, ident).open(IdentifierField.VALUE)
             for ident in uow.directory.identifiers(client.id)
-            if ident.kind == "nhs_number"
-        ]
+            if ident.kind in ("nhs_number", NAME_AND_BIRTH)
+        }
     except CryptoError:
         raise UnreadableClient(client.reference) from None
     return DirectoryRow(
-        line=0, kind="client", ref=client.reference, name=label, nhs_number=min(nhs, default="")
+        line=0,
+        kind="client",
+        ref=client.reference,
+        name=label,
+        nhs_number=values.get("nhs_number", ""),
+        date_of_birth=born_on(values.get(NAME_AND_BIRTH, "")),
     )
 
 
@@ -188,14 +199,20 @@ def _as_stored(row: DirectoryRow, before: DirectoryRow) -> DirectoryRow:
             platform=derived_platform(row),
             teams_tenant=row.teams_tenant.lower(),
         )
-    if row.kind == "client" and not row.nhs_number:
-        return replace(row, nhs_number=before.nhs_number)  # an empty one keeps the number
+    if row.kind == "client":  # an empty number or date of birth keeps the stored one
+        return replace(
+            row,
+            nhs_number=row.nhs_number or before.nhs_number,
+            date_of_birth=row.date_of_birth or before.date_of_birth,
+        )
     return row
 
 
 def _canonical(row: DirectoryRow) -> dict[str, str]:
     cells = row.cells()
-    if row.nhs_number:
-        with suppress(InvalidIdentifier):  # a bad number was refused by the checks already
+    with suppress(InvalidIdentifier):  # a bad number or date was refused by the checks already
+        if row.nhs_number:
             cells["nhs_number"] = normalise_nhs_number(row.nhs_number)
+        if row.date_of_birth:
+            cells["date_of_birth"] = parse_date_of_birth(row.date_of_birth).isoformat()
     return cells

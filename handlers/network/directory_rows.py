@@ -34,6 +34,7 @@ class DirectoryRow:
     slack_workspaces: str = ""
     entra_tenants: str = ""
     directory_roles: str = ""
+    date_of_birth: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -63,7 +64,7 @@ USED = {
             "directory_roles",
         }
     ),
-    "client": frozenset({"name", "nhs_number"}),
+    "client": frozenset({"name", "nhs_number", "date_of_birth"}),
     "membership": frozenset({"client", "role"}),
 }
 # The most characters each column may hold (the store's column sizes).
@@ -82,6 +83,7 @@ LIMITS = {
     "slack_workspaces": 2000,
     "entra_tenants": 2000,
     "directory_roles": 200,
+    "date_of_birth": 10,
 }
 OPTIONAL_COLUMNS = tuple(LIMITS)  # every column but kind and ref, in the header's order
 COLUMNS = ("kind", "ref", *OPTIONAL_COLUMNS)

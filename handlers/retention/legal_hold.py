@@ -169,7 +169,7 @@ def find_for_hold(uow: UnitOfWork, *, officer_id: str, identifier: str, clock: C
     """The client an exact identifier names, for a DPO; audited, the identifier never kept."""
     with uow:
         require_officer(uow, practitioner_id=officer_id, clock=clock)
-        child = parse_identifier(identifier)
+        child = parse_identifier(identifier, today=clock.now().date())
         if isinstance(child, Invalid):
             return HoldPage(None, child.errors)
         client = known_client(uow, child, blind_digest(uow, child))

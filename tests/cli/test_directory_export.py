@@ -123,7 +123,7 @@ def test_json_problems_are_numbered_by_row(flare: Flare, tmp_path: Path) -> None
         "row 3: is not an object of column names and text",
         "row 4: unknown column(s): colour; the columns are kind,ref,name,organisation,email,"
         "role,nhs_number,platform,slack_team,slack_user,teams_tenant,teams_user,client,"
-        "slack_workspaces,entra_tenants,directory_roles",
+        "slack_workspaces,entra_tenants,directory_roles,date_of_birth",
         "row 5: column(s) name must be text",
         "flare: bad.json: 4 bad row(s); nothing was imported",
     ]
@@ -151,7 +151,7 @@ def _without_hana(tmp_path: Path) -> Path:
     """The example as a full export after Hana left, Jo changed name and Kit joined."""
     kept = [line for line in EXAMPLE.read_text().splitlines() if ",hana," not in line]
     kept = [line.replace("Jo Lindqvist,", "Jo Lindqvist-Berg,") for line in kept]
-    kept.append("practitioner,kit,Kit Adams,county-cs,,Social worker,,,,,,,,,,")
+    kept.append("practitioner,kit,Kit Adams,county-cs,,Social worker,,,,,,,,,,,")
     return _write(tmp_path, "\n".join(kept) + "\n", "full.csv")
 
 

@@ -2,17 +2,18 @@
 
 A generated directory has organisations that declare Slack workspaces, Enterprise Grids and
 Entra tenants; practitioners with Slack and Teams identities inside them; clients with and
-without NHS numbers; and networks with every role. It is imported (sometimes written the
-loose ways an operator might: upper-case emails and tenants, `;` between workspaces, no
-platform), exported, written as CSV or JSON, read back, and imported into an empty store and
-into the same one. The export is the directory exactly, and importing it changes nothing.
+without NHS numbers and dates of birth; and networks with every role. It is imported
+(sometimes written the loose ways an operator might: upper-case emails and tenants, `;`
+between workspaces, no platform, dates of birth as DD/MM/YYYY), exported, written as CSV or
+JSON, read back, and imported into an empty store and into the same one. The export is the
+directory exactly, and importing it changes nothing.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ from handlers.network.directory import import_directory
 from handlers.network.directory_export import export_directory
 from handlers.network.directory_rows import ORG_KINDS, DirectoryRow, derived_platform
 from handlers.values import Role
+from store.crypto import fold_name
 from tests.conftest import UowFactory
 from tests.directory import wipe_directory
 
@@ -98,13 +100,20 @@ def directories(draw: st.DrawFn) -> list[DirectoryRow]:
     people = [
         draw(practitioner(n, draw(st.sampled_from(orgs)))) for n in range(draw(st.integers(0, 5)))
     ]
-    clients, numbers = [], set()
+    clients, numbers, births = [], set(), set()
     for n in range(draw(st.integers(0, 4))):
         number = nhs_number(draw(st.integers(0, 10**9 - 1)), draw(st.booleans()))
         if number.replace(" ", "") in numbers:
             number = ""
         numbers.add(number.replace(" ", ""))
-        clients.append(DirectoryRow(0, "client", f"C-{n}", name=draw(names), nhs_number=number))
+        name = draw(names)
+        born = draw(st.dates(date(2005, 1, 1), AT.date()).map(date.isoformat) | st.just(""))
+        if (fold_name(name), born) in births:
+            born = ""  # a name and date of birth names one client
+        births.add((fold_name(name), born))
+        clients.append(
+            DirectoryRow(0, "client", f"C-{n}", name=name, nhs_number=number, date_of_birth=born)
+        )
     memberships = []
     for client in clients:
         chosen = (
@@ -135,6 +144,9 @@ def loosely(row: DirectoryRow) -> DirectoryRow:
             email=row.email.upper(),
             teams_tenant=row.teams_tenant.upper(),
         )
+    if row.kind == "client" and row.date_of_birth:
+        born = date.fromisoformat(row.date_of_birth)
+        return replace(row, date_of_birth=f"{born.day}/{born.month:02d}/{born.year}")
     return row
 
 

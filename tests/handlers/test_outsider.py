@@ -172,7 +172,7 @@ def test_matched_and_unmatched_look_and_cost_the_same_to_the_raiser(
     assert max(len(matched_work), len(unmatched_work)) <= 40
 
 
-@pytest.mark.parametrize("typed", ["", "   ", "x" * 65])
+@pytest.mark.parametrize("typed", ["", "   ", "x" * 121])
 def test_a_bad_identifier_is_refused_without_echoing_it(
     uow_factory: UowFactory, clock: FakeClock, world: dict[str, str], typed: str
 ) -> None:

@@ -98,7 +98,7 @@ def test_matched_and_unmatched_look_the_same_from_slack(world: SlackWorld) -> No
 
 
 def test_a_bad_identifier_is_a_field_error_that_does_not_echo_it(world: SlackWorld) -> None:
-    answer = send(world, "x" * 65)
+    answer = send(world, "x" * 121)
     assert answer["response_action"] == "errors"
-    assert "x" * 65 not in str(answer)
+    assert "x" * 121 not in str(answer)
     assert world.count(Concern) == 0

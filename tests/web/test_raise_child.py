@@ -98,7 +98,7 @@ def test_matched_and_unmatched_give_the_outsider_the_same_pages(world: World) ->
 
 def test_a_bad_identifier_is_a_400_that_does_not_echo_it(world: World) -> None:
     gail = outsider(world)
-    _, refused = raise_child(gail, "not-a-valid-reference-" + "x" * 60)
+    _, refused = raise_child(gail, "not-a-valid-reference-" + "x" * 120)
     assert refused.status_code == 400
     assert "not-a-valid-reference" not in refused.text
     assert "Enter the child&#39;s NHS number" in refused.text
