@@ -56,3 +56,19 @@ def test_every_bench_runs_at_toy_size_and_writes_finite_figures(
     for sweep in ("outbox", "patterns", "reminders", "escalation", "retention"):
         assert any(t.startswith(f"{sweep} #") for t in store["plans"]), sweep
     assert all("Scan" in plan for plan in store["plans"].values())
+
+
+def test_seeding_without_a_terminal_says_its_progress_in_lines(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """click draws no bar when stderr is a file (a log, CI): the seeder writes lines instead."""
+    from tests.bench import store_seed
+
+    monkeypatch.setattr(store_seed, "PROGRESS_SECONDS", 0.0)
+    loader = store_seed.Loader(None, 1_000, "seeding 10x")  # type: ignore[arg-type]
+    with loader.bar:
+        loader._moved("clients", 250)
+        loader._moved("audit_events", 250)
+    lines = [line for line in capsys.readouterr().err.splitlines() if "rows" in line]
+    assert lines[0].startswith("seeding 10x: 250 of 1,000 rows (25%)")
+    assert lines[1].startswith("seeding 10x: 500 of 1,000 rows (50%)")

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.dependencies import Dependencies
+from handlers.network.client_lookup import Raiser, raiser_and_clients
 from handlers.network.identity import (
     Ambiguous,
     ChatIdentity,
@@ -80,6 +81,20 @@ def identify_slack_user(deps: Dependencies, client: WebClient, who: SlackUser) -
         return outcome
     with_email = replace(identity, email=verified_email(client, who.user))
     return identify(deps.uow(), with_email, clock=deps.clock)
+
+
+def identify_slack_raiser(
+    deps: Dependencies, client: WebClient, who: SlackUser, *, typed: str = ""
+) -> Raiser:
+    """`identify_slack_user`, with the raiser's clients read in the same transaction."""
+    identity = ChatIdentity(Platform.SLACK, who.team, who.user, enterprise=who.enterprise)
+    found = raiser_and_clients(
+        deps.uow(), identity, clock=deps.clock, typed=typed, email_lookup_follows=True
+    )
+    if not (isinstance(found.who, Unknown) and found.who.reason == "no_email"):
+        return found
+    with_email = replace(identity, email=verified_email(client, who.user))
+    return raiser_and_clients(deps.uow(), with_email, clock=deps.clock, typed=typed)
 
 
 def tell_refused(

@@ -32,10 +32,11 @@ from bot.slack.raise_views import (
     step_one,
     step_two,
 )
-from bot.slack.raiser import practitioner_for
+from bot.slack.raiser import practitioner_for, raiser_for
 from handlers.concern.answers import ANSWER_FIELDS, RaiseAnswers, answers_from
-from handlers.concern.submission import RaiseForm, preview_raise, send_raise, start_raise
+from handlers.concern.submission import RaiseForm, preview_raise, send_raise
 from handlers.my_work.linked import awaiting_with_links
+from handlers.network.client_lookup import Raiser
 from handlers.network.identity import Known
 
 if TYPE_CHECKING:
@@ -161,8 +162,8 @@ class RaiseModal:
 
     def _fill_in(self, form: Form, respond: Respond | None) -> None:
         try:
-            who = practitioner_for(self.runtime, form.client, form.body)
-            view = self._step_one(form, who) if isinstance(who, Known) else refusal_view(who)
+            who = raiser_for(self.runtime, form.client, form.body, typed=form.typed)
+            view = refusal_view(who) if isinstance(who, str) else self._step_one(form, who)
         except Exception as exc:  # the modal must not be left loading: say so, fixed wording
             log.error("slack.modal_fill_failed", error=type(exc).__name__)
             who, view = None, refusal_view(COULD_NOT_LOAD)
@@ -173,10 +174,9 @@ class RaiseModal:
         if isinstance(who, str) and respond is not None:
             respond(text=who, response_type="ephemeral", replace_original=False)
 
-    def _step_one(self, form: Form, who: Known) -> dict[str, Any]:
-        blank = start_raise(self.runtime.uow(), raiser_id=who.practitioner_id, typed=form.typed)
+    def _step_one(self, form: Form, raiser: Raiser) -> dict[str, Any]:
         return step_one(
-            blank.clients, form.context, client_id=blank.answers.client, prefill=form.prefill
+            raiser.clients, form.context, client_id=raiser.chosen or "", prefill=form.prefill
         )
 
     def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -38,16 +38,32 @@ def _options(uow: UnitOfWork, practitioner_id: str) -> tuple[ClientOption, ...]:
     return tuple(ClientOption(c.id, c.reference) for c in uow.directory.clients_of(practitioner_id))
 
 
+@dataclass(frozen=True)
+class Raiser:
+    """Who is raising from chat, the clients they may raise about, and the one they named."""
+
+    who: Identified
+    clients: tuple[ClientOption, ...] = ()
+    chosen: str | None = None  # the client a word typed after the command named, if theirs
+
+
 def raiser_and_clients(
-    uow: UnitOfWork, who: ChatIdentity, *, clock: Clock, email_lookup_follows: bool = False
-) -> tuple[Identified, tuple[ClientOption, ...]]:
-    """Who is raising (`identify`) and, if known, their clients: one transaction, for the
-    raise form a chat surface fills in while its 3-second trigger is still running."""
+    uow: UnitOfWork,
+    who: ChatIdentity,
+    *,
+    clock: Clock,
+    typed: str = "",
+    email_lookup_follows: bool = False,
+) -> Raiser:
+    """Who is raising (`identify`) and, if known, their clients and the one `typed` names
+    (`match_client`): one transaction, for the raise form a chat surface fills in while its
+    loading view shows (two transactions cost a pool check-out, BEGIN and ROLLBACK more)."""
     with uow:
         outcome = identify_in(uow, who, clock=clock, email_lookup_follows=email_lookup_follows)
         if not isinstance(outcome, Known):
-            return outcome, ()
-        return outcome, _options(uow, outcome.practitioner_id)
+            return Raiser(outcome)
+        chosen = _typed(uow, outcome.practitioner_id, typed) if typed else None
+        return Raiser(outcome, _options(uow, outcome.practitioner_id), chosen)
 
 
 def _mine(uow: UnitOfWork, practitioner_id: str, client_id: str | None) -> str | None:

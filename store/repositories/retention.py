@@ -39,12 +39,18 @@ class ConcernRetention:
         """Closed (or not shared) concerns of an organisation's raisers, past retention,
         whose client is not under a legal hold."""
         raisers = select(Practitioner.id).where(Practitioner.organisation_id == organisation_id)
-        held = select(Client.id).where(Client.legal_hold_at.is_not(None))
+        # Correlated (NOT EXISTS by the client's key), not `NOT IN (held clients)`: that
+        # subquery read the whole clients table on every call, so the sweep grew with it.
+        held = (
+            select(Client.id)
+            .where(Client.id == Concern.client_id, Client.legal_hold_at.is_not(None))
+            .exists()
+        )
         stmt = (
             select(Concern)
             .where(
                 Concern.raiser_id.in_(raisers),
-                Concern.client_id.not_in(held),
+                ~held,
                 Concern.status.in_(statuses),
                 Concern.shredded_at.is_(None),
                 or_(

@@ -30,6 +30,7 @@ import psycopg
 from store.crypto import BlindIndex
 
 BLOCK = 20_000
+PROGRESS_SECONDS = 10.0  # a line this often when stderr is no terminal (no bar drawn)
 ORGANISATIONS = 20
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)  # filler history lies before this
 
@@ -116,6 +117,9 @@ class Loader:
         )
         self.rows: dict[str, int] = {}
         self.seconds: dict[str, float] = {}
+        self.total, self.label, self.started = total, label, time.monotonic()
+        self.drawn = sys.stderr.isatty()  # click draws no bar on a file (a log): say lines
+        self.said_at = self.started
 
     def copy(self, table: str, columns: str, lines: Iterator[str]) -> None:
         """COPY into `table` with its plain (non-unique) indexes dropped, then rebuilt."""
@@ -149,6 +153,19 @@ class Loader:
     def _moved(self, table: str, count: int) -> None:
         self.rows[table] = self.rows.get(table, 0) + count
         self.bar.update(count)
+        if not self.drawn and time.monotonic() - self.said_at >= PROGRESS_SECONDS:
+            self.said_at = time.monotonic()
+            print(self.progress_line(), file=sys.stderr, flush=True)
+
+    def progress_line(self) -> str:
+        """The bar as one line of text, for a log (`make bench` run without a terminal)."""
+        done = sum(self.rows.values())
+        elapsed = time.monotonic() - self.started
+        left = elapsed * (self.total - done) / done if done else 0.0
+        return (
+            f"{self.label}: {done:,} of {self.total:,} rows "
+            f"({100 * done / max(self.total, 1):.0f}%), {elapsed:.0f} s, about {left:.0f} s left"
+        )
 
 
 def renice_backend(conn: psycopg.Connection[Any]) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.demo import ENTRA_TENANT, SLACK_WORKSPACE
-from handlers.network.client_lookup import client_options, raiser_and_clients
+from handlers.network.client_lookup import Raiser, client_options, raiser_and_clients
 from handlers.network.identity import (
     UNKNOWN_MESSAGE,
     WORKSPACE_MESSAGE,
@@ -193,14 +193,29 @@ def test_raiser_and_clients_links_then_lists_only_their_clients_and_refuses_with
 ) -> None:
     home = SLACK_WORKSPACE
     first = ChatIdentity(Platform.SLACK, home, "U-AMARA", "amara@demo.flare.invalid")
-    who, options = raiser_and_clients(uow_factory(), first, clock=clock)
-    assert isinstance(who, Known) and who.newly_linked  # the link committed with the read
-    assert options == client_options(uow_factory(), directory.people["amara"]) != ()
-    again, same = raiser_and_clients(
+    found = raiser_and_clients(uow_factory(), first, clock=clock)
+    assert isinstance(found.who, Known) and found.who.newly_linked  # committed with the read
+    assert found.clients == client_options(uow_factory(), directory.people["amara"]) != ()
+    assert found.chosen is None
+    again = raiser_and_clients(
         uow_factory(), ChatIdentity(Platform.SLACK, home, "U-AMARA"), clock=clock
     )
-    assert isinstance(again, Known) and not again.newly_linked and same == options
+    assert isinstance(again.who, Known) and not again.who.newly_linked
+    assert again.clients == found.clients
     assert _audit_actions(uow_factory).count("identity.linked") == 1
     stranger = ChatIdentity(Platform.SLACK, home, "U-X", "nobody@elsewhere.invalid")
-    assert raiser_and_clients(uow_factory(), stranger, clock=clock) == (Unknown("no_match"), ())
+    assert raiser_and_clients(uow_factory(), stranger, clock=clock) == Raiser(Unknown("no_match"))
     assert _refusals(uow_factory)[-1]["reason"] == "no_match"
+
+
+def test_raiser_and_clients_names_the_typed_client_only_if_it_is_theirs(
+    uow_factory: Factory, clock: FakeClock, directory: Directory
+) -> None:
+    amara = ChatIdentity(Platform.SLACK, SLACK_WORKSPACE, "U-AMARA", "amara@demo.flare.invalid")
+    for typed, chosen in [
+        ("c-1001", directory.clients["C-1001"]),  # a reference, any case
+        ("943 476 5919", directory.clients["C-1001"]),  # an NHS number, by the blind index
+        ("C-1002", None),  # not in Amara's networks
+        ("Jamie Rivers", None),  # never a plaintext search
+    ]:
+        assert raiser_and_clients(uow_factory(), amara, clock=clock, typed=typed).chosen == chosen

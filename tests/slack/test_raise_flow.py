@@ -325,3 +325,20 @@ def test_a_bad_category_or_severity_gets_the_one_message(world: SlackWorld) -> N
         },
     }
     assert concerns(world) == []
+
+
+def test_a_client_named_after_the_command_is_chosen_in_the_filled_form_only_if_theirs(
+    world: SlackWorld,
+) -> None:
+    """`/concern C-1001` (or its NHS number) preselects that client; another's is not chosen."""
+
+    def chosen(text: str) -> str | None:
+        _, trigger = world.sender.command(AMARA, text)
+        for block in opened_view(world, trigger)["blocks"]:
+            if block.get("block_id") == "client":
+                initial = block["element"].get("initial_option")
+                return str(initial["value"]) if initial else None
+        raise AssertionError("no client block")
+
+    assert chosen("C-1001") == chosen(NHS_C1001) == world.clients["C-1001"]
+    assert chosen("C-1002") is None  # not in Amara's networks
