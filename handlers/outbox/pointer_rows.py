@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from handlers.acknowledge_rule import awaits_acknowledgement, may_close
 from handlers.outbox.links import mint_link
 from handlers.ports import LinkMinter, MessageRef, Pointer
-from handlers.values import DeliveryRole, Platform, PointerKind, Severity
-from store.models import OutboxMessage
+from handlers.values import ChosenBecause, DeliveryRole, Platform, PointerKind, Severity
+from store.models import Delivery, OutboxMessage
 from store.unit_of_work import UnitOfWork
 
 # Pointers that offer the lead a Close button (the rule decides whether this recipient leads).
@@ -80,7 +80,15 @@ def pointer_for(
         updates=updates,
         awaiting=_count(row.detail, "awaiting"),
         follow_ups_due=_count(row.detail, "follow_ups_due"),
+        chosen=_chosen(kind, delivery),
     )
+
+
+def _chosen(kind: PointerKind, delivery: Delivery | None) -> ChosenBecause | None:
+    """Why a new concern's recipient was chosen (a closed reason, no content)."""
+    if kind is not PointerKind.NEW_CONCERN or delivery is None or not delivery.chosen_because:
+        return None
+    return ChosenBecause(delivery.chosen_because)
 
 
 def _count(detail: Mapping[str, object], name: str) -> int:
