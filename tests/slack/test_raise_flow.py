@@ -172,7 +172,6 @@ def test_step_one_errors_point_at_the_fields(world: SlackWorld) -> None:
         "severity",
         "noticed",
         "family_informed",
-        "rationale",
         "lawful_basis",
     }
     # An identifier that is not one of my clients: an error that does not repeat it.

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from bot.teams.dialog import CARD_CONTENT_TYPE
 from bot.teams.package import RAISE_COMMAND_ID
+from handlers.concern.answers import SPECIAL_CATEGORY_NEEDED
 from store.models import Concern
 from tests.directory import make_lead
 from tests.teams.fake_connector import APP_ID, TENANT_ID, FakeTeams
@@ -209,6 +210,9 @@ def test_the_second_card_recommends_and_lets_the_raiser_narrow(world: TeamsWorld
     assert world.people["amara"] in {c["value"] for c in recipients["choices"]}
     # Narrowing to the lead alone without a reason is refused, with the answers kept.
     send = submit_data(second) | ANSWERS | {"recipients": world.people["chloe"]}
+    # A health concern is special category data: an Article 9 condition is asked first.
+    assert SPECIAL_CATEGORY_NEEDED in str(card_of(submit(world, "dev", send)))
+    send["special_category"] = "safeguarding"
     again = submit(world, "dev", send)
     card = card_of(again)
     assert "Say why you changed who it goes to" in str(card)
