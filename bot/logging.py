@@ -32,6 +32,7 @@ SENSITIVE_KEYS = frozenset(
         "name_dob",
         "family_reason",
         "narrowing_reason",
+        "not_sharing_reason",
         "protected",
         "information",
         "token",
