@@ -336,7 +336,7 @@ def to_command(
 
 
 def _optional_choice(name: str, value: str) -> tuple[StrEnum | None, dict[str, str]]:
-    """A choice that may be left blank (its first member then): only a wrong value is an error."""
+    """A choice that may be left blank (the command's default then): only a wrong value errs."""
     return parse_choice(name, value) if value else (None, {})
 
 
