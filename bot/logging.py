@@ -33,6 +33,7 @@ SENSITIVE_KEYS = frozenset(
         "date_of_birth",
         "family_reason",
         "narrowing_reason",
+        "not_sharing_reason",
         "protected",
         "information",
         "token",

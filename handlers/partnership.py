@@ -17,7 +17,7 @@ from typing import Any
 
 from handlers.deadlines import DEFAULT_POLICY, REGIONS
 from handlers.invalid import Invalid
-from handlers.values import Category, Role, Severity
+from handlers.values import Category, ChosenBecause, Role, Severity
 from store.models import Organisation
 from store.unit_of_work import UnitOfWork
 
@@ -69,18 +69,30 @@ class RoutingPolicy:
     def rule(self, category: Category, severity: Severity) -> RoutingRule:
         return self.rules.get(cell_name(category, severity), EVERYONE)
 
+    def because(
+        self, role: Role, org_kind: str, category: Category, severity: Severity
+    ) -> ChosenBecause | None:
+        """Why this member receives by default (a closed reason); None when they do not."""
+        if role in (Role.LEAD, Role.DEPUTY):
+            return ChosenBecause.LEAD if role is Role.LEAD else ChosenBecause.DEPUTY
+        rule = self.rule(category, severity)
+        if not rule.receives(role, org_kind):
+            return None
+        return ChosenBecause.WHOLE_NETWORK if ANY_KIND in rule.kinds else ChosenBecause.RELEVANT
+
     def recommend(
         self, role: Role, org_kind: str, category: Category, severity: Severity
     ) -> tuple[bool, str]:
         """Whether this member receives by default, and why (shown in the raise preview)."""
-        if role in (Role.LEAD, Role.DEPUTY):
-            return True, "Leads the network" if role is Role.LEAD else "Deputises for the lead"
-        rule = self.rule(category, severity)
-        if not rule.receives(role, org_kind):
-            return False, "Not needed for this category and severity"
-        if ANY_KIND in rule.kinds:
-            return True, "This category and severity go to the whole network"
-        return True, f"Relevant to {category.label.lower()}"
+        because = self.because(role, org_kind, category, severity)
+        words = {
+            None: "Not needed for this category and severity",
+            ChosenBecause.LEAD: "Leads the network",
+            ChosenBecause.DEPUTY: "Deputises for the lead",
+            ChosenBecause.WHOLE_NETWORK: "This category and severity go to the whole network",
+            ChosenBecause.RELEVANT: f"Relevant to {category.label.lower()}",
+        }
+        return because is not None, words[because]
 
     def to_data(self) -> dict[str, dict[str, list[str]]]:
         return {name: rule.to_data() for name, rule in sorted(self.rules.items())}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from handlers.values import Platform, PointerKind, Severity
+from handlers.values import ChosenBecause, Platform, PointerKind, Severity
 
 OPAQUE_ID = re.compile(r"^[0-9a-f]{32}$")
 LINK = re.compile(r"^https?://[A-Za-z0-9.:\-\[\]]+(/[A-Za-z0-9_\-./]*)?$")
@@ -66,12 +66,15 @@ class Pointer:
     updates: MessageRef | None = field(default=None)
     awaiting: int = 0
     follow_ups_due: int = 0
+    chosen: ChosenBecause | None = None  # why this recipient was chosen: a closed reason
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, PointerKind) or not isinstance(self.platform, Platform):
             raise TypeError("pointer kind and platform must be enum members")
         if self.severity is not None and not isinstance(self.severity, Severity):
             raise TypeError("pointer severity must be a Severity")
+        if self.chosen is not None and not isinstance(self.chosen, ChosenBecause):
+            raise TypeError("pointer chosen must be a ChosenBecause")
         opaque = ("concern_id", "join_request_id")
         for name in ("recipient_id", *(n for n in opaque if getattr(self, n))):
             if not OPAQUE_ID.match(getattr(self, name)):

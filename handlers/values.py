@@ -64,6 +64,78 @@ class LawfulBasis(StrEnum):
         }[self.value]
 
 
+class SpecialCategoryCondition(StrEnum):
+    """UK GDPR Article 9(2) conditions for special category data (health, sex life, …).
+
+    NONE: the concern holds no special category data. Health concerns always need one.
+    """
+
+    NONE = "none"
+    SAFEGUARDING = "safeguarding"
+    HEALTH_SOCIAL_CARE = "health_social_care"
+    VITAL_INTERESTS = "vital_interests"
+    STATUTORY = "statutory"
+    SOCIAL_PROTECTION = "social_protection"
+    EXPLICIT_CONSENT = "explicit_consent"
+    LEGAL_CLAIMS = "legal_claims"
+
+    @property
+    def label(self) -> str:
+        return {
+            "none": "No health or other special category data",
+            "safeguarding": (
+                "9(2)(g), DPA 2018 Sch 1 para 18: safeguarding children, people at risk"
+            ),
+            "health_social_care": "9(2)(h), DPA 2018 Sch 1 para 2: health or social care",
+            "vital_interests": "9(2)(c): vital interests, when consent cannot be given",
+            "statutory": "9(2)(g), DPA 2018 Sch 1 para 6: statutory purposes",
+            "social_protection": "9(2)(b), DPA 2018 Sch 1 para 1: social protection law",
+            "explicit_consent": "9(2)(a): explicit consent",
+            "legal_claims": "9(2)(f): legal claims",
+        }[self.value]
+
+
+# Concerns of these kinds are about health: an Article 9 condition is always needed.
+SPECIAL_CATEGORY_CONCERNS = frozenset({Category.HEALTH})
+
+
+class SharingDecision(StrEnum):
+    """The raiser's choice in the step where recipients are chosen (golden rule 7)."""
+
+    SHARE = "share"
+    NOT_SHARE = "not_share"
+
+    @property
+    def label(self) -> str:
+        return {
+            "share": "Share it with the people chosen",
+            "not_share": "Do not share: record my decision and why",
+        }[self.value]
+
+
+class ChosenBecause(StrEnum):
+    """Why a recipient was chosen: the routing policy's reason, or the raiser's own choice.
+
+    Closed and without content, so a pointer may carry it into chat.
+    """
+
+    LEAD = "lead"
+    DEPUTY = "deputy"
+    WHOLE_NETWORK = "whole_network"
+    RELEVANT = "relevant"
+    RAISER_CHOSE = "raiser_chose"
+
+    @property
+    def label(self) -> str:
+        return {
+            "lead": "lead professional for this client",
+            "deputy": "deputy lead professional for this client",
+            "whole_network": "this kind of concern goes to the whole network",
+            "relevant": "the routing policy sends this kind of concern to your agency",
+            "raiser_chose": "the person who raised it chose to include you",
+        }[self.value]
+
+
 class FamilyInformed(StrEnum):
     """Golden rule 2: say whether the family was told, or why not."""
 

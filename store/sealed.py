@@ -37,6 +37,7 @@ class ConcernField(Enum):
     NARROWING_REASON = "narrowing_reason"
     PROTECTED = "protected"
     OUTCOME_NOTE = "outcome_note"  # the note of an "other" outcome when the concern closed
+    NOT_SHARING_REASON = "not_sharing_reason"  # why a decision not to share was made
 
 
 class EntryField(Enum):

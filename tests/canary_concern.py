@@ -13,7 +13,7 @@ from handlers.concern.raising import Raised
 from handlers.deadlines import WorkingCalendar
 from handlers.network.directory import DirectoryRow, find_client, import_directory
 from handlers.ports import Clock
-from handlers.values import Category, LawfulBasis, Severity
+from handlers.values import Category, LawfulBasis, Severity, SpecialCategoryCondition
 from store.unit_of_work import UnitOfWork
 from tests.directory import Directory
 from tests.raising import raise_for_test
@@ -50,6 +50,7 @@ def raise_canary_concern(
     category: Category = Category.NEGLECT,
     severity: Severity = Severity.HIGH,
     lawful_basis: LawfulBasis = LawfulBasis.PUBLIC_TASK,
+    special_category: SpecialCategoryCondition = SpecialCategoryCondition.NONE,
 ) -> Raised:
     """Amara raises it, narrowed to `recipients` (refs), every free-text field a canary."""
     return raise_for_test(
@@ -64,6 +65,7 @@ def raise_canary_concern(
         noticed=texts["noticed"],
         rationale=texts["rationale"],
         lawful_basis=lawful_basis,
+        special_category=special_category,
         family_reason=texts["family_reason"],
         recipients=[people[ref] for ref in recipients],
         narrowing_reason=texts["narrowing_reason"],

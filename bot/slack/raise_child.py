@@ -14,7 +14,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack.raise_modal import COMMAND, _refuse_fields, read_answers, refusal_view
-from bot.slack.raise_views import ANSWERED_HERE, PRIVATE_NOTE, Context, _answer, _input, plain
+from bot.slack.raise_views import IN_ONE_STEP, PRIVATE_NOTE, Context, _answer, _input, plain
 from bot.slack.raiser import practitioner_for
 from handlers.child_identifier import IDENTIFIER_HINT, IDENTIFIER_LABEL, MAX_IDENTIFIER
 from handlers.concern.outsider import SENT, raise_about_child
@@ -46,7 +46,7 @@ def child_view(context: Context) -> dict[str, Any]:
         "blocks": [
             {"type": "context", "elements": [PRIVATE_NOTE]},
             identifier,
-            *(_answer(described) for described in ANSWERED_HERE),
+            *(_answer(described) for described in IN_ONE_STEP),
         ],
     }
 

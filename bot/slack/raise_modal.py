@@ -27,6 +27,7 @@ from bot.slack.raise_views import (
     Context,
     errors_for,
     mrkdwn,
+    not_shared,
     plain,
     sent,
     step_one,
@@ -34,7 +35,12 @@ from bot.slack.raise_views import (
 )
 from bot.slack.raiser import practitioner_for, raiser_for
 from handlers.concern.answers import ANSWER_FIELDS, RaiseAnswers, answers_from
-from handlers.concern.submission import RaiseForm, preview_raise, send_raise
+from handlers.concern.not_sharing import DecisionRecorded
+from handlers.concern.submission import (
+    RaiseForm,
+    preview_raise,
+    send_or_decide,
+)
 from handlers.my_work.linked import awaiting_with_links
 from handlers.network.client_lookup import Raiser
 from handlers.network.identity import Known
@@ -273,14 +279,15 @@ class RaiseModal:
         ack(response_action="update", view=step_two(form.clients, form.reach, context))
 
     def send(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """Step 2 submitted: raise (once per view), confirm with counts only."""
+        """Step 2 submitted: raise (once per view), or record the decision not to share, as the
+        raiser chose there; confirm with counts only."""
         view = body["view"]
         who = self._submitter(ack, body, client)
         if who is None:
             return
         answers, identifier = read_answers(body)
         runtime = self.runtime
-        outcome = send_raise(
+        outcome = send_or_decide(
             runtime.uow(),
             answers,
             raiser_id=who.practitioner_id,
@@ -291,6 +298,10 @@ class RaiseModal:
         )
         if isinstance(outcome, RaiseForm):
             _refuse_fields(ack, outcome.errors, view)
+            return
+        if isinstance(outcome, DecisionRecorded):
+            ack(response_action="update", view=not_shared(duplicate=outcome.duplicate))
+            log.info("slack.not_shared_recorded", duplicate=outcome.duplicate)
             return
         ack(response_action="update", view=sent(outcome.recipients, duplicate=outcome.duplicate))
         log.info("slack.concern_raised", recipients=outcome.recipients, duplicate=outcome.duplicate)

@@ -13,9 +13,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from handlers.concern.answers import BY_NAME, STEP_ONE_FIELDS, AnswerField, FieldKind
+from handlers.concern.answers import (
+    BY_NAME,
+    ONE_STEP_FIELDS,
+    STEP_ONE_FIELDS,
+    AnswerField,
+    FieldKind,
+)
 from handlers.network.client_lookup import ClientOption
 from handlers.network.routing import ShareOptions
+from handlers.values import SharingDecision
 
 STEP_ONE = "flare_raise"
 STEP_TWO = "flare_raise_send"
@@ -107,18 +114,30 @@ def _text(described: AnswerField) -> Block:
     )
 
 
-def _select(described: AnswerField) -> Block:
+def _select(described: AnswerField, initial: str = "") -> Block:
     options = [_option(v, text) for v, text in described.options()]
     element: dict[str, Any] = (
         {"type": "radio_buttons", "options": options}
         if described.show_all
         else {"type": "static_select", "placeholder": plain("Choose"), "options": options}
     )
-    return _input(described.name, described.label, element, hint=described.hint)
+    preset = [o for o in options if initial and o["value"] == initial]
+    if preset:
+        element["initial_option"] = preset[0]
+    return _input(
+        described.name,
+        described.label,
+        element,
+        optional=not described.required,
+        hint=described.hint,
+    )
 
 
-def _answer(described: AnswerField) -> Block:
-    return _select(described) if described.kind is FieldKind.CHOICE else _text(described)
+def _answer(described: AnswerField, initial: str = "") -> Block:
+    """One question's input; `initial` presets a choice (a closed value, never typed text)."""
+    if described.kind is FieldKind.CHOICE:
+        return _select(described, initial)
+    return _text(described)
 
 
 def _client(clients: Sequence[ClientOption], client_id: str) -> Block:
@@ -140,6 +159,7 @@ def _client(clients: Sequence[ClientOption], client_id: str) -> Block:
 
 
 ANSWERED_HERE = tuple(f for f in STEP_ONE_FIELDS if f.kind in (FieldKind.CHOICE, FieldKind.TEXT))
+IN_ONE_STEP = tuple(f for f in ONE_STEP_FIELDS if f.kind in (FieldKind.CHOICE, FieldKind.TEXT))
 
 
 def answer_blocks(clients: Sequence[ClientOption], *, client_id: str = "") -> list[Block]:
@@ -213,7 +233,7 @@ def step_two(clients: Sequence[ClientOption], options: ShareOptions, context: Co
                 "*Who it will reach* — the network of client "
                 f"{escape_mrkdwn(options.client_reference)}. "
                 "Ticked people are those the routing policy recommends. Untick anyone who "
-                "does not need to know, and say why."
+                "does not need to know, and say why. Or decide not to share, and say why."
             ),
         }
     ]
@@ -235,11 +255,14 @@ def step_two(clients: Sequence[ClientOption], options: ShareOptions, context: Co
         )
     blocks += [
         _text(BY_NAME["narrowing_reason"]),
+        _answer(BY_NAME["decision"], initial=SharingDecision.SHARE.value),
+        _text(BY_NAME["rationale"]),
+        _text(BY_NAME["not_sharing_reason"]),
         {"type": "divider"},
         {"type": "context", "elements": [mrkdwn("Your answers — you can still change them.")]},
         *answer_blocks(clients),
     ]
-    return _modal(STEP_TWO, "Send", blocks, context)
+    return _modal(STEP_TWO, "Submit", blocks, context)
 
 
 def sent(recipients: int, *, duplicate: bool = False) -> View:
@@ -255,6 +278,24 @@ def sent(recipients: int, *, duplicate: bool = False) -> View:
         "type": "modal",
         "callback_id": "flare_raise_sent",
         "title": plain("Concern sent"),
+        "close": plain("Done"),
+        "blocks": [{"type": "section", "text": mrkdwn(line)} for line in lines],
+    }
+
+
+def not_shared(*, duplicate: bool = False) -> View:
+    """A decision not to share, recorded: no content, and nobody was told."""
+    lines = [
+        "Your decision not to share was recorded."
+        if not duplicate
+        else "This decision was already recorded; it has not been recorded again.",
+        "Nobody has been told. Only you, your organisation's safeguarding lead and its data "
+        "protection officer can see it, on Flare's own pages.",
+    ]
+    return {
+        "type": "modal",
+        "callback_id": "flare_raise_not_shared",
+        "title": plain("Decision recorded"),
         "close": plain("Done"),
         "blocks": [{"type": "section", "text": mrkdwn(line)} for line in lines],
     }

@@ -31,13 +31,13 @@ from handlers.child_identifier import (
     IDENTIFIER_LABEL,
     MAX_IDENTIFIER,
 )
-from handlers.concern.answers import STEP_ONE_FIELDS, FieldKind, RaiseAnswers, answers_from
+from handlers.concern.answers import ONE_STEP_FIELDS, FieldKind, RaiseAnswers, answers_from
 from handlers.concern.outsider import SENT, raise_about_child
 from handlers.invalid import Invalid
 
 SEND_STEP = "child_send"
 TITLE = "Raise about any child"
-ASKED = tuple(f for f in STEP_ONE_FIELDS if f.kind in (FieldKind.CHOICE, FieldKind.TEXT))
+ASKED = tuple(f for f in ONE_STEP_FIELDS if f.kind in (FieldKind.CHOICE, FieldKind.TEXT))
 
 
 def child_card(answers: RaiseAnswers, errors: Mapping[str, str]) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """The Teams raise dialog (task module): two Adaptive Cards and the submit that raises.
 
 Card 1 asks the routing choices (client, category, severity). Card 2 shows the answers to
-give (what you noticed, whether the family knows, why sharing is necessary and the lawful
-basis, identities to protect) and then who it will reach, recommended people ticked, to
-narrow with a reason. The questions are the ones `handlers.concern.answers` describes, and each
-invoke is one call into `handlers.concern.submission`; submit raises with the submission key
-minted when the dialog opened, so a redelivered submit is one concern. Nothing is posted to
+give (what you noticed, whether the family knows, the lawful basis and any Article 9
+condition, identities to protect) and then who it will reach, recommended people ticked, to
+narrow with a reason, and the decision: share it (saying why sharing is necessary) or
+record a decision not to share (saying why not). The questions are the ones
+`handlers.concern.answers` describes, and each invoke is one call into
+`handlers.concern.submission`; submit raises (or records the decision) with the submission
+key minted when the dialog opened, so a redelivered submit is one concern. Nothing is posted to
 any conversation. Clients are listed by their Flare reference, never by name.
 
 The answers travel from Teams to Flare only; the one exception is a submit that needs
@@ -26,10 +28,13 @@ from handlers.concern.answers import (
     STEP_ONE_FIELDS,
     AnswerField,
     FieldKind,
+    RaiseAnswers,
     answers_from,
 )
+from handlers.concern.not_sharing import DecisionRecorded
 from handlers.concern.raising import Raised
-from handlers.concern.submission import RaiseForm, preview_raise, send_raise, start_raise
+from handlers.concern.submission import RaiseForm, preview_raise, send_or_decide, start_raise
+from handlers.values import SharingDecision
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 TITLE = "Raise a concern"
@@ -37,6 +42,11 @@ STEP = "flare_step"
 CHILD_STEP = "child"  # card 1's way to raise about any child (bot/teams/child_dialog.py)
 CARD_ONE = (*ROUTING_FIELDS, BY_NAME["submission_key"])  # asked (or minted) by card 1
 CARD_TWO = tuple(f for f in STEP_ONE_FIELDS if f not in CARD_ONE)
+
+NOT_SHARED = (
+    "Your decision not to share was recorded. Nobody has been told; only you, your "
+    "organisation's safeguarding lead and its data protection officer can see it in Flare."
+)
 
 Card = dict[str, Any]
 
@@ -76,17 +86,18 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 
 
 def _choices(described: AnswerField, options: list[tuple[str, str]], value: str) -> Card:
-    """A required single choice: a drop-down, or radio buttons that show long answers whole."""
-    return {
+    """A single choice: a drop-down, or radio buttons that show long answers whole."""
+    choice: Card = {
         "type": "Input.ChoiceSet",
         "id": described.name,
         "label": described.label,
-        "isRequired": True,
-        "errorMessage": described.missing,
         "style": "expanded" if described.show_all else "compact",
         "value": value,
         "choices": [{"title": title, "value": v} for v, title in options],
     }
+    if described.required or described.kind is FieldKind.CLIENT:
+        choice.update(isRequired=True, errorMessage=described.missing)
+    return choice
 
 
 def _area(described: AnswerField, value: str) -> Card:
@@ -188,9 +199,22 @@ def answers_card(form: RaiseForm) -> Card:
             "choices": [{"title": title, "value": pid} for pid, title in people],
         },
         _area(narrowing, answers.narrowing_reason),
+        *_decision(answers),
     ]
     data = {STEP: "send", **{f.name: getattr(answers, f.name) for f in CARD_ONE}}
-    return _card(body, [{"type": "Action.Submit", "title": "Send", "data": data}])
+    return _card(body, [{"type": "Action.Submit", "title": "Submit", "data": data}])
+
+
+def _decision(answers: RaiseAnswers) -> list[Card]:
+    """Share it (and why), or decide not to share (and why): asked where recipients are."""
+    decision = BY_NAME["decision"]
+    return [
+        _text("Share it, or decide not to share", size="medium", weight="bolder"),
+        _text(decision.hint),
+        _choices(decision, decision.options(), answers.decision or SharingDecision.SHARE.value),
+        _area(BY_NAME["rationale"], answers.rationale),
+        _area(BY_NAME["not_sharing_reason"], answers.not_sharing_reason),
+    ]
 
 
 def submitted(value: Mapping[str, Any]) -> Mapping[str, object]:
@@ -218,7 +242,7 @@ class RaiseDialog:
                 self._uow(), answers, raiser_id=raiser_id, via="teams", routing_only=True
             )
             return self._show(form)
-        outcome = send_raise(
+        outcome = send_or_decide(
             self._uow(),
             answers,
             raiser_id=raiser_id,
@@ -226,9 +250,11 @@ class RaiseDialog:
             calendar=self._calendar,
             via="teams",
         )
-        return (
-            self._show(outcome) if isinstance(outcome, RaiseForm) else task_message(_sent(outcome))
-        )
+        if isinstance(outcome, RaiseForm):
+            return self._show(outcome)
+        if isinstance(outcome, DecisionRecorded):
+            return task_message(NOT_SHARED)
+        return task_message(_sent(outcome))
 
     def _show(self, form: RaiseForm) -> dict[str, Any]:
         if form.back_to(CARD_ONE):

@@ -15,12 +15,12 @@ from fastapi import APIRouter, Request, Response
 from bot.web.raise_form import PageDep
 from bot.web.rendering import Page, PageRoute
 from handlers.child_identifier import IDENTIFIER_HINT, IDENTIFIER_LABEL, MAX_IDENTIFIER
-from handlers.concern.answers import STEP_ONE_FIELDS, RaiseAnswers, answers_from
+from handlers.concern.answers import ONE_STEP_FIELDS, RaiseAnswers, answers_from
 from handlers.concern.outsider import SENT, raise_about_child
 from handlers.invalid import Invalid
 
 router = APIRouter(route_class=PageRoute)
-FIELDS = [f for f in STEP_ONE_FIELDS if f.name != "client"]
+FIELDS = [f for f in ONE_STEP_FIELDS if f.name != "client"]
 
 
 def _form(page: Page, answers: RaiseAnswers, errors: dict[str, str]) -> Response:

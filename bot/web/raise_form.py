@@ -21,11 +21,12 @@ from handlers.concern.answers import (
     RaiseAnswers,
     answers_from,
 )
+from handlers.concern.not_sharing import DecisionRecorded
 from handlers.concern.submission import (
     RaiseForm,
     decide_not_to_share,
     preview_raise,
-    send_raise,
+    send_or_decide,
     start_raise,
 )
 from handlers.network.people import advice_for
@@ -40,7 +41,6 @@ class RaisePost:
     answers: RaiseAnswers
     csrf: str = ""
     change: str = ""
-    not_sharing_reason: str = ""
 
 
 async def posted(request: Request) -> RaisePost:
@@ -56,7 +56,6 @@ async def posted(request: Request) -> RaisePost:
         answers_from(values),
         csrf=text("csrf"),
         change=text("change"),
-        not_sharing_reason=text("not_sharing_reason"),
     )
 
 
@@ -64,11 +63,11 @@ Posted = Annotated[RaisePost, Depends(posted)]
 PageDep = Annotated[Page, Depends(page_for)]
 
 
-def _show(page: Page, form: RaiseForm, post: RaisePost | None = None) -> Response:
+def _show(page: Page, form: RaiseForm) -> Response:
     """Step 1 until the answers are right, then step 2 (with its own errors, if any)."""
     if form.back_to(STEP_ONE_FIELDS):
         return _step_one(page, form)
-    return _step_two(page, form, post)
+    return _step_two(page, form)
 
 
 def _step_one(page: Page, form: RaiseForm) -> Response:
@@ -84,7 +83,7 @@ def _step_one(page: Page, form: RaiseForm) -> Response:
     )
 
 
-def _step_two(page: Page, form: RaiseForm, post: RaisePost | None) -> Response:
+def _step_two(page: Page, form: RaiseForm) -> Response:
     assert form.reach is not None  # back_to() sent the raiser to step 1 otherwise
     answers = form.answers
     chosen = set(answers.recipients) if form.errors else set(form.reach.recommended_ids)
@@ -92,7 +91,6 @@ def _step_two(page: Page, form: RaiseForm, post: RaisePost | None) -> Response:
         "raise_step2.html",
         status=400 if form.errors else 200,
         answers=answers,
-        not_sharing_reason=post.not_sharing_reason if post else "",
         options=form.reach,
         chosen=chosen,
         errors=form.errors,
@@ -126,7 +124,7 @@ def raise_send(page: PageDep, post: Posted) -> Response:
     page.check_csrf(post.csrf)
     me = page.require_me(after="/raise")
     runtime = page.deps
-    outcome = send_raise(
+    outcome = send_or_decide(
         runtime.uow(),
         post.answers,
         raiser_id=me.practitioner_id,
@@ -135,7 +133,9 @@ def raise_send(page: PageDep, post: Posted) -> Response:
         labelled=True,
     )
     if isinstance(outcome, RaiseForm):
-        return _show(page, outcome, post)
+        return _show(page, outcome)
+    if isinstance(outcome, DecisionRecorded):
+        return page.render("raise_not_shared.html", recorded=outcome)
     return page.render("raise_sent.html", raised=outcome)
 
 
@@ -148,13 +148,12 @@ def decide_not_to_share_page(page: PageDep, post: Posted) -> Response:
     outcome = decide_not_to_share(
         runtime.uow(),
         post.answers,
-        reason=post.not_sharing_reason,
         raiser_id=me.practitioner_id,
         clock=runtime.clock,
         labelled=True,
     )
     if isinstance(outcome, RaiseForm):
-        return _show(page, outcome, post)
+        return _show(page, outcome)
     return page.render("raise_not_shared.html", recorded=outcome)
 
 

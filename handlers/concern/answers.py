@@ -16,11 +16,22 @@ from enum import StrEnum
 from typing import Any
 
 from handlers.invalid import MAX_TEXT
-from handlers.values import Category, FamilyInformed, LawfulBasis, Severity
+from handlers.values import (
+    SPECIAL_CATEGORY_CONCERNS,
+    Category,
+    FamilyInformed,
+    LawfulBasis,
+    Severity,
+    SharingDecision,
+    SpecialCategoryCondition,
+)
 
 SUBMISSION_KEY_MAX = 128  # the store's column
 EXPIRED = "This form has expired; start again"
 NOT_IN_NETWORK = "Choose a client whose network you are in"
+SPECIAL_CATEGORY_NEEDED = (
+    "A concern about health is special category data: choose the Article 9 condition"
+)
 
 
 class FieldKind(StrEnum):
@@ -51,6 +62,9 @@ class RaiseConcern:
     narrowing_reason: str = ""
     protected_identities: str = ""
     via: str = "web"
+    special_category: SpecialCategoryCondition = SpecialCategoryCondition.NONE
+    decision: SharingDecision = SharingDecision.SHARE
+    not_sharing_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,19 +170,23 @@ class RaiseAnswers:
         "If you have not told the family, say why",
         missing="Say why the family has not been told",  # required unless they were told
     )
-    rationale: str = _text(
-        "Why is sharing necessary and proportionate?",
-        hint="Say why the people in the network need to know this.",
-        required=True,
-        missing="Enter why sharing is necessary and proportionate",
-        too_long=f"The reason for sharing must be {MAX_TEXT} characters or fewer",
-    )
     lawful_basis: str = _choice(
         LawfulBasis,
         "Lawful basis for sharing",
         "Choose the lawful basis for sharing",
         show_all=True,
         hint="Consent is not needed when a child is at risk of harm.",
+    )
+    special_category: str = _answer(
+        label="Health or other special category data: the Article 9 condition",
+        kind=FieldKind.CHOICE,
+        step=1,
+        choices=SpecialCategoryCondition,
+        missing=SPECIAL_CATEGORY_NEEDED,
+        show_all=True,
+        hint="Health, sex life, ethnicity, religion and the like are special category data. "
+        "Safeguarding a child or an adult at risk is usually 9(2)(g) with Schedule 1 "
+        "paragraph 18. Leave blank if there is none.",
     )
     protected_identities: str = _text(
         "People whose identity must be protected",
@@ -195,6 +213,30 @@ class RaiseAnswers:
         missing="Choose at least the lead professional",
     )
     narrowing_reason: str = _text("If you changed who it goes to, say why", step=2)
+    decision: str = _answer(
+        label="Share it, or decide not to share?",
+        kind=FieldKind.CHOICE,
+        step=2,
+        choices=SharingDecision,
+        missing="Choose whether to share it",
+        show_all=True,
+        hint="Decisions not to share are recorded too. Only you, your organisation's "
+        "safeguarding lead and its data protection officer can see them; nobody is told.",
+    )
+    rationale: str = _text(
+        "Why is sharing necessary and proportionate?",
+        step=2,
+        hint="Say why the people chosen need to know this. Needed only when you share.",
+        missing="Enter why sharing is necessary and proportionate",
+        too_long=f"The reason for sharing must be {MAX_TEXT} characters or fewer",
+    )
+    not_sharing_reason: str = _text(
+        "Why you decided not to share",
+        step=2,
+        hint="Needed only when you decide not to share.",
+        missing="Say why you decided not to share",
+        too_long=f"Keep the reason to {MAX_TEXT} characters or fewer",
+    )
 
 
 ANSWER_FIELDS: tuple[AnswerField, ...] = tuple(
@@ -204,6 +246,9 @@ BY_NAME: dict[str, AnswerField] = {f.name: f for f in ANSWER_FIELDS}
 ROUTING_FIELDS = tuple(f for f in ANSWER_FIELDS if f.routing)
 STEP_ONE_FIELDS = tuple(f for f in ANSWER_FIELDS if f.step == 1)
 STEP_TWO_FIELDS = tuple(f for f in ANSWER_FIELDS if f.step == 2)
+# A form that shares in one step (raising about any child: no recipients to choose) asks
+# step one's answers and why sharing is necessary.
+ONE_STEP_FIELDS = (*STEP_ONE_FIELDS, BY_NAME["rationale"])
 
 
 def choice_labels() -> dict[str, list[tuple[str, str]]]:
@@ -265,6 +310,8 @@ def to_command(
     category, severity, errors = parse_routing(answers)
     family_informed, bad_family = parse_choice("family_informed", answers.family_informed)
     lawful_basis, bad_basis = parse_choice("lawful_basis", answers.lawful_basis)
+    special, bad_special = _optional_choice("special_category", answers.special_category)
+    decision, bad_decision = _optional_choice("decision", answers.decision)
     missing_client = {} if answers.client else {"client": BY_NAME["client"].missing}
     cmd = RaiseConcern(
         raiser_id=raiser_id,
@@ -281,8 +328,17 @@ def to_command(
         recipients=list(answers.recipients) if with_recipients else None,
         narrowing_reason=answers.narrowing_reason,
         via=via,
+        special_category=SpecialCategoryCondition(special or SpecialCategoryCondition.NONE),
+        decision=SharingDecision(decision or SharingDecision.SHARE),
+        not_sharing_reason=answers.not_sharing_reason,
     )
-    return cmd, {**missing_client, **errors, **bad_family, **bad_basis}
+    unparsed = {**bad_family, **bad_basis, **bad_special, **bad_decision}
+    return cmd, {**missing_client, **errors, **unparsed}
+
+
+def _optional_choice(name: str, value: str) -> tuple[StrEnum | None, dict[str, str]]:
+    """A choice that may be left blank (the command's default then): only a wrong value errs."""
+    return parse_choice(name, value) if value else (None, {})
 
 
 def parse_answers(
@@ -311,6 +367,14 @@ def validate(cmd: RaiseConcern) -> dict[str, str]:
             errors[name] = described.too_long
     if cmd.family_informed is not FamilyInformed.YES and not cmd.family_reason.strip():
         errors["family_reason"] = BY_NAME["family_reason"].missing
+    if cmd.category in SPECIAL_CATEGORY_CONCERNS and (
+        cmd.special_category is SpecialCategoryCondition.NONE
+    ):
+        errors["special_category"] = SPECIAL_CATEGORY_NEEDED
+    # Golden rule 7: the reasons asked are those of the decision the raiser made, only.
+    needed = "rationale" if cmd.decision is SharingDecision.SHARE else "not_sharing_reason"
+    if needed not in errors and not getattr(cmd, needed).strip():
+        errors[needed] = BY_NAME[needed].missing
     return errors
 
 

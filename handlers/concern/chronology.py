@@ -3,7 +3,8 @@
 Only the client's network may open it. A network member sees every shared concern's date,
 kind, severity and who raised it; the words (what was noticed, what is to be done) only
 for the concerns that were shared with them — narrowing a concern keeps its content narrow.
-A recorded decision not to share appears only to those who could already see it.
+A recorded decision not to share appears only to those who may see it (its raiser, their
+organisation's safeguarding lead and DPO: `network.access.may_show`), never to the network.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, datetime
 
 from handlers.deadlines import LONDON
 from handlers.follow_through.follow_ups import view_follow_up
-from handlers.network.access import may_read
+from handlers.network.access import may_show
 from handlers.network.members import client_label, member_client
 from handlers.ports import Clock
 from handlers.values import Category, ConcernStatus, Severity
@@ -84,7 +85,7 @@ def chronology(
         now = clock.now()
         events: list[tuple[ChronologyEvent, str]] = []
         for concern in uow.concerns.for_client(client.id):
-            shared = may_read(uow, practitioner_id, concern)
+            shared = may_show(uow, practitioner_id, concern)
             if concern.status == ConcernStatus.NOT_SHARED and not shared:
                 continue
             events.extend(_events(uow, concern, shared, now))

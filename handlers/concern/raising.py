@@ -7,8 +7,8 @@ concern, from any surface, even when two submissions of it race to commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.concern.answers import NOT_IN_NETWORK, RaiseConcern, validate
@@ -29,7 +29,7 @@ from handlers.network.routing import (
 from handlers.outbox.delivery import add_delivery, enqueue_pointer
 from handlers.partnership import deadline_policy
 from handlers.ports import Clock
-from handlers.values import ConcernStatus, PointerKind, Role
+from handlers.values import ChosenBecause, ConcernStatus, PointerKind, Role
 from store.models import Concern, Delivery, Practitioner
 from store.unit_of_work import UnitOfWork
 
@@ -48,10 +48,12 @@ RaiseOutcome = Raised | Invalid
 
 @dataclass(frozen=True)
 class Reach:
-    """Whom the concern goes to: the chosen network members, and whether that was narrowed."""
+    """Whom the concern goes to: the chosen network members, whether that was narrowed, and
+    why each was chosen (the routing policy's reason, or the raiser's own choice)."""
 
     members: tuple[NetworkMember, ...]
     narrowed: bool
+    because: Mapping[str, ChosenBecause] = field(default_factory=dict)
 
 
 def raise_concern(
@@ -87,7 +89,7 @@ def _raise(
         acknowledge_by=_acknowledge_by(uow, cmd, raiser, now, calendar),
         at=now,
     )
-    deliveries = add_deliveries(uow, concern, reach.members, at=now)
+    deliveries = add_deliveries(uow, concern, reach.members, at=now, because=reach.because)
     queue_pointers(uow, deliveries, at=now)
     _audit(uow, cmd, concern, reach, at=now)
     uow.commit()
@@ -114,7 +116,8 @@ def resolve_recipients(uow: UnitOfWork, cmd: RaiseConcern) -> Reach | Invalid:
     if errors:
         return Invalid(errors)
     members = tuple(by_id[pid] for pid in sorted(chosen))
-    return Reach(members, narrowed=chosen != set(options.recommended_ids))
+    because = {pid: options.chosen_because(pid) for pid in chosen}
+    return Reach(members, narrowed=chosen != set(options.recommended_ids), because=because)
 
 
 def share_options(uow: UnitOfWork, cmd: RaiseConcern) -> ShareOptions | None:
@@ -166,11 +169,18 @@ def _acknowledge_by(
 
 
 def add_deliveries(
-    uow: UnitOfWork, concern: Concern, members: Sequence[NetworkMember], *, at: datetime
+    uow: UnitOfWork,
+    concern: Concern,
+    members: Sequence[NetworkMember],
+    *,
+    at: datetime,
+    because: Mapping[str, ChosenBecause],
 ) -> list[Delivery]:
-    """One delivery per recipient, in the role they hold in the network."""
-    return [
-        add_delivery(
+    """One delivery per recipient, in the role they hold in the network, with why they were
+    chosen (kept, so a later change of policy does not rewrite it)."""
+    deliveries = []
+    for member in members:
+        delivery = add_delivery(
             uow,
             concern.id,
             member.practitioner_id,
@@ -178,8 +188,9 @@ def add_deliveries(
             platform=member.platform,
             at=at,
         )
-        for member in members
-    ]
+        delivery.chosen_because = because.get(member.practitioner_id, ChosenBecause.RAISER_CHOSE)
+        deliveries.append(delivery)
+    return deliveries
 
 
 def queue_pointers(uow: UnitOfWork, deliveries: Sequence[Delivery], *, at: datetime) -> None:
@@ -202,6 +213,7 @@ def _audit(
             "category": cmd.category.value,
             "severity": cmd.severity.value,
             "lawful_basis": cmd.lawful_basis.value,
+            "special_category": cmd.special_category.value,
             "recipients": len(recipients),
             "narrowed": reach.narrowed,
             "via": cmd.via,

@@ -72,6 +72,7 @@ def build_concern(
         category=cmd.category.value,
         severity=cmd.severity.value,
         lawful_basis=cmd.lawful_basis.value,
+        special_category=cmd.special_category.value,
         family_informed=cmd.family_informed.value,
         status=status.value,
         created_at=at,
@@ -79,7 +80,10 @@ def build_concern(
     )
     concern.data_key_id = uow.vault.create_key("concern")
     sealed = uow.sealed.concern(concern)
-    sealed.seal(ConcernField.RATIONALE, rationale)
+    if rationale.strip():  # a decision not to share keeps no justification for sharing
+        sealed.seal(ConcernField.RATIONALE, rationale)
+    if status is ConcernStatus.NOT_SHARED and cmd.not_sharing_reason.strip():
+        sealed.seal(ConcernField.NOT_SHARING_REASON, cmd.not_sharing_reason)
     if cmd.family_reason.strip():
         sealed.seal(ConcernField.FAMILY_REASON, cmd.family_reason)
     if narrowing_reason.strip():

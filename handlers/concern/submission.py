@@ -3,7 +3,8 @@
 The web form, the Slack modal and the Teams dialog each call one of these per request:
 `start_raise` (a blank form with the raiser's clients and a fresh submission key),
 `preview_raise` (step one: check the answers, show whom it would reach; reads only),
-`send_raise` (step two: raise, once per submission key) and `decide_not_to_share`. A step
+`send_raise` (step two: raise, once per submission key), `decide_not_to_share` and
+`send_or_decide` (step two, whichever of the two the raiser chose there). A step
 that needs correcting comes back as a `RaiseForm` with its errors, so adapters only render.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from handlers.concern.answers import (
     NOT_IN_NETWORK,
     ROUTING_FIELDS,
+    STEP_TWO_FIELDS,
     AnswerField,
     RaiseAnswers,
     RaiseConcern,
@@ -33,9 +35,11 @@ from handlers.network.client_lookup import resolve_client as resolve_typed_clien
 from handlers.network.people import clients_of
 from handlers.network.routing import ShareOptions
 from handlers.ports import Clock
+from handlers.values import SharingDecision
 from store.unit_of_work import UnitOfWork
 
 ROUTING = frozenset(f.name for f in ROUTING_FIELDS)
+STEP_TWO = frozenset(f.name for f in STEP_TWO_FIELDS)  # asked where recipients are chosen
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ def preview_raise(
     answers, bad_client = _resolve_client(uow, answers, raiser_id, identifier)
     cmd, unparsed = to_command(answers, raiser_id, with_recipients=False, via=via)
     errors = _with_client_errors({**unparsed, **validate(cmd)}, bad_client)
+    errors = {name: message for name, message in errors.items() if name not in STEP_TWO}
     if routing_only:
         errors = {name: message for name, message in errors.items() if name in ROUTING}
     return _form(uow, answers, raiser_id=raiser_id, labelled=labelled, cmd=cmd, errors=errors)
@@ -124,20 +129,64 @@ def decide_not_to_share(
     uow: UnitOfWork,
     answers: RaiseAnswers,
     *,
-    reason: str,
     raiser_id: str,
     clock: Clock,
+    reason: str | None = None,
     via: str = "web",
+    identifier: str | None = None,
     labelled: bool = False,
 ) -> DecisionRecorded | RaiseForm:
-    """Golden rule 7 from the form: record the decision, or the form again to correct."""
-    cmd, errors = to_command(answers, raiser_id, with_recipients=False, via=via)
+    """Golden rule 7 from the form: record the decision, or the form again to correct.
+
+    The reasons are the answers' `not_sharing_reason` (`reason`, when given, replaces it).
+    """
+    answers = replace(answers, decision=SharingDecision.NOT_SHARE.value)
+    if reason is not None:
+        answers = replace(answers, not_sharing_reason=reason)
+    answers, bad_client = _resolve_client(uow, answers, raiser_id, identifier)
+    cmd, unparsed = to_command(answers, raiser_id, with_recipients=False, via=via)
+    errors = _with_client_errors(unparsed, bad_client)
     if not errors:
-        outcome = record_decision_not_to_share(cmd, reason=reason, uow=uow, clock=clock)
+        outcome = record_decision_not_to_share(cmd, uow=uow, clock=clock)
         if isinstance(outcome, DecisionRecorded):
             return outcome
         errors = outcome.errors
     return _form(uow, answers, raiser_id=raiser_id, labelled=labelled, cmd=cmd, errors=errors)
+
+
+def send_or_decide(
+    uow: UnitOfWork,
+    answers: RaiseAnswers,
+    *,
+    raiser_id: str,
+    clock: Clock,
+    calendar: WorkingCalendar,
+    via: str = "web",
+    identifier: str | None = None,
+    labelled: bool = False,
+) -> Raised | DecisionRecorded | RaiseForm:
+    """The step where recipients are chosen, submitted: share it, or record a decision not to
+    share, as the raiser chose there (a blank choice is to share)."""
+    if answers.decision == SharingDecision.NOT_SHARE.value:
+        return decide_not_to_share(
+            uow,
+            answers,
+            raiser_id=raiser_id,
+            clock=clock,
+            via=via,
+            identifier=identifier,
+            labelled=labelled,
+        )
+    return send_raise(
+        uow,
+        answers,
+        raiser_id=raiser_id,
+        clock=clock,
+        calendar=calendar,
+        via=via,
+        identifier=identifier,
+        labelled=labelled,
+    )
 
 
 def _resolve_client(

@@ -15,16 +15,18 @@ from handlers.follow_through.follow_ups import (
     owner_choices,
     view_follow_up,
 )
-from handlers.network.access import readable_delivery
+from handlers.network.access import oversees_decision, readable_delivery
 from handlers.network.unconfirmed import offers_confirmation
 from handlers.ports import Clock
 from handlers.protected_rule import count_identities, may_see_protected_identities
 from handlers.values import (
     Category,
+    ChosenBecause,
     FamilyInformed,
     LawfulBasis,
     Outcome,
     Severity,
+    SpecialCategoryCondition,
 )
 from store.crypto import CryptoError
 from store.models import Concern, Delivery, Membership, Practitioner
@@ -48,6 +50,7 @@ class RecipientView:
     role: str
     opened: bool
     acknowledged: bool
+    chosen: ChosenBecause | None = None  # None: from before it was kept, or not chosen
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class ConcernView:
     raiser: str
     raiser_organisation: str
     lawful_basis: LawfulBasis
+    special_category: SpecialCategoryCondition | None  # None: recorded before it was asked
     family_informed: FamilyInformed
     family_reason: str
     rationale: str
@@ -84,6 +88,8 @@ class ConcernView:
     viewer_can_reopen: bool = False
     protected_count: int = 0  # how many people are withheld: shown to every reader
     viewer_may_reveal: bool = False
+    not_sharing_reason: str = ""
+    viewer_chosen: ChosenBecause | None = None  # why the reader was chosen, if they were
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,25 @@ def may_see(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> Delivery
     return readable_delivery(uow, concern, practitioner_id)
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """Who reads the page: their delivery, or none when they oversee a decision not to share."""
+
+    practitioner_id: str
+    delivery: Delivery | None
+
+
+def _reader(uow: UnitOfWork, concern_id: str, practitioner_id: str) -> tuple[Concern, _Reader]:
+    """The concern and its reader, when the access rule lets them see it now; else NoAccess."""
+    concern = uow.concerns.get(concern_id)
+    if concern is None:
+        raise NoAccess(concern_id)
+    delivery = may_see(uow, concern, practitioner_id)
+    if delivery is None and not oversees_decision(uow, practitioner_id, concern):
+        raise NoAccess(concern_id)
+    return concern, _Reader(practitioner_id, delivery)
+
+
 def view_concern(
     uow: UnitOfWork,
     *,
@@ -124,12 +149,9 @@ def view_concern(
     Protected identities stay withheld unless `reveal_identities` (see `_reveal`).
     """
     with uow:
-        concern = uow.concerns.get(concern_id)
-        delivery = may_see(uow, concern, practitioner_id) if concern else None
-        if concern is None or delivery is None:
-            raise NoAccess(concern_id)
+        concern, reader = _reader(uow, concern_id, practitioner_id)
         try:
-            view = _decrypt(uow, concern, delivery, _Read.of(uow, concern), reveal_identities)
+            view = _decrypt(uow, concern, reader, _Read.of(uow, concern), reveal_identities)
         except CryptoError:
             raise Unreadable(concern_id) from None
         _audit_view(uow, concern, view, practitioner_id, clock.now())
@@ -161,13 +183,10 @@ def view_concern_page(
     the audit append comes last, so the chain's head is locked only for the commit.
     """
     with uow:
-        concern = uow.concerns.get(concern_id)
-        delivery = may_see(uow, concern, practitioner_id) if concern else None
-        if concern is None or delivery is None:
-            raise NoAccess(concern_id)
+        concern, reader = _reader(uow, concern_id, practitioner_id)
         read = _Read.of(uow, concern)  # read once, for the view, follow-ups and owners
         try:
-            view = _decrypt(uow, concern, delivery, read, reveal_identities)
+            view = _decrypt(uow, concern, reader, read, reveal_identities)
         except CryptoError:
             raise Unreadable(concern_id) from None
         now = clock.now()
@@ -251,13 +270,13 @@ def _audit_view(
 
 
 def _decrypt(
-    uow: UnitOfWork, concern: Concern, viewer: Delivery, read: _Read, reveal: bool = False
+    uow: UnitOfWork, concern: Concern, viewer: _Reader, read: _Read, reveal: bool = False
 ) -> ConcernView:
     if concern.data_key_id is None:
         raise CryptoError("shredded")
     fields = uow.sealed.concern(concern)
     protected = fields.open_or_blank(ConcernField.PROTECTED)
-    shown, may_reveal = _reveal(uow, concern, viewer.recipient_id, protected, reveal)
+    shown, may_reveal = _reveal(uow, concern, viewer.practitioner_id, protected, reveal)
     client = uow.directory.client(concern.client_id)
     assert client is not None
     label = uow.sealed.client(client).open(ClientField.LABEL)
@@ -274,6 +293,7 @@ def _decrypt(
         raiser=raiser.name,
         raiser_organisation=raiser.organisation.name,
         lawful_basis=LawfulBasis(concern.lawful_basis),
+        special_category=_special_category(concern),
         family_informed=FamilyInformed(concern.family_informed),
         family_reason=fields.open_or_blank(ConcernField.FAMILY_REASON),
         rationale=fields.open_or_blank(ConcernField.RATIONALE),
@@ -286,19 +306,31 @@ def _decrypt(
         else None,
         entries=_entries(uow, concern, people),
         recipients=_recipients(read),
-        viewer_can_acknowledge=awaits_acknowledgement(concern, viewer),
+        viewer_can_acknowledge=awaits_acknowledgement(concern, viewer.delivery),
         escalation_level=concern.escalation_level,
         escalations=_escalations(uow, concern, people),
         client_id=client.id,
-        viewer_in_network=any(m.practitioner_id == viewer.recipient_id for m in read.network),
+        viewer_in_network=any(m.practitioner_id == viewer.practitioner_id for m in read.network),
         closed_at=concern.closed_at,
         outcome=Outcome(concern.outcome) if concern.outcome else None,
         outcome_note=outcome_note(uow, concern),
-        viewer_can_close=may_close(uow, concern, viewer.recipient_id),
-        viewer_can_reopen=may_reopen(uow, concern, viewer.recipient_id),
+        viewer_can_close=may_close(uow, concern, viewer.practitioner_id),
+        viewer_can_reopen=may_reopen(uow, concern, viewer.practitioner_id),
+        not_sharing_reason=fields.open_or_blank(ConcernField.NOT_SHARING_REASON),
+        viewer_chosen=_chosen(viewer.delivery) if viewer.delivery else None,
         protected_count=count_identities(protected),
         viewer_may_reveal=may_reveal,
     )
+
+
+def _special_category(concern: Concern) -> SpecialCategoryCondition | None:
+    value = concern.special_category
+    return SpecialCategoryCondition(value) if value else None
+
+
+def _chosen(delivery: Delivery) -> ChosenBecause | None:
+    value = delivery.chosen_because
+    return ChosenBecause(value) if value else None
 
 
 def _entries(
@@ -324,6 +356,7 @@ def _recipients(read: _Read) -> tuple[RecipientView, ...]:
             role=d.role,
             opened=d.opened_at is not None,
             acknowledged=d.acknowledged_at is not None,
+            chosen=_chosen(d),
         )
         for d in read.deliveries
         if d.role != "raiser"

@@ -6,11 +6,16 @@ someone it was escalated to as a duty contact, or a current member of the client
 network. Removal from the network or deactivation takes effect on the next request: the
 concern page, the chronology, the network page, follow-ups, links in open pointers and
 pointers still waiting in the outbox all ask `may_read` (or `member_of` for the client).
+
+A recorded decision not to share is read by its raiser and, as they are now, by the raiser's
+organisation's safeguarding lead and data protection officer; never by the network
+(`oversees_decision`). Pages that show a concern or a client's record ask `may_show`, which
+is either rule.
 """
 
 from __future__ import annotations
 
-from handlers.values import DeliveryRole
+from handlers.values import ConcernStatus, DeliveryRole
 from store.models import Concern, Delivery, Membership
 from store.unit_of_work import UnitOfWork
 
@@ -51,3 +56,26 @@ def readable_delivery(uow: UnitOfWork, concern: Concern, practitioner_id: str) -
 def may_read(uow: UnitOfWork, practitioner_id: str, concern: Concern) -> bool:
     """True when the practitioner may read the concern at this moment."""
     return readable_delivery(uow, concern, practitioner_id) is not None
+
+
+def oversees_decision(uow: UnitOfWork, practitioner_id: str, concern: Concern) -> bool:
+    """A decision not to share: its raiser, their organisation's safeguarding lead and its DPO
+    (whoever holds those roles now) may read it, and nobody in the network for being there."""
+    if concern.status != ConcernStatus.NOT_SHARED or not is_active(uow, practitioner_id):
+        return False
+    if concern.raiser_id == practitioner_id:
+        return True
+    raiser = uow.directory.practitioner(concern.raiser_id)
+    if raiser is None:
+        return False
+    organisation = raiser.organisation
+    return practitioner_id in (organisation.safeguarding_lead_id, organisation.dpo_id)
+
+
+def may_show(uow: UnitOfWork, practitioner_id: str, concern: Concern) -> bool:
+    """Whether a page may show the concern to this reader now (the concern page, the client's
+    record): a recipient still entitled to it, or someone who oversees a decision not to share.
+    Acting on a concern (adding to it, following it up) stays with `may_read`."""
+    return may_read(uow, practitioner_id, concern) or oversees_decision(
+        uow, practitioner_id, concern
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.partnership import routing_policy
-from handlers.values import Category, Role, Severity
+from handlers.values import Category, ChosenBecause, Role, Severity
 from store.unit_of_work import UnitOfWork
 
 
@@ -22,6 +22,7 @@ class NetworkMember:
     platform: str
     recommended: bool
     why: str
+    because: ChosenBecause | None = None  # the policy's reason; None: not recommended
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,13 @@ class ShareOptions:
     client_id: str
     client_reference: str
     members: tuple[NetworkMember, ...]
+
+    def chosen_because(self, practitioner_id: str) -> ChosenBecause:
+        """Why a chosen recipient receives: the policy's reason, else the raiser chose them."""
+        member = next((m for m in self.members if m.practitioner_id == practitioner_id), None)
+        if member is None or member.because is None:
+            return ChosenBecause.RAISER_CHOSE
+        return member.because
 
     @property
     def recommended_ids(self) -> frozenset[str]:
@@ -59,6 +67,7 @@ def who_can_i_share_with(
             continue
         role = Role(membership.role)
         recommended, why = policy.recommend(role, person.organisation.kind, category, severity)
+        because = policy.because(role, person.organisation.kind, category, severity)
         members.append(
             NetworkMember(
                 practitioner_id=person.id,
@@ -69,6 +78,7 @@ def who_can_i_share_with(
                 platform=person.preferred_platform,
                 recommended=recommended,
                 why=why,
+                because=because,
             )
         )
     order = {Role.LEAD: 0, Role.DEPUTY: 1, Role.MEMBER: 2}

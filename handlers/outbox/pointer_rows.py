@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from handlers.acknowledge_rule import awaits_acknowledgement, may_close, may_decide_join
 from handlers.outbox.links import mint_link
 from handlers.ports import LinkMinter, MessageRef, Pointer
-from handlers.values import DeliveryRole, Platform, PointerKind, Severity
-from store.models import OutboxMessage
+from handlers.values import ChosenBecause, DeliveryRole, Platform, PointerKind, Severity
+from store.models import Delivery, OutboxMessage
 from store.unit_of_work import UnitOfWork
 
 # Pointers that offer the lead a Close button (the rule decides whether this recipient leads).
@@ -83,6 +83,7 @@ def pointer_for(
         updates=updates,
         awaiting=_count(row.detail, "awaiting"),
         follow_ups_due=_count(row.detail, "follow_ups_due"),
+        chosen=_chosen(kind, delivery),
     )
 
 
@@ -101,6 +102,13 @@ def _decidable(uow: UnitOfWork, row: OutboxMessage) -> str | None:
     if request is None or not may_decide_join(uow, request, row.recipient_id):
         return None
     return request.id
+
+
+def _chosen(kind: PointerKind, delivery: Delivery | None) -> ChosenBecause | None:
+    """Why a new concern's recipient was chosen (a closed reason, no content)."""
+    if kind is not PointerKind.NEW_CONCERN or delivery is None or not delivery.chosen_because:
+        return None
+    return ChosenBecause(delivery.chosen_because)
 
 
 def _count(detail: Mapping[str, object], name: str) -> int:

@@ -84,6 +84,8 @@ def describe(pointer: Pointer, now: datetime) -> PointerText:
         lines.append(f"Escalation step {pointer.escalation_level}")
     if pointer.awaiting:
         lines.append(f"{pointer.awaiting} waiting for your acknowledgement")
+    if pointer.chosen is not None:
+        lines.append(f"You were chosen: {pointer.chosen.label}")
     if pointer.follow_ups_due:
         lines.append(
             f"{pointer.follow_ups_due} follow-up{'' if pointer.follow_ups_due == 1 else 's'} due"

@@ -31,7 +31,7 @@ from handlers.follow_through.closing import (
 )
 from handlers.outbox.delivery import deliver_due
 from handlers.ports import Notifier
-from handlers.values import Category, Platform, Severity
+from handlers.values import Category, Platform, Severity, SpecialCategoryCondition
 from tests.canary_concern import canary_client, raise_canary_concern
 from tests.conftest import FakeClock, UowFactory
 from tests.directory import seed_directory
@@ -124,6 +124,7 @@ def test_no_canary_reaches_either_platform_however_the_network_is_split(
     raised = raise_canary_concern(
         uow_factory, clock, people, client_id, t, recipients=("chloe", "erin", "dev"),
         category=Category.HEALTH, severity=Severity.MEDIUM,
+        special_category=SpecialCategoryCondition.HEALTH_SOCIAL_CARE,
     )  # fmt: skip
     assert deliver_due(uow_factory, notifiers, _Minter(), clock).sent == 3
     ack = acknowledge(uow_factory(), concern_id=raised.concern_id,

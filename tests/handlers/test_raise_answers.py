@@ -99,7 +99,7 @@ def _record(uow_factory: Factory, concern_id: str) -> dict[str, object]:
         return {
             "sealed": {
                 name: getattr(concern, name) is not None
-                for name in ("rationale_ct", "family_reason_ct", "protected_ct", "data_key_id")
+                for name in ("family_reason_ct", "protected_ct", "data_key_id")
             },
             "entries": [(e.kind, e.author_id) for e in entries],
             "raiser": [(d.recipient_id, d.platform) for d in raiser],
@@ -116,6 +116,12 @@ def test_a_raise_and_a_decision_not_to_share_build_the_same_record(
     )
     assert isinstance(raised, Raised) and isinstance(decided, DecisionRecorded)
     assert _record(uow_factory, raised.concern_id) == _record(uow_factory, decided.concern_id)
+    # Each keeps the reasons of its own decision, and only those (golden rule 7).
+    with uow_factory() as uow:
+        shared, kept = uow.concerns.get(raised.concern_id), uow.concerns.get(decided.concern_id)
+        assert shared is not None and kept is not None
+        assert (shared.rationale_ct is not None, shared.not_sharing_reason_ct) == (True, None)
+        assert (kept.rationale_ct, kept.not_sharing_reason_ct is not None) == (None, True)
 
 
 @pytest.fixture

@@ -15,14 +15,14 @@ from slack_sdk.errors import SlackApiError
 from bot.slack import home_views
 from bot.slack.blocks import fallback_text, pointer_blocks, pointer_metadata
 from bot.slack.raise_modal import COULD_NOT_LOAD, loading_id, loading_view, refusal_view
-from bot.slack.raise_views import Context, errors_for, sent, step_one, step_two
+from bot.slack.raise_views import Context, errors_for, not_shared, sent, step_one, step_two
 from handlers.my_work.awaiting import Awaiting, ConcernLine, OwnedFollowUp
 from handlers.my_work.linked import LinkedAwaiting
 from handlers.network.client_lookup import ClientOption
 from handlers.network.identity import AMBIGUOUS_MESSAGE, UNKNOWN_MESSAGE
 from handlers.network.routing import NetworkMember, ShareOptions
 from handlers.ports import Pointer
-from handlers.values import Category, Platform, PointerKind, Role, Severity
+from handlers.values import Category, ChosenBecause, Platform, PointerKind, Role, Severity
 from tests.slack.block_kit_check import message_problems, reply_problems, view_problems
 from tests.slack.conftest import BOT_TOKEN, TEAM
 from tests.slack.fake_api import FakeSlackAPI
@@ -307,6 +307,7 @@ def test_step_two_is_always_a_modal_slack_accepts(
 def test_the_other_modals_are_accepted(recipients: int, duplicate: bool, message: str) -> None:
     for view in (
         sent(recipients, duplicate=duplicate),
+        not_shared(duplicate=duplicate),
         loading_view(loading_id("T1", "1.2.trigger")),
         refusal_view(message),
     ):
@@ -396,6 +397,7 @@ pointers = st.builds(
     escalation_level=st.integers(min_value=0, max_value=5),
     awaiting=st.integers(min_value=0, max_value=10_000),
     follow_ups_due=st.integers(min_value=0, max_value=10_000),
+    chosen=st.none() | st.sampled_from(ChosenBecause),
 )
 
 

@@ -24,6 +24,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -51,6 +52,7 @@ FIELDS = (
     "narrowing",
     "label",
     "outcome_note",
+    "not_sharing_reason",
 )
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
 
@@ -86,8 +88,17 @@ def _client(world: SlackWorld, label: str, nhs: str) -> str:
     return ref
 
 
-def _raise(world: SlackWorld, trigger: str, view_id: str, texts: dict[str, str], nhs: str) -> str:
-    """Both modal steps with the canaries typed in; returns the submission's view id."""
+def _raise(
+    world: SlackWorld,
+    trigger: str,
+    view_id: str,
+    texts: dict[str, str],
+    nhs: str,
+    *,
+    share: bool = True,
+) -> str:
+    """Both modal steps with the canaries typed in (step two shares it, or records a decision
+    not to share with its canary reasons); returns the submission's view id."""
     amara = slack_user("amara")
     view = {**world.form(trigger), "id": view_id}
     values = state(
@@ -106,9 +117,17 @@ def _raise(world: SlackWorld, trigger: str, view_id: str, texts: dict[str, str],
     step2 = {**answer["view"], "id": view_id}
     values["recipients"] = {"recipients": ticked([world.people["chloe"], world.people["erin"]])}
     values["narrowing_reason"] = {"narrowing_reason": typed(texts["narrowing"])}
+    values["not_sharing_reason"] = {"not_sharing_reason": typed(texts["not_sharing_reason"])}
+    if not share:
+        values["decision"] = {"decision": picked_radio("not_share")}
     answer = world.sender.submit(amara, step2, values).json()
-    assert "sent to 2 people" in json.dumps(answer), answer
+    done = "sent to 2 people" if share else "decision not to share was recorded"
+    assert done in json.dumps(answer), answer
     return view_id
+
+
+def picked_radio(value: str) -> dict[str, Any]:
+    return {"type": "radio_buttons", "selected_option": {"value": value}}
 
 
 def _flows(world: SlackWorld, ref: str, texts: dict[str, str], nhs: str) -> None:
@@ -124,12 +143,18 @@ def _flows(world: SlackWorld, ref: str, texts: dict[str, str], nhs: str) -> None
     world.wait_for("views.open", opened + 2)
     _raise(world, trigger, f"V{secrets.token_hex(4)}", texts, nhs)
 
-    world.deliver()  # DM pointers to chloe and erin, twice
+    # Golden rule 7 from the same modal: a decision not to share, its reasons a canary.
+    _, trigger = sender.command(amara)
+    world.wait_for("views.open", opened + 3)
+    _raise(world, trigger, f"V{secrets.token_hex(4)}", texts, nhs, share=False)
+
+    world.deliver()  # DM pointers to chloe and erin, twice (and none for the decision)
     with world.runtime.uow() as uow:
         client = uow.directory.client_by_reference(ref)
         assert client is not None
-        raised = [c.id for c in uow.concerns.for_client(client.id)]
-    assert len(raised) == 2
+        recorded = {c.id: c.status for c in uow.concerns.for_client(client.id)}
+    raised = [concern_id for concern_id, status in recorded.items() if status != "not_shared"]
+    assert len(raised) == 2 and len(recorded) == 3  # and one decision not to share
     # Chloe presses Acknowledge on her DM pointer: chat.update in place, receipt to Amara.
     dm = world.slack.dm_channel(chloe)
     pointer = next(m for m in world.slack.messages(dm) if raised[0] in json.dumps(m.blocks))

@@ -172,7 +172,6 @@ def test_step_one_errors_point_at_the_fields(world: SlackWorld) -> None:
         "severity",
         "noticed",
         "family_informed",
-        "rationale",
         "lawful_basis",
     }
     # An identifier that is not one of my clients: an error that does not repeat it.
@@ -342,3 +341,23 @@ def test_a_client_named_after_the_command_is_chosen_in_the_filled_form_only_if_t
 
     assert chosen("C-1001") == chosen(NHS_C1001) == world.clients["C-1001"]
     assert chosen("C-1002") is None  # not in Amara's networks
+
+
+def test_a_decision_not_to_share_is_recorded_from_the_modal_and_told_to_no_one(
+    world: SlackWorld,
+) -> None:
+    step2 = to_step_two(world, rationale={})  # no sharing rationale asked first
+    decision = {"type": "radio_buttons", "selected_option": {"value": "not_share"}}
+    values = step_one_values(world, decision=decision)
+    answer = world.sender.submit(AMARA, step2, values).json()
+    assert answer["errors"] == {"not_sharing_reason": "Say why you decided not to share"}
+    values["not_sharing_reason"] = {"not_sharing_reason": typed("Talked it through with Ben")}
+    answer = world.sender.submit(AMARA, step2, values).json()
+    assert answer["view"]["callback_id"] == "flare_raise_not_shared", answer
+    (concern,) = concerns(world)
+    assert concern.status == "not_shared" and concern.rationale_ct is None
+    assert concern.not_sharing_reason_ct is not None
+    world.deliver()
+    assert world.calls("chat.postMessage") == []  # nobody is told
+    again = world.sender.submit(AMARA, step2, values).json()  # the same view: once
+    assert "already recorded" in json.dumps(again["view"]) and len(concerns(world)) == 1

@@ -49,8 +49,8 @@ def test_step_one_lists_references_and_presets_only_ids() -> None:
         "noticed",
         "family_informed",
         "family_reason",
-        "rationale",
         "lawful_basis",
+        "special_category",
         "protected_identities",
     ]
     client = inputs["client"]["element"]
@@ -80,16 +80,19 @@ def test_step_two_pre_ticks_the_policy_and_repeats_inputs_without_values() -> No
         (_member("1" * 32, Role.LEAD, True), _member("2" * 32, Role.MEMBER, False)),
     )
     view = step_two(CLIENTS, options, Context(team="T1"))
-    assert view["callback_id"] == STEP_TWO and view["submit"]["text"] == "Send"
+    assert view["callback_id"] == STEP_TWO and view["submit"]["text"] == "Submit"
     inputs = _inputs(view)
     boxes = inputs["recipients"]["element"]
     assert [o["value"] for o in boxes["options"]] == ["1" * 32, "2" * 32]
     assert [o["value"] for o in boxes["initial_options"]] == ["1" * 32]
-    assert {"noticed", "rationale", "narrowing_reason"} <= set(inputs)
+    assert {"noticed", "rationale", "narrowing_reason", "not_sharing_reason"} <= set(inputs)
+    # Share or not is asked here, beside the recipients; sharing is the preset choice.
+    assert inputs["decision"]["element"]["initial_option"]["value"] == "share"
+    assert inputs["rationale"]["optional"] and inputs["not_sharing_reason"]["optional"]
     for block in inputs.values():
         element = block["element"]
         assert "initial_value" not in element
-        assert block["block_id"] == "recipients" or "initial_option" not in element
+        assert block["block_id"] in ("recipients", "decision") or "initial_option" not in element
 
 
 def test_a_network_larger_than_ten_is_listed_whole_in_a_multi_select() -> None:

@@ -53,6 +53,7 @@ ON_DISK: dict[Enum, tuple[str, str]] = {
     ConcernField.NARROWING_REASON: ("concerns", "narrowing_reason"),
     ConcernField.PROTECTED: ("concerns", "protected"),
     ConcernField.OUTCOME_NOTE: ("concerns", "outcome_note"),
+    ConcernField.NOT_SHARING_REASON: ("concerns", "not_sharing_reason"),
     EntryField.BODY: ("concern_entries", "body"),
     FollowUpField.NOTE: ("follow_ups", "note"),
     ClientField.LABEL: ("clients", "label"),
@@ -246,6 +247,7 @@ def test_a_forgotten_concern_keeps_none_of_its_sealed_fields(
     with uow_factory() as uow:
         concern = _concern(uow, rows)
         uow.sealed.concern(concern).seal(ConcernField.OUTCOME_NOTE, "closed: other")
+        uow.sealed.concern(concern).seal(ConcernField.NOT_SHARING_REASON, "decided: not to")
         assert all(getattr(concern, column(f)) is not None for f in ConcernField)
         uow.sealed.forget_concern(concern)
         uow.commit()

@@ -14,7 +14,7 @@ from bot.teams.cards import acknowledged_card, pointer_activity, pointer_card
 from bot.teams.dialog import RaiseDialog, task_message
 from bot.teams.inbound import _help_activity
 from handlers.ports import MessageRef, Pointer
-from handlers.values import Platform, PointerKind, Severity
+from handlers.values import ChosenBecause, Platform, PointerKind, Severity
 from store.unit_of_work import UnitOfWork
 from tests.conftest import FakeClock, UowFactory
 from tests.directory import seed_directory
@@ -47,6 +47,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "to acknowledge or close": {"can_acknowledge": True, "can_close": True},
     "no link, no severity": {"link": None, "severity": None, "concern_id": None},
     "digest": {"awaiting": 4, "follow_ups_due": 2},
+    "why chosen": {"chosen": ChosenBecause.RAISER_CHOSE, "can_acknowledge": True},
     "an update": {"updates": MessageRef({"key": "k"}), "can_acknowledge": True},
     "a receipt to ask from": {"can_ask_to_join": True},
     "a join request to decide": {"join_request_id": "c" * 32, "concern_id": None},
@@ -105,9 +106,11 @@ def test_every_raise_dialog_card_renders_in_teams(uow_factory: UowFactory) -> No
         dialog.submit(ids["amara"], {"flare_step": "answers"}),  # card 1 with errors
         dialog.submit(ids["amara"], {"flare_step": "answers", **routing}),  # card 2
         dialog.submit(ids["amara"], answers),  # card 2 with errors and answers
+        # card 2 again: not to share, without its reasons
+        dialog.submit(ids["amara"], {**answers, "decision": "not_share"}),
         task_message("Concern sent to 3 people."),
     ]
-    assert len(list(cards_in(answered))) == 5
+    assert len(list(cards_in(answered))) == 6
     assert card_problems(answered) == []
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from bot.teams.dialog import CARD_CONTENT_TYPE
 from bot.teams.package import RAISE_COMMAND_ID
+from handlers.concern.answers import SPECIAL_CATEGORY_NEEDED
 from store.models import Concern
 from tests.directory import make_lead
 from tests.teams.fake_connector import APP_ID, TENANT_ID, FakeTeams
@@ -209,6 +210,9 @@ def test_the_second_card_recommends_and_lets_the_raiser_narrow(world: TeamsWorld
     assert world.people["amara"] in {c["value"] for c in recipients["choices"]}
     # Narrowing to the lead alone without a reason is refused, with the answers kept.
     send = submit_data(second) | ANSWERS | {"recipients": world.people["chloe"]}
+    # A health concern is special category data: an Article 9 condition is asked first.
+    assert SPECIAL_CATEGORY_NEEDED in str(card_of(submit(world, "dev", send)))
+    send["special_category"] = "safeguarding"
     again = submit(world, "dev", send)
     card = card_of(again)
     assert "Say why you changed who it goes to" in str(card)
@@ -439,3 +443,27 @@ def test_inbox_in_a_channel_points_to_the_personal_chat(world: TeamsWorld) -> No
     reply = world.messages("chloe")[-1]
     assert reply.activity["text"] == "Ask for your inbox in your personal chat with Flare."
     assert world.counts()["outbox"] == before
+
+
+def test_a_decision_not_to_share_is_recorded_from_the_dialog_and_told_to_no_one(
+    world: TeamsWorld,
+) -> None:
+    first = card_of(open_dialog(world, "dev"))
+    step = submit_data(first) | {
+        "client": world.clients["C-1001"],
+        "category": "neglect",
+        "severity": "low",
+    }
+    second = card_of(submit(world, "dev", step))
+    decision = inputs(second)["decision"]
+    assert decision["value"] == "share" and "isRequired" not in inputs(second)["rationale"]
+    send = submit_data(second) | ANSWERS | {"rationale": "", "decision": "not_share"}
+    card = card_of(submit(world, "dev", send))
+    assert "Say why you decided not to share" in str(card) and concerns(world) == []
+    send["not_sharing_reason"] = "The family is already getting help from us"
+    done = submit(world, "dev", send)
+    assert done["task"]["value"].startswith("Your decision not to share was recorded")
+    (concern,) = concerns(world)
+    assert concern.status == "not_shared" and concern.rationale_ct is None
+    world.deliver()
+    assert world.teams.connector.activity_requests == []  # nobody is told

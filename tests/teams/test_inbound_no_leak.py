@@ -48,7 +48,14 @@ from tests.teams.test_inbound_flows import (
 )
 from tests.teams.test_join_flow import ask_by_identifier, executes, last_card, press
 
-FIELDS = ("noticed", "family_reason", "rationale", "protected_identities", "narrowing_reason")
+FIELDS = (
+    "noticed",
+    "family_reason",
+    "rationale",
+    "protected_identities",
+    "narrowing_reason",
+    "not_sharing_reason",
+)
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
 
 
@@ -163,6 +170,7 @@ def _journey(world: TeamsWorld, client_id: str, texts: dict[str, str], message: 
     world.deliver()
     told = [m.activity.get("summary", "") for m in world.messages("dev")]
     assert any("been closed" in t for t in told) and any("been reopened" in t for t in told)
+    _decide_not_to_share(world, client_id, texts)
     return concern_id
 
 
@@ -176,6 +184,32 @@ def _join(world: TeamsWorld, nhs: str) -> None:
         assert press(world, decider, verb, request) in (APPROVED, DECLINED)
     told = [m.activity.get("summary", "") for m in world.messages("ben")]
     assert any("not approved" in t for t in told) and any(t.endswith("was approved.") for t in told)
+
+
+def _decide_not_to_share(world: TeamsWorld, client_id: str, texts: dict[str, str]) -> None:
+    """Golden rule 7 from the same dialog: a decision not to share, its reasons a canary."""
+    opened = world.invoke("dev", "composeExtension/fetchTask", {"commandId": RAISE_COMMAND_ID})
+    step = submit_data(card_of(opened.json())) | {
+        "client": client_id,
+        "category": "neglect",
+        "severity": "medium",
+    }
+    second = card_of(submit(world, "dev", step))
+    decide = submit_data(second) | {
+        "noticed": texts["noticed"],
+        "family_informed": "yes",
+        "lawful_basis": "public_task",
+        "rationale": texts["rationale"],  # typed, then not shared: not kept
+        "decision": "not_share",
+        "not_sharing_reason": texts["not_sharing_reason"],
+    }
+    messages = len(world.teams.connector.requests)
+    done = world.invoke(
+        "dev", "composeExtension/submitAction", {"commandId": RAISE_COMMAND_ID, "data": decide}
+    ).json()
+    assert done["task"]["value"].startswith("Your decision not to share was recorded"), done
+    world.deliver()
+    assert len(world.teams.connector.requests) == messages  # nobody is told
 
 
 @settings(
@@ -211,6 +245,15 @@ def test_no_canary_reaches_teams_or_the_logs(
     assert view.entries[0].text == texts["noticed"]
     assert view.narrowing_reason == texts["narrowing_reason"]
     assert view.protected_identities == texts["protected_identities"]
+    with world.runtime.uow() as uow:
+        (decision,) = [c.id for c in uow.concerns.for_client(client_id) if c.status == "not_shared"]
+    kept = view_concern(
+        world.runtime.uow(),
+        concern_id=decision,
+        practitioner_id=world.people["dev"],
+        clock=world.clock,
+    )
+    assert (kept.not_sharing_reason, kept.rationale) == (texts["not_sharing_reason"], "")
 
     requests = world.teams.all_requests
     assert len(world.teams.connector.requests) - sent_before >= 8  # the journey did talk

@@ -176,7 +176,7 @@ def _raise_in_dialog(page: Page) -> None:
     )
     dialog.get_by_role("radio", name="Public task").check()
     _shot(page, "3-raise-dialog-answers")
-    dialog.get_by_role("button", name="Send").click()
+    dialog.get_by_role("button", name="Submit").click()  # "Share it" is the preset choice
     expect(page.get_by_text("Concern sent to")).to_be_visible()
     _shot(page, "4-raise-sent")
 

@@ -177,7 +177,8 @@ class Browser:
             pairs += [(name, v) for v in ([value] if isinstance(value, str) else value)]
         action = form.action or self.url
         for name, value, formaction in form.buttons:
-            if button is not None and name == button:
+            # `button` is a button's name, or "name=value" where several share one name.
+            if button is not None and button in (name, f"{name}={value}"):
                 pairs.append((name, value))
                 action = formaction or action
                 break

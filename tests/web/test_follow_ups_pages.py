@@ -149,7 +149,13 @@ def test_chronology_lists_everything_newest_first_with_filters(world: World) -> 
     world.clock.advance(days=2)
     amara = _signed_in(world, "amara")  # the first session has gone idle
     raise_concern(
-        world, amara, "C-1001", severity="low", category="health", noticed="Second thing noticed"
+        world,
+        amara,
+        "C-1001",
+        severity="low",
+        category="health",
+        special_category="health_social_care",
+        noticed="Second thing noticed",
     )
     world.clock.advance(minutes=1)
     chloe = _signed_in(world, "chloe")

@@ -75,8 +75,10 @@ def test_raise_form_errors_link_to_their_fields(sqlite_world: World) -> None:
     page = step_two(world, amara, "C-1001", noticed="", rationale="", severity="", family_reason="")
     assert page.status_code == 400
     assert "<title>Error: " in page.text and "There is a problem" in page.text
-    for field in ("severity", "noticed", "family_reason", "rationale"):
+    for field in ("severity", "noticed", "family_reason"):
         assert f'href="#{field}"' in page.text and f'id="{field}"' in page.text
+    # Why sharing is necessary is asked where recipients are chosen, and only to share.
+    assert 'href="#rationale"' not in page.text
     # What was typed is kept, and nothing was stored.
     assert ANSWERS["lawful_basis"] in page.text
     assert world.chat("chloe") == [] and "concern.raised" not in world.audit_actions()
@@ -174,12 +176,21 @@ def test_a_decision_not_to_share_is_recorded_and_told_to_no_one(sqlite_world: Wo
     world = sqlite_world
     amara = world.browser("amara")
     sign_in(world, amara, "amara")
-    step2 = step_two(world, amara, "C-1003")
-    no_reason = amara.submit(amara.form(step2.text, "/raise/send"), button="decide")
+    # No sharing rationale is asked first: step one goes on without it.
+    step2 = step_two(world, amara, "C-1003", rationale="")
+    assert step2.status_code == 200 and "Who it will reach" in step2.text
+    not_sharing = "decision=not_share"
+    no_reason = amara.submit(amara.form(step2.text, "/raise/send"), button=not_sharing)
     assert no_reason.status_code == 400 and 'href="#not_sharing_reason"' in no_reason.text
+    assert 'href="#rationale"' not in no_reason.text  # no justification for sharing needed
     form = amara.form(no_reason.text, "/raise/send")
     recorded = amara.submit(
-        form, button="decide", set={"not_sharing_reason": "Spoke to the DSL; no role for others"}
+        form,
+        button=not_sharing,
+        set={
+            "not_sharing_reason": "Spoke to the DSL; no role for others",
+            "rationale": "Typed first, then not shared",
+        },
     )
     assert recorded.status_code == 200 and "Decision not to share recorded" in recorded.text
     assert "concern.not_shared" in world.audit_actions()
@@ -187,6 +198,7 @@ def test_a_decision_not_to_share_is_recorded_and_told_to_no_one(sqlite_world: Wo
     mine = amara.get(f"/concerns/{concern_id}")
     assert "Spoke to the DSL; no role for others" in mine.text
     assert "recorded as a decision not to share" in mine.text
+    assert "Typed first, then not shared" not in mine.text  # the record keeps no rationale
     world.deliver()
     assert all(world.chat(ref) == [] for ref in world.people)
 

@@ -11,10 +11,11 @@ from tests.web.browser import Browser
 from tests.web.conftest import World
 from tests.web.flows import ANSWERS, sign_in, step_two
 
-WEB_ONLY = {"csrf", "change", "decide", "not_sharing_reason"}  # the page's own, not answers
+WEB_ONLY = {"csrf", "change", "everywhere"}  # the page's own (and its sign-out), not answers
+BUTTONS = {"decision"}  # answered by the button pressed (share, or record not sharing)
 LABEL = re.compile(r'<label class="label" for="(\w+)">([^<]*)</label>')
 LEGEND = re.compile(r'<legend class="fieldset__legend">([^<]*)</legend>.*?name="(\w+)"', re.S)
-NAMES = re.compile(r'<(?:input|textarea|select)[^>]*\bname="(\w+)"')
+NAMES = re.compile(r'<(?:input|textarea|select|button)[^>]*\bname="(\w+)"')
 ERROR = re.compile(r'<p class="error-message" id="(\w+)-error">.*?</span> ([^<]*)</p>', re.S)
 
 
@@ -41,7 +42,9 @@ def test_both_steps_ask_the_answers_fields_with_their_described_labels(sqlite_wo
     assert one_names | two_names == {f.name for f in fields(RaiseAnswers)}
     shown = one_labels | two_labels
     assert shown == {name: BY_NAME[name].label for name in shown}
-    assert set(shown) == {f.name for f in fields(RaiseAnswers)} - {"submission_key"}
+    assert set(shown) == {f.name for f in fields(RaiseAnswers)} - {"submission_key"} - BUTTONS
+    assert 'name="decision" value="share"' in two.text
+    assert 'name="decision" value="not_share"' in two.text
 
 
 def test_a_bad_category_or_severity_gets_the_one_message(sqlite_world: World) -> None:

@@ -4,7 +4,7 @@
 key is shredded and the row deleted. `client_id` has no foreign key on purpose.
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0018
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0020'
-down_revision = '0016'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
