@@ -15,7 +15,13 @@ from typing import Any
 
 from handlers.disclosure.redaction import PROTECTED_IDENTITY, WITHHELD, Redactor, protected_names
 from handlers.disclosure.viewers import ViewEvent, concern_reference, view_events
-from handlers.values import ConcernStatus, FamilyInformed, LawfulBasis, Outcome
+from handlers.values import (
+    ConcernStatus,
+    FamilyInformed,
+    LawfulBasis,
+    Outcome,
+    SpecialCategoryCondition,
+)
 from store.crypto import CryptoError
 from store.models import Client, Concern, Practitioner
 from store.sealed import ClientField, ConcernField, EntryField, FollowUpField, IdentifierField
@@ -31,7 +37,8 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _label(
-    kind: type[LawfulBasis] | type[FamilyInformed] | type[Outcome], value: str | None
+    kind: type[LawfulBasis] | type[FamilyInformed] | type[Outcome] | type[SpecialCategoryCondition],
+    value: str | None,
 ) -> str:
     if not value:
         return ""
@@ -105,10 +112,13 @@ class _Record:
             "status": concern.status,
             "decision": "not_shared" if not_shared else "shared",
             "lawful_basis": _label(LawfulBasis, concern.lawful_basis),
+            "special_category": _label(SpecialCategoryCondition, concern.special_category),
             "family_informed": _label(FamilyInformed, concern.family_informed),
             "family_reason": text(field(ConcernField.FAMILY_REASON), "why the family was not told"),
             "reasons_not_to_share" if not_shared else "why_shared": text(
-                field(ConcernField.RATIONALE),
+                (field(ConcernField.NOT_SHARING_REASON) or field(ConcernField.RATIONALE))
+                if not_shared
+                else field(ConcernField.RATIONALE),
                 "reasons not to share" if not_shared else "why it was shared",
             ),
             "why_narrowed": text(field(ConcernField.NARROWING_REASON), "why it was narrowed"),
