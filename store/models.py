@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 # Re-exported so that `store.models` names the whole schema (explicit aliases for mypy).
+from store.advice_table import AdviceRequest as AdviceRequest
 from store.platform_tables import InboundEvent as InboundEvent
 from store.platform_tables import PlatformSecret as PlatformSecret
 from store.platform_tables import PlaygroundMessage as PlaygroundMessage

@@ -16,6 +16,7 @@ from store.keys import Vault
 from store.landed_messages import LandedMessages
 from store.leavers import LeaverRepository
 from store.models import AuditEvent
+from store.repositories.advice import AdviceRepository
 from store.repositories.concerns import ConcernRepository
 from store.repositories.directory import DirectoryRepository
 from store.repositories.inbound import InboundRepository
@@ -28,6 +29,7 @@ from store.sealed import Sealed
 class UnitOfWork:
     directory: DirectoryRepository
     concerns: ConcernRepository
+    advice: AdviceRepository
     outbox: OutboxRepository
     inbound: InboundRepository
     leavers: LeaverRepository
@@ -45,6 +47,7 @@ class UnitOfWork:
         self.session.begin()
         self.directory = DirectoryRepository(self.session)
         self.concerns = ConcernRepository(self.session)
+        self.advice = AdviceRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.inbound = InboundRepository(self.session)
         self.join_requests = JoinRequestRepository(self.session)

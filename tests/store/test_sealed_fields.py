@@ -13,10 +13,20 @@ import pytest
 from sqlalchemy import select
 
 from store import crypto
-from store.models import Base, Client, ClientIdentifier, Concern, FollowUp, PlatformSecret, new_id
+from store.models import (
+    AdviceRequest,
+    Base,
+    Client,
+    ClientIdentifier,
+    Concern,
+    FollowUp,
+    PlatformSecret,
+    new_id,
+)
 from store.platform_secrets import PlatformSecrets
 from store.sealed import (
     SEALED_RECORDS,
+    AdviceField,
     ClientField,
     ConcernField,
     EntryField,
@@ -48,6 +58,8 @@ ON_DISK: dict[Enum, tuple[str, str]] = {
     ClientField.LABEL: ("clients", "label"),
     IdentifierField.VALUE: ("client_identifiers", "value"),
     SecretField.VALUE: ("platform_secrets", "value"),
+    AdviceField.DRAFT: ("advice_requests", "draft"),
+    AdviceField.REPLY: ("advice_requests", "reply"),
 }
 
 
@@ -57,6 +69,7 @@ class Rows:
     follow_up_id: str
     client_id: str
     secret_scope: str
+    advice_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,12 @@ def _secret_target(uow: UnitOfWork, rows: Rows) -> Target:
     return Target(secret, secret.data_key_id, uow.sealed.platform_secret(secret))
 
 
+def _advice_target(uow: UnitOfWork, rows: Rows) -> Target:
+    request = uow.session.get(AdviceRequest, rows.advice_id)
+    assert request is not None and request.data_key_id is not None
+    return Target(request, request.data_key_id, uow.sealed.advice(request))
+
+
 TARGETS: dict[type[Enum], Callable[[UnitOfWork, Rows], Target]] = {
     ConcernField: _concern_target,
     EntryField: _entry_target,
@@ -125,6 +144,7 @@ TARGETS: dict[type[Enum], Callable[[UnitOfWork, Rows], Target]] = {
     ClientField: _client_target,
     IdentifierField: _identifier_target,
     SecretField: _secret_target,
+    AdviceField: _advice_target,
 }
 
 
@@ -151,8 +171,20 @@ def rows(uow_factory: UowFactory, clock: FakeClock) -> Rows:
         PlatformSecrets(uow.session, uow.vault).put(
             "slack", "team:T1", "xoxb-token", at=clock.now(), detail={}
         )
+        advice = AdviceRequest(
+            id=new_id(),
+            raiser_id=d.people["chloe"],
+            adviser_id=d.people["chloe"],
+            adviser_role="duty_contact",
+            client_id=d.clients["C-1001"],
+            submission_key=new_id(),
+            severity="low",
+            created_at=clock.now(),
+        )
+        advice.data_key_id = uow.vault.create_key("advice")
+        uow.session.add(advice)
         uow.commit()
-    return Rows(concern_id, follow_up.id, d.clients["C-1001"], "team:T1")
+    return Rows(concern_id, follow_up.id, d.clients["C-1001"], "team:T1", advice.id)
 
 
 def test_every_record_has_a_row_in_these_tests() -> None:
