@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from handlers.concern.advice import AdviceGiven, reply_to_advice
+from handlers.concern.advice_outcome import send_after_advice
 from handlers.concern.answers import RaiseAnswers
+from handlers.concern.raising import Raised
+from handlers.deadlines import WorkingCalendar
+from handlers.ports import Clock
 from store.models import Concern
 from store.unit_of_work import UnitOfWork
 
@@ -60,3 +65,41 @@ def concerns_about(uow_factory: Callable[[], UnitOfWork], client_id: str) -> lis
     with uow_factory() as uow:
         rows = uow.session.scalars(select(Concern).where(Concern.client_id == client_id))
         return [Made(c.id, c.status, c.submission_key) for c in rows]
+
+
+def answer_and_send(
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    *,
+    request_id: str,
+    adviser_id: str,
+    raiser_id: str,
+    reply: str,
+    deliver: Callable[[], object],
+) -> str:
+    """The adviser replies (a pointer back), the raiser sends (pointers to the network); the
+    concern's id. What the web pages do, by the same handler calls."""
+    given = reply_to_advice(
+        uow_factory(), request_id, adviser_id=adviser_id, reply=reply, clock=clock
+    )
+    assert isinstance(given, AdviceGiven), given
+    deliver()
+    sent = send_after_advice(
+        uow_factory(),
+        request_id,
+        raiser_id=raiser_id,
+        updates={},
+        clock=clock,
+        calendar=WorkingCalendar(),
+    )
+    assert isinstance(sent, Raised), sent
+    deliver()
+    return sent.concern_id
+
+
+def the_request(uow_factory: Callable[[], UnitOfWork], submission_key: str) -> tuple[str, str]:
+    """The advice request a raise form made: its id and its adviser's."""
+    with uow_factory() as uow:
+        request = uow.advice.by_submission(submission_key)
+        assert request is not None
+        return request.id, request.adviser_id
