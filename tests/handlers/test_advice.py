@@ -23,8 +23,9 @@ from handlers.concern.raising import Raised
 from handlers.deadlines import WorkingCalendar
 from handlers.invalid import Invalid
 from handlers.outbox.delivery import deliver_due
+from handlers.retention.concerns import sweep_retention
 from handlers.values import AdviserRole, Platform, PointerKind
-from store.models import AdviceRequest, AuditEvent, OutboxMessage
+from store.models import AdviceRequest, AuditEvent, DataKey, OutboxMessage
 from store.sealed import EntryField
 from store.unit_of_work import UnitOfWork
 from tests.advice import ADVICE_CANARY, concerns_about, draft, set_advisers
@@ -259,3 +260,26 @@ def test_an_answered_request_does_not_escalate(
     )
     clock.advance(days=10)
     assert escalate_advice_due(uow_factory, clock, WorkingCalendar()).escalated == 0
+
+
+def test_retention_takes_the_advice_with_the_concern_it_became(
+    uow_factory: UowFactory, clock: FakeClock, d: Directory
+) -> None:
+    asked = ask(uow_factory, clock, d)
+    reply_to_advice(
+        uow_factory(), asked.request_id, adviser_id=d.people["ben"], reply="ok", clock=clock
+    )
+    decided = decide_after_advice(
+        uow_factory(), asked.request_id, raiser_id=d.people["amara"], reason="No", clock=clock
+    )
+    assert isinstance(decided, DecisionRecorded)
+    with uow_factory() as uow:
+        request = uow.advice.get(asked.request_id)
+        assert request is not None and request.data_key_id is not None
+        key_id = request.data_key_id
+    clock.advance(days=7 * 365)
+    report = sweep_retention(uow_factory, clock)
+    assert report.deleted == 1 and report.rows["advice"] == 1
+    with uow_factory() as uow:
+        assert uow.advice.get(asked.request_id) is None
+        assert uow.session.get(DataKey, key_id) is None
