@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from store.models import AdviceRequest
+from store.models import AdviceRequest, Client, DataKey, Practitioner
 from store.repositories.claims import claimable
 
 
@@ -36,3 +36,30 @@ class AdviceRepository:
         return self._s.scalars(
             select(AdviceRequest).where(AdviceRequest.submission_key == submission_key)
         ).first()
+
+    def unsent_before(
+        self, organisation_id: str, before: datetime, limit: int
+    ) -> Sequence[AdviceRequest]:
+        """Requests one organisation's practitioners never sent nor decided, asked before
+        `before`, about clients under no legal hold; locked for the retention sweep."""
+        stmt = (
+            select(AdviceRequest)
+            .join(Practitioner, Practitioner.id == AdviceRequest.raiser_id)
+            .join(Client, Client.id == AdviceRequest.client_id)
+            .where(
+                Practitioner.organisation_id == organisation_id,
+                AdviceRequest.state.in_(("asked", "answered")),
+                AdviceRequest.created_at < before,
+                Client.legal_hold_at.is_(None),
+            )
+            .limit(limit)
+        )
+        return self._s.scalars(claimable(self._s, stmt, of=AdviceRequest)).all()
+
+    def forget(self, request: AdviceRequest) -> None:
+        """Delete the request and its data key (its sealed draft and reply are gone for good)."""
+        key_id = request.data_key_id
+        self._s.delete(request)
+        self._s.flush()
+        if key_id is not None:
+            self._s.execute(delete(DataKey).where(DataKey.id == key_id))

@@ -283,3 +283,18 @@ def test_retention_takes_the_advice_with_the_concern_it_became(
     with uow_factory() as uow:
         assert uow.advice.get(asked.request_id) is None
         assert uow.session.get(DataKey, key_id) is None
+
+
+def test_a_request_never_sent_is_forgotten_after_the_not_shared_period(
+    uow_factory: UowFactory, clock: FakeClock, d: Directory
+) -> None:
+    old = ask(uow_factory, clock, d, key="old-draft")
+    clock.advance(days=7 * 365)
+    new = ask(uow_factory, clock, d, key="new-draft")
+    report = sweep_retention(uow_factory, clock)
+    assert report.rows.get("advice_unsent") == 1
+    with uow_factory() as uow:
+        assert uow.advice.get(old.request_id) is None
+        assert uow.advice.get(new.request_id) is not None
+        actions = list(uow.session.scalars(select(AuditEvent.action)))
+    assert "advice.forgotten" in actions
