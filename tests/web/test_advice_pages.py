@@ -126,6 +126,7 @@ def test_a_decision_not_to_share_after_advice_on_the_web(sqlite_world: World) ->
 
 def test_without_an_adviser_the_form_comes_back_as_typed(sqlite_world: World) -> None:
     world = sqlite_world
+    set_advisers(world.runtime.uow, "riverside-cc", lead=None)
     with world.runtime.uow() as uow:  # the demo's centre manager is its admin: not any more
         ben = uow.directory.practitioner(world.people["ben"])
         assert ben is not None
