@@ -107,8 +107,8 @@ def seed(runtime: Runtime, *, if_empty: bool = True) -> ImportReport | None:
             council.duty_contact_id = femi.id
         for organisation, lead in (("riverside-cc", "ben"), ("oakfield-primary", "chloe")):
             org = uow.directory.organisation_by_ref(organisation)
-            person = uow.directory.practitioner_by_ref(lead)
-            if org and person:  # whom their practitioners ask for advice before sharing
-                org.safeguarding_lead_id = person.id
+            adviser = uow.directory.practitioner_by_ref(lead)
+            if org and adviser:  # whom their practitioners ask for advice before sharing
+                org.safeguarding_lead_id = adviser.id
         uow.commit()
     return report
