@@ -86,7 +86,8 @@ def demo_rows() -> list[DirectoryRow]:
 
 
 def seed(runtime: Runtime, *, if_empty: bool = True) -> ImportReport | None:
-    """Load the demo directory (titles, duty contact and admins are demo-only extras)."""
+    """Load the demo directory (titles, duty contact, safeguarding leads and admins are
+    demo-only extras)."""
     with runtime.uow() as uow:
         has_orgs = uow.session.scalar(select(func.count()).select_from(Organisation)) or 0
     if if_empty and has_orgs:
@@ -104,5 +105,10 @@ def seed(runtime: Runtime, *, if_empty: bool = True) -> ImportReport | None:
         femi = uow.directory.practitioner_by_ref("femi")
         if council and femi:
             council.duty_contact_id = femi.id
+        for organisation, lead in (("riverside-cc", "ben"), ("oakfield-primary", "chloe")):
+            org = uow.directory.organisation_by_ref(organisation)
+            adviser = uow.directory.practitioner_by_ref(lead)
+            if org and adviser:  # whom their practitioners ask for advice before sharing
+                org.safeguarding_lead_id = adviser.id
         uow.commit()
     return report

@@ -46,6 +46,7 @@ class Scheduler:
         if sweeps:
             interval = settings.sweep_interval_seconds
             self._every(interval, "escalations", runtime.escalate)
+            self._every(interval, "advice_escalations", runtime.escalate_advice)
             self._every(interval, "reminders", runtime.remind)
             self._every(interval, "patterns", runtime.detect_patterns)
             self._every(interval, "inbound_keys", runtime.forget_old_deliveries)

@@ -175,6 +175,22 @@ class DeliveryRole(StrEnum):
     OUTSIDER = "outsider"  # raised about a child whose network they are not in: sees nothing
 
 
+class AdviserRole(StrEnum):
+    """Whom a raiser's request for advice went to: the steps of its escalation, in order."""
+
+    SAFEGUARDING_LEAD = "safeguarding_lead"
+    DUTY_CONTACT = "duty_contact"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            "safeguarding_lead": "safeguarding lead",
+            "duty_contact": "duty contact",
+            "admin": "Flare administrator",
+        }[self.value]
+
+
 class Platform(StrEnum):
     SLACK = "slack"
     TEAMS = "teams"
@@ -211,6 +227,8 @@ class PointerKind(StrEnum):
     JOIN_REQUEST = "join_request"
     JOIN_APPROVED = "join_approved"
     JOIN_DECLINED = "join_declined"
+    ADVICE_REQUESTED = "advice_requested"
+    ADVICE_GIVEN = "advice_given"
 
 
 class Outcome(StrEnum):

@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from store.advice_table import AdviceRequest as AdviceRequest
+
 # Re-exported so that `store.models` names the whole schema (explicit aliases for mypy).
 from store.disclosure_tables import SubjectAccessExport as SubjectAccessExport
 from store.platform_tables import InboundEvent as InboundEvent

@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 from store.crypto import FieldCipher, KeyUnavailable
 from store.keys import Vault
 from store.models import (
+    AdviceRequest,
     Base,
     Client,
     ClientIdentifier,
@@ -76,6 +77,13 @@ class ExportField(Enum):
     PAYLOAD = "payload"
 
 
+class AdviceField(Enum):
+    """An advice request's draft (the raise form's answers) and reply, under its own key."""
+
+    DRAFT = "draft"
+    REPLY = "reply"
+
+
 # Which model each record's fields live on: the table name in the associated data is its
 # `__tablename__`. Every `*_ct` column of the schema belongs to exactly one field here
 # (tests/store/test_sealed_fields.py).
@@ -87,6 +95,7 @@ SEALED_RECORDS: dict[type[Enum], type[Base]] = {
     IdentifierField: ClientIdentifier,
     SecretField: PlatformSecret,
     ExportField: SubjectAccessExport,
+    AdviceField: AdviceRequest,
 }
 
 F = TypeVar("F", bound=Enum)
@@ -169,6 +178,9 @@ class Sealed:
 
     def export(self, export: SubjectAccessExport) -> SealedRow[ExportField]:
         return SealedRow(ExportField, self._key(export.data_key_id), export)
+
+    def advice(self, request: AdviceRequest) -> SealedRow[AdviceField]:
+        return SealedRow(AdviceField, self._key(request.data_key_id), request)
 
     def forget_concern(self, concern: Concern) -> None:
         """Empty every sealed field of a concern whose key is shredded (noise without it)."""

@@ -16,6 +16,7 @@ from store.keys import Vault
 from store.landed_messages import LandedMessages
 from store.leavers import LeaverRepository
 from store.models import AuditEvent
+from store.repositories.advice import AdviceRepository
 from store.repositories.concerns import ConcernRepository
 from store.repositories.directory import DirectoryRepository
 from store.repositories.exports import ExportRepository
@@ -30,6 +31,7 @@ class UnitOfWork:
     directory: DirectoryRepository
     concerns: ConcernRepository
     exports: ExportRepository
+    advice: AdviceRepository
     outbox: OutboxRepository
     inbound: InboundRepository
     leavers: LeaverRepository
@@ -48,6 +50,7 @@ class UnitOfWork:
         self.directory = DirectoryRepository(self.session)
         self.concerns = ConcernRepository(self.session)
         self.exports = ExportRepository(self.session)
+        self.advice = AdviceRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.inbound = InboundRepository(self.session)
         self.join_requests = JoinRequestRepository(self.session)

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.slack import home_views
+from bot.slack.advice import advice_block, asked_view, wants_advice
 from bot.slack.network import answer_network_command, is_network_command
 from bot.slack.raise_views import (
     STEP_ONE,
@@ -34,6 +35,7 @@ from bot.slack.raise_views import (
     step_two,
 )
 from bot.slack.raiser import practitioner_for, raiser_for
+from handlers.concern.advice import ask_for_advice
 from handlers.concern.answers import ANSWER_FIELDS, RaiseAnswers, answers_from
 from handlers.concern.not_sharing import DecisionRecorded
 from handlers.concern.submission import (
@@ -41,6 +43,7 @@ from handlers.concern.submission import (
     preview_raise,
     send_or_decide,
 )
+from handlers.invalid import Invalid
 from handlers.my_work.linked import awaiting_with_links
 from handlers.network.client_lookup import Raiser
 from handlers.network.identity import Known
@@ -181,9 +184,11 @@ class RaiseModal:
             respond(text=who, response_type="ephemeral", replace_original=False)
 
     def _step_one(self, form: Form, raiser: Raiser) -> dict[str, Any]:
-        return step_one(
+        view = step_one(
             raiser.clients, form.context, client_id=raiser.chosen or "", prefill=form.prefill
         )
+        view["blocks"].append(advice_block())  # seek advice first (bot/slack/advice.py)
+        return view
 
     def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         word = str(body.get("text") or "").strip()
@@ -275,8 +280,31 @@ class RaiseModal:
         if not form.ready or form.reach is None:
             _refuse_fields(ack, form.errors, view)
             return
+        if wants_advice(body):
+            self._ask_for_advice(ack, form.answers, who, view)
+            return
         context = Context.load(view.get("private_metadata"))
         ack(response_action="update", view=step_two(form.clients, form.reach, context))
+
+    def _ask_for_advice(
+        self, ack: Ack, answers: RaiseAnswers, who: Known, view: dict[str, Any]
+    ) -> None:
+        """Step 1 with "ask for advice" ticked: keep the draft, ask, say whom (a role)."""
+        runtime = self.runtime
+        asked = ask_for_advice(
+            runtime.uow(),
+            answers,
+            raiser_id=who.practitioner_id,
+            clock=runtime.clock,
+            calendar=runtime.calendar,
+            via="slack",
+        )
+        if isinstance(asked, Invalid):
+            errors = {("ask_advice" if k == "advice" else k): v for k, v in asked.errors.items()}
+            _refuse_fields(ack, errors, view)
+            return
+        ack(response_action="update", view=asked_view(asked))
+        log.info("slack.advice_asked", duplicate=asked.duplicate)
 
     def send(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Step 2 submitted: raise (once per view), or record the decision not to share, as the

@@ -18,10 +18,13 @@ web form does).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bot.dependencies import Dependencies
+from bot.teams.advice import ADVICE_STEP, advice_action, asked_message
 from bot.teams.cards import CARD_SCHEMA, CARD_VERSION
+from handlers.concern.advice import AdviceAsked, ask_for_advice
 from handlers.concern.answers import (
     BY_NAME,
     ROUTING_FIELDS,
@@ -202,7 +205,8 @@ def answers_card(form: RaiseForm) -> Card:
         *_decision(answers),
     ]
     data = {STEP: "send", **{f.name: getattr(answers, f.name) for f in CARD_ONE}}
-    return _card(body, [{"type": "Action.Submit", "title": "Submit", "data": data}])
+    submit = {"type": "Action.Submit", "title": "Submit", "data": data}
+    return _card(body, [submit, advice_action(data, STEP)])
 
 
 def _decision(answers: RaiseAnswers) -> list[Card]:
@@ -237,6 +241,8 @@ class RaiseDialog:
 
     def submit(self, raiser_id: str, data: Mapping[str, object]) -> dict[str, Any]:
         answers = answers_from(data)
+        if data.get(STEP) == ADVICE_STEP:
+            return self._ask_for_advice(raiser_id, answers)
         if data.get(STEP) != "send":  # card 1 answered: card 2, or card 1 again to correct
             form = preview_raise(
                 self._uow(), answers, raiser_id=raiser_id, via="teams", routing_only=True
@@ -255,6 +261,21 @@ class RaiseDialog:
         if isinstance(outcome, DecisionRecorded):
             return task_message(NOT_SHARED)
         return task_message(_sent(outcome))
+
+    def _ask_for_advice(self, raiser_id: str, answers: RaiseAnswers) -> dict[str, Any]:
+        """Card 2 with "Ask for advice first": keep the draft and ask, or card 2 to correct."""
+        asked = ask_for_advice(
+            self._uow(),
+            answers,
+            raiser_id=raiser_id,
+            clock=self._clock,
+            calendar=self._calendar,
+            via="teams",
+        )
+        if isinstance(asked, AdviceAsked):
+            return task_message(asked_message(asked))
+        form = preview_raise(self._uow(), answers, raiser_id=raiser_id, via="teams")
+        return self._show(replace(form, errors={**form.errors, **asked.errors}))
 
     def _show(self, form: RaiseForm) -> dict[str, Any]:
         if form.back_to(CARD_ONE):

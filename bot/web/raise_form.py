@@ -29,7 +29,6 @@ from handlers.concern.submission import (
     send_or_decide,
     start_raise,
 )
-from handlers.network.people import advice_for
 
 router = APIRouter(route_class=PageRoute)
 
@@ -157,7 +156,4 @@ def decide_not_to_share_page(page: PageDep, post: Posted) -> Response:
     return page.render("raise_not_shared.html", recorded=outcome)
 
 
-@router.get("/raise/advice")
-def seek_advice(page: PageDep) -> Response:
-    me = page.require_me(after="/raise")
-    return page.render("raise_advice.html", advice=advice_for(page.deps.uow(), me.practitioner_id))
+show_step_one = _step_one  # "Ask for advice first" (bot/web/advice.py) shows step 1 again

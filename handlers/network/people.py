@@ -27,13 +27,6 @@ class ClientChoice:
     label: str
 
 
-@dataclass(frozen=True)
-class AdviceContact:
-    organisation: str
-    duty_name: str | None
-    duty_job_title: str | None
-
-
 def active_practitioners(uow: UnitOfWork) -> tuple[PersonSummary, ...]:
     """Every active practitioner, by name (the demo sign-in and the playground list them)."""
     with uow:
@@ -66,18 +59,3 @@ def clients_of(uow: UnitOfWork, practitioner_id: str) -> tuple[ClientChoice, ...
                 label = ""
             choices.append(ClientChoice(client.id, client.reference, label))
         return tuple(choices)
-
-
-def advice_for(uow: UnitOfWork, practitioner_id: str) -> AdviceContact | None:
-    """Whom to ask before sharing: the practitioner's organisation and its duty contact."""
-    with uow:
-        person = uow.directory.practitioner(practitioner_id)
-        if person is None:
-            return None
-        org = person.organisation
-        duty = uow.directory.practitioner(org.duty_contact_id) if org.duty_contact_id else None
-        return AdviceContact(
-            organisation=org.name,
-            duty_name=duty.name if duty else None,
-            duty_job_title=duty.job_title if duty else None,
-        )

@@ -8,6 +8,7 @@ newer one exists; it then answers like an unknown or expired one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -34,6 +35,19 @@ def mint_link(
         )
     )
     return minter.url(token)
+
+
+# The signed-in pages a pointer may link to instead of a link token (an advice request's page):
+# the page itself checks that the signed-in reader is entitled, so the link needs no token.
+SIGNED_IN_PAGE = re.compile(r"^/advice/[0-9a-f]{32}$")
+
+
+def page_link(minter: LinkMinter, path: str) -> str | None:
+    """A link to one of Flare's signed-in pages, on the same public URL as the minter's links."""
+    if not SIGNED_IN_PAGE.match(path):
+        return None
+    base = minter.url("token").rsplit("/l/", 1)[0]  # every minter's URL is <public URL>/l/<token>
+    return f"{base}{path}"
 
 
 def link_for_token(uow: UnitOfWork, token: str) -> Link | None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from handlers.acknowledge_rule import awaits_acknowledgement, may_close, may_decide_join
-from handlers.outbox.links import mint_link
+from handlers.outbox.links import mint_link, page_link
 from handlers.ports import LinkMinter, MessageRef, Pointer
 from handlers.values import ChosenBecause, DeliveryRole, Platform, PointerKind, Severity
 from store.models import Delivery, OutboxMessage
@@ -57,6 +57,9 @@ def pointer_for(
         can_ask = outsider and _may_ask(uow, concern.client_id, row.recipient_id)
     if delivery is not None and row.detail.get("link") and not outsider:
         link_url = mint_link(uow, delivery, minter, now=now, ttl=link_ttl)
+    page = row.detail.get("page")
+    if delivery is None and isinstance(page, str):
+        link_url = page_link(minter, page)  # a signed-in page (advice), not a link token
     if row.updates_id:
         original = uow.outbox.get(row.updates_id)
         if original is not None and original.message_ref is None and original.state != "dead":

@@ -43,6 +43,10 @@ _TITLES = {
     ),
     PointerKind.JOIN_APPROVED: "Your request to join a child's network was approved.",
     PointerKind.JOIN_DECLINED: "Your request to join a child's network was not approved.",
+    PointerKind.ADVICE_REQUESTED: (
+        "Someone in your organisation asks for your advice before sharing a concern."
+    ),
+    PointerKind.ADVICE_GIVEN: "You have advice on the concern you have not shared yet.",
 }
 
 DECIDE_HERE = "Someone asked to join a network you lead. Approve or decline it here or in Flare."

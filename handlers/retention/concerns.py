@@ -23,6 +23,7 @@ from datetime import timedelta
 
 from handlers.partnership import retention_days
 from handlers.ports import Clock
+from handlers.retention.advice import forget_unsent_advice
 from store.unit_of_work import UnitOfWork
 
 
@@ -127,6 +128,9 @@ def sweep_retention(
         total.deleted += report.deleted
         for table, count in report.rows.items():
             total.rows[table] = total.rows.get(table, 0) + count
+    unsent = forget_unsent_advice(uow_factory, clock, batch=batch)
+    if unsent:
+        total.rows["advice_unsent"] = unsent
     return total
 
 

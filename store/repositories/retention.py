@@ -9,6 +9,7 @@ from sqlalchemy import Delete, delete, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import (
+    AdviceRequest,
     Client,
     Concern,
     ConcernEntry,
@@ -85,11 +86,18 @@ class ConcernRetention:
                 delete(ConcernEntry).where(ConcernEntry.concern_id == concern.id)
             ),
         }
-        key_id = concern.data_key_id
+        # The advice sought before sharing goes with the concern it became, and its key too.
+        advised = AdviceRequest.concern_id == concern.id
+        key_ids = [
+            concern.data_key_id,
+            *self._s.scalars(select(AdviceRequest.data_key_id).where(advised)),
+        ]
+        counts["advice"] = self._delete(delete(AdviceRequest).where(advised))
         self._s.delete(concern)
         self._s.flush()
-        if key_id is not None:
-            self._delete(delete(DataKey).where(DataKey.id == key_id))
+        for key_id in key_ids:
+            if key_id is not None:
+                self._delete(delete(DataKey).where(DataKey.id == key_id))
         return counts
 
     def _delete(self, stmt: Delete) -> int:

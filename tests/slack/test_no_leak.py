@@ -8,7 +8,8 @@ with `chat.update` and the raiser's receipt, closing from the Close button's mod
 "other" outcome with a canary note) and reopening, with their pointers to the raiser and the
 network, App Home, `/concern inbox`, the message shortcut, `/concern network` changes
 (with their pointers) and asking to join by the NHS number (`/concern join`), declined and
-approved with the lead's buttons (with their pointers). Then the modal's answers are posted
+approved with the lead's buttons (with their pointers), and asking for advice first (the
+adviser's pointer and the raiser's). Then the modal's answers are posted
 the ways Flare must refuse (a stale timestamp, another secret, a replay, oversized,
 malformed). No canary may appear in
 any byte Flare sent to the fake Slack API (Web API calls
@@ -33,13 +34,16 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.slack.blocks import CLOSE_ACTION, JOIN_APPROVE_ACTION, JOIN_DECLINE_ACTION
+from bot.slack.raise_modal import submission_key
 from handlers.concern.joining import APPROVED, DECLINED
 from handlers.concern.viewing import view_concern
 from handlers.follow_through.closing import Reopened, reopen_concern
 from handlers.network.directory import DirectoryRow, import_directory
+from tests.advice import answer_and_send, set_advisers, the_request
 from tests.identifiers import fresh_nhs_number
 from tests.no_leak import assert_no_canary, audit_text, canary_needles, captured_logs
 from tests.refused_requests import SLACK_EXPECTED, slack_refusals
+from tests.slack.conftest import TEAM
 from tests.slack.raise_world import SlackWorld, slack_user, slack_world
 from tests.slack.slack_client import picked, state, ticked, typed
 from tests.slack.test_join_flow import ask_by_identifier, buttons, last_pointer, press
@@ -209,6 +213,53 @@ def _join(world: SlackWorld, ref: str, nhs: str) -> None:
     assert any("was not approved" in t for t in told) and any("was approved" in t for t in told)
 
 
+def _seek_advice(world: SlackWorld, ref: str, texts: dict[str, str]) -> None:
+    """Amara ticks "Ask for advice before sharing": Ben (her safeguarding lead) is pointed to
+    the draft and replies, she is pointed back and sends it to the network."""
+    set_advisers(world.runtime.uow, "riverside-cc", lead="ben")
+    amara, opened = slack_user("amara"), len(world.calls("views.open"))
+    _, trigger = world.sender.command(amara)
+    world.wait_for("views.open", opened + 1)
+    view_id = f"V{secrets.token_hex(4)}"
+    with world.runtime.uow() as uow:
+        client = uow.directory.client_by_reference(ref)
+        assert client is not None
+        client_id = client.id
+    values = state(
+        client=picked(client_id),
+        category=picked("neglect"),
+        severity=picked("high"),
+        noticed=typed(texts["noticed"]),
+        family_informed=picked("not_safe"),
+        family_reason=typed(texts["family_reason"]),
+        rationale=typed(texts["rationale"]),
+        lawful_basis=picked("public_task"),
+        protected_identities=typed(texts["protected_identities"]),
+        ask_advice=ticked(["ask"]),
+    )
+    answer = world.sender.submit(amara, {**world.form(trigger), "id": view_id}, values).json()
+    assert answer["view"]["callback_id"] == "flare_advice_asked", answer
+    world.deliver()
+    request_id, adviser = the_request(world.runtime.uow, submission_key(TEAM, view_id))
+    answer_and_send(
+        world.runtime.uow,
+        world.clock,
+        request_id=request_id,
+        adviser_id=adviser,
+        raiser_id=world.people["amara"],
+        reply=texts["outcome_note"],
+        deliver=world.deliver,
+    )
+    told = [
+        m.text
+        for u in ("ben", "amara")
+        for m in world.slack.messages(world.slack.dm_channel(slack_user(u)))
+    ]
+    assert any("asks for your advice" in t for t in told) and any(
+        "You have advice" in t for t in told
+    )
+
+
 def _close_and_reopen(world: SlackWorld, concern_id: str, note: str) -> None:
     """Chloe closes it from the Close button's modal ("other", a canary note), then reopens
     it; the raiser and Erin get both pointers in their DMs."""
@@ -259,6 +310,7 @@ def test_no_canary_reaches_slack_or_a_log_line(
     answered_before = len(world.sender.exchanges)
 
     _flows(world, ref, texts, nhs)
+    _seek_advice(world, ref, texts)
     _refused(world, canary)
 
     world.slack.wait_idle()

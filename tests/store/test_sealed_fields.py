@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from store import crypto
 from store.models import (
+    AdviceRequest,
     Base,
     Client,
     ClientIdentifier,
@@ -26,6 +27,7 @@ from store.models import (
 from store.platform_secrets import PlatformSecrets
 from store.sealed import (
     SEALED_RECORDS,
+    AdviceField,
     ClientField,
     ConcernField,
     EntryField,
@@ -60,6 +62,8 @@ ON_DISK: dict[Enum, tuple[str, str]] = {
     IdentifierField.VALUE: ("client_identifiers", "value"),
     SecretField.VALUE: ("platform_secrets", "value"),
     ExportField.PAYLOAD: ("subject_access_exports", "payload"),
+    AdviceField.DRAFT: ("advice_requests", "draft"),
+    AdviceField.REPLY: ("advice_requests", "reply"),
 }
 
 
@@ -70,6 +74,7 @@ class Rows:
     client_id: str
     secret_scope: str
     export_id: str
+    advice_id: str
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,12 @@ def _export_target(uow: UnitOfWork, rows: Rows) -> Target:
     return Target(export, export.data_key_id, uow.sealed.export(export))
 
 
+def _advice_target(uow: UnitOfWork, rows: Rows) -> Target:
+    request = uow.session.get(AdviceRequest, rows.advice_id)
+    assert request is not None and request.data_key_id is not None
+    return Target(request, request.data_key_id, uow.sealed.advice(request))
+
+
 TARGETS: dict[type[Enum], Callable[[UnitOfWork, Rows], Target]] = {
     ConcernField: _concern_target,
     EntryField: _entry_target,
@@ -145,6 +156,7 @@ TARGETS: dict[type[Enum], Callable[[UnitOfWork, Rows], Target]] = {
     IdentifierField: _identifier_target,
     SecretField: _secret_target,
     ExportField: _export_target,
+    AdviceField: _advice_target,
 }
 
 
@@ -181,8 +193,20 @@ def rows(uow_factory: UowFactory, clock: FakeClock) -> Rows:
         )
         uow.sealed.export(export).seal(ExportField.PAYLOAD, "{}")
         uow.exports.add(export)
+        advice = AdviceRequest(
+            id=new_id(),
+            raiser_id=d.people["chloe"],
+            adviser_id=d.people["chloe"],
+            adviser_role="duty_contact",
+            client_id=d.clients["C-1001"],
+            submission_key=new_id(),
+            severity="low",
+            created_at=clock.now(),
+        )
+        advice.data_key_id = uow.vault.create_key("advice")
+        uow.session.add(advice)
         uow.commit()
-    return Rows(concern_id, follow_up.id, d.clients["C-1001"], "team:T1", export.id)
+    return Rows(concern_id, follow_up.id, d.clients["C-1001"], "team:T1", export.id, advice.id)
 
 
 def test_every_record_has_a_row_in_these_tests() -> None:

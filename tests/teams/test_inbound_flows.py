@@ -48,7 +48,8 @@ def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def submit_data(card: dict[str, Any]) -> dict[str, Any]:
-    (action,) = [a for a in card["actions"] if a["type"] == "Action.Submit"]
+    # the first submit (Next, Send); card 2 also has "Ask for advice first"
+    action = next(a for a in card["actions"] if a["type"] == "Action.Submit")
     return dict(action["data"])
 
 

@@ -5,15 +5,15 @@ in the activity Flare sends is either fixed card vocabulary, the pointer's own w
 (handlers.outbox.pointer_words.describe), the recipient's link or the concern's opaque id — nothing
 else can be in it. (2) With a canary in every sensitive field, a whole flow in which
 everyone is on Teams (raise, forwarded link, open, acknowledge, receipt, added information,
-fresh link, closing with a canary note and reopening) puts zero canary bytes into any request
-to the fake login or Bot Connector, and none into a log line.
+fresh link, closing with a canary note and reopening, asking for advice first) puts zero
+canary bytes into any request to the fake login or Bot Connector, and none into a log line.
 """
 
 from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,13 @@ from bot.teams.cards import (
     OTHER_ON_THE_PAGE,
     pointer_activity,
 )
+from handlers.concern.advice import AdviceAsked, ask_for_advice
+from handlers.concern.answers import RaiseAnswers
 from handlers.concern.information import InformationAdded, add_information
 from handlers.concern.joining import JoinAsked, ask_by_identifier, decide_join
 from handlers.concern.opening import Opened, Refused, check_token, open_link, request_fresh_link
 from handlers.concern.viewing import view_concern
+from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
 from handlers.follow_through.closing import (
     CloseConcern,
@@ -65,6 +68,7 @@ from handlers.values import (
     Role,
     Severity,
 )
+from tests.advice import answer_and_send, set_advisers, the_request
 from tests.canary_concern import canary_client, raise_canary_concern
 from tests.conftest import FakeClock, UowFactory
 from tests.directory import Directory
@@ -231,6 +235,32 @@ def _join_declined_then_approved(
                     approve=approve, clock=clock)  # fmt: skip
 
 
+def _seek_advice(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    d: Directory,
+    client_id: str,
+    t: dict[str, str],
+    deliver: Callable[[], object],
+) -> None:
+    """Dev asks his safeguarding lead (Chloe) for advice first; she replies; he sends it."""
+    set_advisers(uow_factory, "oakfield-primary", lead="chloe")
+    key = secrets.token_hex(8)
+    answers = RaiseAnswers(
+        client=client_id, category="neglect", severity="high", noticed=t["noticed"],
+        family_informed="not_safe", family_reason=t["family_reason"], rationale=t["rationale"],
+        lawful_basis="public_task", protected_identities=t["protected"],
+        submission_key=key,
+    )  # fmt: skip
+    asked = ask_for_advice(uow_factory(), answers, raiser_id=d.people["dev"], clock=clock,
+                           calendar=WorkingCalendar())  # fmt: skip
+    assert isinstance(asked, AdviceAsked), asked
+    deliver()
+    request_id, adviser = the_request(uow_factory, key)
+    answer_and_send(uow_factory, clock, request_id=request_id, adviser_id=adviser,
+                    raiser_id=d.people["dev"], reply=t["information"], deliver=deliver)  # fmt: skip
+
+
 @settings(
     max_examples=4,
     deadline=None,
@@ -307,12 +337,16 @@ def test_no_canary_byte_reaches_teams_in_any_flow(
     assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
     _join_declined_then_approved(uow_factory, clock, d.people, client_id, nhs)
     assert deliver_due(uow_factory, notifiers, _Minter(), clock).dead == 0
+    _seek_advice(uow_factory, clock, d, client_id, t, lambda: deliver_due(
+        uow_factory, notifiers, _Minter(), clock))  # fmt: skip
 
     sent = teams.all_requests[first_request:]
     kinds_seen = {r.json()["summary"] for r in sent if "/activities" in r.path}
     assert len(kinds_seen) >= 11  # new, forwarded, acknowledged, receipt, information, fresh,
     assert any("been closed" in k for k in kinds_seen)  # closed and reopened, too
     assert any("been reopened" in k for k in kinds_seen)
+    assert any("asks for your advice" in k for k in kinds_seen)  # and asking for advice first
+    assert any("You have advice" in k for k in kinds_seen)
     # and the network's role changed, removed and added
     assert any("join a network you lead" in k for k in kinds_seen)  # with Approve, Decline
     assert any("was approved" in k for k in kinds_seen)

@@ -40,7 +40,8 @@ def inputs(shown: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def submit_data(shown: dict[str, Any]) -> dict[str, Any]:
-    (action,) = [a for a in shown["actions"] if a["type"] == "Action.Submit"]
+    # the first submit (Next, Send); card 2 also has "Ask for advice first"
+    action = next(a for a in shown["actions"] if a["type"] == "Action.Submit")
     return dict(action["data"])
 
 

@@ -6,7 +6,7 @@ value, NULL for concerns recorded before it was asked); `deliveries.chosen_becau
 recipient was chosen (the routing policy's closed reason, or the raiser's own choice).
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 """
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
