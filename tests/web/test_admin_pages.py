@@ -79,7 +79,7 @@ def test_a_retention_period_set_on_the_web_changes_what_the_sweep_shreds(world: 
     sign_in(world, amara, "amara")
     form = amara.form(step_two(world, amara, "C-1001").text, "/raise/send")
     recorded = amara.submit(
-        form, button="decide", set={"not_sharing_reason": "We will watch for now"}
+        form, button="decision=not_share", set={"not_sharing_reason": "We will watch for now"}
     )
     assert recorded.status_code in (200, 303), recorded.status_code
     with world.runtime.uow() as uow:
