@@ -66,6 +66,8 @@ class Pointer:
     updates: MessageRef | None = field(default=None)
     awaiting: int = 0
     follow_ups_due: int = 0
+    advice_to_give: int = 0  # the digest's advice figures (counts only, never a draft)
+    advice_given: int = 0
     chosen: ChosenBecause | None = None  # why this recipient was chosen: a closed reason
 
     def __post_init__(self) -> None:
@@ -83,7 +85,8 @@ class Pointer:
             raise ValueError("pointer idempotency key must be an opaque key")
         if self.link is not None and not LINK.match(self.link):
             raise ValueError("pointer link must be a plain Flare URL")
-        for name in ("entries", "recipients", "escalation_level", "awaiting", "follow_ups_due"):
+        counts = ("entries", "recipients", "escalation_level", "awaiting", "follow_ups_due")
+        for name in (*counts, "advice_to_give", "advice_given"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"pointer {name} must be a non-negative count")

@@ -42,3 +42,17 @@ def test_slack_and_teams_show_the_kinds_own_title(kind: PointerKind) -> None:
     assert title in json.dumps(pointer_blocks(_pointer(kind, Platform.SLACK), NOW))
     card = pointer_card(_pointer(kind, Platform.TEAMS), NOW)
     assert card["body"][1]["text"] == title
+
+
+def test_the_digest_counts_advice_that_waits_in_words_without_content() -> None:
+    pointer = Pointer(
+        kind=PointerKind.DIGEST,
+        recipient_id="a" * 32,
+        platform=Platform.SLACK,
+        idempotency_key="digest-1",
+        advice_to_give=2,
+        advice_given=1,
+    )
+    lines = describe(pointer, NOW).lines
+    assert "2 requests for your advice" in lines
+    assert "Advice on 1 draft of yours, to send or decide" in lines

@@ -2,7 +2,8 @@
 
 Built from the read model (`handlers.my_work.awaiting`, with the viewer's own links from
 `handlers.my_work.linked`), showing only severities, statuses, times, counts and those links:
-no client reference, category or follow-up text, so there is nothing sensitive here to leak.
+no client reference, category, follow-up text or advice draft, so there is nothing sensitive
+here to leak.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from bot.slack.raise_views import Block, mrkdwn, plain
 from handlers.deadlines import LONDON
-from handlers.my_work.awaiting import ConcernLine
+from handlers.my_work.awaiting import AdviceLine, ConcernLine
 from handlers.my_work.linked import SHOWN, LinkedAwaiting
 from handlers.outbox.pointer_words import age
 
@@ -96,6 +97,41 @@ def _lines(
     ]
 
 
+def _advice_line(line: AdviceLine, now: datetime, *, to_give: bool) -> str:
+    """Severity and times only: the draft and the advice stay on Flare's page."""
+    parts = [f"*{line.severity.label}*", f"asked {age(line.asked_at, now)}"]
+    if to_give and line.respond_by is not None:
+        late = line.respond_by <= now
+        parts.append(("was due " if late else "reply by ") + _when(line.respond_by))
+    if not to_give:
+        if line.answered_at is not None:
+            parts.append(f"advice given {age(line.answered_at, now)}")
+        parts.append("send it or record a decision not to share")
+    return " · ".join(parts)
+
+
+def _advice_blocks(work: LinkedAwaiting, now: datetime) -> list[Block]:
+    waiting = work.awaiting
+    sections = (
+        ("Advice asked of you", waiting.advice_to_give, True, "Nobody is waiting for your advice."),
+        ("Advice for you to act on", waiting.advice_given, False, "No advice waits for you."),
+    )
+    blocks: list[Block] = []
+    for title, lines, to_give, empty in sections:
+        section = "advise" if to_give else "advised"
+        items = [
+            _item(
+                _advice_line(line, now, to_give=to_give),
+                line.request_id,
+                work.advice_links.get(line.request_id),
+                section,
+            )
+            for line in lines[:SHOWN]
+        ]
+        blocks += _section(title, items, len(lines), empty)
+    return blocks
+
+
 def work_blocks(work: LinkedAwaiting, now: datetime, *, raised: bool = True) -> list[Block]:
     waiting = work.awaiting
     follow_ups = [
@@ -122,6 +158,7 @@ def work_blocks(work: LinkedAwaiting, now: datetime, *, raised: bool = True) -> 
         len(waiting.unread),
         "You have read everything shared with you.",
     )
+    blocks += _advice_blocks(work, now)
     if raised:
         blocks += _section(
             "Concerns you raised",
@@ -181,6 +218,7 @@ def refused_home(message: str) -> dict[str, Any]:
 def inbox(work: LinkedAwaiting, now: datetime) -> list[Block]:
     """`/concern inbox`: what is pending for me, each with a fresh link."""
     waiting = work.awaiting
-    if not (waiting.to_acknowledge or waiting.follow_ups or waiting.unread):
+    pending = (waiting.to_acknowledge, waiting.follow_ups, waiting.unread)
+    if not any((*pending, waiting.advice_to_give, waiting.advice_given)):
         return [{"type": "section", "text": mrkdwn("Nothing is waiting for you in Flare.")}]
     return work_blocks(work, now, raised=False)[:50]

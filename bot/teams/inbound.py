@@ -56,6 +56,7 @@ from handlers.network.identity import (
     refuse,
 )
 from handlers.outbox.conversations import ConversationReference, remember_conversation
+from handlers.outbox.pointer_words import advice_given_words, advice_to_give_words
 from handlers.retention.inbound_keys import first_delivery
 from handlers.values import Platform
 
@@ -335,11 +336,15 @@ def inbox_text(counts: Counts) -> str:
         parts.append(
             f"{counts.follow_ups} follow-up{'' if counts.follow_ups == 1 else 's'} of yours"
         )
+    if counts.advice_to_give:
+        parts.append(advice_to_give_words(counts.advice_to_give))
+    if counts.advice_given:
+        parts.append(advice_given_words(counts.advice_given))
     if not parts:
         return "Nothing is waiting for you in Flare."
     listed = f"{', '.join(parts[:-1])} and {parts[-1]}" if len(parts) > 1 else parts[0]
     text = f"Waiting for you: {listed}."
-    if counts.to_acknowledge or counts.unread:
+    if counts.to_acknowledge or counts.unread or counts.advice_to_give or counts.advice_given:
         text += " Fresh links follow, one message each."
     return text
 

@@ -23,6 +23,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import update
 
 from bot.dependencies import Dependencies
+from handlers.concern.oversight import oversight_pages
 from handlers.network.administration import admin_pages
 from store.models import Practitioner, WebSession
 
@@ -53,6 +54,7 @@ class SignedIn:
     session_hash: str
     authenticated_at: datetime  # when the provider last authenticated the person
     admin_pages: tuple[tuple[str, str], ...] = ()  # (path, label) the header links to
+    oversight_pages: tuple[tuple[str, str], ...] = ()  # the decisions not to share they see
 
 
 class Browser:
@@ -174,6 +176,7 @@ class Browser:
                 session.id_hash,
                 authenticated,
                 admin_pages(person),
+                oversight_pages(uow, person.id),
             )
 
     def sign_in(

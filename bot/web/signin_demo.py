@@ -16,7 +16,7 @@ from handlers.network.people import active_practitioner, active_practitioners
 router = APIRouter(route_class=PageRoute)
 # Where a sign-in may return to: only Flare's own token-free pages, never an open redirect.
 SAFE_NEXT = re.compile(
-    r"^/(concerns/[0-9a-f]{32}|raise|playground/[0-9a-f]{32}|inbox"
+    r"^/(concerns/[0-9a-f]{32}|raise|playground/[0-9a-f]{32}|inbox|decisions"
     r"|clients/[0-9a-f]{32}/(chronology|network))$"
 )
 

@@ -1,25 +1,29 @@
 """A client's chronology: every concern and follow-up about them, newest first.
 
-Only the client's network may open it. A network member sees every shared concern's date,
+The client's network may open it. A network member sees every shared concern's date,
 kind, severity and who raised it; the words (what was noticed, what is to be done) only
 for the concerns that were shared with them — narrowing a concern keeps its content narrow.
 A recorded decision not to share appears only to those who may see it (its raiser, their
 organisation's safeguarding lead and DPO: `network.access.may_show`), never to the network.
+Someone outside the network who oversees a decision not to share about the client (their
+organisation's safeguarding lead or DPO) opens the record too, and sees those decisions only
+(`network.access.decisions_overseen`); anyone else is refused, and the refusal audited.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from handlers.deadlines import LONDON
 from handlers.follow_through.follow_ups import view_follow_up
-from handlers.network.access import may_show
+from handlers.network.access import decisions_overseen, may_show, member_of
 from handlers.network.members import client_label, member_client
 from handlers.ports import Clock
 from handlers.values import Category, ConcernStatus, Severity
 from store.crypto import CryptoError
-from store.models import Concern
+from store.models import Client, Concern
 from store.sealed import EntryField
 from store.unit_of_work import UnitOfWork
 
@@ -63,6 +67,7 @@ class Chronology:
     events: tuple[ChronologyEvent, ...]
     organisations: tuple[OrganisationChoice, ...]
     total: int
+    in_network: bool = True  # False: the reader oversees decisions here, and sees only those
 
 
 def chronology(
@@ -73,18 +78,13 @@ def chronology(
     filters: ChronologyFilters,
     clock: Clock,
 ) -> Chronology:
-    """The client's concerns and follow-ups for a network member; audited either way."""
+    """The client's concerns and follow-ups for a network member (or the decisions not to
+    share about them for one who oversees those); audited either way."""
     with uow:
-        client = member_client(
-            uow,
-            client_id=client_id,
-            practitioner_id=practitioner_id,
-            page="chronology",
-            clock=clock,
-        )
+        client, in_network, concerns = _record_for(uow, client_id, practitioner_id, clock)
         now = clock.now()
         events: list[tuple[ChronologyEvent, str]] = []
-        for concern in uow.concerns.for_client(client.id):
+        for concern in concerns:
             shared = may_show(uow, practitioner_id, concern)
             if concern.status == ConcernStatus.NOT_SHARED and not shared:
                 continue
@@ -101,16 +101,34 @@ def chronology(
                 for org_id, name in sorted(organisations.items(), key=lambda kv: kv[1])
             ),
             total=len(events),
+            in_network=in_network,
         )
         uow.audit(
             "client.chronology_viewed",
             at=now,
             actor_id=practitioner_id,
             subject=client.id,
-            detail={"shown": len(view.events)},
+            detail={"shown": len(view.events), "in_network": in_network},
         )
         uow.commit()
         return view
+
+
+def _record_for(
+    uow: UnitOfWork, client_id: str, practitioner_id: str, clock: Clock
+) -> tuple[Client, bool, Sequence[Concern]]:
+    """The client, whether the reader is in its network, and the concerns to consider: all
+    of the client's for a member, only the decisions they oversee for anyone else."""
+    client = uow.directory.client(client_id)
+    if client is not None and member_of(uow, client.id, practitioner_id) is not None:
+        return client, True, uow.concerns.for_client(client.id)
+    overseen = decisions_overseen(uow, practitioner_id, client_id=client_id) if client else ()
+    if client is None or not overseen:  # refused, and the refusal audited
+        page = "chronology"
+        client = member_client(
+            uow, client_id=client_id, practitioner_id=practitioner_id, page=page, clock=clock
+        )
+    return client, False, overseen
 
 
 def _events(

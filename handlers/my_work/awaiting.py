@@ -9,11 +9,17 @@ daily digest all read `Awaiting`, so they cannot disagree about what waits for w
 - **not read yet** — concerns shared with them (not as raiser) that are open or
   acknowledged, not yet read, and not already waiting for their acknowledgement;
 - **new information** — entries others added since they last read a concern of theirs;
-- **raised** — the concerns they raised (any status), the newest first.
+- **raised** — the concerns they raised (any status), the newest first;
+- **advice to give** — requests for advice (`handlers.concern.advice`) they are the adviser
+  of now and have not answered, the earliest asked first;
+- **advice given** — their own requests that were answered and wait for them to send the
+  concern or record a decision not to share.
 
 A concern whose key is shredded counts nowhere. Each line carries a severity, status, times
 and counts; the client's reference is for Flare's own pages, and what a follow-up is (its
 decrypted action) is read only when a page asks for it (`with_actions`), never for chat.
+An advice line carries its page (a signed-in page, no token), severity and times: the draft
+and the reply stay sealed, and the read model never opens them.
 """
 
 from __future__ import annotations
@@ -23,11 +29,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.acknowledge_rule import ACKNOWLEDGEABLE_STATUSES, to_acknowledge
+from handlers.concern.advice import advice_page
 from handlers.follow_through.follow_ups import view_follow_up
-from handlers.network.access import entitled, may_read
+from handlers.network.access import entitled, is_active, may_read
 from handlers.ports import Clock
 from handlers.values import Category, DeliveryRole, Severity
-from store.models import Concern, ConcernEntry, Delivery, FollowUp
+from store.models import AdviceRequest, Concern, ConcernEntry, Delivery, FollowUp
 from store.unit_of_work import UnitOfWork
 
 
@@ -56,6 +63,20 @@ class OwnedFollowUp:
 
 
 @dataclass(frozen=True)
+class AdviceLine:
+    """A request for advice that waits: its page, severity and times, never the draft."""
+
+    request_id: str
+    page: str  # Flare's signed-in page for it (`advice_page`)
+    client_reference: str
+    severity: Severity
+    asked_at: datetime
+    respond_by: datetime | None  # when it escalates if unanswered (advice to give)
+    answered_at: datetime | None
+    late: bool
+
+
+@dataclass(frozen=True)
 class Counts:
     """How many of each: the figures every surface shows."""
 
@@ -64,6 +85,8 @@ class Counts:
     unread: int
     new_information: int
     raised: int
+    advice_to_give: int = 0
+    advice_given: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,6 +96,8 @@ class Awaiting:
     unread: tuple[ConcernLine, ...]
     new_information: tuple[ConcernLine, ...]
     raised: tuple[ConcernLine, ...]
+    advice_to_give: tuple[AdviceLine, ...] = ()
+    advice_given: tuple[AdviceLine, ...] = ()
 
     @property
     def counts(self) -> Counts:
@@ -82,12 +107,21 @@ class Awaiting:
             len(self.unread),
             len(self.new_information),
             len(self.raised),
+            len(self.advice_to_give),
+            len(self.advice_given),
         )
 
     @property
     def nothing(self) -> bool:
         """Nothing waits (the concerns they raised are theirs, not waiting for them)."""
-        return not (self.to_acknowledge or self.follow_ups or self.unread or self.new_information)
+        return not (
+            self.to_acknowledge
+            or self.follow_ups
+            or self.unread
+            or self.new_information
+            or self.advice_to_give
+            or self.advice_given
+        )
 
     def follow_ups_due_by(self, when: datetime) -> int:
         return sum(1 for owned in self.follow_ups if owned.due_at <= when)
@@ -146,7 +180,10 @@ def read_awaiting(
             new_information.append(reader.line(concern, fresh))
     owned = tuple(reader.follow_up(f, with_actions) for f in follow_ups)
     mine = tuple(reader.line(c) for c in raised)
-    return Awaiting(acknowledging, owned, tuple(unread), tuple(new_information), mine)
+    to_give, given = reader.advice()
+    return Awaiting(
+        acknowledging, owned, tuple(unread), tuple(new_information), mine, to_give, given
+    )
 
 
 class _Reader:
@@ -170,12 +207,9 @@ class _Reader:
         return self._entries[concern_id]
 
     def line(self, concern: Concern, new_entries: int = 0) -> ConcernLine:
-        if concern.client_id not in self._references:
-            client = self._uow.directory.client(concern.client_id)
-            self._references[concern.client_id] = client.reference if client else ""
         return ConcernLine(
             concern_id=concern.id,
-            client_reference=self._references[concern.client_id],
+            client_reference=self._reference(concern.client_id),
             category=Category(concern.category),
             severity=Severity(concern.severity),
             status=concern.status,
@@ -185,6 +219,36 @@ class _Reader:
             entries=self._counts.get(concern.id, 0),
             new_entries=new_entries,
         )
+
+    def advice(self) -> tuple[tuple[AdviceLine, ...], tuple[AdviceLine, ...]]:
+        """Requests they are to answer, and their own answered ones to send or decide."""
+        if not is_active(self._uow, self._practitioner_id):
+            return (), ()
+        requests = self._uow.advice
+        to_give = requests.awaiting_reply_from(self._practitioner_id)
+        given = requests.answered_for(self._practitioner_id)
+        return (
+            tuple(self.advice_line(r) for r in to_give if r.data_key_id is not None),
+            tuple(self.advice_line(r) for r in given if r.data_key_id is not None),
+        )
+
+    def advice_line(self, request: AdviceRequest) -> AdviceLine:
+        return AdviceLine(
+            request_id=request.id,
+            page=advice_page(request.id),
+            client_reference=self._reference(request.client_id),
+            severity=Severity(request.severity),
+            asked_at=request.created_at,
+            respond_by=request.escalate_at,
+            answered_at=request.answered_at,
+            late=request.escalate_at is not None and request.escalate_at < self._now,
+        )
+
+    def _reference(self, client_id: str) -> str:
+        if client_id not in self._references:
+            client = self._uow.directory.client(client_id)
+            self._references[client_id] = client.reference if client else ""
+        return self._references[client_id]
 
     def new_entries(self, delivery: Delivery) -> int:
         """Entries others added since the practitioner last read the concern."""

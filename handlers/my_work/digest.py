@@ -1,5 +1,8 @@
 """The optional daily digest: counts only, one per practitioner per day, only when non-zero.
 
+It counts what waits for acknowledgement, follow-ups due within a day, requests for the
+reader's advice and advice on their own drafts waiting for them to send or decide.
+
 The figures are the read model's (`my_work.awaiting`), as every other surface shows them.
 """
 
@@ -43,7 +46,11 @@ def send_digests(uow_factory: Callable[[], UnitOfWork], clock: Clock) -> DigestR
             waiting = read_awaiting(uow, practitioner_id=person.id, now=now)
             awaiting = len(waiting.to_acknowledge)
             due = waiting.follow_ups_due_by(now + DUE_SOON)
-            if not awaiting and not due:
+            advice = {
+                "advice_to_give": len(waiting.advice_to_give),
+                "advice_given": len(waiting.advice_given),
+            }
+            if not awaiting and not due and not any(advice.values()):
                 continue
             enqueue_notice(
                 uow,
@@ -52,7 +59,7 @@ def send_digests(uow_factory: Callable[[], UnitOfWork], clock: Clock) -> DigestR
                 kind=PointerKind.DIGEST,
                 key=key,
                 at=now,
-                detail={"awaiting": awaiting, "follow_ups_due": due},
+                detail={"awaiting": awaiting, "follow_ups_due": due, **advice},
             )
             report.sent += 1
         uow.commit()

@@ -2,17 +2,18 @@
 
 Slack's App Home and `/concern inbox` show the read model's figures and the first few lines
 of each list, each with a short-lived link that names the viewer's own delivery — safe for
-a surface only the viewer sees. Reading and minting are one transaction.
+a surface only the viewer sees. Reading and minting are one transaction. A request for advice
+links to its signed-in page (no token: the page asks who is reading).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from handlers.my_work.awaiting import Awaiting, read_awaiting
-from handlers.outbox.links import VIEWER_LINK_TTL, mint_viewer_links
+from handlers.outbox.links import VIEWER_LINK_TTL, mint_viewer_links, page_link
 from handlers.ports import Clock, LinkMinter
 from store.unit_of_work import UnitOfWork
 
@@ -23,6 +24,7 @@ SHOWN = 10  # lines of each list a chat surface shows; the figures count them al
 class LinkedAwaiting:
     awaiting: Awaiting
     links: Mapping[str, str]  # concern id -> the viewer's own fresh link, for lines shown
+    advice_links: Mapping[str, str] = field(default_factory=dict)  # request id -> its page
 
 
 def awaiting_with_links(
@@ -58,5 +60,9 @@ def awaiting_with_links(
             ttl=ttl,
             via=via,
         )
+        advice = [*awaiting.advice_to_give[:SHOWN], *awaiting.advice_given[:SHOWN]]
+        pages = {line.request_id: page_link(minter, line.page) for line in advice}
         uow.commit()
-        return LinkedAwaiting(awaiting, links)
+        return LinkedAwaiting(
+            awaiting, links, {key: url for key, url in pages.items() if url is not None}
+        )

@@ -10,10 +10,13 @@ pointers still waiting in the outbox all ask `may_read` (or `member_of` for the 
 A recorded decision not to share is read by its raiser and, as they are now, by the raiser's
 organisation's safeguarding lead and data protection officer; never by the network
 (`oversees_decision`). Pages that show a concern or a client's record ask `may_show`, which
-is either rule.
+is either rule; the client's record and the list of decisions find the ones a reader oversees
+with `decisions_overseen` (which asks `oversees_decision` of each).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from handlers.values import ConcernStatus, DeliveryRole
 from store.models import Concern, Delivery, Membership
@@ -79,3 +82,17 @@ def may_show(uow: UnitOfWork, practitioner_id: str, concern: Concern) -> bool:
     return may_read(uow, practitioner_id, concern) or oversees_decision(
         uow, practitioner_id, concern
     )
+
+
+def decisions_overseen(
+    uow: UnitOfWork, practitioner_id: str, *, client_id: str | None = None, first: bool = False
+) -> Sequence[Concern]:
+    """The decisions not to share this practitioner oversees now, newest first: their own and,
+    as safeguarding lead or DPO, those recorded by people of their organisation (with `first`,
+    at most the newest one: enough to know there is any)."""
+    if not is_active(uow, practitioner_id):
+        return ()
+    found = uow.concerns.not_shared_for_overseer(
+        practitioner_id, client_id=client_id, limit=1 if first else None
+    )
+    return tuple(c for c in found if oversees_decision(uow, practitioner_id, c))

@@ -86,6 +86,8 @@ def pointer_for(
         updates=updates,
         awaiting=_count(row.detail, "awaiting"),
         follow_ups_due=_count(row.detail, "follow_ups_due"),
+        advice_to_give=_count(row.detail, "advice_to_give"),
+        advice_given=_count(row.detail, "advice_given"),
         chosen=_chosen(kind, delivery),
     )
 

@@ -64,6 +64,19 @@ class PointerText:
     decline_label: str | None = None
 
 
+def advice_to_give_words(count: int) -> str:
+    """How many requests wait for the reader's advice (a figure, nothing from a draft)."""
+    return f"{count} request{'' if count == 1 else 's'} for your advice"
+
+
+# The digest's lines and the Teams `inbox` reply say these the same way.
+
+
+def advice_given_words(count: int) -> str:
+    """How many of the reader's drafts have advice and wait for them to send or decide."""
+    return f"advice on {count} draft{'' if count == 1 else 's'} of yours, to send or decide"
+
+
 def age(since: datetime, now: datetime) -> str:
     minutes = max(0, int((now - since).total_seconds() // 60))
     if minutes < 1:
@@ -94,6 +107,10 @@ def describe(pointer: Pointer, now: datetime) -> PointerText:
         lines.append(
             f"{pointer.follow_ups_due} follow-up{'' if pointer.follow_ups_due == 1 else 's'} due"
         )
+    if pointer.advice_to_give:
+        lines.append(advice_to_give_words(pointer.advice_to_give))
+    if pointer.advice_given:
+        lines.append(advice_given_words(pointer.advice_given).capitalize())
     title = _TITLES[pointer.kind]
     if pointer.kind is PointerKind.ACKNOWLEDGED and pointer.acknowledged_at is not None:
         local = pointer.acknowledged_at.astimezone(LONDON)

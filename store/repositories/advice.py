@@ -32,6 +32,22 @@ class AdviceRepository:
         )
         return self._s.scalars(claimable(self._s, stmt)).all()
 
+    def awaiting_reply_from(self, adviser_id: str) -> Sequence[AdviceRequest]:
+        """Requests this adviser has still to answer, the earliest asked first."""
+        return self._s.scalars(
+            select(AdviceRequest)
+            .where(AdviceRequest.adviser_id == adviser_id, AdviceRequest.state == "asked")
+            .order_by(AdviceRequest.created_at, AdviceRequest.id)
+        ).all()
+
+    def answered_for(self, raiser_id: str) -> Sequence[AdviceRequest]:
+        """This raiser's answered requests, not yet sent nor decided, the earliest asked first."""
+        return self._s.scalars(
+            select(AdviceRequest)
+            .where(AdviceRequest.raiser_id == raiser_id, AdviceRequest.state == "answered")
+            .order_by(AdviceRequest.created_at, AdviceRequest.id)
+        ).all()
+
     def by_submission(self, submission_key: str) -> AdviceRequest | None:
         return self._s.scalars(
             select(AdviceRequest).where(AdviceRequest.submission_key == submission_key)

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from store.models import Concern, ConcernEntry, Delivery, FollowUp, Link
+from store.models import (
+    Concern,
+    ConcernEntry,
+    Delivery,
+    FollowUp,
+    Link,
+    Organisation,
+    Practitioner,
+)
 from store.repositories.retention import ConcernRetention
 from store.repositories.sweeps import ConcernSweeps
 
@@ -86,6 +94,30 @@ class ConcernRepository(ConcernSweeps, ConcernRetention):
             .where(Concern.client_id == client_id)
             .order_by(Concern.created_at.desc())
         ).all()
+
+    def not_shared_for_overseer(
+        self, practitioner_id: str, *, client_id: str | None = None, limit: int | None = None
+    ) -> Sequence[Concern]:
+        """Decisions not to share raised by this practitioner, or by someone of an organisation
+        whose safeguarding lead or DPO they are (optionally about one client), newest first,
+        in one query: the candidates `network.access.decisions_overseen` checks."""
+        query = (
+            select(Concern)
+            .join(Practitioner, Practitioner.id == Concern.raiser_id)
+            .join(Organisation, Organisation.id == Practitioner.organisation_id)
+            .where(
+                Concern.status == "not_shared",
+                or_(
+                    Concern.raiser_id == practitioner_id,
+                    Organisation.safeguarding_lead_id == practitioner_id,
+                    Organisation.dpo_id == practitioner_id,
+                ),
+            )
+        )
+        if client_id is not None:
+            query = query.where(Concern.client_id == client_id)
+        query = query.order_by(Concern.created_at.desc(), Concern.id)
+        return self._s.scalars(query if limit is None else query.limit(limit)).all()
 
     def raised_by(self, practitioner_id: str) -> Sequence[Concern]:
         return self._s.scalars(

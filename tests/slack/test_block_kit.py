@@ -16,7 +16,7 @@ from bot.slack import home_views
 from bot.slack.blocks import fallback_text, pointer_blocks, pointer_metadata
 from bot.slack.raise_modal import COULD_NOT_LOAD, loading_id, loading_view, refusal_view
 from bot.slack.raise_views import Context, errors_for, not_shared, sent, step_one, step_two
-from handlers.my_work.awaiting import Awaiting, ConcernLine, OwnedFollowUp
+from handlers.my_work.awaiting import AdviceLine, Awaiting, ConcernLine, OwnedFollowUp
 from handlers.my_work.linked import LinkedAwaiting
 from handlers.network.client_lookup import ClientOption
 from handlers.network.identity import AMBIGUOUS_MESSAGE, UNKNOWN_MESSAGE
@@ -342,6 +342,21 @@ lines = st.builds(
     entries=st.integers(min_value=0, max_value=10_000),
 )
 line_lists = st.lists(lines, max_size=60, unique_by=lambda line: line.concern_id).map(tuple)
+advice_lines = st.lists(
+    st.builds(
+        AdviceLine,
+        request_id=ids,
+        page=ids.map(lambda i: f"/advice/{i}"),
+        client_reference=st.just("C-1001"),
+        severity=st.sampled_from(Severity),
+        asked_at=times,
+        respond_by=st.none() | times,
+        answered_at=st.none() | times,
+        late=st.booleans(),
+    ),
+    max_size=30,
+    unique_by=lambda line: line.request_id,
+).map(tuple)
 owned_follow_ups = st.builds(
     OwnedFollowUp, concern=lines, follow_up_id=ids, due_at=times, overdue=st.booleans()
 )
@@ -355,10 +370,16 @@ def linked(draw: st.DrawFn) -> LinkedAwaiting:
         draw(line_lists),
         (),
         draw(line_lists),
+        draw(advice_lines),
+        draw(advice_lines),
     )
     some = st.sampled_from([line.concern_id for line in awaiting.raised] or ["x" * 32])
     link = "https://flare.test/l/" + "t" * 43
-    return LinkedAwaiting(awaiting, {c: link for c in draw(st.lists(some, max_size=20))})
+    pages = {
+        line.request_id: f"https://flare.test{line.page}"
+        for line in (*awaiting.advice_to_give, *awaiting.advice_given)
+    }
+    return LinkedAwaiting(awaiting, {c: link for c in draw(st.lists(some, max_size=20))}, pages)
 
 
 @SETTINGS

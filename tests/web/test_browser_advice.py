@@ -47,6 +47,10 @@ def test_asking_for_advice_in_the_browser_is_accessible(
     world.deliver()
 
     ben = _signed_in(chromium, base, world, "ben")
+    ben.goto(f"{base}/inbox")  # what awaits him: the request, linked to its page
+    assert "Advice asked about C-1001" in text(ben)
+    assert "A different adult at every pick-up" not in text(ben)
+    check(ben, "inbox with advice to give")
     ben.goto(f"{base}/playground/{world.people['ben']}")
     assert "asks for your advice before sharing" in text(ben)
     go(ben, "a.button:has-text('Open')")
@@ -60,6 +64,9 @@ def test_asking_for_advice_in_the_browser_is_accessible(
     assert "You have answered this request" in text(ben)
     world.deliver()
 
+    amara.goto(f"{base}/inbox")
+    assert "Your draft about C-1001" in text(amara)
+    check(amara, "inbox with advice to act on")
     amara.goto(f"{base}/playground/{world.people['amara']}")
     assert "You have advice on the concern" in text(amara)
     go(amara, "a.button:has-text('Open')")

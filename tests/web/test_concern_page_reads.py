@@ -43,8 +43,9 @@ def test_concern_page_is_two_transactions_one_audit_event_and_the_chain_verifies
     assert "Always hungry at pick-up" in page.text
     assert statements.count("BEGIN") <= 2  # the session check, then the page
     # 18 when measured, plus the membership read may-close/may-reopen add, plus the access
-    # rule's two (is the reader still active, still in the network) on every read
-    assert len([s for s in statements if s != "BEGIN"]) <= 21
+    # rule's two (is the reader still active, still in the network) on every read, plus the
+    # header's one (does the reader oversee any decision not to share: handlers.concern.oversight)
+    assert len([s for s in statements if s != "BEGIN"]) <= 22
     assert world.audit_actions() == [*before, "concern.viewed"]
     with world.runtime.sessions() as session:
         assert audit.verify(session).ok
