@@ -4,6 +4,7 @@ platforms; this module knows none of them)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +28,7 @@ from handlers.retention.concerns import RetentionReport, sweep_retention
 from handlers.retention.inbound_keys import ForgottenDeliveries, forget_old_deliveries
 from handlers.values import Platform
 from store.crypto import CryptoError, KeyRing, load_or_create_key_file, new_link_token
-from store.db import make_engine, session_factory
+from store.db import is_postgres, make_engine, session_factory
 from store.readiness import not_ready_reason
 from store.unit_of_work import UnitOfWork
 
@@ -85,13 +86,16 @@ class Runtime:
     notifiers: dict[Platform, Notifier] = field(default_factory=dict)
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar.uk)
     throttle: Throttle = field(default_factory=Throttle)
+    # Set when a unit of work commits pointers: this process's outbox worker wakes at once
+    # (bot/scheduler.py); workers in other processes find them at their next tick.
+    outbox_bell: threading.Event = field(default_factory=threading.Event)
 
     @property
     def minter(self) -> PublicLinkMinter:
         return PublicLinkMinter(self.settings.public_url)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.ring)
+        return UnitOfWork(self.sessions, self.ring, on_outbox=self.outbox_bell.set)
 
     def dependencies(self) -> Dependencies:
         """What Slack, Teams and the web pages get: the same typed object for each."""
@@ -110,6 +114,8 @@ class Runtime:
             link_ttl=timedelta(hours=self.settings.link_ttl_hours),
             max_attempts=self.settings.outbox_max_attempts,
             lease=timedelta(seconds=self.settings.outbox_lease_seconds),
+            # SQLite is single-process and single-writer: one recipient at a time there
+            senders=8 if is_postgres(self.engine) else 1,
         )
 
     def deliver(self, *, concern_id: str | None = None) -> DeliveryReport:

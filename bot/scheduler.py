@@ -5,6 +5,11 @@ process that runs a Scheduler — any number of `flare worker` and `flare serve`
 wakes its own sweeps, and the sweeps claim their rows in the database (SELECT ... FOR
 UPDATE SKIP LOCKED on PostgreSQL), so a row is handled by one replica. A sweep that fails
 (database restarting, network blip) is logged by error type and retried at its next tick.
+
+The outbox has a thread of its own: it drains when a unit of work in this process commits
+pointers (the runtime's outbox bell: a raise is sent at once, not at the next tick) and
+every FLARE_OUTBOX_INTERVAL_SECONDS in any case, which is how it finds pointers queued by
+other processes and rows due for a retry.
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ class Scheduler:
             timezone=LONDON,
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 30},
         )
-        self._every(settings.outbox_interval_seconds, "outbox", self._drain_outbox)
+        self._stopping = threading.Event()
+        self._outbox = threading.Thread(target=self._outbox_loop, name="flare-outbox", daemon=True)
         if sweeps:
             interval = settings.sweep_interval_seconds
             self._every(interval, "escalations", runtime.escalate)
@@ -93,6 +99,15 @@ class Scheduler:
             elif time.monotonic() - started > DRAIN_SECONDS:
                 return
 
+    def _outbox_loop(self) -> None:
+        """Drain, then sleep until the bell rings or the interval passes; until stopped."""
+        bell, drain = self._runtime.outbox_bell, _guarded("outbox", self._drain_outbox)
+        interval = self._runtime.settings.outbox_interval_seconds
+        while not self._stopping.is_set():
+            bell.clear()  # pointers committed from here on ring again and get their own drain
+            drain()
+            bell.wait(interval)
+
     def _pause_left(self) -> float | None:
         """Seconds until a platform's pause ends, if it ends before the next outbox tick."""
         now = self._runtime.clock.now()
@@ -104,8 +119,13 @@ class Scheduler:
 
     def start(self) -> None:
         self._scheduler.start()
+        self._outbox.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        self._runtime.outbox_bell.set()
+        if self._outbox.is_alive():
+            self._outbox.join()
         self._scheduler.shutdown(wait=True)
 
     def run_until(self, stop: threading.Event) -> None:

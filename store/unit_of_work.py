@@ -40,9 +40,16 @@ class UnitOfWork:
     sealed: Sealed
     session: Session
 
-    def __init__(self, sessions: sessionmaker[Session], ring: KeyRing) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        ring: KeyRing,
+        *,
+        on_outbox: Callable[[], None] | None = None,
+    ) -> None:
         self._sessions = sessions
         self._ring = ring
+        self._on_outbox = on_outbox  # told after a commit that queued pointers (wakes a worker)
 
     def __enter__(self) -> Self:
         self.session = self._sessions()
@@ -76,6 +83,10 @@ class UnitOfWork:
     def commit(self) -> None:
         audit.settle(self.session)
         self.session.commit()
+        if self.outbox.added:
+            self.outbox.added = False
+            if self._on_outbox is not None:
+                self._on_outbox()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -7,6 +7,9 @@ pointer that `updates` an earlier one edits that message in place with `chat.upd
 
 Failures are sorted for the outbox: 429 -> RetryLater(after=Retry-After); 5xx, timeouts and
 connection faults -> RetryLater(ambiguous=True); a permanent `ok: false` -> Undeliverable.
+The outbox sends to several recipients at once; the per-workspace methods (Tier 3
+`conversations.open`, `conversations.history`) take turns through a RateGate, and none is
+called before the Retry-After of a 429 on it (bot/rate_gate.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.logging import hold_libraries
+from bot.rate_gate import RateGate
 from bot.slack.blocks import POINTER_EVENT, fallback_text, pointer_blocks, pointer_metadata
 from handlers.outbox.conversations import (
     SlackRecipient,
@@ -103,6 +107,7 @@ class SlackNotifier:
         self._timeout = timeout
         self._clients: dict[str, WebClient] = {}
         self._lock = threading.Lock()
+        self._gate = RateGate(clock.now)
 
     # -- the port ------------------------------------------------------------------------
     def send(self, pointer: Pointer) -> SendResult:
@@ -169,6 +174,7 @@ class SlackNotifier:
                 channel=recipient.channel or "", include_all_metadata=True, limit=HISTORY_LIMIT
             ),
             ambiguous=False,
+            bucket=f"{recipient.team}:conversations.history",
         )
         for message in answer.get("messages") or []:
             metadata = message.get("metadata") or {}
@@ -200,7 +206,9 @@ class SlackNotifier:
 
     def _open_dm(self, client: WebClient, recipient: SlackRecipient) -> str:
         answer = self._call(
-            lambda: client.conversations_open(users=recipient.user), ambiguous=False
+            lambda: client.conversations_open(users=recipient.user),
+            ambiguous=False,
+            bucket=f"{recipient.team}:conversations.open",
         )
         channel = str(answer["channel"]["id"])
         remember_dm_channel(
@@ -220,15 +228,32 @@ class SlackNotifier:
                 clock=self._clock,
             )
 
-    @staticmethod
-    def _call(request: Callable[[], Any], *, ambiguous: bool) -> Any:
-        """Run one Web API call; turn every failure into the outbox's terms."""
-        try:
-            return request()
-        except SlackApiError as exc:
-            raise _Failed(classify(exc, ambiguous=ambiguous)) from None
-        except Exception as exc:  # timeouts, refused connections, unreadable answers
-            raise _Failed(RetryLater(type(exc).__name__, ambiguous=ambiguous)) from None
+    def _call(
+        self, request: Callable[[], Any], *, ambiguous: bool, bucket: str | None = None
+    ) -> Any:
+        """Run one Web API call (in its turn, when it draws on a workspace-wide `bucket`);
+        turn every failure into the outbox's terms."""
+        if bucket is None:
+            return _attempt(request, ambiguous=ambiguous)
+        with self._gate.turn(bucket) as turn:
+            wait = turn.wait()
+            if wait is not None:  # a 429 on this method: wait it out, do not call again yet
+                raise _Failed(RetryLater("ratelimited", after=wait))
+            try:
+                return _attempt(request, ambiguous=ambiguous)
+            except _Failed as failed:
+                if isinstance(failed.result, RetryLater) and failed.result.after:
+                    turn.refused(failed.result.after)
+                raise
+
+
+def _attempt(request: Callable[[], Any], *, ambiguous: bool) -> Any:
+    try:
+        return request()
+    except SlackApiError as exc:
+        raise _Failed(classify(exc, ambiguous=ambiguous)) from None
+    except Exception as exc:  # timeouts, refused connections, unreadable answers
+        raise _Failed(RetryLater(type(exc).__name__, ambiguous=ambiguous)) from None
 
 
 def classify(exc: SlackApiError, *, ambiguous: bool) -> RetryLater | Undeliverable:

@@ -8,13 +8,20 @@ the outbox row therefore finds its message and does not post it again. What is l
 lost *response* (a 5xx or read timeout after Teams accepted the post); Flare then posts
 again — a possible duplicate of the same card rather than a lost safeguarding pointer.
 Updates are PUTs of a known activity and are safe to repeat. See docs/teams.md.
+
+The outbox sends to several recipients at once; Teams limits a bot per app and tenant, so
+this notifier's Bot Connector calls take turns through one RateGate, and none goes before
+the Retry-After of a 429 (bot/rate_gate.py). Its store reads and writes need no turn.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import structlog
 
 from bot.config import Settings
+from bot.rate_gate import RateGate
 from bot.teams.cards import pointer_activity
 from bot.teams.connector import (
     DEFAULT_SERVICE_URL,
@@ -79,6 +86,7 @@ class TeamsNotifier:
         self._connector = connector
         self._tenant_id = tenant_id
         self._service_url = service_url
+        self._gate = RateGate(clock.now)
 
     @property
     def connector(self) -> BotConnector:
@@ -95,7 +103,9 @@ class TeamsNotifier:
         )
         if previous is not None:
             target = ConversationRef(previous.conversation_id, previous.service_url, "")
-            outcome = self._connector.update(target, previous.activity_id, activity)
+            outcome = self._in_turn(
+                lambda: self._connector.update(target, previous.activity_id, activity)
+            )
             if isinstance(outcome, Done):
                 return self._record(pointer, target, previous.activity_id)
             if not (isinstance(outcome, Refused) and outcome.status == 404):
@@ -105,7 +115,7 @@ class TeamsNotifier:
         if not isinstance(found, tuple):
             return found
         conversation, stored = found
-        outcome = self._connector.send(conversation, activity)
+        outcome = self._in_turn(lambda: self._connector.send(conversation, activity))
         if isinstance(outcome, Done) and outcome.body.get("id"):
             return self._record(pointer, conversation, str(outcome.body["id"]))
         if isinstance(outcome, Done):
@@ -119,6 +129,17 @@ class TeamsNotifier:
     def find(self, pointer: Pointer) -> MessageRef | None:
         landed = self._landed(pointer.idempotency_key)
         return MessageRef({REF_KEY: pointer.idempotency_key}) if landed else None
+
+    def _in_turn(self, call: Callable[[], Outcome]) -> Outcome:
+        """One Bot Connector call at a time, and none while a Retry-After is running."""
+        with self._gate.turn("connector") as turn:
+            wait = turn.wait()
+            if wait is not None:
+                return Retry("rate limited: waiting out Retry-After", after=wait)
+            outcome = call()
+            if isinstance(outcome, Retry) and outcome.after:
+                turn.refused(outcome.after)
+            return outcome
 
     def _landed(self, key: str) -> LandedActivity | None:
         return landed_activity(self._uow(), idempotency_key=key)
@@ -135,8 +156,10 @@ class TeamsNotifier:
         tenant = recipient.tenant_id or self._tenant_id
         if not member or not tenant:
             return Undeliverable("recipient has no Teams identity")
-        outcome = self._connector.create_conversation(
-            service_url=self._service_url, tenant_id=tenant, member_id=member
+        outcome = self._in_turn(
+            lambda: self._connector.create_conversation(
+                service_url=self._service_url, tenant_id=tenant, member_id=member
+            )
         )
         if not isinstance(outcome, Done) or not outcome.body.get("id"):
             return _failure(outcome, "create conversation")

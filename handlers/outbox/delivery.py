@@ -17,17 +17,15 @@ import structlog
 
 from handlers.network.access import entitled, is_active
 from handlers.outbox.pointer_rows import NotYetSent, pointer_for
+from handlers.outbox.sending import Claim, Outcome, send_claims
 from handlers.outbox.throttle import Throttle
 from handlers.ports import (
     Clock,
     LinkMinter,
     MessageRef,
     Notifier,
-    Pointer,
     RetryLater,
-    SendResult,
     Sent,
-    Undeliverable,
 )
 from handlers.values import DeliveryRole, Platform, PointerKind
 from store.models import Delivery, OutboxMessage, new_id
@@ -117,6 +115,7 @@ class OutboxPolicy:
     batch: int = 50
     lease: timedelta = LEASE
     record_every: int = 25  # outcomes recorded per transaction
+    senders: int = 1  # recipients sent to at once (handlers/outbox/sending.py)
 
     def backoff(self, attempts: int, retry_after: float | None) -> float:
         exponential = min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
@@ -136,13 +135,6 @@ class DeliveryReport:
     quota_full: bool = False  # a rate-limited platform had more due rows than its quota
 
 
-@dataclass(frozen=True)
-class _Claim:
-    message_id: str
-    pointer: Pointer
-    ambiguous: bool
-
-
 def deliver_due(
     uow_factory: Callable[[], UnitOfWork],
     notifiers: Mapping[Platform, Notifier],
@@ -153,7 +145,8 @@ def deliver_due(
     *,
     concern_id: str | None = None,
 ) -> DeliveryReport:
-    """One sweep of the outbox: claim due rows, send each, record each outcome.
+    """One sweep of the outbox: claim due rows, send them (a lane per recipient, lanes side by
+    side: handlers/outbox/sending.py), record each outcome.
 
     With a `throttle` (a worker keeps one), a Retry-After pauses that platform for the rest
     of the sweep and later sweeps, and a few sweeps after that claim only a few of its rows;
@@ -163,13 +156,10 @@ def deliver_due(
     policy = policy or OutboxPolicy()
     report = DeliveryReport()
     claims = _claim(uow_factory(), minter, clock, policy, report, concern_id, throttle)
-    outcomes: list[tuple[_Claim, SendResult | datetime]] = []
-    for claim in claims:
-        paused = throttle.paused_until(claim.pointer.platform, clock.now()) if throttle else None
-        if paused is not None:
-            outcomes.append((claim, paused))
-        else:
-            outcomes.append((claim, _send_paced(claim, notifiers, clock, throttle, report)))
+    outcomes: list[tuple[Claim, Outcome]] = []
+    for lane in send_claims(claims, notifiers, clock, throttle, policy.senders):
+        report.reconciled += lane.reconciled
+        outcomes += lane.outcomes
         if len(outcomes) >= policy.record_every:
             _record(uow_factory(), outcomes, clock, policy, report)
             outcomes = []
@@ -178,42 +168,7 @@ def deliver_due(
     return report
 
 
-def _send_paced(
-    claim: _Claim,
-    notifiers: Mapping[Platform, Notifier],
-    clock: Clock,
-    throttle: Throttle | None,
-    report: DeliveryReport,
-) -> SendResult | datetime:
-    """Send; on a Retry-After, pause the platform, and hand a plain 429's row back unsent
-    (the platform's limit, not the row's fault: no attempt counted, due when the pause ends)."""
-    result = _send(claim, notifiers, report)
-    if throttle is None or not isinstance(result, RetryLater) or not result.after:
-        return result
-    until = clock.now() + timedelta(seconds=result.after)
-    throttle.pause(claim.pointer.platform, until)
-    return result if result.ambiguous else until
-
-
-def _send(
-    claim: _Claim, notifiers: Mapping[Platform, Notifier], report: DeliveryReport
-) -> SendResult:
-    notifier = notifiers.get(claim.pointer.platform)
-    if notifier is None:
-        return Undeliverable(f"no {claim.pointer.platform.value} notifier configured")
-    try:
-        if claim.ambiguous:
-            ref = notifier.find(claim.pointer)
-            if ref is not None:
-                report.reconciled += 1
-                return Sent(ref)
-        return notifier.send(claim.pointer)
-    except Exception as exc:  # a fault in find or send must neither lose the row nor stop the sweep
-        log.warning("outbox.send_raised", error=type(exc).__name__)
-        return RetryLater(type(exc).__name__, ambiguous=True)
-
-
-def _release(row: OutboxMessage, claim: _Claim, until: datetime, report: DeliveryReport) -> None:
+def _release(row: OutboxMessage, claim: Claim, until: datetime, report: DeliveryReport) -> None:
     """Hand a claimed row back unsent while its platform is paused; no attempt is counted."""
     row.state = "pending"
     row.attempts = max(0, row.attempts - 1)
@@ -231,8 +186,8 @@ def _claim(
     report: DeliveryReport,
     concern_id: str | None,
     throttle: Throttle | None,
-) -> list[_Claim]:
-    claims: list[_Claim] = []
+) -> list[Claim]:
+    claims: list[Claim] = []
     with uow:
         now = clock.now()
         for row in _due_rows(uow, now, policy, report, concern_id, throttle):
@@ -250,7 +205,7 @@ def _claim(
             row.state = "sending"
             row.lease_until = now + policy.lease
             row.attempts += 1
-            claims.append(_Claim(row.id, pointer, ambiguous))
+            claims.append(Claim(row.id, pointer, ambiguous))
         uow.commit()
     report.claimed += len(claims)
     return claims
@@ -305,7 +260,7 @@ def _withdraw(uow: UnitOfWork, row: OutboxMessage, now: datetime) -> None:
 
 def _record(
     uow: UnitOfWork,
-    outcomes: list[tuple[_Claim, SendResult | datetime]],
+    outcomes: list[tuple[Claim, Outcome]],
     clock: Clock,
     policy: OutboxPolicy,
     report: DeliveryReport,

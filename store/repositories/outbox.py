@@ -17,9 +17,11 @@ class OutboxRepository:
 
     def __init__(self, session: Session) -> None:
         self._s = session
+        self.added = False  # a row was queued in this transaction (the unit of work rings)
 
     def add(self, message: OutboxMessage) -> None:
         self._s.add(message)
+        self.added = True
 
     def get(self, message_id: str) -> OutboxMessage | None:
         return self._s.get(OutboxMessage, message_id)

@@ -2,7 +2,8 @@
 
 In one process: Flare's runtime on a throwaway PostgreSQL database, the Slack and Teams
 notifiers pointed at the fakes over real HTTP, and the outbox worker as `flare worker`
-runs it (the Scheduler, waking the outbox every FLARE_OUTBOX_INTERVAL_SECONDS, default 1 s).
+runs it (the Scheduler: its outbox thread wakes when a raise in the process commits, and
+every FLARE_OUTBOX_INTERVAL_SECONDS, default 1 s).
 A raise is the handler's call (what the Slack modal, Teams dialog and web form all call);
 the clock stops when the fake receives the last pointer for that concern.
 
@@ -266,8 +267,8 @@ def run(
     result.notes += [
         f"(a) p95 {small['p95']:.0f} ms against a target of 2000 ms: "
         f"{'met' if met else 'not met'}.",
-        "The outbox worker is the Scheduler `flare worker` runs, waking every second; a raise "
-        "waits for its next tick, so up to a second of each figure is that interval.",
+        "The outbox worker is the Scheduler `flare worker` runs, in the same process: a raise's "
+        "commit wakes it at once, and it sends to the recipients side by side.",
         f"(b) limits: conversations.open {SLACK_OPEN.per_minute:g}/min (burst "
         f"{SLACK_OPEN.burst:g}); chat.postMessage {SLACK_POST_PER_CHANNEL.per_minute:g}/min per "
         f"channel (burst {SLACK_POST_PER_CHANNEL.burst:g}); Teams "

@@ -12,7 +12,7 @@ from bot.slack.blocks import ACKNOWLEDGE_ACTION, CLOSE_ACTION, OPEN_ACTION
 from bot.slack.notifier import SingleWorkspace, SlackNotifier
 from handlers.deadlines import WorkingCalendar
 from handlers.follow_through.acknowledge import Acknowledged, acknowledge
-from handlers.outbox.delivery import DeliveryReport, deliver_due
+from handlers.outbox.delivery import DeliveryReport, OutboxPolicy, deliver_due
 from handlers.values import Platform
 from store.models import AuditEvent, OutboxMessage
 from tests.conftest import FakeClock, FakeMinter, UowFactory
@@ -134,6 +134,27 @@ def test_429_waits_for_retry_after_then_sends_once(
     assert report.sent == 3 and report.reconciled == 0
     assert len(slack.messages(slack.dm_channel("UCHLOE"))) == 1
     assert not slack.calls("conversations.history")
+
+
+def test_recipients_sent_side_by_side_never_call_conversations_open_inside_its_retry_after(
+    uow_factory: UowFactory,
+    clock: FakeClock,
+    minter: FakeMinter,
+    calendar: WorkingCalendar,
+    slack: FakeSlackAPI,
+    slack_directory: SlackDirectory,
+) -> None:
+    notifier = _notifier(uow_factory, clock, slack)
+    raise_for_test(uow_factory, slack_directory, clock, calendar, **CANARY_ANSWERS)
+    slack.fail("conversations.open", status=429, retry_after=30, times=1)
+    side_by_side = OutboxPolicy(senders=3)  # three first contacts share the workspace's limit
+    report = deliver_due(uow_factory, {Platform.SLACK: notifier}, minter, clock, side_by_side)
+    assert report.retried == 3 and report.sent == 0
+    assert len(slack.calls("conversations.open")) == 1  # the others waited their turn, and out
+    assert not slack.calls("chat.postMessage")
+    for row in _rows(uow_factory):
+        assert row.state == "pending" and row.last_error == "ratelimited"
+        assert row.next_attempt_at >= clock.now() + timedelta(seconds=29)
 
 
 @pytest.mark.parametrize("landed", [True, False], ids=["landed", "lost"])
