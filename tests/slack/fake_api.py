@@ -673,6 +673,9 @@ def _handler_for(api: FakeSlackAPI) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if len(body) < length:  # the sender died mid-request (kill -9): like Slack's
+                self.close_connection = True  # servers, never act on a truncated body
+                return
             status, headers, answer = api.handle(_parse(self, body))
             payload = json.dumps(answer).encode()
             self.send_response(status)

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 
 from bot.slack.blocks import JOIN_APPROVE_ACTION, JOIN_ASK_ACTION, JOIN_DECLINE_ACTION
 from bot.slack.joining import CALLBACK, HOME_JOIN_ACTION
+from handlers.child_identifier import MAX_IDENTIFIER
 from handlers.concern.joining import APPROVED, ASKED, CANNOT_DECIDE, DECLINED
 from handlers.follow_through.acknowledge import acknowledge
 from store.models import AuditEvent, JoinRequest
@@ -115,9 +116,9 @@ def test_matched_and_unmatched_requests_look_the_same_to_the_asker(world: SlackW
     assert matched == unmatched
     # Nothing matched: Gail's own safeguarding people are asked (they confirm the child first).
     assert last_pointer(world, "hana").text.startswith("Someone asked to join")
-    bad = ask_by_identifier(world, GAIL, "x" * 65)
+    bad = ask_by_identifier(world, GAIL, "x" * (MAX_IDENTIFIER + 1))
     assert bad["response_action"] == "errors" and set(bad["errors"]) == {"identifier"}
-    assert "x" * 65 not in json.dumps(bad)
+    assert "x" * (MAX_IDENTIFIER + 1) not in json.dumps(bad)
 
 
 def test_an_outsider_asks_from_the_receipt_and_a_decline_is_told_too(world: SlackWorld) -> None:

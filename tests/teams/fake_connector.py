@@ -71,6 +71,9 @@ class _Server:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:  # the sender died mid-request: never act on a part
+                    self.close_connection = True
+                    return
                 record = Recorded(self.command, self.path, dict(self.headers.items()), body)
                 with owner._lock:
                     owner.requests.append(record)

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.teams.cards import CARD_CONTENT_TYPE
+from handlers.child_identifier import MAX_IDENTIFIER
 from handlers.concern.joining import APPROVED, ASKED, CANNOT_DECIDE, DECLINED, NOT_YOURS
 from handlers.follow_through.acknowledge import acknowledge
 from tests.outsiders import KNOWN_NHS, OUTSIDERS, UNKNOWN_NHS, add_outside_organisation
@@ -110,8 +111,10 @@ def test_matched_and_unmatched_requests_look_the_same_to_the_asker(world: TeamsW
     unmatched = ask_by_identifier(world, "gail", UNKNOWN_NHS)
     assert matched == unmatched
     assert "Someone asked to join" in json.dumps(last_card(world, "hana"))
-    bad = ask_by_identifier(world, "gail", "x" * 65)
-    assert "identifier" in json.dumps(card_of(bad)) and "x" * 65 not in json.dumps(bad)
+    bad = ask_by_identifier(world, "gail", "x" * (MAX_IDENTIFIER + 1))
+    assert "identifier" in json.dumps(card_of(bad)) and "x" * (
+        MAX_IDENTIFIER + 1
+    ) not in json.dumps(bad)
 
 
 def test_an_outsider_asks_from_the_receipt_and_a_decline_is_told_too(world: TeamsWorld) -> None:
