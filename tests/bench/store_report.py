@@ -10,7 +10,7 @@ from tests.bench.store_seed import Sizes
 
 NETWORKS_OF_ONE = 200  # the practitioner whose inbox is measured is in this many networks
 SWEEPS = ("outbox", "patterns", "reminders", "escalation", "retention")
-REPEATS = 5  # runs of each sweep on each database; the median is the figure
+REPEATS = 7  # runs of each sweep on each database; the median is the figure
 
 
 def report(

@@ -220,7 +220,7 @@ def median_run(
 
 
 def settle(world: World) -> None:
-    """Leave nothing due for the next phase: what this phase raised becomes old history."""
+    """Leave nothing due for the next round: what this round raised becomes old history."""
     with world.psycopg() as conn:
         conn.execute(
             "UPDATE concerns SET status = 'closed', closed_at = %s, created_at = created_at - "
