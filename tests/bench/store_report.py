@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from tests.bench.results import BenchResult, Figure, latency
@@ -85,9 +86,13 @@ def report(
         for label, p in (("1x", small), ("10x", large))
         for total in [sum(r for r, _ in p["rows"].values())]
     ]  # fmt: skip
-    result.tables["sweep runs (ms; the median is the figure)"] = [
+    result.tables["sweep runs (ms, in order; the median is the figure)"] = [
         {"sweep": name, "1x": str([round(x) for x in small["sweeps"][name][3]]),
-         "10x": str([round(x) for x in large["sweeps"][name][3]])}
+         "10x": str([round(x) for x in large["sweeps"][name][3]]),
+         "10x / 1x of each pair, median": statistics.median(
+             b / a for a, b in zip(small["sweeps"][name][3], large["sweeps"][name][3],
+                                   strict=True) if a > 0
+         ) if any(small["sweeps"][name][3]) else 0.0}
         for name in SWEEPS
     ]  # fmt: skip
     result.tables["latency (ms)"] = [
@@ -108,7 +113,8 @@ def report(
         "falls on both alike: look-ups, inbox reads and raises alternate between the two "
         "(A B, then B A), and each sweep run on one is followed at once by the same sweep on "
         f"the other, {REPEATS} times, in alternating order; a sweep's figure is its median run, "
-        "a latency's its p99.",
+        "a latency's its p99. The sweep runs table also gives the median of the ratios of "
+        "each back-to-back pair (for information; the target is judged on the figure).",
         f"Due items per sweep run, made in both databases before either runs: {samples} raised "
         f"concerns (their pointers for the outbox; open past their deadline for escalation), "
         f"{samples} follow-ups due, {samples} concerns past retention; patterns sees the same "
