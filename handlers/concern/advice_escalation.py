@@ -4,8 +4,9 @@ A request not answered by its deadline (the acknowledgement deadline of the draf
 in the raiser's organisation's working time) moves to the next adviser: safeguarding lead,
 then duty contact (the organisation's admins only while it names neither:
 `handlers.concern.advice.advisers`). The new adviser gets a pointer and the request; the one
-before no longer reads it, so the draft stays with the raiser and one adviser. Each step happens once: the sweep locks the row (SKIP
-LOCKED on PostgreSQL), and the outbox key names the level.
+before no longer reads it, so the draft stays with the raiser and one adviser. Each step
+happens once: the sweep locks the row (SKIP LOCKED on PostgreSQL), and the outbox key names
+the level.
 """
 
 from __future__ import annotations
