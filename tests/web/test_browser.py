@@ -343,8 +343,11 @@ def test_refusals_and_dead_links_are_accessible(
     ben.goto(f"{base}/clients/{world.clients['C-1001']}/chronology")
     assert "You are not in this client's network" in text(ben)
     check(ben, "not in the network (refusal)")
-    with world.runtime.uow() as uow:
-        concern_id = uow.concerns.raised_by(world.people["amara"])[0].id
+    with world.runtime.uow() as uow:  # the shared one: Ben (Amara's safeguarding lead in the
+        # demo) oversees her decision not to share, but is no recipient of what she shared
+        (concern_id,) = [
+            c.id for c in uow.concerns.raised_by(world.people["amara"]) if c.status != "not_shared"
+        ]
     ben.goto(f"{base}/concerns/{concern_id}")
     assert "You cannot see this concern" in text(ben)
     check(ben, "concern refused")

@@ -11,7 +11,7 @@ from tests.web.browser import Browser
 from tests.web.conftest import World
 from tests.web.flows import ANSWERS, sign_in, step_two
 
-WEB_ONLY = {"csrf", "change", "everywhere"}  # the page's own (and its sign-out), not answers
+WEB_ONLY = {"csrf", "change", "everywhere", "advice"}  # the page's own (sign-out, ask advice)
 BUTTONS = {"decision"}  # answered by the button pressed (share, or record not sharing)
 LABEL = re.compile(r'<label class="label" for="(\w+)">([^<]*)</label>')
 LEGEND = re.compile(r'<legend class="fieldset__legend">([^<]*)</legend>.*?name="(\w+)"', re.S)
