@@ -19,8 +19,11 @@ go through `may_close` / `may_reopen`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from handlers.network.access import membership_in
 from handlers.values import ConcernStatus, DeliveryRole, Role
-from store.models import Concern, Delivery, JoinRequest
+from store.models import Concern, Delivery, JoinRequest, Membership
 from store.unit_of_work import UnitOfWork
 
 ACKNOWLEDGING_ROLES = frozenset({DeliveryRole.LEAD, DeliveryRole.DEPUTY, DeliveryRole.DUTY})
@@ -65,9 +68,16 @@ def to_acknowledge(uow: UnitOfWork, practitioner_id: str) -> list[Concern]:
     return sorted(waiting, key=lambda c: (c.acknowledge_by or c.created_at, c.id))
 
 
-def leads_client(uow: UnitOfWork, client_id: str, practitioner_id: str) -> bool:
-    """True when the practitioner is, now, an active lead or deputy of the client's network."""
-    membership = uow.directory.membership(client_id, practitioner_id)
+def leads_client(
+    uow: UnitOfWork,
+    client_id: str,
+    practitioner_id: str,
+    *,
+    network: Sequence[Membership] | None = None,
+) -> bool:
+    """True when the practitioner is, now, an active lead or deputy of the client's network
+    (pass `network`, the client's memberships, if this transaction has read them)."""
+    membership = membership_in(uow, client_id, practitioner_id, network)
     return (
         membership is not None
         and membership.role in CLOSING_ROLES
@@ -75,9 +85,17 @@ def leads_client(uow: UnitOfWork, client_id: str, practitioner_id: str) -> bool:
     )
 
 
-def leads_network(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:
+def leads_network(
+    uow: UnitOfWork,
+    concern: Concern,
+    practitioner_id: str,
+    *,
+    network: Sequence[Membership] | None = None,
+) -> bool:
     """True when the practitioner is, now, an active lead or deputy of the concern's client."""
-    return concern.shredded_at is None and leads_client(uow, concern.client_id, practitioner_id)
+    return concern.shredded_at is None and leads_client(
+        uow, concern.client_id, practitioner_id, network=network
+    )
 
 
 def may_decide_join(uow: UnitOfWork, request: JoinRequest, practitioner_id: str) -> bool:
@@ -85,11 +103,27 @@ def may_decide_join(uow: UnitOfWork, request: JoinRequest, practitioner_id: str)
     return request.state == "pending" and leads_client(uow, request.client_id, practitioner_id)
 
 
-def may_close(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:
+def may_close(
+    uow: UnitOfWork,
+    concern: Concern,
+    practitioner_id: str,
+    *,
+    network: Sequence[Membership] | None = None,
+) -> bool:
     """The rule: an open or acknowledged concern may be closed by whoever leads its network."""
-    return concern.status in CLOSEABLE_STATUSES and leads_network(uow, concern, practitioner_id)
+    return concern.status in CLOSEABLE_STATUSES and leads_network(
+        uow, concern, practitioner_id, network=network
+    )
 
 
-def may_reopen(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> bool:
+def may_reopen(
+    uow: UnitOfWork,
+    concern: Concern,
+    practitioner_id: str,
+    *,
+    network: Sequence[Membership] | None = None,
+) -> bool:
     """The rule: a closed concern (not yet shredded) may be reopened by whoever leads it."""
-    return concern.status == ConcernStatus.CLOSED and leads_network(uow, concern, practitioner_id)
+    return concern.status == ConcernStatus.CLOSED and leads_network(
+        uow, concern, practitioner_id, network=network
+    )

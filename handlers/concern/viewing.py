@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -124,15 +124,22 @@ class _Reader:
     delivery: Delivery | None
 
 
-def _reader(uow: UnitOfWork, concern_id: str, practitioner_id: str) -> tuple[Concern, _Reader]:
-    """The concern and its reader, when the access rule lets them see it now; else NoAccess."""
+def _reader(
+    uow: UnitOfWork, concern_id: str, practitioner_id: str
+) -> tuple[Concern, _Reader, _Read]:
+    """The concern, its reader and what the page reads of it, when the access rule lets the
+    reader see it now; else NoAccess. The rule reads the same deliveries and network rows
+    the page shows, so nothing is read twice."""
     concern = uow.concerns.get(concern_id)
     if concern is None:
         raise NoAccess(concern_id)
-    delivery = may_see(uow, concern, practitioner_id)
+    read = _Read.of(uow, concern, practitioner_id)
+    delivery = readable_delivery(
+        uow, concern, practitioner_id, deliveries=read.deliveries, network=read.network
+    )
     if delivery is None and not oversees_decision(uow, practitioner_id, concern):
         raise NoAccess(concern_id)
-    return concern, _Reader(practitioner_id, delivery)
+    return concern, _Reader(practitioner_id, delivery), read
 
 
 def view_concern(
@@ -149,9 +156,9 @@ def view_concern(
     Protected identities stay withheld unless `reveal_identities` (see `_reveal`).
     """
     with uow:
-        concern, reader = _reader(uow, concern_id, practitioner_id)
+        concern, reader, read = _reader(uow, concern_id, practitioner_id)
         try:
-            view = _decrypt(uow, concern, reader, _Read.of(uow, concern), reveal_identities)
+            view = _decrypt(uow, concern, reader, read, reveal_identities)
         except CryptoError:
             raise Unreadable(concern_id) from None
         _audit_view(uow, concern, view, practitioner_id, clock.now())
@@ -183,8 +190,7 @@ def view_concern_page(
     the audit append comes last, so the chain's head is locked only for the commit.
     """
     with uow:
-        concern, reader = _reader(uow, concern_id, practitioner_id)
-        read = _Read.of(uow, concern)  # read once, for the view, follow-ups and owners
+        concern, reader, read = _reader(uow, concern_id, practitioner_id)
         try:
             view = _decrypt(uow, concern, reader, read, reveal_identities)
         except CryptoError:
@@ -225,20 +231,33 @@ def mark_seen(uow: UnitOfWork, *, concern_id: str, practitioner_id: str, clock: 
 
 @dataclass(frozen=True)
 class _Read:
-    """What a concern's page reads besides the concern: the people (kept here, so the
-    session's identity map keeps them for later look-ups), deliveries and network."""
+    """What a concern's page reads besides the concern, once, for the access rule, the view,
+    follow-ups and owners: its deliveries, the client's network, and the people it names
+    (kept here, so the session's identity map keeps them for later look-ups)."""
 
     people: dict[str, Practitioner]
     deliveries: Sequence[Delivery]
     network: Sequence[Membership]
 
     @classmethod
-    def of(cls, uow: UnitOfWork, concern: Concern) -> _Read:
-        return cls(
-            {p.id: p for p in uow.directory.practitioners()},
-            uow.concerns.deliveries(concern.id),
-            uow.directory.network(concern.client_id),
-        )
+    def of(cls, uow: UnitOfWork, concern: Concern, reader_id: str) -> _Read:
+        deliveries = uow.concerns.deliveries(concern.id)
+        network = uow.directory.network(concern.client_id)  # its people come joined
+        named = {d.recipient_id for d in deliveries} | {concern.raiser_id, reader_id}
+        if concern.acknowledged_by_id:
+            named.add(concern.acknowledged_by_id)
+        named -= {m.practitioner_id for m in network}
+        people = {m.practitioner_id: m.practitioner for m in network}
+        return cls(people | uow.directory.practitioners_by_id(named), deliveries, network)
+
+    def person(self, uow: UnitOfWork, practitioner_id: str) -> Practitioner | None:
+        """Anyone else the page names (an entry's author, an escalation's duty contact)."""
+        if practitioner_id not in self.people:
+            found = uow.directory.practitioner(practitioner_id)
+            if found is None:
+                return None
+            self.people[practitioner_id] = found
+        return self.people[practitioner_id]
 
 
 def _reveal(
@@ -280,8 +299,10 @@ def _decrypt(
     client = uow.directory.client(concern.client_id)
     assert client is not None
     label = uow.sealed.client(client).open(ClientField.LABEL)
-    people = read.people
-    raiser = people[concern.raiser_id]
+    raiser = read.person(uow, concern.raiser_id)
+    assert raiser is not None  # a concern's raiser is a row it references
+    by = concern.acknowledged_by_id
+    acknowledger = read.person(uow, by) if by else None
     return ConcernView(
         concern_id=concern.id,
         client_reference=client.reference,
@@ -301,21 +322,19 @@ def _decrypt(
         protected_identities=shown,
         acknowledge_by=concern.acknowledge_by,
         acknowledged_at=concern.acknowledged_at,
-        acknowledged_by=people[concern.acknowledged_by_id].name
-        if concern.acknowledged_by_id
-        else None,
-        entries=_entries(uow, concern, people),
+        acknowledged_by=acknowledger.name if acknowledger else None,
+        entries=_entries(uow, concern, read),
         recipients=_recipients(read),
         viewer_can_acknowledge=awaits_acknowledgement(concern, viewer.delivery),
         escalation_level=concern.escalation_level,
-        escalations=_escalations(uow, concern, people),
+        escalations=_escalations(uow, concern, read),
         client_id=client.id,
         viewer_in_network=any(m.practitioner_id == viewer.practitioner_id for m in read.network),
         closed_at=concern.closed_at,
         outcome=Outcome(concern.outcome) if concern.outcome else None,
         outcome_note=outcome_note(uow, concern),
-        viewer_can_close=may_close(uow, concern, viewer.practitioner_id),
-        viewer_can_reopen=may_reopen(uow, concern, viewer.practitioner_id),
+        viewer_can_close=may_close(uow, concern, viewer.practitioner_id, network=read.network),
+        viewer_can_reopen=may_reopen(uow, concern, viewer.practitioner_id, network=read.network),
         not_sharing_reason=fields.open_or_blank(ConcernField.NOT_SHARING_REASON),
         viewer_chosen=_chosen(viewer.delivery) if viewer.delivery else None,
         protected_count=count_identities(protected),
@@ -333,19 +352,21 @@ def _chosen(delivery: Delivery) -> ChosenBecause | None:
     return ChosenBecause(value) if value else None
 
 
-def _entries(
-    uow: UnitOfWork, concern: Concern, people: Mapping[str, Practitioner]
-) -> tuple[EntryView, ...]:
-    return tuple(
-        EntryView(
-            author=people[e.author_id].name,
-            organisation=people[e.author_id].organisation.name,
-            kind=e.kind,
-            text=uow.sealed.entry(concern, e).open(EntryField.BODY),
-            at=e.created_at,
+def _entries(uow: UnitOfWork, concern: Concern, read: _Read) -> tuple[EntryView, ...]:
+    views = []
+    for e in uow.concerns.entries(concern.id):
+        author = read.person(uow, e.author_id)
+        assert author is not None  # an entry's author is a row it references
+        views.append(
+            EntryView(
+                author=author.name,
+                organisation=author.organisation.name,
+                kind=e.kind,
+                text=uow.sealed.entry(concern, e).open(EntryField.BODY),
+                at=e.created_at,
+            )
         )
-        for e in uow.concerns.entries(concern.id)
-    )
+    return tuple(views)
 
 
 def _recipients(read: _Read) -> tuple[RecipientView, ...]:
@@ -363,11 +384,11 @@ def _recipients(read: _Read) -> tuple[RecipientView, ...]:
     )
 
 
-def _escalations(
-    uow: UnitOfWork, concern: Concern, people: Mapping[str, Practitioner]
-) -> tuple[EscalationView, ...]:
-    return tuple(
-        EscalationView(step.level, ", ".join(people[r].name for r in step.recipient_ids), step.at)
-        for step in escalation_steps(uow, concern.id)
-        if all(r in people for r in step.recipient_ids)
-    )
+def _escalations(uow: UnitOfWork, concern: Concern, read: _Read) -> tuple[EscalationView, ...]:
+    views = []
+    for step in escalation_steps(uow, concern.id):
+        people = [read.person(uow, r) for r in step.recipient_ids]
+        names = [p.name for p in people if p is not None]
+        if len(names) == len(people):
+            views.append(EscalationView(step.level, ", ".join(names), step.at))
+    return tuple(views)

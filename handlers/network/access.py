@@ -36,8 +36,15 @@ def member_of(uow: UnitOfWork, client_id: str, practitioner_id: str) -> Membersh
     return uow.directory.membership(client_id, practitioner_id)
 
 
-def entitled(uow: UnitOfWork, concern: Concern, delivery: Delivery) -> bool:
-    """Whether `delivery`'s recipient is still entitled to its concern (the rule, given one)."""
+def entitled(
+    uow: UnitOfWork,
+    concern: Concern,
+    delivery: Delivery,
+    *,
+    network: Sequence[Membership] | None = None,
+) -> bool:
+    """Whether `delivery`'s recipient is still entitled to its concern (the rule, given one).
+    Pass the client's `network` if this transaction has read it."""
     person = uow.directory.practitioner(delivery.recipient_id)
     if person is None or not person.active or delivery.concern_id != concern.id:
         return False
@@ -45,13 +52,41 @@ def entitled(uow: UnitOfWork, concern: Concern, delivery: Delivery) -> bool:
         return False  # raised from outside the network: a receipt, never the concern
     if concern.raiser_id == person.id or delivery.role == DeliveryRole.DUTY:
         return True
-    return uow.directory.membership(concern.client_id, person.id) is not None
+    return membership_in(uow, concern.client_id, person.id, network) is not None
 
 
-def readable_delivery(uow: UnitOfWork, concern: Concern, practitioner_id: str) -> Delivery | None:
-    """The practitioner's delivery of the concern, when they may read it now; else None."""
-    delivery = uow.concerns.delivery_for(concern.id, practitioner_id)
-    if delivery is None or not entitled(uow, concern, delivery):
+def membership_in(
+    uow: UnitOfWork,
+    client_id: str,
+    practitioner_id: str,
+    network: Sequence[Membership] | None = None,
+) -> Membership | None:
+    """The practitioner's membership of the client's network: read off `network` (the
+    client's memberships, read in this transaction) when given, else looked up."""
+    if network is None:
+        return uow.directory.membership(client_id, practitioner_id)
+    return next(
+        (m for m in network if m.client_id == client_id and m.practitioner_id == practitioner_id),
+        None,
+    )
+
+
+def readable_delivery(
+    uow: UnitOfWork,
+    concern: Concern,
+    practitioner_id: str,
+    *,
+    deliveries: Sequence[Delivery] | None = None,
+    network: Sequence[Membership] | None = None,
+) -> Delivery | None:
+    """The practitioner's delivery of the concern, when they may read it now; else None.
+    Pass the concern's `deliveries` and the client's `network` if this transaction has read
+    them (the concern page does), so the rule reads them off those rows."""
+    if deliveries is None:
+        delivery = uow.concerns.delivery_for(concern.id, practitioner_id)
+    else:
+        delivery = next((d for d in deliveries if d.recipient_id == practitioner_id), None)
+    if delivery is None or not entitled(uow, concern, delivery, network=network):
         return None
     return delivery
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -133,6 +133,13 @@ class DirectoryRepository:
 
     def practitioners(self) -> Sequence[Practitioner]:
         return self._s.scalars(select(Practitioner).order_by(Practitioner.name)).all()
+
+    def practitioners_by_id(self, ids: Collection[str]) -> dict[str, Practitioner]:
+        """These practitioners, by id, in one query (a page reads a few, never everyone)."""
+        if not ids:
+            return {}
+        found = self._s.scalars(select(Practitioner).where(Practitioner.id.in_(sorted(ids))))
+        return {p.id: p for p in found}
 
     def organisations(self) -> Sequence[Organisation]:
         return self._s.scalars(select(Organisation).order_by(Organisation.name)).all()

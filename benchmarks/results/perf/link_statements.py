@@ -31,13 +31,13 @@ try:
         opened = chloe.submit(chloe.form(inter.text))
         print("POST /l:", opened.status_code, "stmts", sum(1 for s in log if s != "BEGIN"), "tx", log.count("BEGIN"))
         if verbose:
-            for s in log: print("   ", s.replace("\n", " ")[:160])
+            for s in log: print("   ", s.replace("\n", " ")[-260:])
         for i in range(3):
             log.clear()
             r = chloe.get(f"/concerns/{cid}")
             print("GET /concerns:", r.status_code, len(r.text), "stmts", sum(1 for s in log if s != "BEGIN"), "tx", log.count("BEGIN"))
         if verbose:
-            for s in log: print("   ", s.replace("\n", " ")[:160])
+            for s in log: print("   ", s.replace("\n", " ")[-260:])
         ts = []
         for i in range(60):
             t = time.perf_counter(); chloe.get(f"/concerns/{cid}"); ts.append((time.perf_counter() - t) * 1000)

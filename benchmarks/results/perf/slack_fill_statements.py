@@ -7,7 +7,7 @@ from sqlalchemy import event
 from slack_sdk import WebClient
 from bot.config import Settings
 from bot.demo import seed
-from bot.runtime import build_runtime
+from bot.composition import build_runtime
 from bot.slack.raise_modal import RaiseModal, Form, Context
 from store.crypto import generate_master_key_spec
 from store.migrate import upgrade
