@@ -23,7 +23,7 @@ from bot.dependencies import Dependencies
 from bot.slack.blocks import JOIN_APPROVE_ACTION, JOIN_ASK_ACTION, JOIN_DECLINE_ACTION
 from bot.slack.identity import channel_of, slack_user_of, tell
 from bot.slack.raise_modal import COMMAND
-from bot.slack.raise_views import PRIVATE_NOTE, _input, mrkdwn, plain
+from bot.slack.raise_views import PRIVATE_NOTE, input_block, mrkdwn, plain
 from bot.slack.raiser import practitioner_for
 from handlers.child_identifier import MAX_IDENTIFIER
 from handlers.concern.joining import (
@@ -58,7 +58,7 @@ def join_view() -> dict[str, Any]:
         "close": plain("Cancel"),
         "blocks": [
             {"type": "context", "elements": [PRIVATE_NOTE]},
-            _input(
+            input_block(
                 "identifier",
                 IDENTIFIER_LABEL,
                 {"type": "plain_text_input", "max_length": MAX_IDENTIFIER},

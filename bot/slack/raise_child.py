@@ -14,7 +14,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack.raise_modal import COMMAND, _refuse_fields, read_answers, refusal_view
-from bot.slack.raise_views import IN_ONE_STEP, PRIVATE_NOTE, Context, _answer, _input, plain
+from bot.slack.raise_views import IN_ONE_STEP, PRIVATE_NOTE, Context, _answer, input_block, plain
 from bot.slack.raiser import practitioner_for
 from handlers.child_identifier import IDENTIFIER_HINT, IDENTIFIER_LABEL, MAX_IDENTIFIER
 from handlers.concern.outsider import SENT, raise_about_child
@@ -30,7 +30,7 @@ CALLBACK = "flare_raise_child"
 
 def child_view(context: Context) -> dict[str, Any]:
     """The one-step form: the identifier, then the answers step one asks everywhere."""
-    identifier = _input(
+    identifier = input_block(
         "identifier",
         IDENTIFIER_LABEL,
         {"type": "plain_text_input", "max_length": MAX_IDENTIFIER},

@@ -84,9 +84,10 @@ def _option(value: str, label: str, description: str = "") -> dict[str, Any]:
     return option
 
 
-def _input(
+def input_block(
     block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
 ) -> Block:
+    """An input block whose element's action_id is its block_id: the submission names both."""
     block: Block = {
         "type": "input",
         "block_id": block_id,
@@ -105,7 +106,7 @@ def _text(described: AnswerField) -> Block:
         "multiline": True,
         "max_length": min(described.max_length, MAX_TEXT),
     }
-    return _input(
+    return input_block(
         described.name,
         described.label,
         element,
@@ -124,7 +125,7 @@ def _select(described: AnswerField, initial: str = "") -> Block:
     preset = [o for o in options if initial and o["value"] == initial]
     if preset:
         element["initial_option"] = preset[0]
-    return _input(
+    return input_block(
         described.name,
         described.label,
         element,
@@ -155,7 +156,7 @@ def _client(clients: Sequence[ClientOption], client_id: str) -> Block:
     if chosen:
         element["initial_option"] = _option(chosen[0].client_id, chosen[0].reference)
     described = BY_NAME["client"]
-    return _input("client", described.label, element, optional=True, hint=described.hint)
+    return input_block("client", described.label, element, optional=True, hint=described.hint)
 
 
 ANSWERED_HERE = tuple(f for f in STEP_ONE_FIELDS if f.kind in (FieldKind.CHOICE, FieldKind.TEXT))
@@ -166,7 +167,7 @@ def answer_blocks(clients: Sequence[ClientOption], *, client_id: str = "") -> li
     """Step 1's inputs. Only `client_id` (an opaque id) may be preset; typed text never is."""
     blocks: list[Block] = [_client(clients, client_id)] if clients else []
     blocks.append(
-        _input(
+        input_block(
             "identifier",
             "Or enter their NHS number" if clients else "Their NHS number",
             {"type": "plain_text_input", "max_length": 64},
@@ -249,7 +250,7 @@ def step_two(clients: Sequence[ClientOption], options: ShareOptions, context: Co
         if recommended:
             element["initial_options"] = recommended
         blocks.append(
-            _input(
+            input_block(
                 "recipients", BY_NAME["recipients"].label, element, hint=BY_NAME["recipients"].hint
             )
         )

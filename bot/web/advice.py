@@ -9,12 +9,11 @@ the two of them may open it. Each request is one call into `handlers.concern.adv
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 
-from bot.web.raise_form import Posted, show_step_one
+from bot.web.raise_step import Posted, step_one_again
 from bot.web.rendering import Page, PageError, PageRoute, page_for
 from handlers.concern.advice import UNSURE_BEFORE_ADVICE, ask_for_advice, reply_to_advice
 from handlers.concern.advice_outcome import (
@@ -26,7 +25,6 @@ from handlers.concern.advice_outcome import (
 from handlers.concern.answers import BY_NAME, STEP_ONE_FIELDS
 from handlers.concern.not_sharing import DecisionRecorded
 from handlers.concern.raising import Raised
-from handlers.concern.submission import start_raise
 from handlers.invalid import Invalid
 
 router = APIRouter(route_class=PageRoute)
@@ -44,21 +42,16 @@ def ask_start(page: PageDep) -> Response:
 @router.post("/raise/advice")
 def ask(page: PageDep, post: Posted) -> Response:
     """Keep the draft and ask the raiser's organisation; or the form again, as typed."""
-    page.check_csrf(post.csrf)
-    me = page.require_me(after="/raise")
     deps = page.deps
     outcome = ask_for_advice(
         deps.uow(),
         post.answers,
-        raiser_id=me.practitioner_id,
+        raiser_id=post.raiser_id,
         clock=deps.clock,
         calendar=deps.calendar,
     )
     if isinstance(outcome, Invalid):
-        form = start_raise(
-            deps.uow(), raiser_id=me.practitioner_id, labelled=True, answers=post.answers
-        )
-        return show_step_one(page, replace(form, errors=dict(outcome.errors)))
+        return step_one_again(page, post, outcome.errors)
     return page.render("advice_asked.html", asked=outcome)
 
 

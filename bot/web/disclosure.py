@@ -13,7 +13,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
 
-from bot.web.raise_form import PageDep
+from bot.web.raise_step import PageDep
 from bot.web.rendering import Page, PageError, PageRoute, env
 from handlers.disclosure.exports import (
     EXPORT_HOURS,

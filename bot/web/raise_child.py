@@ -12,7 +12,7 @@ import secrets
 
 from fastapi import APIRouter, Request, Response
 
-from bot.web.raise_form import PageDep
+from bot.web.raise_step import PageDep
 from bot.web.rendering import Page, PageRoute
 from handlers.child_identifier import IDENTIFIER_HINT, IDENTIFIER_LABEL, MAX_IDENTIFIER
 from handlers.concern.answers import ONE_STEP_FIELDS, RaiseAnswers, answers_from

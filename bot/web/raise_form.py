@@ -4,23 +4,16 @@ Step 1's answers travel to step 2 in hidden fields (every page is no-store), so 
 stored until the raiser sends. A random submission key, made when the form is first shown,
 makes a double submit or a refresh one concern. The questions are the ones
 `handlers.concern.answers` describes; each request is one call into `handlers.concern.submission`.
+Reading and checking a POST, and step 1's page, are bot/web/raise_step.py's (advice shares them).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Depends, Request, Response
-
-from bot.web.rendering import Page, PageRoute, page_for
-from handlers.concern.answers import (
-    BY_NAME,
-    STEP_ONE_FIELDS,
-    STEP_TWO_FIELDS,
-    RaiseAnswers,
-    answers_from,
-)
+from bot.web.raise_step import PageDep, Posted, step_one, step_one_again
+from bot.web.rendering import Page, PageRoute
+from handlers.concern.answers import STEP_ONE_FIELDS, STEP_TWO_FIELDS
 from handlers.concern.not_sharing import DecisionRecorded
 from handlers.concern.submission import (
     RaiseForm,
@@ -33,53 +26,11 @@ from handlers.concern.submission import (
 router = APIRouter(route_class=PageRoute)
 
 
-@dataclass(frozen=True)
-class RaisePost:
-    """A POST of the raise form: the answers, and what only the web form adds to them."""
-
-    answers: RaiseAnswers
-    csrf: str = ""
-    change: str = ""
-
-
-async def posted(request: Request) -> RaisePost:
-    """Read the form once; anything that is not text (a file) counts as not answered."""
-    form = await request.form()
-    values = {name: form.getlist(name) for name in form}
-
-    def text(name: str) -> str:
-        value = form.get(name, "")
-        return value if isinstance(value, str) else ""
-
-    return RaisePost(
-        answers_from(values),
-        csrf=text("csrf"),
-        change=text("change"),
-    )
-
-
-Posted = Annotated[RaisePost, Depends(posted)]
-PageDep = Annotated[Page, Depends(page_for)]
-
-
 def _show(page: Page, form: RaiseForm) -> Response:
     """Step 1 until the answers are right, then step 2 (with its own errors, if any)."""
     if form.back_to(STEP_ONE_FIELDS):
-        return _step_one(page, form)
+        return step_one(page, form)
     return _step_two(page, form)
-
-
-def _step_one(page: Page, form: RaiseForm) -> Response:
-    return page.render(
-        "raise_step1.html",
-        status=400 if form.errors else 200,
-        clients=form.clients,
-        labels=form.labels,
-        answers=form.answers,
-        errors=form.errors,
-        client_field=BY_NAME["client"],
-        fields=[f for f in STEP_ONE_FIELDS if f.name != "client"],
-    )
 
 
 def _step_two(page: Page, form: RaiseForm) -> Response:
@@ -101,32 +52,24 @@ def _step_two(page: Page, form: RaiseForm) -> Response:
 @router.get("/raise")
 def raise_start(page: PageDep) -> Response:
     me = page.require_me(after="/raise")
-    return _step_one(
-        page, start_raise(page.deps.uow(), raiser_id=me.practitioner_id, labelled=True)
-    )
+    return step_one(page, start_raise(page.deps.uow(), raiser_id=me.practitioner_id, labelled=True))
 
 
 @router.post("/raise")
 def raise_check(page: PageDep, post: Posted) -> Response:
-    page.check_csrf(post.csrf)
-    me = page.require_me(after="/raise")
-    uow, raiser_id = page.deps.uow(), me.practitioner_id
     if post.change:
-        return _step_one(
-            page, start_raise(uow, raiser_id=raiser_id, labelled=True, answers=post.answers)
-        )
-    return _show(page, preview_raise(uow, post.answers, raiser_id=raiser_id, labelled=True))
+        return step_one_again(page, post)
+    form = preview_raise(page.deps.uow(), post.answers, raiser_id=post.raiser_id, labelled=True)
+    return _show(page, form)
 
 
 @router.post("/raise/send")
 def raise_send(page: PageDep, post: Posted) -> Response:
-    page.check_csrf(post.csrf)
-    me = page.require_me(after="/raise")
     runtime = page.deps
     outcome = send_or_decide(
         runtime.uow(),
         post.answers,
-        raiser_id=me.practitioner_id,
+        raiser_id=post.raiser_id,
         clock=runtime.clock,
         calendar=runtime.calendar,
         labelled=True,
@@ -141,19 +84,14 @@ def raise_send(page: PageDep, post: Posted) -> Response:
 @router.post("/raise/not-shared")
 def decide_not_to_share_page(page: PageDep, post: Posted) -> Response:
     """Golden rule 7: the decision not to share is recorded, with its reason, and told to no one."""
-    page.check_csrf(post.csrf)
-    me = page.require_me(after="/raise")
     runtime = page.deps
     outcome = decide_not_to_share(
         runtime.uow(),
         post.answers,
-        raiser_id=me.practitioner_id,
+        raiser_id=post.raiser_id,
         clock=runtime.clock,
         labelled=True,
     )
     if isinstance(outcome, RaiseForm):
         return _show(page, outcome)
     return page.render("raise_not_shared.html", recorded=outcome)
-
-
-show_step_one = _step_one  # "Ask for advice first" (bot/web/advice.py) shows step 1 again

@@ -8,10 +8,11 @@ the client's own pages. Free text goes through the `Redactor`; each redaction is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from enum import Enum
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from handlers.disclosure.redaction import PROTECTED_IDENTITY, WITHHELD, Redactor, protected_names
 from handlers.disclosure.viewers import ViewEvent, concern_reference, view_events
@@ -23,13 +24,23 @@ from handlers.values import (
     SpecialCategoryCondition,
 )
 from store.crypto import CryptoError
-from store.models import Client, Concern, Practitioner
-from store.sealed import ClientField, ConcernField, EntryField, FollowUpField, IdentifierField
+from store.models import Client, Concern, ConcernEntry, FollowUp, Practitioner
+from store.sealed import (
+    ClientField,
+    ConcernField,
+    EntryField,
+    FollowUpField,
+    IdentifierField,
+    SealedRow,
+    column,
+)
 from store.unit_of_work import UnitOfWork
 
 FORMAT = "flare-subject-access-export/1"
 UNREADABLE = "[unreadable: its key has been shredded]"
 Document = dict[str, Any]
+_Row = TypeVar("_Row", ConcernEntry, FollowUp)
+_Field = TypeVar("_Field", bound=Enum)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -130,8 +141,7 @@ class _Record:
             "outcome_note": text(field(ConcernField.OUTCOME_NOTE), "outcome note"),
             "shredded_at": _iso(concern.shredded_at),
         }
-        document["entries"] = self._entries(concern, text)
-        document["follow_ups"] = self._follow_ups(concern, text)
+        document["entries"], document["follow_ups"] = self._entries_and_follow_ups(concern, text)
         document["shared_with"] = self._shared_with(concern)
         document["viewed_by"] = [_view(v) for v in views if v.what == ref]
         return document
@@ -142,42 +152,68 @@ class _Record:
         self.redactor.note(PROTECTED_IDENTITY, f"{where}, identities to protect")
         return WITHHELD
 
-    def _entries(self, concern: Concern, text: Callable[[str, str], str]) -> list[Document]:
+    def _entries_and_follow_ups(
+        self, concern: Concern, text: Callable[[str, str], str]
+    ) -> tuple[list[Document], list[Document]]:
+        entries = self._rows(
+            "entry",
+            concern,
+            self.uow.concerns.entries(concern.id),
+            sealed=self.uow.sealed.entry,
+            field=EntryField.BODY,
+            shown=self._entry,
+            text=text,
+        )
+        follow_ups = self._rows(
+            "follow-up",
+            concern,
+            self.uow.concerns.follow_ups(concern.id),
+            sealed=self.uow.sealed.follow_up,
+            field=FollowUpField.NOTE,
+            shown=self._follow_up,
+            text=text,
+        )
+        return entries, follow_ups
+
+    def _rows(
+        self,
+        kind: str,
+        concern: Concern,
+        rows: Iterable[_Row],
+        *,
+        sealed: Callable[[Concern, _Row], SealedRow[_Field]],
+        field: _Field,
+        shown: Callable[[_Row, str], Document],
+        text: Callable[[str, str], str],
+    ) -> list[Document]:
+        """Entries or follow-ups, numbered from 1: each `shown` with its one free-text `field`,
+        opened while the concern has its key and redacted as "`kind` N"."""
         found = []
-        for number, entry in enumerate(self.uow.concerns.entries(concern.id), start=1):
-            body = ""
-            if concern.data_key_id and entry.body_ct is not None:
-                sealed = self.uow.sealed.entry(concern, entry)
-                body = _opened(partial(sealed.open, EntryField.BODY))
-            found.append(
-                {
-                    "at": _iso(entry.created_at),
-                    "kind": entry.kind,
-                    "by": self.person(entry.author_id),
-                    "text": text(body, f"entry {number}"),
-                }
-            )
+        for number, row in enumerate(rows, start=1):
+            opened = ""
+            if concern.data_key_id and getattr(row, column(field)) is not None:
+                opened = _opened(partial(sealed(concern, row).open, field))
+            found.append(shown(row, text(opened, f"{kind} {number}")))
         return found
 
-    def _follow_ups(self, concern: Concern, text: Callable[[str, str], str]) -> list[Document]:
-        found = []
-        for number, follow_up in enumerate(self.uow.concerns.follow_ups(concern.id), start=1):
-            note = ""
-            if concern.data_key_id and follow_up.note_ct is not None:
-                sealed = self.uow.sealed.follow_up(concern, follow_up)
-                note = _opened(partial(sealed.open, FollowUpField.NOTE))
-            found.append(
-                {
-                    "created_at": _iso(follow_up.created_at),
-                    "created_by": self.person(follow_up.created_by_id),
-                    "owner": self.person(follow_up.owner_id),
-                    "due_at": _iso(follow_up.due_at),
-                    "state": follow_up.state,
-                    "done_at": _iso(follow_up.done_at),
-                    "action": text(note, f"follow-up {number}"),
-                }
-            )
-        return found
+    def _entry(self, entry: ConcernEntry, body: str) -> Document:
+        return {
+            "at": _iso(entry.created_at),
+            "kind": entry.kind,
+            "by": self.person(entry.author_id),
+            "text": body,
+        }
+
+    def _follow_up(self, follow_up: FollowUp, note: str) -> Document:
+        return {
+            "created_at": _iso(follow_up.created_at),
+            "created_by": self.person(follow_up.created_by_id),
+            "owner": self.person(follow_up.owner_id),
+            "due_at": _iso(follow_up.due_at),
+            "state": follow_up.state,
+            "done_at": _iso(follow_up.done_at),
+            "action": note,
+        }
 
     def _shared_with(self, concern: Concern) -> list[Document]:
         return [
