@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers.partnership import retention_days
 from handlers.ports import Clock
 from handlers.retention.advice import forget_unsent_advice
+from handlers.sweeps import sweep_in_batches
+from store.models import Concern
 from store.unit_of_work import UnitOfWork
 
 
@@ -137,15 +139,16 @@ def sweep_retention(
 def _delete_shredded(
     uow_factory: Callable[[], UnitOfWork], clock: Clock, report: RetentionReport, batch: int
 ) -> None:
-    while True:
-        with uow_factory() as uow:
-            now = clock.now()
-            rows = uow.concerns.shredded(batch)
-            for concern in rows:
-                for table, count in uow.concerns.delete_concern_rows(concern).items():
-                    report.rows[table] = report.rows.get(table, 0) + count
-                uow.audit("concern.deleted", at=now, concern_id=concern.id, detail={})
-            uow.commit()
-        report.deleted += len(rows)
-        if len(rows) < batch:
-            return
+    report.deleted += sweep_in_batches(
+        uow_factory,
+        clock,
+        claim=lambda uow, _now, limit: uow.concerns.shredded(limit),
+        act=lambda uow, concern, now: _delete(uow, concern, now, report),
+        batch=batch,
+    )
+
+
+def _delete(uow: UnitOfWork, concern: Concern, now: datetime, report: RetentionReport) -> None:
+    for table, count in uow.concerns.delete_concern_rows(concern).items():
+        report.rows[table] = report.rows.get(table, 0) + count
+    uow.audit("concern.deleted", at=now, concern_id=concern.id, detail={})
