@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, SettingsError
 from bot.dependencies import Dependencies
-from handlers.concern.advice_escalation import AdviceEscalationReport, escalate_advice_due
+from handlers.concern.advice_escalation import escalate_advice_due
 from handlers.deadlines import WorkingCalendar
 from handlers.disclosure.exports import forget_expired_exports
 from handlers.follow_through.escalation import EscalationReport, escalate_due
@@ -132,7 +132,7 @@ class Runtime:
     def escalate(self) -> EscalationReport:
         return escalate_due(self.uow, self.clock, self.calendar)
 
-    def escalate_advice(self) -> AdviceEscalationReport:
+    def escalate_advice(self) -> EscalationReport:
         return escalate_advice_due(self.uow, self.clock, self.calendar)
 
     def remind(self) -> ReminderReport:

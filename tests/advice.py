@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from handlers.concern.advice import AdviceGiven, reply_to_advice
+from handlers.concern.advice import AdviceAsked, AdviceGiven, ask_for_advice, reply_to_advice
 from handlers.concern.advice_outcome import send_after_advice
 from handlers.concern.answers import RaiseAnswers
 from handlers.concern.raising import Raised
@@ -15,6 +15,7 @@ from handlers.deadlines import WorkingCalendar
 from handlers.ports import Clock
 from store.models import Concern
 from store.unit_of_work import UnitOfWork
+from tests.directory import Directory
 
 ADVICE_CANARY = "ADVICE-CANARY-7f3b"
 
@@ -59,6 +60,21 @@ class Made:
     id: str
     status: str
     submission_key: str
+
+
+def ask(
+    uow_factory: Callable[[], UnitOfWork], clock: Clock, d: Directory, key: str = "advice-key-1"
+) -> AdviceAsked:
+    """Amara asks for advice on a draft about C-1001 (her safeguarding lead answers it)."""
+    asked = ask_for_advice(
+        uow_factory(),
+        draft(d.clients["C-1001"], key),
+        raiser_id=d.people["amara"],
+        clock=clock,
+        calendar=WorkingCalendar(),
+    )
+    assert isinstance(asked, AdviceAsked), asked
+    return asked
 
 
 def concerns_about(uow_factory: Callable[[], UnitOfWork], client_id: str) -> list[Made]:

@@ -43,15 +43,16 @@ def worker(no_sweeps: bool) -> None:
 
 @click.group()
 def retention() -> None:
-    """Retention: crypto-shred and delete concerns past their organisation's period."""
+    """Retention: crypto-shred and delete concerns (and unsent advice drafts) past their period."""
 
 
 @retention.command("run")
 @click.option("--dry-run", is_flag=True, help="Only count what would be shredded.")
 @click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 10000))
 def retention_run(dry_run: bool, batch: int) -> None:
-    """Shred data keys, then delete rows, leaving audit tombstones that still verify."""
-    from handlers.retention.concerns import retention_due, run_retention
+    """Shred data keys, then delete rows, leaving audit tombstones that still verify; then
+    forget requests for advice never sent. The scheduled retention sweep makes the same pass."""
+    from handlers.retention.concerns import UNSENT_ADVICE, retention_due, run_retention
 
     runtime = open_runtime()
     counts = retention_due(runtime.uow, runtime.clock)
@@ -61,13 +62,17 @@ def retention_run(dry_run: bool, batch: int) -> None:
     if dry_run:
         click.echo(f"flare: dry run: {total} concerns would be shredded and deleted")
         return
-    shredded = deleted = 0
+    shredded = deleted = forgotten = 0
     with click.progressbar(length=total, label=f"flare: shredding {total} concerns") as bar:
         for report in run_retention(runtime.uow, runtime.clock, batch=batch):
             shredded += report.shredded
             deleted += report.deleted
+            forgotten += report.rows.get(UNSENT_ADVICE, 0)
             bar.update(report.shredded)
-    click.echo(f"flare: retention: {shredded} concerns shredded, {deleted} deleted")
+    click.echo(
+        f"flare: retention: {shredded} concerns shredded, {deleted} deleted, "
+        f"{forgotten} unsent advice drafts forgotten"
+    )
 
 
 @retention.command("hold")

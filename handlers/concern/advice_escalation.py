@@ -12,22 +12,16 @@ the level.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.concern.advice import advisers, point_adviser, respond_by
 from handlers.deadlines import WorkingCalendar
+from handlers.follow_through.escalation import EscalationReport
 from handlers.ports import Clock
+from handlers.sweeps import sweep_in_batches
 from handlers.values import Severity
 from store.models import AdviceRequest
 from store.unit_of_work import UnitOfWork
-
-
-@dataclass
-class AdviceEscalationReport:
-    escalated: int = 0
-    exhausted: int = 0
-    levels: dict[int, int] = field(default_factory=dict)
 
 
 def escalate_advice_due(
@@ -36,18 +30,17 @@ def escalate_advice_due(
     calendar: WorkingCalendar,
     *,
     batch: int = 100,
-) -> AdviceEscalationReport:
+) -> EscalationReport:
     """One sweep: hand every overdue request to its next adviser, a locked batch at a time."""
-    report = AdviceEscalationReport()
-    while True:
-        with uow_factory() as uow:
-            now = clock.now()
-            due = uow.advice.due_for_escalation(now, batch)
-            for request in due:
-                _escalate(uow, request, now, calendar, report)
-            uow.commit()
-        if len(due) < batch:
-            return report
+    report = EscalationReport()
+    sweep_in_batches(
+        uow_factory,
+        clock,
+        claim=lambda uow, now, limit: uow.advice.due_for_escalation(now, limit),
+        act=lambda uow, request, now: _escalate(uow, request, now, calendar, report),
+        batch=batch,
+    )
+    return report
 
 
 def _escalate(
@@ -55,7 +48,7 @@ def _escalate(
     request: AdviceRequest,
     now: datetime,
     calendar: WorkingCalendar,
-    report: AdviceEscalationReport,
+    report: EscalationReport,
 ) -> None:
     raiser = uow.directory.practitioner(request.raiser_id)
     chain = advisers(uow, raiser) if raiser is not None else []

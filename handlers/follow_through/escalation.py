@@ -15,6 +15,7 @@ from handlers.deadlines import WorkingCalendar, organisation_deadline
 from handlers.outbox.delivery import add_delivery, enqueue_pointer
 from handlers.partnership import deadline_policy
 from handlers.ports import Clock
+from handlers.sweeps import sweep_in_batches
 from handlers.values import DeliveryRole, PointerKind, Role, Severity
 from store.models import Concern, Delivery, Practitioner
 from store.unit_of_work import UnitOfWork
@@ -26,6 +27,9 @@ LAST_LEVEL = DUTY_LEVEL
 
 @dataclass
 class EscalationReport:
+    """What one escalation sweep did: of concerns, or of requests for advice (their sweep is
+    `concern.advice_escalation`, with its own chain and deadlines)."""
+
     escalated: int = 0
     exhausted: int = 0
     levels: dict[int, int] = field(default_factory=dict)
@@ -40,15 +44,14 @@ def escalate_due(
 ) -> EscalationReport:
     """One sweep: escalate every concern whose next step is due, a locked batch at a time."""
     report = EscalationReport()
-    while True:
-        with uow_factory() as uow:
-            now = clock.now()
-            due = uow.concerns.due_for_escalation(now, batch)
-            for concern in due:
-                _escalate(uow, concern, now, calendar, report)
-            uow.commit()
-        if len(due) < batch:
-            return report
+    sweep_in_batches(
+        uow_factory,
+        clock,
+        claim=lambda uow, now, limit: uow.concerns.due_for_escalation(now, limit),
+        act=lambda uow, concern, now: _escalate(uow, concern, now, calendar, report),
+        batch=batch,
+    )
+    return report
 
 
 def _escalate(

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from handlers.outbox.delivery import add_delivery, enqueue_pointer
 from handlers.ports import Clock
+from handlers.sweeps import sweep_in_batches
 from handlers.values import DeliveryRole, PointerKind, Role
 from store.models import Concern, Delivery, FollowUp
 from store.unit_of_work import UnitOfWork
@@ -39,19 +40,20 @@ def remind_due(
     uow_factory: Callable[[], UnitOfWork], clock: Clock, policy: ReminderPolicy | None = None
 ) -> ReminderReport:
     """One sweep over follow-ups whose next reminder stage has come."""
-    policy = policy or ReminderPolicy()
+    chosen = policy or ReminderPolicy()
     report = ReminderReport()
-    while True:
-        with uow_factory() as uow:
-            now = clock.now()
-            due = uow.concerns.follow_ups_due(
-                now, before=policy.before, overdue_after=policy.overdue_after, limit=policy.batch
-            )
-            for follow_up in due:
-                _remind(uow, follow_up, _stage(follow_up, now, policy), now, report)
-            uow.commit()
-        if len(due) < policy.batch:
-            return report
+    sweep_in_batches(
+        uow_factory,
+        clock,
+        claim=lambda uow, now, limit: uow.concerns.follow_ups_due(
+            now, before=chosen.before, overdue_after=chosen.overdue_after, limit=limit
+        ),
+        act=lambda uow, follow_up, now: _remind(
+            uow, follow_up, _stage(follow_up, now, chosen), now, report
+        ),
+        batch=chosen.batch,
+    )
+    return report
 
 
 def _stage(follow_up: FollowUp, now: datetime, policy: ReminderPolicy) -> int:

@@ -11,19 +11,22 @@ Which concerns: closed or not shared, raised by the organisation's practitioners
 more than the retention period ago: the partnership's period for concerns or for decisions
 not to share, else `Organisation.retention_days` (handlers.partnership.retention_days).
 A reopened concern is not closed, so not due; a client under a legal hold
-(`retention.legal_hold`) keeps all its concerns. Runs from `flare retention run` and as a
-scheduled sweep (`sweep_retention`).
+(`retention.legal_hold`) keeps all its concerns. The same pass (`run_retention`, which ends
+with the requests for advice never sent) runs from `flare retention run` and as a scheduled
+sweep (`sweep_retention`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers.partnership import retention_days
 from handlers.ports import Clock
 from handlers.retention.advice import forget_unsent_advice
+from handlers.sweeps import sweep_in_batches
+from store.models import Concern
 from store.unit_of_work import UnitOfWork
 
 
@@ -32,6 +35,10 @@ class RetentionCount:
     organisation: str
     retention_days: int
     due: int
+
+
+# The `rows` entry counting requests for advice forgotten unsent (no concern was ever made).
+UNSENT_ADVICE = "advice_unsent"
 
 
 @dataclass
@@ -78,7 +85,9 @@ def _periods(uow: UnitOfWork) -> list[tuple[str, str, tuple[str, ...], int]]:
 def run_retention(
     uow_factory: Callable[[], UnitOfWork], clock: Clock, *, batch: int = 100
 ) -> Iterator[RetentionReport]:
-    """Shred then delete, a committed batch at a time; yields progress after each batch."""
+    """The whole retention pass, for `flare retention run` and the scheduled sweep alike:
+    concerns shredded then deleted, then requests for advice never sent forgotten
+    (`retention.advice`), a committed batch at a time; yields progress after each batch."""
     with uow_factory() as uow:
         periods = _periods(uow)
     for organisation_id, ref, statuses, days in periods:
@@ -116,6 +125,9 @@ def run_retention(
     _delete_shredded(uow_factory, clock, leftover, batch)
     if leftover.deleted:
         yield leftover
+    unsent = forget_unsent_advice(uow_factory, clock, batch=batch)
+    if unsent:
+        yield RetentionReport(rows={UNSENT_ADVICE: unsent})
 
 
 def sweep_retention(
@@ -128,24 +140,22 @@ def sweep_retention(
         total.deleted += report.deleted
         for table, count in report.rows.items():
             total.rows[table] = total.rows.get(table, 0) + count
-    unsent = forget_unsent_advice(uow_factory, clock, batch=batch)
-    if unsent:
-        total.rows["advice_unsent"] = unsent
     return total
 
 
 def _delete_shredded(
     uow_factory: Callable[[], UnitOfWork], clock: Clock, report: RetentionReport, batch: int
 ) -> None:
-    while True:
-        with uow_factory() as uow:
-            now = clock.now()
-            rows = uow.concerns.shredded(batch)
-            for concern in rows:
-                for table, count in uow.concerns.delete_concern_rows(concern).items():
-                    report.rows[table] = report.rows.get(table, 0) + count
-                uow.audit("concern.deleted", at=now, concern_id=concern.id, detail={})
-            uow.commit()
-        report.deleted += len(rows)
-        if len(rows) < batch:
-            return
+    report.deleted += sweep_in_batches(
+        uow_factory,
+        clock,
+        claim=lambda uow, _now, limit: uow.concerns.shredded(limit),
+        act=lambda uow, concern, now: _delete(uow, concern, now, report),
+        batch=batch,
+    )
+
+
+def _delete(uow: UnitOfWork, concern: Concern, now: datetime, report: RetentionReport) -> None:
+    for table, count in uow.concerns.delete_concern_rows(concern).items():
+        report.rows[table] = report.rows.get(table, 0) + count
+    uow.audit("concern.deleted", at=now, concern_id=concern.id, detail={})

@@ -17,6 +17,7 @@ from handlers.values import Platform, Severity
 from store.crypto import KeyRing
 from store.db import session_factory
 from store.models import AuditEvent, Concern, DataKey, InboundEvent, OutboxMessage
+from tests.advice import ask, set_advisers
 from tests.cli.conftest import Flare
 from tests.conftest import FakeClock, UowFactory
 from tests.directory import Directory, seed_directory
@@ -88,6 +89,31 @@ def test_retention_hold_and_release_keep_a_client_from_the_sweep(
             AuditEvent.action.like("client.legal_hold_%")).order_by(AuditEvent.seq))] == [
             "client.legal_hold_set", "client.legal_hold_released"]  # fmt: skip
     assert flare("audit", "verify").exit_code == 0
+
+
+def test_retention_run_forgets_an_expired_unsent_advice_draft_as_the_sweep_does(
+    flare: Flare, uow_factory: UowFactory, clock: FakeClock
+) -> None:
+    d = seed_directory(uow_factory, clock.now())
+    set_advisers(uow_factory, "riverside-cc", lead="ben")
+    expired = ask(uow_factory, FakeClock(datetime(2019, 1, 1, tzinfo=UTC)), d, "old").request_id
+    fresh = ask(uow_factory, FakeClock(datetime.now(UTC)), d, "new").request_id  # never sent
+    with uow_factory() as uow:
+        request = uow.advice.get(expired)
+        assert request is not None and request.data_key_id is not None
+        key_id = request.data_key_id
+
+    run = flare("retention", "run")
+    assert run.exit_code == 0, run.output
+    assert "0 concerns shredded, 0 deleted, 1 unsent advice drafts forgotten" in run.stdout
+    with uow_factory() as uow:
+        assert uow.advice.get(expired) is None
+        assert uow.session.get(DataKey, key_id) is None  # its sealed draft is gone for good
+        assert uow.advice.get(fresh) is not None
+        assert uow.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "advice.forgotten")) == 1  # fmt: skip
+    assert flare("audit", "verify").exit_code == 0
+    assert "0 unsent advice drafts forgotten" in flare("retention", "run").stdout
 
 
 def _runtime(engine: Engine, ring: KeyRing, **settings: object) -> Runtime:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from handlers.concern.advice import NO_ADVISER, AdviceAsked, ask_for_advice, reply_to_advice
+from handlers.concern.advice import NO_ADVISER, ask_for_advice, reply_to_advice
 from handlers.concern.advice_escalation import escalate_advice_due
 from handlers.concern.advice_outcome import (
     GONE,
@@ -28,7 +28,7 @@ from handlers.values import AdviserRole, Platform, PointerKind
 from store.models import AdviceRequest, AuditEvent, DataKey, OutboxMessage
 from store.sealed import EntryField
 from store.unit_of_work import UnitOfWork
-from tests.advice import ADVICE_CANARY, concerns_about, draft, set_advisers
+from tests.advice import ADVICE_CANARY, ask, concerns_about, draft, set_advisers
 from tests.conftest import FakeClock, FakeMinter
 from tests.directory import Directory, seed_directory
 from tests.fakes import FakeNotifier
@@ -48,20 +48,6 @@ def deliver(uow_factory: UowFactory, clock: FakeClock) -> FakeNotifier:
     notifier = FakeNotifier()
     deliver_due(uow_factory, dict.fromkeys(Platform, notifier), FakeMinter(), clock)
     return notifier
-
-
-def ask(
-    uow_factory: UowFactory, clock: FakeClock, d: Directory, key: str = "advice-key-1"
-) -> AdviceAsked:
-    asked = ask_for_advice(
-        uow_factory(),
-        draft(d.clients["C-1001"], key),
-        raiser_id=d.people["amara"],
-        clock=clock,
-        calendar=WorkingCalendar(),
-    )
-    assert isinstance(asked, AdviceAsked), asked
-    return asked
 
 
 def test_the_advice_round_trip_keeps_the_draft_from_the_network_until_it_is_sent(
