@@ -6,6 +6,8 @@
   (value: the concern id) is `ask_from_receipt`, answered with the same ephemeral words.
 - Approve and Decline on the lead's join-request pointer (value: the request id) are
   `decide_join`; the presser is told the outcome, or, when they may no longer decide, why not.
+  The decision queues an edit of every lead's request pointer (chat.update, through the
+  outbox, as acknowledging does); delivering at once changes the pressed one while you look.
 
 The rules (who may ask, who decides, what the asker is told) are handlers.concern.joining's.
 Nothing typed is sent back to Slack.
@@ -155,7 +157,7 @@ class Joining:
         except NotAllowed:
             log.info("slack.join_not_decided")
             return CANNOT_DECIDE
-        report = self.deps.deliver()  # the asker is told now
+        report = self.deps.deliver()  # the asker is told, and the pressed message edited, now
         log.info("slack.join_decided", sent=report.sent)
         return decided.message
 
