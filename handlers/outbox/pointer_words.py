@@ -55,6 +55,7 @@ _TITLES = {
     PointerKind.ADVICE_GIVEN: "You have advice on the concern you have not shared yet.",
 }
 
+ASK_TO_JOIN = "Ask to join this child's network"
 DECIDE_HERE = "Someone asked to join a network you lead. Approve or decline it here or in Flare."
 # What the decider's own request pointer says once they decided (the other leads' say who did
 # not: _TITLES). Only what the request pointer showed: no name, no child.
@@ -136,7 +137,7 @@ def describe(pointer: Pointer, now: datetime) -> PointerText:
     open_label = "Open" if pointer.link else None
     ack = "Acknowledge" if pointer.can_acknowledge and pointer.acknowledged_at is None else None
     close = "Close" if pointer.can_close and pointer.concern_id else None
-    ask = "Ask to join this child's network" if pointer.can_ask_to_join else None
+    ask = ASK_TO_JOIN if pointer.can_ask_to_join else None
     if pointer.kind is PointerKind.JOIN_REQUEST and pointer.join_request_id:
         title = DECIDE_HERE
     if pointer.kind in DECIDED_BY_YOU and pointer.by_recipient:

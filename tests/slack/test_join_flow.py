@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 
 from bot.slack.blocks import JOIN_APPROVE_ACTION, JOIN_ASK_ACTION, JOIN_DECLINE_ACTION
 from bot.slack.joining import CALLBACK, HOME_JOIN_ACTION
+from bot.slack.raise_child import CALLBACK as RAISE
 from handlers.child_identifier import MAX_IDENTIFIER
 from handlers.concern.joining import APPROVED, ASKED, CANNOT_DECIDE, DECLINED
 from handlers.follow_through.acknowledge import acknowledge
@@ -22,6 +23,7 @@ from handlers.outbox.pointer_words import DECIDED_BY_YOU
 from handlers.values import PointerKind
 from store.models import AuditEvent, JoinRequest
 from tests.outsiders import KNOWN_NHS, OUTSIDERS, UNKNOWN_NHS, add_outside_organisation
+from tests.slack.block_kit_check import view_problems
 from tests.slack.raise_world import TEAM, SlackWorld, slack_user, slack_world
 from tests.slack.slack_client import state, typed
 from tests.slack.test_raise_child import send as raise_as_gail
@@ -76,7 +78,11 @@ def now_reads(world: SlackWorld, ref: str, message: Any) -> Any:
 
 def buttons(message: Any) -> dict[str, str]:
     """action_id -> value of the message's buttons."""
-    actions = [b for b in message.blocks if b["type"] == "actions"]
+    return block_buttons(message.blocks)
+
+
+def block_buttons(blocks: list[dict[str, Any]]) -> dict[str, str]:
+    actions = [b for b in blocks if b["type"] == "actions"]
     return {e["action_id"]: e.get("value", "") for a in actions for e in a["elements"]}
 
 
@@ -175,6 +181,31 @@ def test_an_outsider_asks_from_the_receipt_and_a_decline_is_told_too(world: Slac
         request = uow.session.get(JoinRequest, request_id)
         assert request is not None and request.state == "declined"
     assert [a for a, _ in audited(world)] == ["join.requested", "join.declined"]
+
+
+def test_the_concern_sent_modal_offers_asking_to_join_like_the_receipt(world: SlackWorld) -> None:
+    answer = raise_as_gail(world, KNOWN_NHS)
+    sent = answer["view"]
+    assert sent["title"]["text"] == "Concern sent" and view_problems(sent, kind="modal") == []
+    with world.runtime.uow() as uow:
+        concern_id = uow.concerns.raised_by(world.people["gail"])[0].id
+    assert block_buttons(sent["blocks"]) == {JOIN_ASK_ACTION: concern_id}
+
+    # Slack shows the modal under the id views.open gave it; the press carries that view.
+    (view_id,) = [i for i, v in world.slack.state.views.items() if v["callback_id"] == RAISE]
+    shown = {**sent, "id": view_id, "hash": "h2"}
+    updated = len(world.calls("views.update"))
+    assert (
+        world.sender.block_action(GAIL, JOIN_ASK_ACTION, value=concern_id, view=shown).status == 200
+    )
+    (answered,) = world.wait_for("views.update", updated + 1)[updated:]
+    assert answered.args["view_id"] == view_id
+    assert ASKED in json.dumps(answered.args["view"])
+    assert view_problems(answered.args["view"], kind="modal") == []
+    world.deliver()
+    assert set(buttons(last_pointer(world, "chloe"))) == {JOIN_APPROVE_ACTION, JOIN_DECLINE_ACTION}
+    assert [a for a, _ in audited(world)] == ["join.requested"]
+    assert KNOWN_NHS.encode() not in world.slack.sent_bytes()
 
 
 def test_a_forged_or_foreign_press_is_answered_and_changes_nothing(world: SlackWorld) -> None:
