@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from handlers.invalid import Invalid
-from handlers.name_and_birth import NAME_AND_BIRTH, BadNameAndBirth, checked
+from handlers.name_and_birth import (
+    NAME_AND_BIRTH,
+    BadNameAndBirth,
+    checked,
+    looks_like_name_and_birth,
+)
 from store.crypto import NORMALISERS, InvalidIdentifier, looks_like_nhs_number
 from store.models import Client
 from store.unit_of_work import UnitOfWork
@@ -40,11 +45,12 @@ class ChildIdentifier:
 
 def parse_identifier(typed: str, *, today: date | None = None) -> ChildIdentifier | Invalid:
     """An NHS number, a client reference, or `Name, date of birth` (a date of birth not after
-    `today`, when given), by shape alone; the error never echoes it."""
+    `today`, when given), by shape alone; the error never echoes it. A comma makes a name and
+    date of birth only when a date follows the last one; a reference may hold commas."""
     typed = typed.strip()
     if not typed or len(typed) > MAX_IDENTIFIER:
         return Invalid({"identifier": BAD_IDENTIFIER})
-    if "," in typed:  # an NHS number never holds one; a reference typed with one cannot be
+    if looks_like_name_and_birth(typed):
         try:
             return ChildIdentifier(NAME_AND_BIRTH, checked(typed, today=today))
         except BadNameAndBirth as bad:

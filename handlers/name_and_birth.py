@@ -1,8 +1,9 @@
 """A child named by name plus date of birth: one identifier, of its own kind, blind-indexed.
 
 Typed as `Name, YYYY-MM-DD` (the last comma separates them; `DD/MM/YYYY` is read too) on every
-raise form, or given as a client row's `name` and `date_of_birth` in the directory. Both
-become the same value, `Name, YYYY-MM-DD`: sealed as the identifier's value (never stored in
+raise form, and read so only when a date follows that comma (otherwise the comma belongs to a
+client reference); or given as a client row's `name` and `date_of_birth` in the directory.
+Both become the same value, `Name, YYYY-MM-DD`: sealed as the identifier's value (never stored in
 plaintext) and found again only through the blind index, which folds case, accents and
 spacing in the name. The date must be a real one and not in the future. Messages never echo
 what was typed.
@@ -10,6 +11,7 @@ what was typed.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from store.crypto import NAME_AND_BIRTH, InvalidIdentifier, fold_name, parse_date_of_birth
@@ -24,12 +26,18 @@ __all__ = [
     "checked",
     "date_of_birth",
     "joined",
+    "looks_like_name_and_birth",
     "stored_birth",
 ]
 
 NO_NAME = "Write the child's name, a comma, then their date of birth (Jane Smith, 2019-04-23)"
 BAD_DATE = "Write the date of birth as YYYY-MM-DD (for example 2019-04-23)"
 FUTURE = "The date of birth cannot be in the future"
+
+
+# Digits with - or / between them: what a date of birth is written as (2019-04-23, 23/04/2019,
+# and impossible ones like 2019-02-30, which are then refused as dates).
+_DATE_SHAPE = re.compile(r"\d+(?:[-/]\d+)+")
 
 
 class BadNameAndBirth(ValueError):
@@ -53,6 +61,14 @@ def joined(name: str, raw_date: str, *, today: date | None) -> str:
     if not fold_name(spoken):
         raise BadNameAndBirth(NO_NAME)
     return f"{spoken}, {date_of_birth(raw_date, today=today).isoformat()}"
+
+
+def looks_like_name_and_birth(typed: str) -> bool:
+    """Whether what follows the last comma is written like a date: only then is `typed` a name
+    and date of birth (checked, and refused if not a real date); otherwise a comma is part of
+    a client reference."""
+    _name, comma, after = typed.rpartition(",")
+    return bool(comma) and _DATE_SHAPE.fullmatch(after.strip()) is not None
 
 
 def checked(typed: str, *, today: date | None) -> str:

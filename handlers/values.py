@@ -227,6 +227,8 @@ class PointerKind(StrEnum):
     JOIN_REQUEST = "join_request"
     JOIN_APPROVED = "join_approved"
     JOIN_DECLINED = "join_declined"
+    JOIN_REQUEST_APPROVED = "join_request_approved"  # a lead's request pointer, once decided
+    JOIN_REQUEST_DECLINED = "join_request_declined"
     ADVICE_REQUESTED = "advice_requested"
     ADVICE_GIVEN = "advice_given"
 

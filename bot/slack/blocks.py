@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from handlers.outbox.pointer_words import describe
+from handlers.outbox.pointer_words import ASK_TO_JOIN, describe
 from handlers.ports import Pointer
 
 OPEN_ACTION = "flare_open"
@@ -59,6 +59,11 @@ def pointer_blocks(pointer: Pointer, now: datetime) -> list[Block]:
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
     return blocks
+
+
+def ask_to_join_button(concern_id: str) -> Block:
+    """The receipt's "Ask to join" button, for a view that confirms a raise from outside."""
+    return _button(ASK_TO_JOIN, JOIN_ASK_ACTION, concern_id, None)
 
 
 def _button(label: str, action_id: str, value: str, style: str | None) -> Block:

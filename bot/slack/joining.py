@@ -2,10 +2,13 @@
 
 - `/concern join` opens a modal with one field, the child's NHS number or reference; its
   submission is `ask_by_identifier`, answered with the same view whether or not it matched.
-- "Ask to join this child's network" on a receipt to a raiser from outside the network
-  (value: the concern id) is `ask_from_receipt`, answered with the same ephemeral words.
+- "Ask to join this child's network" on a receipt to a raiser from outside the network, or on
+  the "Concern sent" modal of `/concern child` (value: the concern id), is
+  `ask_from_receipt`, answered with the same words: ephemerally, or in the modal's place.
 - Approve and Decline on the lead's join-request pointer (value: the request id) are
   `decide_join`; the presser is told the outcome, or, when they may no longer decide, why not.
+  The decision queues an edit of every lead's request pointer (chat.update, through the
+  outbox, as acknowledging does); delivering at once changes the pressed one while you look.
 
 The rules (who may ask, who decides, what the asker is told) are handlers.concern.joining's.
 Nothing typed is sent back to Slack.
@@ -112,8 +115,16 @@ class Joining:
         ack(response_action="update", view=asked_view())  # the outbox worker sends the pointers
 
     def ask_pressed(self, body: dict[str, Any], client: WebClient, value: str) -> None:
-        """ "Ask to join" on a receipt: the concern's child, for the raiser who pressed it."""
+        """ "Ask to join" on a receipt or the "Concern sent" modal: the concern's child, for the
+        raiser who pressed it."""
         text = self._ask(body, client, value)
+        view = body.get("view")
+        if isinstance(view, dict) and view.get("id"):
+            # Pressed in a modal: there is no channel to answer in, so the answer replaces it.
+            client.views_update(
+                view_id=str(view["id"]), hash=view.get("hash"), view=_message_view(text)
+            )
+            return
         user = slack_user_of(body)
         if user is not None:
             tell(client, channel=channel_of(body), user=user.user, text=text)
@@ -155,7 +166,7 @@ class Joining:
         except NotAllowed:
             log.info("slack.join_not_decided")
             return CANNOT_DECIDE
-        report = self.deps.deliver()  # the asker is told now
+        report = self.deps.deliver()  # the asker is told, and the pressed message edited, now
         log.info("slack.join_decided", sent=report.sent)
         return decided.message
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.slack.blocks import ask_to_join_button
 from bot.slack.raise_modal import COMMAND, _refuse_fields, read_answers, refusal_view
 from bot.slack.raise_views import IN_ONE_STEP, PRIVATE_NOTE, Context, _answer, input_block, plain
 from bot.slack.raiser import practitioner_for
@@ -51,14 +52,18 @@ def child_view(context: Context) -> dict[str, Any]:
     }
 
 
-def sent_view() -> dict[str, Any]:
-    """The same confirmation whatever the identifier matched."""
+def sent_view(concern_id: str) -> dict[str, Any]:
+    """The same confirmation whatever the identifier matched, with the receipt's Ask to join
+    (bot/slack/joining.py answers it)."""
     return {
         "type": "modal",
         "callback_id": "flare_raise_child_sent",
         "title": plain("Concern sent"),
         "close": plain("Done"),
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": SENT + "."}}],
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": SENT + "."}},
+            {"type": "actions", "elements": [ask_to_join_button(concern_id)]},
+        ],
     }
 
 
@@ -90,7 +95,7 @@ class RaiseChild:
         if isinstance(outcome, Invalid):
             _refuse_fields(ack, outcome.errors, body["view"])
             return
-        ack(response_action="update", view=sent_view())
+        ack(response_action="update", view=sent_view(outcome.concern_id))
 
 
 def is_child(body: dict[str, Any]) -> bool:

@@ -7,8 +7,9 @@
 - "Ask to join this child's network" on a receipt to a raiser from outside the network
   (Action.Execute, verb "join_ask", data: the concern id) is `ask_from_receipt`.
 - Approve and Decline on the lead's join-request card (verbs "join_approve" and
-  "join_decline", data: the request id) are `decide_join`; whoever may no longer decide is
-  told so in a message, never an error.
+  "join_decline", data: the request id) are `decide_join`; the pressed card is refreshed to
+  say what was decided, without buttons; whoever may no longer decide is told so in a
+  message, never an error.
 
 The rules and the words are handlers.concern.joining's; these only translate.
 """
@@ -26,6 +27,7 @@ from bot.teams.cards import (
     JOIN_APPROVE_VERB,
     JOIN_ASK_VERB,
     JOIN_DECLINE_VERB,
+    pointer_card,
 )
 from handlers.child_identifier import MAX_IDENTIFIER
 from handlers.concern.joining import (
@@ -36,9 +38,11 @@ from handlers.concern.joining import (
     ask_by_identifier,
     ask_from_receipt,
     decide_join,
+    decided_pointer,
 )
 from handlers.invalid import Invalid
 from handlers.ports import OPAQUE_ID
+from handlers.values import Platform
 
 STEP = "flare_step"
 OPEN_STEP = "join"
@@ -166,4 +170,7 @@ class TeamsJoining:
             )
         except NotAllowed:
             return card_message(CANNOT_DECIDE)
-        return card_message(decided.message)
+        # The pressed card is refreshed in place, as acknowledging does, without its buttons;
+        # the other deciders' cards are updated by the outbox.
+        card = pointer_card(decided_pointer(decided, platform=Platform.TEAMS), self._clock.now())
+        return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card}

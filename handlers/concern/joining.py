@@ -19,8 +19,8 @@ from handlers.child_identifier import parse_identifier
 from handlers.concern.outsider import known_or_unconfirmed, network_heads, own_safeguarding
 from handlers.invalid import Invalid
 from handlers.outbox.delivery import enqueue_notice
-from handlers.ports import Clock
-from handlers.values import PointerKind, Role
+from handlers.ports import Clock, Pointer
+from handlers.values import Platform, PointerKind, Role
 from store.models import JoinRequest, Membership, Practitioner, new_id
 from store.unit_of_work import UnitOfWork
 
@@ -60,6 +60,7 @@ class PendingRequest:
 class Decided:
     request_id: str
     approved: bool
+    decider_id: str
 
     @property
     def message(self) -> str:
@@ -112,7 +113,7 @@ def _ask(uow: UnitOfWork, asker: Practitioner, client_id: str, *, at: datetime) 
                 recipient_id=person.id,
                 platform=person.preferred_platform,
                 kind=PointerKind.JOIN_REQUEST,
-                key=f"join:{request.id}:{person.id}",
+                key=f"{_asked_key(request.id)}{person.id}",
                 at=at,
                 detail={"request": request.id},
             )
@@ -184,6 +185,7 @@ def decide_join(
             key=f"join-decided:{request.id}",
             at=now,
         )
+        _settle_asked_pointers(uow, request, approve=approve, at=now)
         uow.audit(
             f"join.{request.state}",
             at=now,
@@ -192,4 +194,45 @@ def decide_join(
             detail={"request": request.id, "asker": asker.id},
         )
         uow.commit()
-        return Decided(request.id, approve)
+        return Decided(request.id, approve, decider_id)
+
+
+def _asked_key(request_id: str) -> str:
+    """The start of the outbox key of every pointer asking someone to decide this request."""
+    return f"join:{request_id}:"
+
+
+def _settle_asked_pointers(
+    uow: UnitOfWork, request: JoinRequest, *, approve: bool, at: datetime
+) -> None:
+    """Every Approve/Decline pointer of this request becomes what was decided, in place, so no
+    stale button stays in anyone's chat."""
+    kind = _settled(approve)
+    asked = uow.outbox.keyed_under(_asked_key(request.id), kinds=[PointerKind.JOIN_REQUEST.value])
+    for original in asked:
+        enqueue_notice(
+            uow,
+            recipient_id=original.recipient_id,
+            platform=original.platform,
+            kind=kind,
+            key=f"join-decided:{request.id}:{original.id}",
+            at=at,
+            detail={"request": request.id},
+            updates_id=original.id,
+        )
+
+
+def _settled(approved: bool) -> PointerKind:
+    """What a decider's request pointer becomes."""
+    return PointerKind.JOIN_REQUEST_APPROVED if approved else PointerKind.JOIN_REQUEST_DECLINED
+
+
+def decided_pointer(decided: Decided, *, platform: Platform) -> Pointer:
+    """What the decider's pressed card shows instead, where a platform refreshes it in place."""
+    return Pointer(
+        kind=_settled(decided.approved),
+        recipient_id=decided.decider_id,
+        platform=platform,
+        idempotency_key=f"refresh-{decided.request_id}",
+        by_recipient=True,
+    )

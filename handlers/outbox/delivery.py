@@ -90,6 +90,7 @@ def enqueue_notice(
     key: str,
     at: datetime,
     detail: dict[str, object] | None = None,
+    updates_id: str | None = None,
 ) -> OutboxMessage:
     """Queue a pointer that is about no one concern (alerts to admins, digests)."""
     message = OutboxMessage(
@@ -98,6 +99,7 @@ def enqueue_notice(
         recipient_id=recipient_id,
         platform=platform,
         kind=kind.value,
+        updates_id=updates_id,
         detail={**(detail or {}), "link": False},
         next_attempt_at=at,
         created_at=at,

@@ -28,6 +28,10 @@ CLOSEABLE_FROM = frozenset(
 )
 
 
+# A lead's join-request pointer once decided: whether they decided it is read at send time.
+JOIN_SETTLED = frozenset({PointerKind.JOIN_REQUEST_APPROVED, PointerKind.JOIN_REQUEST_DECLINED})
+
+
 class NotYetSent(Exception):
     """The row updates a message that is not sent yet: leave it for a later sweep."""
 
@@ -55,6 +59,8 @@ def pointer_for(
         by_recipient = concern.acknowledged_by_id == row.recipient_id
         can_close = kind in CLOSEABLE_FROM and may_close(uow, concern, row.recipient_id)
         can_ask = outsider and _may_ask(uow, concern.client_id, row.recipient_id)
+    if kind in JOIN_SETTLED:
+        by_recipient = _decided_by(uow, row) == row.recipient_id
     if delivery is not None and row.detail.get("link") and not outsider:
         link_url = mint_link(uow, delivery, minter, now=now, ttl=link_ttl)
     page = row.detail.get("page")
@@ -107,6 +113,12 @@ def _decidable(uow: UnitOfWork, row: OutboxMessage) -> str | None:
     if request is None or not may_decide_join(uow, request, row.recipient_id):
         return None
     return request.id
+
+
+def _decided_by(uow: UnitOfWork, row: OutboxMessage) -> str | None:
+    request_id = row.detail.get("request")
+    request = uow.join_requests.get(request_id) if isinstance(request_id, str) else None
+    return request.decided_by_id if request is not None else None
 
 
 def _chosen(kind: PointerKind, delivery: Delivery | None) -> ChosenBecause | None:

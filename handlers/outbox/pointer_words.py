@@ -43,13 +43,31 @@ _TITLES = {
     ),
     PointerKind.JOIN_APPROVED: "Your request to join a child's network was approved.",
     PointerKind.JOIN_DECLINED: "Your request to join a child's network was not approved.",
+    PointerKind.JOIN_REQUEST_APPROVED: (
+        "Someone else who leads this network approved this request to join it."
+    ),
+    PointerKind.JOIN_REQUEST_DECLINED: (
+        "Someone else who leads this network declined this request to join it."
+    ),
     PointerKind.ADVICE_REQUESTED: (
         "Someone in your organisation asks for your advice before sharing a concern."
     ),
     PointerKind.ADVICE_GIVEN: "You have advice on the concern you have not shared yet.",
 }
 
+ASK_TO_JOIN = "Ask to join this child's network"
 DECIDE_HERE = "Someone asked to join a network you lead. Approve or decline it here or in Flare."
+# What the decider's own request pointer says once they decided (the other leads' say who did
+# not: _TITLES). Only what the request pointer showed: no name, no child.
+DECIDED_BY_YOU = {
+    PointerKind.JOIN_REQUEST_APPROVED: (
+        "You approved this request to join a network you lead: they are now a member of it, "
+        "and they have been told."
+    ),
+    PointerKind.JOIN_REQUEST_DECLINED: (
+        "You declined this request to join a network you lead: they have been told."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -119,9 +137,11 @@ def describe(pointer: Pointer, now: datetime) -> PointerText:
     open_label = "Open" if pointer.link else None
     ack = "Acknowledge" if pointer.can_acknowledge and pointer.acknowledged_at is None else None
     close = "Close" if pointer.can_close and pointer.concern_id else None
-    ask = "Ask to join this child's network" if pointer.can_ask_to_join else None
+    ask = ASK_TO_JOIN if pointer.can_ask_to_join else None
     if pointer.kind is PointerKind.JOIN_REQUEST and pointer.join_request_id:
         title = DECIDE_HERE
+    if pointer.kind in DECIDED_BY_YOU and pointer.by_recipient:
+        title = DECIDED_BY_YOU[pointer.kind]
     return PointerText(
         title=title,
         lines=tuple(lines),

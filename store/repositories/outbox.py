@@ -42,6 +42,15 @@ class OutboxRepository:
             )
         ).all()
 
+    def keyed_under(self, prefix: str, *, kinds: Sequence[str]) -> Sequence[OutboxMessage]:
+        """The rows of these kinds whose idempotency key starts with `prefix`."""
+        return self._s.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.idempotency_key.startswith(prefix, autoescape=True),
+                OutboxMessage.kind.in_(kinds),
+            )
+        ).all()
+
     def claim_due(
         self,
         now: datetime,

@@ -86,8 +86,18 @@ def test_the_join_round_trip_from_a_receipt(
         clock=clock,
     )
 
-    (answer,) = sent(uow_factory, clock).to(world["gail"])
+    after = sent(uow_factory, clock)
+    (answer,) = after.to(world["gail"])
     assert answer.kind is (PointerKind.JOIN_APPROVED if approve else PointerKind.JOIN_DECLINED)
+    # Each lead's request pointer is edited in place into what was decided, buttonless.
+    settled = PointerKind.JOIN_REQUEST_APPROVED if approve else PointerKind.JOIN_REQUEST_DECLINED
+    edits = {p.recipient_id: p for p in after.sent if p.kind is settled}
+    assert set(edits) == {world["chloe"], world["erin"]}
+    assert {p.updates.values["id"] for p in edits.values() if p.updates} == {
+        p.idempotency_key for p in to_lead
+    }
+    assert edits[world["chloe"]].by_recipient and not edits[world["erin"]].by_recipient
+    assert all(p.join_request_id is None and p.link is None for p in edits.values())
     assert answer.link is None and answer.concern_id is None
     assert audited(uow_factory) == [
         "join.requested",

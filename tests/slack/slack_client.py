@@ -136,7 +136,10 @@ class SlackSender:
         value: str = "",
         channel: str = "",
         message_ts: str = "",
+        view: dict[str, Any] | None = None,
     ) -> Exchange:
+        """A button pressed in a message (`channel`), a modal (`view`, as Slack shows it), or
+        App Home (neither)."""
         payload: dict[str, Any] = {
             "type": "block_actions",
             "trigger_id": self.trigger(),
@@ -152,6 +155,9 @@ class SlackSender:
             payload["container"] = {"type": "message", "channel_id": channel}
             payload["container"]["message_ts"] = message_ts
             payload["message"] = {"ts": message_ts}
+        if view is not None:
+            payload["container"] = {"type": "view", "view_id": view["id"]}
+            payload["view"] = view
         return self.interaction(payload)
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None) -> Exchange:

@@ -15,11 +15,15 @@ from sqlalchemy import Engine, select
 
 from bot.slack.blocks import JOIN_APPROVE_ACTION, JOIN_ASK_ACTION, JOIN_DECLINE_ACTION
 from bot.slack.joining import CALLBACK, HOME_JOIN_ACTION
+from bot.slack.raise_child import CALLBACK as RAISE
 from handlers.child_identifier import MAX_IDENTIFIER
 from handlers.concern.joining import APPROVED, ASKED, CANNOT_DECIDE, DECLINED
 from handlers.follow_through.acknowledge import acknowledge
+from handlers.outbox.pointer_words import DECIDED_BY_YOU
+from handlers.values import PointerKind
 from store.models import AuditEvent, JoinRequest
 from tests.outsiders import KNOWN_NHS, OUTSIDERS, UNKNOWN_NHS, add_outside_organisation
+from tests.slack.block_kit_check import view_problems
 from tests.slack.raise_world import TEAM, SlackWorld, slack_user, slack_world
 from tests.slack.slack_client import state, typed
 from tests.slack.test_raise_child import send as raise_as_gail
@@ -62,9 +66,23 @@ def last_pointer(world: SlackWorld, ref: str) -> Any:
     return world.slack.messages(world.slack.dm_channel(slack_user(ref)))[-1]
 
 
+def now_reads(world: SlackWorld, ref: str, message: Any) -> Any:
+    """The message as it reads now (chat.update edits it in place)."""
+    (found,) = [
+        m
+        for m in world.slack.messages(world.slack.dm_channel(slack_user(ref)))
+        if m.ts == message.ts
+    ]
+    return found
+
+
 def buttons(message: Any) -> dict[str, str]:
     """action_id -> value of the message's buttons."""
-    actions = [b for b in message.blocks if b["type"] == "actions"]
+    return block_buttons(message.blocks)
+
+
+def block_buttons(blocks: list[dict[str, Any]]) -> dict[str, str]:
+    actions = [b for b in blocks if b["type"] == "actions"]
     return {e["action_id"]: e.get("value", "") for a in actions for e in a["elements"]}
 
 
@@ -94,9 +112,19 @@ def test_asking_by_identifier_reaches_the_lead_who_approves_and_the_asker_is_tol
         pointer = last_pointer(world, lead)
         assert pointer.text.startswith("Someone asked to join a network you lead")
         assert set(buttons(pointer)) == {JOIN_APPROVE_ACTION, JOIN_DECLINE_ACTION}
-    request_id = buttons(last_pointer(world, "chloe"))[JOIN_APPROVE_ACTION]
+    asked = {lead: last_pointer(world, lead) for lead in ("chloe", "erin")}
+    request_id = buttons(asked["chloe"])[JOIN_APPROVE_ACTION]
 
     assert press(world, "chloe", JOIN_APPROVE_ACTION, request_id) == APPROVED
+    # The pressed message and the deputy's say what was decided, with no button left to press.
+    pressed, deputys = (
+        now_reads(world, "chloe", asked["chloe"]),
+        now_reads(world, "erin", asked["erin"]),
+    )
+    assert pressed.edited and deputys.edited
+    assert pressed.text == DECIDED_BY_YOU[PointerKind.JOIN_REQUEST_APPROVED]
+    assert deputys.text == "Someone else who leads this network approved this request to join it."
+    assert not buttons(pressed) and not buttons(deputys)
     told = last_pointer(world, "gail")
     assert told.text == "Your request to join a child's network was approved."
     assert not buttons(told)
@@ -138,9 +166,14 @@ def test_an_outsider_asks_from_the_receipt_and_a_decline_is_told_too(world: Slac
     assert buttons(receipt) == {JOIN_ASK_ACTION: concern_id}
 
     assert press(world, "gail", JOIN_ASK_ACTION, concern_id) == ASKED + "."
-    request_id = buttons(last_pointer(world, "chloe"))[JOIN_APPROVE_ACTION]
+    asked = last_pointer(world, "chloe")
+    request_id = buttons(asked)[JOIN_APPROVE_ACTION]
     assert press(world, "dev", JOIN_APPROVE_ACTION, request_id) == CANNOT_DECIDE  # a member
+    assert buttons(now_reads(world, "chloe", asked))  # a refused press changes no message
     assert press(world, "chloe", JOIN_DECLINE_ACTION, request_id) == DECLINED
+    pressed = now_reads(world, "chloe", asked)
+    assert pressed.text == DECIDED_BY_YOU[PointerKind.JOIN_REQUEST_DECLINED]
+    assert not buttons(pressed)
     told = last_pointer(world, "gail")
     assert told.text == "Your request to join a child's network was not approved."
     with world.runtime.uow() as uow:
@@ -148,6 +181,31 @@ def test_an_outsider_asks_from_the_receipt_and_a_decline_is_told_too(world: Slac
         request = uow.session.get(JoinRequest, request_id)
         assert request is not None and request.state == "declined"
     assert [a for a, _ in audited(world)] == ["join.requested", "join.declined"]
+
+
+def test_the_concern_sent_modal_offers_asking_to_join_like_the_receipt(world: SlackWorld) -> None:
+    answer = raise_as_gail(world, KNOWN_NHS)
+    sent = answer["view"]
+    assert sent["title"]["text"] == "Concern sent" and view_problems(sent, kind="modal") == []
+    with world.runtime.uow() as uow:
+        concern_id = uow.concerns.raised_by(world.people["gail"])[0].id
+    assert block_buttons(sent["blocks"]) == {JOIN_ASK_ACTION: concern_id}
+
+    # Slack shows the modal under the id views.open gave it; the press carries that view.
+    (view_id,) = [i for i, v in world.slack.state.views.items() if v["callback_id"] == RAISE]
+    shown = {**sent, "id": view_id, "hash": "h2"}
+    updated = len(world.calls("views.update"))
+    assert (
+        world.sender.block_action(GAIL, JOIN_ASK_ACTION, value=concern_id, view=shown).status == 200
+    )
+    (answered,) = world.wait_for("views.update", updated + 1)[updated:]
+    assert answered.args["view_id"] == view_id
+    assert ASKED in json.dumps(answered.args["view"])
+    assert view_problems(answered.args["view"], kind="modal") == []
+    world.deliver()
+    assert set(buttons(last_pointer(world, "chloe"))) == {JOIN_APPROVE_ACTION, JOIN_DECLINE_ACTION}
+    assert [a for a, _ in audited(world)] == ["join.requested"]
+    assert KNOWN_NHS.encode() not in world.slack.sent_bytes()
 
 
 def test_a_forged_or_foreign_press_is_answered_and_changes_nothing(world: SlackWorld) -> None:

@@ -16,8 +16,10 @@ from sqlalchemy import Engine
 
 from bot.teams.cards import CARD_CONTENT_TYPE
 from handlers.child_identifier import MAX_IDENTIFIER
-from handlers.concern.joining import APPROVED, ASKED, CANNOT_DECIDE, DECLINED, NOT_YOURS
+from handlers.concern.joining import ASKED, CANNOT_DECIDE, NOT_YOURS
 from handlers.follow_through.acknowledge import acknowledge
+from handlers.outbox.pointer_words import DECIDED_BY_YOU
+from handlers.values import PointerKind
 from tests.outsiders import KNOWN_NHS, OUTSIDERS, UNKNOWN_NHS, add_outside_organisation
 from tests.teams.adaptive_cards import card_problems
 from tests.teams.fake_connector import FakeTeams
@@ -70,12 +72,29 @@ def executes(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def press(world: TeamsWorld, ref: str, verb: str, data: dict[str, Any]) -> str:
+    """Press a button; the message Flare answers with (the card is left as it was)."""
+    answer = answer_to(world, ref, verb, data)
+    assert answer["type"] == "application/vnd.microsoft.activity.message"
+    text: str = answer["value"]
+    return text
+
+
+def answer_to(world: TeamsWorld, ref: str, verb: str, data: dict[str, Any]) -> dict[str, Any]:
     value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}}
     answer = world.invoke(ref, "adaptiveCard/action", value)
     assert answer.status_code == 200
     world.deliver()
-    text: str = answer.json()["value"]
-    return text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def decide(world: TeamsWorld, ref: str, verb: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Approve or Decline: the pressed card is refreshed in place; the card it shows now."""
+    answer = answer_to(world, ref, verb, data)
+    assert answer["statusCode"] == 200 and answer["type"] == CARD_CONTENT_TYPE
+    card: dict[str, Any] = answer["value"]
+    assert card_problems(card) == []
+    return card
 
 
 def test_asking_by_identifier_reaches_the_lead_who_approves_and_the_asker_is_told(
@@ -89,7 +108,16 @@ def test_asking_by_identifier_reaches_the_lead_who_approves_and_the_asker_is_tol
         assert set(executes(card)) == {"join_approve", "join_decline"}
     request = executes(last_card(world, "chloe"))["join_approve"]
 
-    assert press(world, "chloe", "join_approve", request) == APPROVED
+    pressed = decide(world, "chloe", "join_approve", request)
+    assert DECIDED_BY_YOU[PointerKind.JOIN_REQUEST_APPROVED] in json.dumps(pressed)
+    assert not pressed.get("actions")
+    # Both leads' request cards were updated in place (PUT), without their buttons.
+    for lead, words in (
+        ("chloe", DECIDED_BY_YOU[PointerKind.JOIN_REQUEST_APPROVED]),
+        ("erin", "Someone else who leads this network approved this request to join it."),
+    ):
+        card = last_card(world, lead)
+        assert words in json.dumps(card) and not card.get("actions")
     assert "was approved" in json.dumps(last_card(world, "gail"))
     assert not executes(last_card(world, "gail"))
     with world.runtime.uow() as uow:
@@ -136,7 +164,9 @@ def test_an_outsider_asks_from_the_receipt_and_a_decline_is_told_too(world: Team
     assert press(world, "gail", "join_ask", {"concern": concern_id}) == ASKED + "."
     request = executes(last_card(world, "chloe"))["join_decline"]
     assert press(world, "dev", "join_approve", request) == CANNOT_DECIDE  # a member
-    assert press(world, "chloe", "join_decline", request) == DECLINED
+    pressed = decide(world, "chloe", "join_decline", request)
+    assert DECIDED_BY_YOU[PointerKind.JOIN_REQUEST_DECLINED] in json.dumps(pressed)
+    assert not pressed.get("actions") and not last_card(world, "chloe").get("actions")
     assert "was not approved" in json.dumps(last_card(world, "gail"))
     with world.runtime.uow() as uow:
         assert uow.directory.membership(world.clients["C-1001"], world.people["gail"]) is None
