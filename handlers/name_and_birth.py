@@ -35,9 +35,14 @@ BAD_DATE = "Write the date of birth as YYYY-MM-DD (for example 2019-04-23)"
 FUTURE = "The date of birth cannot be in the future"
 
 
-# Digits with - or / between them: what a date of birth is written as (2019-04-23, 23/04/2019,
-# and impossible ones like 2019-02-30, which are then refused as dates).
-_DATE_SHAPE = re.compile(r"\d+(?:[-/]\d+)+")
+# What a date of birth is written as, or an attempt at one that deserves the date error rather
+# than a silent reading as a client reference: digits with - or / between them (2019-04-23,
+# 23/04/2019, impossible ones like 2019-02-30), a year alone, or a date in words (23 April 2019).
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATE_SHAPE = re.compile(
+    rf"\d+(?:[-/]\d+)+|\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{2,4}}",
+    re.IGNORECASE,
+)
 
 
 class BadNameAndBirth(ValueError):
@@ -64,9 +69,9 @@ def joined(name: str, raw_date: str, *, today: date | None) -> str:
 
 
 def looks_like_name_and_birth(typed: str) -> bool:
-    """Whether what follows the last comma is written like a date: only then is `typed` a name
-    and date of birth (checked, and refused if not a real date); otherwise a comma is part of
-    a client reference."""
+    """Whether what follows the last comma is written like a date (or an attempt at one): only
+    then is `typed` a name and date of birth (checked, and refused if not a real date written
+    the one way); otherwise a comma is part of a client reference."""
     _name, comma, after = typed.rpartition(",")
     return bool(comma) and _DATE_SHAPE.fullmatch(after.strip()) is not None
 
