@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.slack.raise_views import input_block, plain
 from handlers.concern.advice import AdviceAsked
 
 ASK_ADVICE = "ask_advice"
@@ -19,31 +20,13 @@ ASK_VALUE = "ask"
 
 def advice_block() -> dict[str, Any]:
     """The optional checkbox that turns step 1's Next into "ask for advice first"."""
-    return {
-        "type": "input",
-        "block_id": ASK_ADVICE,
-        "optional": True,
-        "label": {"type": "plain_text", "text": "Not sure whether to share?", "emoji": False},
-        "element": {
-            "type": "checkboxes",
-            "action_id": ASK_ADVICE,
-            "options": [
-                {
-                    "text": {
-                        "type": "plain_text",
-                        "text": "Ask for advice before sharing",
-                        "emoji": False,
-                    },
-                    "description": {
-                        "type": "plain_text",
-                        "text": "Your safeguarding lead reads the draft first; nobody else is told",
-                        "emoji": False,
-                    },
-                    "value": ASK_VALUE,
-                }
-            ],
-        },
+    option = {
+        "text": plain("Ask for advice before sharing"),
+        "description": plain("Your safeguarding lead reads the draft first; nobody else is told"),
+        "value": ASK_VALUE,
     }
+    element = {"type": "checkboxes", "options": [option]}
+    return input_block(ASK_ADVICE, "Not sure whether to share?", element, optional=True)
 
 
 def wants_advice(body: dict[str, Any]) -> bool:

@@ -15,7 +15,14 @@ from slack_sdk import WebClient
 
 from bot.slack.blocks import ask_to_join_button
 from bot.slack.raise_modal import COMMAND, _refuse_fields, read_answers, refusal_view
-from bot.slack.raise_views import IN_ONE_STEP, PRIVATE_NOTE, Context, _answer, input_block, plain
+from bot.slack.raise_views import (
+    IN_ONE_STEP,
+    PRIVATE_NOTE,
+    Context,
+    answer_block,
+    input_block,
+    plain,
+)
 from bot.slack.raiser import practitioner_for
 from handlers.child_identifier import IDENTIFIER_HINT, IDENTIFIER_LABEL, MAX_IDENTIFIER
 from handlers.concern.outsider import SENT, raise_about_child
@@ -47,7 +54,7 @@ def child_view(context: Context) -> dict[str, Any]:
         "blocks": [
             {"type": "context", "elements": [PRIVATE_NOTE]},
             identifier,
-            *(_answer(described) for described in IN_ONE_STEP),
+            *(answer_block(described) for described in IN_ONE_STEP),
         ],
     }
 

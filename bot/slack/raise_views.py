@@ -134,7 +134,7 @@ def _select(described: AnswerField, initial: str = "") -> Block:
     )
 
 
-def _answer(described: AnswerField, initial: str = "") -> Block:
+def answer_block(described: AnswerField, initial: str = "") -> Block:
     """One question's input; `initial` presets a choice (a closed value, never typed text)."""
     if described.kind is FieldKind.CHOICE:
         return _select(described, initial)
@@ -174,7 +174,7 @@ def answer_blocks(clients: Sequence[ClientOption], *, client_id: str = "") -> li
             optional=bool(clients),
         )
     )
-    return blocks + [_answer(described) for described in ANSWERED_HERE]
+    return blocks + [answer_block(described) for described in ANSWERED_HERE]
 
 
 def _modal(callback_id: str, submit: str, blocks: list[Block], context: Context) -> View:
@@ -256,7 +256,7 @@ def step_two(clients: Sequence[ClientOption], options: ShareOptions, context: Co
         )
     blocks += [
         _text(BY_NAME["narrowing_reason"]),
-        _answer(BY_NAME["decision"], initial=SharingDecision.SHARE.value),
+        answer_block(BY_NAME["decision"], initial=SharingDecision.SHARE.value),
         _text(BY_NAME["rationale"]),
         _text(BY_NAME["not_sharing_reason"]),
         {"type": "divider"},
