@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from handlers.network.access import membership_in
+from handlers.memberships import membership_in
 from handlers.values import ConcernStatus, DeliveryRole, Role
 from store.models import Concern, Delivery, JoinRequest, Membership
 from store.unit_of_work import UnitOfWork

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from handlers.memberships import membership_in
 from handlers.values import ConcernStatus, DeliveryRole
 from store.models import Concern, Delivery, Membership
 from store.unit_of_work import UnitOfWork
@@ -53,22 +54,6 @@ def entitled(
     if concern.raiser_id == person.id or delivery.role == DeliveryRole.DUTY:
         return True
     return membership_in(uow, concern.client_id, person.id, network) is not None
-
-
-def membership_in(
-    uow: UnitOfWork,
-    client_id: str,
-    practitioner_id: str,
-    network: Sequence[Membership] | None = None,
-) -> Membership | None:
-    """The practitioner's membership of the client's network: read off `network` (the
-    client's memberships, read in this transaction) when given, else looked up."""
-    if network is None:
-        return uow.directory.membership(client_id, practitioner_id)
-    return next(
-        (m for m in network if m.client_id == client_id and m.practitioner_id == practitioner_id),
-        None,
-    )
 
 
 def readable_delivery(

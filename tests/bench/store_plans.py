@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,9 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Engine, event
+
+# A locking clause, with its tables and wait policy: FOR UPDATE [OF t, ...] [SKIP LOCKED|NOWAIT]
+LOCKING = re.compile(r"\s+FOR (?:NO KEY )?UPDATE(?: OF [\w, ]+?)?(?: SKIP LOCKED| NOWAIT)?\s*$")
 
 LARGE = (
     "clients", "client_identifiers", "memberships", "concerns", "deliveries", "outbox",
@@ -65,7 +69,7 @@ class Explainer:
     def _explain(self, sql: str, params: Any) -> str:
         # FOR UPDATE would wait on the sweep's own locks from another connection; the plan is
         # the same without it.
-        plain = sql.replace(" FOR UPDATE SKIP LOCKED", "").replace(" FOR UPDATE", "")
+        plain = LOCKING.sub("", sql)
         try:
             rows = self._side.execute(f"EXPLAIN (ANALYZE, BUFFERS) {plain}", params).fetchall()
         except psycopg.Error as exc:
